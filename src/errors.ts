@@ -1,0 +1,60 @@
+/**
+ * Error catalog shared by every layer. Domain code throws {@link LogError}
+ * with a stable {@link ErrorCode}; only `src/http/errors.ts` knows how a code
+ * maps to an HTTP status. Messages read "couldn't X: cause".
+ */
+
+/** Every error code Cairn produces. Tests assert on these, never on messages. */
+export type ErrorCode =
+  // request / entry problems (client's fault)
+  | 'BAD_REQUEST' // malformed request: wrong types, bad hex/base64, bad query parameters
+  | 'SCHEMA_INVALID' // request failed schema validation
+  | 'ENTRY_INVALID' // entry is well-formed JSON but not a valid entry of its kind
+  | 'SIGNATURE_INVALID' // the entry's signature does not verify
+  | 'UNSUPPORTED_KIND' // unknown entry kind or version
+  | 'ALGORITHM_NOT_ALLOWED' // key/hash pairing not allowed
+  | 'TOO_LARGE' // request body or entry too large
+  | 'TOO_MANY' // search/retrieve request asks for too much
+  | 'DUPLICATE' // an equal entry is already in the log (details carry the existing index)
+  | 'NOT_FOUND' // no such entry, tile, checkpoint
+  | 'SIZE_OUT_OF_RANGE' // a tree size beyond the published size, or first > last
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  // service state (server side, retryable)
+  | 'POOL_FULL' // the sequencer's pool is full; retry later
+  | 'STORE_FAILED' // a batch failed to commit; nothing of it was written
+  | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error)
+  | 'SHUTTING_DOWN'
+  // integrity (fatal)
+  | 'INCONSISTENT' // an operation would break append-only consistency
+  | 'CORRUPT' // stored data fails verification
+  // pure-core verification results
+  | 'PROOF_INVALID'
+  | 'NOTE_INVALID'
+  | 'CONFIG_INVALID'
+  | 'INTERNAL';
+
+/** Base error. `details` carries structured, JSON-safe context (e.g. `existingIndex`). */
+export class LogError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: C, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LogError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** True when `err` is a LogError, optionally with the given code. */
+export function isLogError<C extends ErrorCode>(err: unknown, code?: C): err is LogError<C> {
+  return err instanceof LogError && (code === undefined || err.code === code);
+}
+
+/** A readable one-line description of any thrown value, for "couldn't X: cause" messages. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

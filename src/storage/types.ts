@@ -1,0 +1,129 @@
+/**
+ * The storage contract. `src/storage/` is the only code that touches a
+ * database; everything above it sees only these types. The contract suite in
+ * `test/storage/store.contract.ts` is what any implementation must pass.
+ *
+ * Indices and sizes are JS numbers: safe integers (< 2^53), never used with
+ * 32-bit bitwise operators. Hashes are 32-byte SHA-256 values.
+ *
+ * Calls are synchronous (better-sqlite3 is); a store is used by one process,
+ * from the event loop, so calls never interleave.
+ */
+
+/** One log entry as stored. Immutable once committed. */
+export interface StoredEntry {
+  /** 0-based position in the log. */
+  readonly index: number;
+  /** RFC 6962 leaf hash SHA-256(0x00 ‖ body): the entry UUID. */
+  readonly leafHash: Uint8Array;
+  /** Canonical body bytes: exactly what was hashed. At most 65,535 bytes. */
+  readonly body: Uint8Array;
+  /** Entry kind and version, e.g. `hashedrekord/0.0.1`; `raw` for core appends. */
+  readonly kind: string;
+  /** Unix seconds at which the entry was integrated (its batch's time). */
+  readonly integratedTime: number;
+  /** Signed entry timestamp (signature bytes) or an empty array where none was made. */
+  readonly set: Uint8Array;
+}
+
+/**
+ * A hash tile row. `level`/`index` are C2SP tlog-tiles coordinates (tile
+ * height 8). `width` is the number of level-0 hashes in the row (1..256).
+ * `hashes` is the merkle module's "full tile" layout (see src/merkle/tile.ts):
+ * the C2SP tile bytes (width × 32) come first, then the tile's interior levels.
+ * The store treats it as opaque bytes.
+ */
+export interface TileRow {
+  readonly level: number;
+  readonly index: number;
+  readonly width: number;
+  readonly hashes: Uint8Array;
+}
+
+/** A published checkpoint. */
+export interface CheckpointRow {
+  readonly size: number;
+  /** 32-byte root hash at `size`. */
+  readonly root: Uint8Array;
+  /** Milliseconds since the epoch at which the log signed it. */
+  readonly time: number;
+  /** The full signed note (checkpoint text, blank line, signature lines). */
+  readonly note: string;
+}
+
+/** A witness cosignature attached to a checkpoint (signature line text, without the trailing newline). */
+export interface CosignatureRow {
+  readonly size: number;
+  /** Witness key name as in the note signature line. */
+  readonly witness: string;
+  /** The complete signature line `— <name> <base64>`. */
+  readonly line: string;
+}
+
+/** A search key: a normalised string (e.g. `sha256:<hex>`, an email) pointing at an entry. */
+export interface SearchKey {
+  readonly key: string;
+  readonly index: number;
+}
+
+/** Everything one sequencer batch writes, committed atomically. */
+export interface Batch {
+  /** New entries, dense: indices `previousSize`, `previousSize + 1`, … */
+  readonly entries: readonly StoredEntry[];
+  readonly searchKeys: readonly SearchKey[];
+  /** Tiles changed by this batch; each replaces any stored row with the same (level, index). */
+  readonly tiles: readonly TileRow[];
+  /** The checkpoint published by this batch; `size` = previousSize + entries.length. */
+  readonly checkpoint: CheckpointRow;
+}
+
+/**
+ * A log store.
+ *
+ * Durability: when `appendBatch` returns, the batch is on disk (WAL with
+ * synchronous=FULL for SQLite) and survives a crash or power loss.
+ * Atomicity: a batch is written entirely or not at all; on a thrown error
+ * nothing of it is visible.
+ * Consistency: `appendBatch` is a compare-and-swap on the latest checkpoint's
+ * size: it MUST throw `LogError('INCONSISTENT')` and write nothing when
+ * `previousSize` differs from the stored latest size (0 if none), or when an
+ * entry index is not dense from `previousSize`.
+ */
+export interface LogStore {
+  /** Commit a batch (see the interface contract). */
+  appendBatch(previousSize: number, batch: Batch): void;
+
+  /** The latest published checkpoint, or undefined for a new log. */
+  latestCheckpoint(): CheckpointRow | undefined;
+  /** The checkpoint published at exactly `size`, if any. */
+  checkpointAt(size: number): CheckpointRow | undefined;
+  /** Published checkpoints with size ≥ `fromSize`, ascending, at most `limit`. */
+  listCheckpoints(fromSize: number, limit: number): CheckpointRow[];
+
+  /** Add a witness cosignature to a stored checkpoint; idempotent per (size, witness). */
+  addCosignature(row: CosignatureRow): void;
+  /** Cosignatures stored for the checkpoint at `size`, in insertion order. */
+  cosignatures(size: number): CosignatureRow[];
+
+  entryByIndex(index: number): StoredEntry | undefined;
+  /** Entries with index in [start, start + count), ascending; fewer if the log is shorter. */
+  entriesInRange(start: number, count: number): StoredEntry[];
+  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined;
+  /** Index of the entry with this leaf hash, if stored (dedup lookup; cheaper than entryByLeafHash). */
+  indexOfLeafHash(leafHash: Uint8Array): number | undefined;
+  /** Entry indices stored under a search key, ascending, at most `limit`. */
+  searchKey(key: string, limit: number): number[];
+
+  /** The stored tile row at (level, index), or undefined. */
+  tile(level: number, index: number): TileRow | undefined;
+
+  /** Log identity and settings that must never change once set (tree ID, origin…). */
+  getMeta(key: string): string | undefined;
+  /** Set a meta value. MUST refuse to overwrite an existing different value (throws INCONSISTENT). */
+  setMeta(key: string, value: string): void;
+
+  /** Approximate bytes used on disk (for metrics and benchmarks). */
+  sizeOnDisk(): number;
+  /** Close the store; later calls throw. Idempotent. */
+  close(): void;
+}
