@@ -1,14 +1,13 @@
 /**
  * Shared test helpers for src/note: an assertion on LogError codes, fixed
- * keys, and the Tessera test vectors (shared/testvectors/tessera-log, beside the
- * repository: /work/shared locally, ../shared in CI's fresh clone) and the
- * constants their README gives.
+ * keys, and the Tessera test vectors (test/fixtures/tessera-log, copied from
+ * shared/testvectors) and the constants their README gives.
  */
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TESSERA_DIR } from '../support/fixtures.js';
 import { isLogError } from '../../src/errors.js';
 import { ed25519KeyFromSeed } from '../../src/note/index.js';
 
@@ -33,16 +32,9 @@ export const TESSERA_VKEY = 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6
 /** The largest size with a `checkpoint.N` file. */
 export const TESSERA_MAX_SIZE = 15;
 
-/** Absolute path of the tessera-log directory; throws if it cannot be found. */
+/** Absolute path of the tessera-log fixture directory. */
 export function tesseraDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    for (const candidate of [join(dir, 'shared', 'testvectors', 'tessera-log'), join(dir, 'testvectors', 'tessera-log')]) {
-      if (existsSync(join(candidate, 'checkpoint'))) return candidate;
-    }
-    dir = resolve(dir, '..');
-  }
-  throw new Error("couldn't find shared/testvectors/tessera-log above the compiled tests");
+  return TESSERA_DIR;
 }
 
 /** The bytes of `checkpoint.<size>` as a string. */

@@ -1,0 +1,87 @@
+/**
+ * Fails (exit 1) on any import edge the layering forbids (DESIGN.md "Layers",
+ * style-anchors.md §6). Runs in `npm test`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..', '..');
+const src = join(root, 'src');
+
+/** For each layer (top folder of src/ or a root file), the internal layers it may import. */
+const ALLOWED: Record<string, readonly string[]> = {
+  'errors.ts': [],
+  'clock.ts': [],
+  merkle: ['errors.ts'],
+  note: ['errors.ts', 'merkle'],
+  entry: ['errors.ts'],
+  config: ['errors.ts'],
+  storage: ['errors.ts', 'clock.ts', 'merkle', 'entry'],
+  log: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'storage'],
+  witness: ['errors.ts', 'clock.ts', 'merkle', 'note', 'storage'],
+  monitor: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry'],
+  http: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'log', 'config', 'witness'],
+  cli: ['*'],
+};
+const PURE = new Set(['merkle', 'note', 'entry', 'errors.ts', 'clock.ts']);
+/** Packages/builtins a layer may not import. */
+const FORBIDDEN_PKGS: Array<{ pkg: RegExp; except: readonly string[] }> = [
+  { pkg: /^better-sqlite3$/, except: ['storage'] },
+  { pkg: /^express$/, except: ['http'] },
+];
+const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|worker_threads|dgram|os|process)$/;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+function layerOf(path: string): string {
+  const rel = relative(src, path).split('/');
+  // Root files are named by their source name: '../errors.js' is the layer 'errors.ts'.
+  return rel.length === 1 ? (rel[0] ?? '').replace(/\.js$/, '.ts') : (rel[0] ?? '');
+}
+
+const problems: string[] = [];
+for (const file of files(src)) {
+  const layer = layerOf(file);
+  const text = readFileSync(file, 'utf8');
+  const allowed = ALLOWED[layer];
+  if (allowed === undefined) {
+    problems.push(`${relative(root, file)}: layer ${layer} is not in the layer table of scripts/check-layers.ts`);
+    continue;
+  }
+  const re = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm;
+  for (const m of text.matchAll(re)) {
+    const typeOnly = m[2] !== undefined;
+    const spec = m[3] ?? '';
+    const where = `${relative(root, file)} imports ${spec}`;
+    if (spec.startsWith('.')) {
+      const target = layerOf(resolve(dirname(file), spec));
+      if (target === layer) continue;
+      if (!allowed.includes('*') && !allowed.includes(target)) problems.push(`${where}: ${layer} may not import ${target}`);
+      if (layer === 'log' && target === 'storage' && !typeOnly) problems.push(`${where}: log may import storage types only`);
+      if (layer !== 'cli' && target !== 'errors.ts' && target !== 'clock.ts' && !spec.endsWith('/index.js') && !/\/[a-z-]+\.js$/.test(spec)) {
+        problems.push(`${where}: malformed import path`);
+      }
+      if (layer !== 'cli' && ![ 'errors.ts', 'clock.ts' ].includes(target) && target !== layer && !spec.endsWith('/index.js') && !(layer === 'log' && target === 'storage' && spec.endsWith('/types.js'))) {
+        problems.push(`${where}: import another folder only through its index.ts`);
+      }
+    } else {
+      for (const f of FORBIDDEN_PKGS) if (f.pkg.test(spec) && !f.except.includes(layer)) problems.push(`${where}: only ${f.except.join(', ')} may import ${spec}`);
+      if (PURE.has(layer) && IO_BUILTINS.test(spec)) problems.push(`${where}: pure module ${layer} may not do I/O`);
+    }
+  }
+  if (PURE.has(layer) && layer !== 'clock.ts') {
+    if (/\bDate\.now\(|\bnew Date\(\)|\bprocess\.env\b|\bMath\.random\(/.test(text)) {
+      problems.push(`${relative(root, file)}: pure module ${layer} reads the clock, randomness or the environment`);
+    }
+  }
+}
+
+if (problems.length > 0) {
+  process.stderr.write(`layer check failed:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exit(1);
+}
+process.stdout.write(`layer check: ok\n`);
