@@ -1,0 +1,10 @@
+/**
+ * The storage layer: the {@link LogStore} contract and its SQLite
+ * implementation. The only module tree that imports better-sqlite3.
+ */
+
+export type { Batch, CheckpointRow, CosignatureRow, LogStore, SearchKey, StoredEntry, TileRow } from './types.js';
+export { MAX_BODY_BYTES, validateBatch } from './batch.js';
+export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
+export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
+export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';

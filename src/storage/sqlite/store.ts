@@ -1,0 +1,246 @@
+/**
+ * {@link LogStore} on SQLite (better-sqlite3): one file, WAL, one
+ * transaction per batch.
+ */
+
+import { statSync } from 'node:fs';
+import type { Database, Transaction } from 'better-sqlite3';
+import { LogError } from '../../errors.js';
+import { validateBatch } from '../batch.js';
+import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../types.js';
+import { openDatabase, type OpenDatabaseOptions } from './db.js';
+import { sqliteCode, toLogError } from './errors.js';
+import { prepareStatements, type Statements } from './statements.js';
+
+/** Options for {@link openSqliteStore}: a path (or `':memory:'`) plus {@link openDatabase}'s options. */
+export interface SqliteStoreOptions extends OpenDatabaseOptions {
+  readonly path: string;
+}
+
+/** Open (creating and migrating if needed) a SQLite log store. Throws as {@link openDatabase} does. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(openDatabase(options.path, options));
+}
+
+/**
+ * The SQLite log store. Takes ownership of `db` (opened by
+ * {@link openDatabase}) and closes it on {@link close}.
+ *
+ * Every error it throws is a LogError: INCONSISTENT for a batch that does not
+ * fit the stored log, CORRUPT for a damaged file, STORE_FAILED for a commit
+ * that failed for any other reason (disk full, I/O error, read-only file:
+ * nothing of the batch was written, the store stays usable), INTERNAL for a
+ * failed read, SHUTTING_DOWN after close.
+ */
+export class SqliteStore implements LogStore {
+  readonly #db: Database;
+  readonly #s: Statements;
+  readonly #commit: Transaction<(previousSize: number, batch: Batch) => void>;
+  #closed = false;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#s = prepareStatements(db);
+    this.#commit = db.transaction((previousSize: number, batch: Batch) => this.#write(previousSize, batch));
+  }
+
+  /**
+   * Commit `batch` in one IMMEDIATE transaction: the compare-and-swap on the
+   * latest checkpoint size, entries, search keys, tiles, checkpoint. Durable
+   * on return (WAL, synchronous=FULL); on a throw nothing of it is visible.
+   *
+   * A batch with no entries re-publishes the checkpoint at the current size
+   * (a fresh signature and time): its root MUST equal the stored one
+   * (INCONSISTENT otherwise); if its note differs, the stored note is replaced
+   * and the cosignatures of the old note are dropped, as they no longer
+   * verify against what is served.
+   */
+  appendBatch(previousSize: number, batch: Batch): void {
+    this.#open('commit batch');
+    validateBatch(previousSize, batch);
+    try {
+      this.#commit.immediate(previousSize, batch);
+    } catch (err) {
+      throw this.#commitError(err, batch);
+    }
+  }
+
+  latestCheckpoint(): CheckpointRow | undefined {
+    return this.#read('read the latest checkpoint', () => this.#s.latestCheckpoint.get());
+  }
+
+  checkpointAt(size: number): CheckpointRow | undefined {
+    return this.#read(`read checkpoint ${size}`, () => this.#s.checkpointAt.get(size));
+  }
+
+  listCheckpoints(fromSize: number, limit: number): CheckpointRow[] {
+    const n = toLimit(limit);
+    return n === 0 ? [] : this.#read('list checkpoints', () => this.#s.listCheckpoints.all(fromSize, n));
+  }
+
+  /**
+   * Store a witness's cosignature line for the checkpoint at `row.size`.
+   * Idempotent: a second line from the same witness for the same size is
+   * ignored (the first is kept). Throws NOT_FOUND if no checkpoint has that size.
+   */
+  addCosignature(row: CosignatureRow): void {
+    this.#open('add cosignature');
+    if (this.#s.checkpointAt.get(row.size) === undefined) {
+      throw new LogError('NOT_FOUND', `couldn't add cosignature: no checkpoint at size ${row.size}`);
+    }
+    try {
+      this.#s.insertCosignature.run(row.size, row.witness, row.line);
+    } catch (err) {
+      throw toLogError('add cosignature', err, 'STORE_FAILED');
+    }
+  }
+
+  cosignatures(size: number): CosignatureRow[] {
+    return this.#read(`read cosignatures of ${size}`, () => this.#s.cosignatures.all(size));
+  }
+
+  entryByIndex(index: number): StoredEntry | undefined {
+    return this.#read(`read entry ${index}`, () => this.#s.entryByIndex.get(index));
+  }
+
+  entriesInRange(start: number, count: number): StoredEntry[] {
+    const n = toLimit(count);
+    return n === 0 ? [] : this.#read(`read entries from ${start}`, () => this.#s.entriesInRange.all(start, start + n));
+  }
+
+  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
+    return this.#read('read entry by leaf hash', () => this.#s.entryByLeafHash.get(leafHash));
+  }
+
+  indexOfLeafHash(leafHash: Uint8Array): number | undefined {
+    return this.#read('look up leaf hash', () => this.#s.indexOfLeafHash.get(leafHash));
+  }
+
+  searchKey(key: string, limit: number): number[] {
+    const n = toLimit(limit);
+    return n === 0 ? [] : this.#read('search', () => this.#s.searchKey.all(key, n));
+  }
+
+  tile(level: number, index: number): TileRow | undefined {
+    return this.#read(`read tile ${level}/${index}`, () => this.#s.tile.get(level, index));
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#read(`read meta ${key}`, () => this.#s.getMeta.get(key));
+  }
+
+  /** Set `key` once. Setting the same value again is a no-op; a different value throws INCONSISTENT. */
+  setMeta(key: string, value: string): void {
+    this.#open(`set meta ${key}`);
+    const stored = this.#s.getMeta.get(key);
+    if (stored === value) return;
+    if (stored !== undefined) {
+      throw new LogError('INCONSISTENT', `couldn't set meta ${key}: already set to a different value`, {
+        details: { key, stored, refused: value },
+      });
+    }
+    try {
+      this.#s.insertMeta.run(key, value);
+    } catch (err) {
+      throw toLogError(`set meta ${key}`, err, 'STORE_FAILED');
+    }
+  }
+
+  /**
+   * For a file: the sizes of the database file and its WAL. (page_count ×
+   * page_size would count pages still in the WAL twice.) In memory:
+   * page_count × page_size.
+   */
+  sizeOnDisk(): number {
+    const pages = this.#read('measure the database', () => this.#s.pageBytes.get() ?? 0);
+    if (this.#db.memory) return pages;
+    const file = (suffix: string) => statSync(`${this.#db.name}${suffix}`, { throwIfNoEntry: false })?.size ?? 0;
+    return file('') + file('-wal');
+  }
+
+  /** Close the connection (checkpointing the WAL into the file). Idempotent; later calls throw SHUTTING_DOWN. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  /** The transaction body; runs inside `#commit`. Throwing rolls everything back. */
+  #write(previousSize: number, batch: Batch): void {
+    const s = this.#s;
+    const stored = s.latestSize.get() ?? 0;
+    if (stored !== previousSize) {
+      throw new LogError('INCONSISTENT', `couldn't commit batch: the stored log has size ${stored}, not ${previousSize}`, {
+        details: { storedSize: stored, previousSize },
+      });
+    }
+    for (const e of batch.entries) s.insertEntry.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime, e.set);
+    for (const k of batch.searchKeys) s.insertSearchKey.run(k.key, k.index);
+    for (const t of batch.tiles) this.#writeTile(t);
+    this.#writeCheckpoint(batch);
+  }
+
+  /** Upsert a tile; the statement refuses (changes nothing) a narrower row or changed level-0 hashes. */
+  #writeTile(t: TileRow): void {
+    if (this.#s.upsertTile.run(t.level, t.index, t.width, t.hashes).changes > 0) return;
+    const storedWidth = this.#s.tile.get(t.level, t.index)?.width;
+    throw new LogError(
+      'INCONSISTENT',
+      `couldn't commit batch: tile ${t.level}/${t.index} of width ${storedWidth} would be rewritten with width ${t.width} or other hashes`,
+      { details: { level: t.level, index: t.index, storedWidth, width: t.width } },
+    );
+  }
+
+  #writeCheckpoint(batch: Batch): void {
+    const cp = batch.checkpoint;
+    const stored = batch.entries.length === 0 ? this.#s.checkpointAt.get(cp.size) : undefined;
+    if (stored === undefined) {
+      this.#s.insertCheckpoint.run(cp.size, cp.root, cp.time, cp.note);
+      return;
+    }
+    if (Buffer.compare(stored.root, cp.root) !== 0) {
+      throw new LogError('INCONSISTENT', `couldn't commit batch: checkpoint at size ${cp.size} has a different root than the stored one`, {
+        details: { size: cp.size },
+      });
+    }
+    this.#s.resignCheckpoint.run(cp.time, cp.note, cp.size);
+    if (stored.note !== cp.note) this.#s.deleteCosignatures.run(cp.size);
+  }
+
+  /** Turn a failed commit into the contract's error, naming a duplicate entry when that was the cause. */
+  #commitError(err: unknown, batch: Batch): LogError {
+    const code = sqliteCode(err);
+    if (code === undefined || !code.startsWith('SQLITE_CONSTRAINT')) return toLogError('commit batch', err, 'STORE_FAILED');
+    const seen = new Map<string, number>();
+    for (const e of batch.entries) {
+      const hex = Buffer.from(e.leafHash).toString('hex');
+      const existingIndex = seen.get(hex) ?? this.#s.indexOfLeafHash.get(e.leafHash);
+      if (existingIndex !== undefined) {
+        return new LogError('INCONSISTENT', `couldn't commit batch: entry ${e.index} duplicates the leaf hash of entry ${existingIndex}`, {
+          cause: err,
+          details: { leafHash: hex, index: e.index, existingIndex },
+        });
+      }
+      seen.set(hex, e.index);
+    }
+    return toLogError('commit batch', err, 'INCONSISTENT');
+  }
+
+  #open(what: string): void {
+    if (this.#closed) throw new LogError('SHUTTING_DOWN', `couldn't ${what}: the store is closed`);
+  }
+
+  #read<T>(what: string, read: () => T): T {
+    this.#open(what);
+    try {
+      return read();
+    } catch (err) {
+      throw toLogError(what, err, 'INTERNAL');
+    }
+  }
+}
+
+/** A SQL LIMIT from a caller's count: 0 for anything not positive, else a safe integer. */
+function toLimit(n: number): number {
+  return n >= 1 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
+}

@@ -1,0 +1,288 @@
+/**
+ * The LogStore contract suite (src/storage/types.ts), shared by every store
+ * implementation, like Hono's router `common.case.test.ts`. A store's test
+ * file calls {@link runStoreContract} with a factory.
+ */
+
+import assert from 'node:assert/strict';
+import { isLogError, type ErrorCode } from '../../src/errors.js';
+import type { Batch, LogStore } from '../../src/storage/types.js';
+import { assertBytes, assertCheckpoint, assertEntry, assertTile, batch, checkpoint, entry, tile } from './fixtures.js';
+
+/** A fresh, empty store. `reopen` (persistent stores) closes it and opens the same data again. */
+export interface StoreHarness {
+  readonly store: LogStore;
+  readonly reopen?: () => LogStore;
+  /** Close whatever is open and delete any files. */
+  readonly cleanup: () => void;
+}
+
+/** Assert `fn` throws a LogError with `code`; returns it. */
+export function assertRefused(fn: () => unknown, code: ErrorCode): Error {
+  let thrown: unknown;
+  assert.throws(fn, (err: unknown) => {
+    thrown = err;
+    return isLogError(err, code);
+  });
+  return thrown as Error;
+}
+
+/** Assert a refused `failed` batch left a store of `size` entries untouched. */
+export function assertNothingWritten(store: LogStore, size: number, failed: Batch): void {
+  assert.equal(store.latestCheckpoint()?.size ?? 0, size, 'latest checkpoint moved');
+  if (failed.checkpoint.size !== size) assert.equal(store.checkpointAt(failed.checkpoint.size), undefined, 'checkpoint written');
+  for (const e of failed.entries) {
+    if (e.index >= size) assert.equal(store.entryByIndex(e.index), undefined, `entry ${e.index} written`);
+    const at = store.indexOfLeafHash(e.leafHash);
+    assert.ok(at === undefined || at < size, `leaf hash of entry ${e.index} indexed at ${at}`);
+  }
+  for (const k of failed.searchKeys) {
+    assert.ok(!store.searchKey(k.key, 1000).some((i) => i >= size), `search key ${k.key} written`);
+  }
+}
+
+/** Register the contract suite for the store made by `makeStore`. */
+export function runStoreContract(name: string, makeStore: () => StoreHarness): void {
+  describe(`${name} (LogStore contract)`, () => {
+    let h: StoreHarness;
+    let store: LogStore;
+    beforeEach(() => {
+      h = makeStore();
+      store = h.store;
+    });
+    afterEach(() => h.cleanup());
+
+    describe('when empty', () => {
+      it('has no checkpoint, entries, tiles, cosignatures, search results or meta', () => {
+        assert.equal(store.latestCheckpoint(), undefined);
+        assert.equal(store.checkpointAt(0), undefined);
+        assert.deepEqual(store.listCheckpoints(0, 10), []);
+        assert.equal(store.entryByIndex(0), undefined);
+        assert.deepEqual(store.entriesInRange(0, 10), []);
+        assert.equal(store.entryByLeafHash(entry(0).leafHash), undefined);
+        assert.equal(store.indexOfLeafHash(entry(0).leafHash), undefined);
+        assert.deepEqual(store.searchKey('sha256:00', 10), []);
+        assert.equal(store.tile(0, 0), undefined);
+        assert.deepEqual(store.cosignatures(0), []);
+        assert.equal(store.getMeta('treeID'), undefined);
+        assert.ok(store.sizeOnDisk() >= 0);
+      });
+
+      it('accepts a first batch on previous size 0, and a size-0 checkpoint', () => {
+        store.appendBatch(0, batch(0, 0));
+        assertCheckpoint(store.latestCheckpoint(), checkpoint(0));
+        store.appendBatch(0, batch(0, 3));
+        assert.equal(store.latestCheckpoint()?.size, 3);
+      });
+    });
+
+    describe('when a batch is appended', () => {
+      const first = batch(0, 5, { tiles: [tile(0, 0, 5)] });
+      beforeEach(() => store.appendBatch(0, first));
+
+      it('returns every field of every entry by index, range and leaf hash', () => {
+        for (const e of first.entries) {
+          assertEntry(store.entryByIndex(e.index), e);
+          assertEntry(store.entryByLeafHash(e.leafHash), e);
+          assert.equal(store.indexOfLeafHash(e.leafHash), e.index);
+        }
+        const range = store.entriesInRange(1, 3);
+        assert.deepEqual(range.map((e) => e.index), [1, 2, 3]);
+        range.forEach((e, i) => assertEntry(e, first.entries[i + 1]!));
+      });
+
+      it('returns empty SETs and bodies as empty byte arrays, and large bodies whole', () => {
+        const odd = { ...entry(5), body: new Uint8Array(0), set: new Uint8Array(0) };
+        const big = { ...entry(6), body: new Uint8Array(65_535).fill(7) };
+        store.appendBatch(5, batch(5, 2, { entries: [odd, big] }));
+        assertEntry(store.entryByIndex(5), odd);
+        assertEntry(store.entryByIndex(6), big);
+      });
+
+      it('stops ranges at the end of the log and ignores non-positive counts', () => {
+        assert.deepEqual(store.entriesInRange(3, 100).map((e) => e.index), [3, 4]);
+        assert.deepEqual(store.entriesInRange(5, 10), []);
+        assert.deepEqual(store.entriesInRange(0, 0), []);
+        assert.deepEqual(store.entriesInRange(0, -1), []);
+      });
+
+      it('stores the checkpoint, the tiles and the search keys', () => {
+        assertCheckpoint(store.latestCheckpoint(), first.checkpoint);
+        assertCheckpoint(store.checkpointAt(5), first.checkpoint);
+        assertTile(store.tile(0, 0), tile(0, 0, 5));
+        const key = first.searchKeys[2]!;
+        assert.deepEqual(store.searchKey(key.key, 10), [2]);
+      });
+
+      it('appends the next batch on the new size', () => {
+        const second = batch(5, 4, { tiles: [tile(0, 0, 9)] });
+        store.appendBatch(5, second);
+        assert.equal(store.latestCheckpoint()?.size, 9);
+        assertEntry(store.entryByIndex(8), second.entries[3]!);
+        assertTile(store.tile(0, 0), tile(0, 0, 9));
+      });
+    });
+
+    describe('when a batch does not fit the stored log', () => {
+      const first = batch(0, 4, { tiles: [tile(0, 0, 4)] });
+      beforeEach(() => store.appendBatch(0, first));
+
+      const cases: [string, () => [number, Batch]][] = [
+        ['previousSize is behind the stored size', () => [2, batch(2, 3)]],
+        ['previousSize is ahead of the stored size', () => [5, batch(5, 3)]],
+        ['indices skip one', () => [4, batch(4, 2, { entries: [entry(4), entry(6)], searchKeys: [] })]],
+        ['indices do not start at previousSize', () => [4, batch(4, 2, { entries: [entry(5), entry(6)], searchKeys: [] })]],
+        ['an index repeats', () => [4, batch(4, 2, { entries: [entry(4), { ...entry(5), index: 4 }], searchKeys: [] })]],
+        ['the checkpoint size is not previousSize + entries', () => [4, batch(4, 2, { checkpoint: checkpoint(7) })]],
+        ['a leaf hash is already stored', () => [4, batch(4, 2, { entries: [entry(4), { ...entry(1), index: 5 }] })]],
+        ['a leaf hash repeats inside the batch', () => [4, batch(4, 2, { entries: [entry(4), { ...entry(4), index: 5 }] })]],
+        ['a search key points outside the batch', () => [4, batch(4, 2, { searchKeys: [{ key: 'k', index: 1 }] })]],
+        ['a tile would get narrower', () => [4, batch(4, 2, { tiles: [tile(0, 0, 3)] })]],
+        ['a tile of the same width has other hashes', () => [4, batch(4, 2, { tiles: [{ ...tile(0, 0, 4), hashes: tile(0, 1, 4).hashes }] })]],
+        ['a wider tile changes stored level-0 hashes', () => [4, batch(4, 2, { tiles: [{ ...tile(0, 1, 6), index: 0 }] })]],
+        ['a leaf hash is not 32 bytes', () => [4, batch(4, 1, { entries: [{ ...entry(4), leafHash: new Uint8Array(31) }] })]],
+      ];
+      for (const [what, make] of cases) {
+        it(`refuses it with INCONSISTENT and writes nothing when ${what}`, () => {
+          const [previousSize, bad] = make();
+          assertRefused(() => store.appendBatch(previousSize, bad), 'INCONSISTENT');
+          assertNothingWritten(store, 4, bad);
+          assertTile(store.tile(0, 0), tile(0, 0, 4));
+          const good = batch(4, 2, { tiles: [tile(0, 0, 6)] });
+          store.appendBatch(4, good);
+          assertEntry(store.entryByIndex(5), good.entries[1]!);
+        });
+      }
+
+      it('names the existing entry of a duplicate leaf hash', () => {
+        const err = assertRefused(() => store.appendBatch(4, batch(4, 2, { entries: [entry(4), { ...entry(2), index: 5 }] })), 'INCONSISTENT');
+        assert.equal((err as { details?: Record<string, unknown> }).details?.['existingIndex'], 2);
+        assert.equal(store.indexOfLeafHash(entry(2).leafHash), 2);
+      });
+    });
+
+    describe('when a batch has no entries', () => {
+      beforeEach(() => store.appendBatch(0, batch(0, 3)));
+
+      it('re-publishes the checkpoint at the same size and root', () => {
+        const resigned = { ...checkpoint(3), time: checkpoint(3).time + 60_000, note: 'resigned\n' };
+        store.addCosignature({ size: 3, witness: 'w', line: '— w old' });
+        store.appendBatch(3, batch(3, 0, { checkpoint: resigned }));
+        assertCheckpoint(store.latestCheckpoint(), resigned);
+        assert.deepEqual(store.listCheckpoints(0, 10).map((c) => c.size), [3]);
+        assert.deepEqual(store.cosignatures(3), [], 'cosignatures of the replaced note are dropped');
+      });
+
+      it('refuses a checkpoint at the same size with another root', () => {
+        const other = checkpoint(3, 'forked');
+        assertRefused(() => store.appendBatch(3, batch(3, 0, { checkpoint: other })), 'INCONSISTENT');
+        assertCheckpoint(store.latestCheckpoint(), checkpoint(3));
+      });
+    });
+
+    describe('when several checkpoints are stored', () => {
+      beforeEach(() => {
+        for (let size = 0; size < 10; size += 2) store.appendBatch(size, batch(size, 2));
+      });
+
+      it('lists them ascending from a size, at most limit, and finds each by size', () => {
+        assert.deepEqual(store.listCheckpoints(0, 100).map((c) => c.size), [2, 4, 6, 8, 10]);
+        assert.deepEqual(store.listCheckpoints(5, 2).map((c) => c.size), [6, 8]);
+        assert.deepEqual(store.listCheckpoints(11, 2), []);
+        assert.deepEqual(store.listCheckpoints(0, 0), []);
+        assertCheckpoint(store.checkpointAt(6), checkpoint(6));
+        assert.equal(store.checkpointAt(5), undefined);
+        assertCheckpoint(store.latestCheckpoint(), checkpoint(10));
+      });
+
+      it('pages through them with fromSize = last size + 1', () => {
+        const seen: number[] = [];
+        for (let from = 0, page = store.listCheckpoints(from, 2); page.length > 0; page = store.listCheckpoints(from, 2)) {
+          seen.push(...page.map((c) => c.size));
+          from = page[page.length - 1]!.size + 1;
+        }
+        assert.deepEqual(seen, [2, 4, 6, 8, 10]);
+      });
+    });
+
+    describe('when cosignatures are added', () => {
+      beforeEach(() => store.appendBatch(0, batch(0, 2)));
+
+      it('keeps them per checkpoint in insertion order, idempotently', () => {
+        store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta AAAA' });
+        store.addCosignature({ size: 2, witness: 'alpha', line: '— alpha BBBB' });
+        store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta AAAA' });
+        store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta CCCC' });
+        assert.deepEqual(store.cosignatures(2), [
+          { size: 2, witness: 'zeta', line: '— zeta AAAA' },
+          { size: 2, witness: 'alpha', line: '— alpha BBBB' },
+        ]);
+        assert.deepEqual(store.cosignatures(3), []);
+      });
+
+      it('refuses a cosignature for a checkpoint that is not stored', () => {
+        assertRefused(() => store.addCosignature({ size: 7, witness: 'w', line: '— w AAAA' }), 'NOT_FOUND');
+      });
+    });
+
+    describe('when search keys are stored', () => {
+      it('returns the indices under a key ascending, at most limit', () => {
+        store.appendBatch(0, batch(0, 3, { searchKeys: [{ key: 'a@example.com', index: 2 }, { key: 'a@example.com', index: 0 }] }));
+        store.appendBatch(3, batch(3, 2, { searchKeys: [{ key: 'a@example.com', index: 4 }, { key: 'b', index: 3 }, { key: 'b', index: 3 }] }));
+        assert.deepEqual(store.searchKey('a@example.com', 10), [0, 2, 4]);
+        assert.deepEqual(store.searchKey('a@example.com', 2), [0, 2]);
+        assert.deepEqual(store.searchKey('b', 10), [3]);
+        assert.deepEqual(store.searchKey('A@example.com', 10), [], 'keys are exact');
+        assert.deepEqual(store.searchKey('a@example.com', 0), []);
+      });
+    });
+
+    describe('when meta is set', () => {
+      it('keeps the first value, accepts the same again and refuses another', () => {
+        store.setMeta('treeID', '1234');
+        store.setMeta('treeID', '1234');
+        assertRefused(() => store.setMeta('treeID', '5678'), 'INCONSISTENT');
+        assert.equal(store.getMeta('treeID'), '1234');
+        assert.equal(store.getMeta('origin'), undefined);
+      });
+    });
+
+    describe('when reopened', () => {
+      it('keeps everything', function () {
+        if (h.reopen === undefined) this.skip();
+        const written = batch(0, 3, { tiles: [tile(0, 0, 3), tile(1, 0, 1)] });
+        store.appendBatch(0, written);
+        store.addCosignature({ size: 3, witness: 'w', line: '— w AAAA' });
+        store.setMeta('treeID', '99');
+        store = h.reopen();
+        written.entries.forEach((e) => assertEntry(store.entryByIndex(e.index), e));
+        assert.equal(store.indexOfLeafHash(written.entries[1]!.leafHash), 1);
+        assertCheckpoint(store.latestCheckpoint(), written.checkpoint);
+        assertTile(store.tile(1, 0), tile(1, 0, 1));
+        assert.deepEqual(store.searchKey(written.searchKeys[0]!.key, 5), [0]);
+        assert.deepEqual(store.cosignatures(3).map((c) => c.line), ['— w AAAA']);
+        assert.equal(store.getMeta('treeID'), '99');
+        store.appendBatch(3, batch(3, 1));
+        assert.equal(store.latestCheckpoint()?.size, 4);
+      });
+    });
+
+    describe('when closed', () => {
+      it('refuses every later call, and closing again is a no-op', () => {
+        store.close();
+        store.close();
+        assert.throws(() => store.latestCheckpoint());
+        assert.throws(() => store.appendBatch(0, batch(0, 1)));
+        assert.throws(() => store.indexOfLeafHash(entry(0).leafHash));
+      });
+    });
+
+    it('keeps leaf hashes as given (no aliasing of caller buffers)', () => {
+      const e = entry(0);
+      const hash = Buffer.from(e.leafHash);
+      store.appendBatch(0, batch(0, 1, { entries: [{ ...e, leafHash: hash }] }));
+      hash.fill(0);
+      assertBytes(store.entryByIndex(0)?.leafHash, e.leafHash);
+    });
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * A LogStore that delegates to a real one and fails on demand, for the
+ * sequencer's failure tests: "a failed commit fails the whole batch, writes
+ * nothing, and the log keeps serving".
+ */
+
+import { LogError } from '../../src/errors.js';
+import { toLogError } from '../../src/storage/index.js';
+import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../../src/storage/types.js';
+
+/** SQLite failures a commit can meet in production, by their SQLite code. */
+export type SqliteFailure = 'SQLITE_FULL' | 'SQLITE_READONLY' | 'SQLITE_IOERR' | 'SQLITE_BUSY';
+
+const MESSAGES: Record<SqliteFailure, string> = {
+  SQLITE_FULL: 'database or disk is full',
+  SQLITE_READONLY: 'attempt to write a readonly database',
+  SQLITE_IOERR: 'disk I/O error',
+  SQLITE_BUSY: 'database is locked',
+};
+
+/**
+ * The error SqliteStore throws when a commit fails with `failure`:
+ * LogError('STORE_FAILED') whose cause carries the SQLite code, as a
+ * better-sqlite3 SqliteError does.
+ */
+export function storeFailure(failure: SqliteFailure = 'SQLITE_FULL'): LogError {
+  const cause = Object.assign(new Error(MESSAGES[failure]), { name: 'SqliteError', code: failure });
+  return toLogError('commit batch', cause, 'STORE_FAILED');
+}
+
+/**
+ * Wraps `inner`; every call is passed through, except that the next N
+ * `appendBatch` calls armed by {@link failNextAppends} throw before reaching
+ * `inner`, so nothing is written (as a real failed transaction).
+ */
+export class FaultyStore implements LogStore {
+  readonly inner: LogStore;
+  #failures: (() => Error)[] = [];
+  #appendCalls = 0;
+  #failedCalls = 0;
+
+  constructor(inner: LogStore) {
+    this.inner = inner;
+  }
+
+  /**
+   * Make the next `count` appendBatch calls throw. `failure` is a SQLite code
+   * (thrown as {@link storeFailure}) or a function making any error.
+   */
+  failNextAppends(count: number, failure: SqliteFailure | (() => Error) = 'SQLITE_FULL'): this {
+    const make = typeof failure === 'function' ? failure : () => storeFailure(failure);
+    for (let i = 0; i < count; i++) this.#failures.push(make);
+    return this;
+  }
+
+  /** Forget any armed failures. */
+  heal(): this {
+    this.#failures = [];
+    return this;
+  }
+
+  /** appendBatch calls seen, failed or not. */
+  get appendCalls(): number {
+    return this.#appendCalls;
+  }
+
+  /** appendBatch calls that threw an injected failure. */
+  get failedCalls(): number {
+    return this.#failedCalls;
+  }
+
+  /** Failures still armed. */
+  get pendingFailures(): number {
+    return this.#failures.length;
+  }
+
+  appendBatch(previousSize: number, batch: Batch): void {
+    this.#appendCalls++;
+    const failure = this.#failures.shift();
+    if (failure !== undefined) {
+      this.#failedCalls++;
+      throw failure();
+    }
+    this.inner.appendBatch(previousSize, batch);
+  }
+
+  latestCheckpoint(): CheckpointRow | undefined {
+    return this.inner.latestCheckpoint();
+  }
+  checkpointAt(size: number): CheckpointRow | undefined {
+    return this.inner.checkpointAt(size);
+  }
+  listCheckpoints(fromSize: number, limit: number): CheckpointRow[] {
+    return this.inner.listCheckpoints(fromSize, limit);
+  }
+  addCosignature(row: CosignatureRow): void {
+    this.inner.addCosignature(row);
+  }
+  cosignatures(size: number): CosignatureRow[] {
+    return this.inner.cosignatures(size);
+  }
+  entryByIndex(index: number): StoredEntry | undefined {
+    return this.inner.entryByIndex(index);
+  }
+  entriesInRange(start: number, count: number): StoredEntry[] {
+    return this.inner.entriesInRange(start, count);
+  }
+  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
+    return this.inner.entryByLeafHash(leafHash);
+  }
+  indexOfLeafHash(leafHash: Uint8Array): number | undefined {
+    return this.inner.indexOfLeafHash(leafHash);
+  }
+  searchKey(key: string, limit: number): number[] {
+    return this.inner.searchKey(key, limit);
+  }
+  tile(level: number, index: number): TileRow | undefined {
+    return this.inner.tile(level, index);
+  }
+  getMeta(key: string): string | undefined {
+    return this.inner.getMeta(key);
+  }
+  setMeta(key: string, value: string): void {
+    this.inner.setMeta(key, value);
+  }
+  sizeOnDisk(): number {
+    return this.inner.sizeOnDisk();
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
