@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * The composition root: config → store → log → http. The only module that
+ * picks implementations.
+ *
+ *   cairn serve [flags]      run the log (default)
+ *   cairn keygen --out FILE  create an Ed25519 log key ahead of time
+ *   cairn vkey [flags]       print the log's C2SP verifier key
+ *   cairn help               list commands and settings
+ */
+import { loadConfig, settingsTable } from '../config/index.js';
+import { describeError } from '../errors.js';
+import { makeIdentity } from '../log/index.js';
+import { generateKeyFile, readKeyFile } from './keyfile.js';
+import { jsonLogger } from './logger.js';
+import { serve } from './serve.js';
+import { openLogFromConfig } from './open-log.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd = 'serve', ...rest] = argv;
+  switch (cmd) {
+    case 'serve': {
+      const config = loadConfig({ argv: rest, env: process.env });
+      const logger = jsonLogger(config.logLevel);
+      const running = await serve(config, logger);
+      const shutdown = (sig: string): void => {
+        logger.info('shutting down', { signal: sig });
+        running.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error('shutdown failed', { err });
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      return -1; // keep running
+    }
+    case 'keygen': {
+      const i = rest.indexOf('--out');
+      const out = i >= 0 ? rest[i + 1] : undefined;
+      if (out === undefined) throw new Error('usage: cairn keygen --out FILE');
+      const key = generateKeyFile(out);
+      const pub = makeIdentity(key, '1', 'http://localhost').publicKeyPem;
+      process.stdout.write(`wrote ${out} (mode 0600)\n${pub}`);
+      return 0;
+    }
+    case 'vkey': {
+      const config = loadConfig({ argv: rest, env: process.env });
+      const opened = openLogFromConfig(config);
+      process.stdout.write(`${opened.identity.vkey}\n`);
+      await opened.log.close();
+      opened.store.close();
+      return 0;
+    }
+    case 'check-key': {
+      const config = loadConfig({ argv: rest, env: process.env });
+      readKeyFile(config.keyFile);
+      process.stdout.write(`${config.keyFile}: ok\n`);
+      return 0;
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(
+        `usage: cairn <serve|keygen|vkey|check-key|help> [flags]\n\nSettings (flags override environment variables):\n\n${settingsTable()}\n`,
+      );
+      return 0;
+    default:
+      throw new Error(`unknown command ${JSON.stringify(cmd)}; try: cairn help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`cairn: ${describeError(err)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,67 @@
+/**
+ * Opening a log from a Config: data dir, store, key, tree ID, identity,
+ * service. Shared by `cairn serve` and the tests that start a real server.
+ */
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import { LogError, describeError } from '../errors.js';
+import { LogService, makeIdentity, newTreeId, type LogIdentity } from '../log/index.js';
+import { openSqliteStore, type LogStore } from '../storage/index.js';
+import { loadOrCreateKey } from './keyfile.js';
+
+export interface OpenedLog {
+  readonly store: LogStore;
+  readonly log: LogService;
+  readonly identity: LogIdentity;
+  readonly keyCreated: boolean;
+}
+
+/** Default number of tiles the service caches (≈16 KiB each: 64 MiB). */
+export const TILE_CACHE_SIZE = 4096;
+
+export function openLogFromConfig(config: Config, clock: Clock = systemClock()): OpenedLog {
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    accessSync(config.dataDir, constants.W_OK | constants.R_OK);
+  } catch (err) {
+    throw new LogError('CONFIG_INVALID', `the data dir ${config.dataDir} is not a writable directory: ${describeError(err)}`);
+  }
+  const store = openSqliteStore({ path: join(config.dataDir, 'cairn.db') });
+  try {
+    const { key, created } = loadOrCreateKey(config.keyFile);
+    let treeId = store.getMeta('treeId');
+    if (treeId === undefined) {
+      treeId = newTreeId((n) => randomBytes(n));
+      store.setMeta('treeId', treeId);
+    }
+    const identity = makeIdentity(key, treeId, config.publicUrl);
+    pinMeta(store, 'logId', identity.logId, 'the log key', config.keyFile);
+    pinMeta(store, 'origin', identity.origin, 'the checkpoint origin (from --public-url)', config.publicUrl);
+    const log = LogService.open(store, identity, clock, {
+      batchMaxSize: config.batchMaxSize,
+      batchMaxAgeMs: config.batchMaxAgeMs,
+      poolMaxSize: config.poolMaxSize,
+      signEntryTimestamps: true,
+      tileCacheSize: TILE_CACHE_SIZE,
+    });
+    return { store, log, identity, keyCreated: created };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/** A log's key and origin never change: refuse to start with different ones. */
+function pinMeta(store: LogStore, key: string, value: string, what: string, source: string): void {
+  const stored = store.getMeta(key);
+  if (stored === undefined) store.setMeta(key, value);
+  else if (stored !== value) {
+    throw new LogError(
+      'CONFIG_INVALID',
+      `${what} changed: this log was created with ${key} ${JSON.stringify(stored)}, but ${source} gives ${JSON.stringify(value)}`,
+    );
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Reads at published sizes only: entries, inclusion and consistency proofs,
+ * tiles and entry bundles. Nothing beyond the latest published checkpoint is
+ * ever returned (tlog-tiles: "never serve a tile or bundle the latest
+ * checkpoint does not imply").
+ */
+import { LogError } from '../errors.js';
+import {
+  TILE_WIDTH,
+  c2spTileBytes,
+  consistencyProof,
+  inclusionProof,
+  rootAt,
+  tileNodeReader,
+  tileWidthAt,
+  type NodeReader,
+} from '../merkle/index.js';
+import type { CheckpointRow, LogStore, StoredEntry } from '../storage/types.js';
+import type { TileCache } from './tile-cache.js';
+
+export class LogReader {
+  readonly #store: LogStore;
+  readonly #tiles: TileCache;
+  readonly #published: () => CheckpointRow;
+
+  constructor(store: LogStore, tiles: TileCache, published: () => CheckpointRow) {
+    this.#store = store;
+    this.#tiles = tiles;
+    this.#published = published;
+  }
+
+  /** The latest published checkpoint. */
+  latest(): CheckpointRow {
+    return this.#published();
+  }
+
+  /** A published checkpoint by size, if the log published one at exactly that size. */
+  checkpointAt(size: number): CheckpointRow | undefined {
+    if (size > this.latest().size) return undefined;
+    return this.#store.checkpointAt(size);
+  }
+
+  /** Published checkpoints with size ≥ fromSize, ascending, at most `limit`. */
+  listCheckpoints(fromSize: number, limit: number): CheckpointRow[] {
+    const max = this.latest().size;
+    return this.#store.listCheckpoints(fromSize, limit).filter((c) => c.size <= max);
+  }
+
+  /** The entry at `index` if it is published. */
+  entryByIndex(index: number): StoredEntry | undefined {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.latest().size) return undefined;
+    return this.#store.entryByIndex(index);
+  }
+
+  /** The published entry with this leaf hash. */
+  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
+    const e = this.#store.entryByLeafHash(leafHash);
+    return e !== undefined && e.index < this.latest().size ? e : undefined;
+  }
+
+  /** Entry indices under a search key, published ones only. */
+  search(key: string, limit: number): number[] {
+    const max = this.latest().size;
+    return this.#store.searchKey(key, limit).filter((i) => i < max);
+  }
+
+  /** RFC 6962 inclusion proof of `index` in the tree of published size `size` (≤ latest). */
+  inclusionProof(index: number, size: number): Uint8Array[] {
+    this.#checkSize(size);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw new LogError('SIZE_OUT_OF_RANGE', `index ${index} is not in a tree of size ${size}`);
+    }
+    return inclusionProof(index, size, this.#nodes(size));
+  }
+
+  /** RFC 6962 consistency proof from `oldSize` to `newSize` (0 ≤ old ≤ new ≤ latest). */
+  consistencyProof(oldSize: number, newSize: number): Uint8Array[] {
+    this.#checkSize(newSize);
+    if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > newSize) {
+      throw new LogError('SIZE_OUT_OF_RANGE', `first size ${oldSize} must be between 0 and last size ${newSize}`);
+    }
+    if (oldSize === 0 || oldSize === newSize) return [];
+    return consistencyProof(oldSize, newSize, this.#nodes(newSize));
+  }
+
+  /** Root hash of the tree at a size ≤ latest, recomputed from tiles. */
+  rootAt(size: number): Uint8Array {
+    this.#checkSize(size);
+    return rootAt(size, this.#nodes(size));
+  }
+
+  /**
+   * C2SP tile bytes for tile (level, index); `width` undefined asks for the full
+   * tile. NOT_FOUND unless the latest checkpoint implies a tile at least that wide.
+   */
+  tile(level: number, index: number, width?: number): Uint8Array {
+    const want = width ?? TILE_WIDTH;
+    const have = tileWidthAt(level, index, this.latest().size);
+    if (have < want || (width === undefined && have < TILE_WIDTH)) {
+      throw new LogError('NOT_FOUND', `tile ${level}/${index} of width ${want} is not published`);
+    }
+    const t = this.#tiles.get(level, index);
+    if (t === undefined || t.width < want) throw new LogError('CORRUPT', `couldn't read stored tile ${level}/${index}`);
+    return c2spTileBytes(t, want);
+  }
+
+  /** C2SP entry bundle `index` (uint16-length-prefixed bodies), full or of `width` entries. */
+  entryBundle(index: number, width?: number): Uint8Array {
+    const want = width ?? TILE_WIDTH;
+    const have = tileWidthAt(0, index, this.latest().size);
+    if (have < want || (width === undefined && have < TILE_WIDTH)) {
+      throw new LogError('NOT_FOUND', `entry bundle ${index} of width ${want} is not published`);
+    }
+    const entries = this.#store.entriesInRange(index * TILE_WIDTH, want);
+    if (entries.length !== want) throw new LogError('CORRUPT', `couldn't read entries of bundle ${index}`);
+    let total = 0;
+    for (const e of entries) total += 2 + e.body.length;
+    const out = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (const e of entries) {
+      out.writeUInt16BE(e.body.length, off);
+      out.set(e.body, off + 2);
+      off += 2 + e.body.length;
+    }
+    return out;
+  }
+
+  #checkSize(size: number): void {
+    const latest = this.latest().size;
+    if (!Number.isSafeInteger(size) || size < 0 || size > latest) {
+      throw new LogError('SIZE_OUT_OF_RANGE', `the tree size requested (${size}) is greater than the published size (${latest})`);
+    }
+  }
+
+  #nodes(size: number): NodeReader {
+    return tileNodeReader(size, (l, i) => this.#tiles.get(l, i));
+  }
+}

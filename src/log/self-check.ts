@@ -1,0 +1,73 @@
+/**
+ * Start-up self-check (DESIGN.md invariants): the latest checkpoint must carry
+ * a valid signature by this log's key over this log's origin, and the root
+ * recomputed from the stored tiles must equal it; the right-most stored
+ * entries must hash to the leaves of the right-most level-0 tile.
+ */
+import { LogError, describeError } from '../errors.js';
+import { RightEdge, TILE_WIDTH, leafHash, tileNode } from '../merkle/index.js';
+import { openNote, parseCheckpoint } from '../note/index.js';
+import type { CheckpointRow, LogStore } from '../storage/types.js';
+import type { LogIdentity } from './identity.js';
+
+/**
+ * Returns the right edge rebuilt from storage. Throws CORRUPT with a message
+ * saying what does not match (the caller turns that into read-only mode).
+ */
+export function selfCheck(store: LogStore, identity: LogIdentity, latest: CheckpointRow): RightEdge {
+  let opened;
+  try {
+    opened = openNote(latest.note, [...identity.checkpointVerifiers]);
+  } catch (err) {
+    throw new LogError('CORRUPT', `the latest checkpoint (size ${latest.size}) is not validly signed by this log's key: ${describeError(err)}`);
+  }
+  const cp = parseCheckpoint(opened.text);
+  if (cp.origin !== identity.origin) {
+    throw new LogError('CORRUPT', `the latest checkpoint's origin is ${JSON.stringify(cp.origin)}, this log's is ${JSON.stringify(identity.origin)}`);
+  }
+  if (cp.size !== latest.size || !equal(cp.root, latest.root)) {
+    throw new LogError('CORRUPT', `the latest checkpoint's signed text (size ${cp.size}) disagrees with its stored size ${latest.size} or root`);
+  }
+  let edge: RightEdge;
+  try {
+    edge = RightEdge.fromTiles(latest.size, (l, i) => store.tile(l, i));
+  } catch (err) {
+    throw new LogError('CORRUPT', `couldn't rebuild the tree of size ${latest.size} from stored tiles: ${describeError(err)}`);
+  }
+  const root = edge.root();
+  if (!equal(root, latest.root)) {
+    throw new LogError(
+      'CORRUPT',
+      `the root recomputed from stored tiles (${hex(root)}) differs from the latest checkpoint's (${hex(latest.root)}) at size ${latest.size}`,
+    );
+  }
+  checkEntries(store, latest.size);
+  return edge;
+}
+
+function checkEntries(store: LogStore, size: number): void {
+  if (store.entryByIndex(size) !== undefined) {
+    throw new LogError('CORRUPT', `an entry is stored at index ${size}, beyond the latest checkpoint's size ${size}`);
+  }
+  if (size === 0) return;
+  const start = Math.floor((size - 1) / TILE_WIDTH) * TILE_WIDTH;
+  const entries = store.entriesInRange(start, size - start);
+  const tile = store.tile(0, start / TILE_WIDTH);
+  if (entries.length !== size - start || tile === undefined) {
+    throw new LogError('CORRUPT', `entries ${start}..${size - 1} or their level-0 tile are missing`);
+  }
+  for (const e of entries) {
+    const h = leafHash(e.body);
+    if (!equal(h, e.leafHash) || !equal(h, tileNode(tile, 0, e.index - start))) {
+      throw new LogError('CORRUPT', `entry ${e.index}'s body does not hash to its stored leaf hash and tile`);
+    }
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}

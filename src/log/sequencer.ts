@@ -1,0 +1,225 @@
+/**
+ * The sequencer: pool → batch → commit → publish (DESIGN.md "The write path").
+ *
+ * - add() never does CPU-heavy work: admission already verified and hashed the entry.
+ * - Dedup by leaf hash in three places: the store, the pool, and the batch being
+ *   committed (the commit is synchronous, so a batch in flight is never observable
+ *   from add(); it is covered by the store check once committed).
+ * - A batch is flushed when the pool reaches batchMaxSize or the oldest entry has
+ *   waited batchMaxAgeMs.
+ * - Futures resolve only after the batch's transaction has returned (durable) and
+ *   the new checkpoint is published.
+ * - A failed commit fails every waiter of the batch with STORE_FAILED, nothing is
+ *   half-written, the in-memory tree is rebuilt from the store, and the log keeps
+ *   serving. An INCONSISTENT/CORRUPT error is fatal: the log turns read-only.
+ */
+import type { Clock } from '../clock.js';
+import { LogError, describeError, isLogError } from '../errors.js';
+import { RightEdge } from '../merkle/index.js';
+import type { CheckpointRow, LogStore } from '../storage/types.js';
+import type { LogIdentity } from './identity.js';
+import { integrateBatch, type IntegrateResult } from './integrate.js';
+import type { Sequenced, SequencerOptions, Submission } from './types.js';
+
+interface Pending {
+  readonly sub: Submission;
+  readonly resolve: (s: Sequenced) => void;
+  readonly reject: (e: unknown) => void;
+  /** Waiters that submitted the same leaf while this one was pooled. */
+  readonly twins: Array<{ resolve: (s: Sequenced) => void; reject: (e: unknown) => void }>;
+}
+
+export interface SequencerEvents {
+  /** Called synchronously after each durable commit, before any waiter is answered. */
+  onPublish(result: IntegrateResult): void;
+  /** Called when the sequencer hits a fatal error and refuses further writes. */
+  onFatal(reason: string): void;
+  /** Called after a batch failed as a whole (not fatal). */
+  onBatchFailed?(err: unknown, size: number): void;
+}
+
+export class Sequencer {
+  readonly #store: LogStore;
+  readonly #identity: LogIdentity;
+  readonly #clock: Clock;
+  readonly #opts: SequencerOptions;
+  readonly #events: SequencerEvents;
+  #edge: RightEdge;
+  #published: CheckpointRow;
+  #pool = new Map<string, Pending>();
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #readOnly: string | undefined;
+  #closed = false;
+
+  constructor(
+    store: LogStore,
+    identity: LogIdentity,
+    clock: Clock,
+    edge: RightEdge,
+    published: CheckpointRow,
+    opts: SequencerOptions,
+    events: SequencerEvents,
+  ) {
+    this.#store = store;
+    this.#identity = identity;
+    this.#clock = clock;
+    this.#edge = edge;
+    this.#published = published;
+    this.#opts = opts;
+    this.#events = events;
+  }
+
+  /** Number of entries waiting in the pool. */
+  get poolSize(): number {
+    return this.#pool.size;
+  }
+
+  /** Why writes are refused, or undefined when the log accepts writes. */
+  get readOnlyReason(): string | undefined {
+    return this.#readOnly;
+  }
+
+  /**
+   * Queue a submission. Resolves once it is durably committed and published.
+   * Rejects with DUPLICATE (details.existingIndex) when an equal entry is in the
+   * log or gets committed from the pool first; POOL_FULL when the pool is full;
+   * READ_ONLY after a fatal error; STORE_FAILED when its batch failed.
+   */
+  add(sub: Submission): Promise<Sequenced> {
+    if (this.#readOnly !== undefined) return Promise.reject(new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`));
+    if (this.#closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the log is shutting down'));
+    const existing = this.#store.indexOfLeafHash(sub.leafHash);
+    if (existing !== undefined) return Promise.reject(duplicate(existing));
+    const key = Buffer.from(sub.leafHash.buffer, sub.leafHash.byteOffset, sub.leafHash.byteLength).toString('hex');
+    const pooled = this.#pool.get(key);
+    if (pooled !== undefined) {
+      // Same leaf already pooled: answer once the first one is committed, pointing at it.
+      return new Promise<Sequenced>((resolve, reject) => pooled.twins.push({ resolve, reject })).then((s) => {
+        throw duplicate(s.index);
+      });
+    }
+    if (this.#pool.size >= this.#opts.poolMaxSize) {
+      return Promise.reject(new LogError('POOL_FULL', `the pool holds ${this.#pool.size} entries; retry shortly`));
+    }
+    return new Promise<Sequenced>((resolve, reject) => {
+      this.#pool.set(key, { sub, resolve, reject, twins: [] });
+      this.#schedule();
+    });
+  }
+
+  /** Sequence everything pooled now, batch by batch. Resolves when the pool is empty. */
+  async flush(): Promise<void> {
+    while (this.#pool.size > 0 && this.#readOnly === undefined) {
+      this.#runBatch();
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Stop accepting writes, sequence what is pooled, stop timers. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    this.#clearTimers();
+    for (const p of this.#pool.values()) p.reject(new LogError('SHUTTING_DOWN', 'the log shut down before sequencing this entry'));
+    this.#pool.clear();
+  }
+
+  #schedule(): void {
+    if (this.#pool.size >= this.#opts.batchMaxSize || this.#opts.batchMaxAgeMs === 0) {
+      if (this.#immediate === undefined) this.#immediate = setImmediate(() => this.#tick());
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.#tick(), this.#opts.batchMaxAgeMs);
+    }
+  }
+
+  #clearTimers(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
+  }
+
+  #tick(): void {
+    this.#clearTimers();
+    this.#runBatch();
+    if (this.#pool.size > 0 && this.#readOnly === undefined) this.#schedule();
+  }
+
+  /** Take up to batchMaxSize pooled entries and commit them as one batch. */
+  #runBatch(): void {
+    if (this.#pool.size === 0) return;
+    const taken: Pending[] = [];
+    for (const [key, p] of this.#pool) {
+      taken.push(p);
+      this.#pool.delete(key);
+      if (taken.length >= this.#opts.batchMaxSize) break;
+    }
+    let result: IntegrateResult;
+    try {
+      result = integrateBatch(
+        this.#store,
+        this.#identity,
+        this.#clock,
+        this.#edge,
+        this.#published,
+        taken.map((p) => p.sub),
+        this.#opts.signEntryTimestamps,
+      );
+    } catch (err) {
+      this.#failBatch(taken, err);
+      return;
+    }
+    this.#published = result.checkpoint;
+    this.#events.onPublish(result);
+    for (let i = 0; i < taken.length; i++) {
+      const p = taken[i]!;
+      const e = result.entries[i]!;
+      const answer: Sequenced = { index: e.index, integratedTime: e.integratedTime, set: e.set, checkpoint: result.checkpoint };
+      p.resolve(answer);
+      for (const t of p.twins) t.resolve(answer);
+    }
+  }
+
+  #failBatch(taken: readonly Pending[], err: unknown): void {
+    const fatal = isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT');
+    const answer = fatal
+      ? new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err })
+      : isLogError(err, 'STORE_FAILED')
+        ? err
+        : new LogError('STORE_FAILED', `couldn't sequence batch: ${describeError(err)}`, { cause: err });
+    for (const p of taken) {
+      p.reject(answer);
+      for (const t of p.twins) t.reject(answer);
+    }
+    if (fatal) {
+      this.#enterReadOnly(describeError(err));
+      return;
+    }
+    this.#events.onBatchFailed?.(err, taken.length);
+    // The edge advanced in memory; rebuild it from what is durably stored.
+    try {
+      this.#edge = RightEdge.fromTiles(this.#published.size, (l, i) => this.#store.tile(l, i));
+    } catch (rebuildErr) {
+      this.#enterReadOnly(`couldn't rebuild the tree after a failed commit: ${describeError(rebuildErr)}`);
+    }
+  }
+
+  #enterReadOnly(reason: string): void {
+    this.#readOnly = reason;
+    this.#clearTimers();
+    for (const p of this.#pool.values()) {
+      const e = new LogError('READ_ONLY', `the log refuses writes: ${reason}`);
+      p.reject(e);
+      for (const t of p.twins) t.reject(e);
+    }
+    this.#pool.clear();
+    this.#events.onFatal(reason);
+  }
+}
+
+function duplicate(existingIndex: number): LogError<'DUPLICATE'> {
+  return new LogError('DUPLICATE', `an equivalent entry already exists in the log at index ${existingIndex}`, {
+    details: { existingIndex },
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * A test log on an in-memory (or file) SQLite store with a fixed key, a
+ * manual clock, and `checkLog()`: an invariant oracle that re-verifies the
+ * whole log after each step (signatures, root recomputed from the entries
+ * with a naive RFC 6962 tree, every checkpoint consistent with the latest,
+ * tiles equal to the entries' leaf hashes).
+ */
+import assert from 'node:assert/strict';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { ManualClock } from '../../src/clock.js';
+import { LogService, makeIdentity, type LogIdentity, type LogServiceOptions, type Submission } from '../../src/log/index.js';
+import { TILE_WIDTH, c2spTileBytes, leafHash, verifyConsistency } from '../../src/merkle/index.js';
+import { openNote, parseCheckpoint } from '../../src/note/index.js';
+import { openSqliteStore } from '../../src/storage/index.js';
+import type { LogStore } from '../../src/storage/types.js';
+
+/** A fixed Ed25519 key (PKCS#8 of a constant seed) so tests are reproducible. */
+export function testKey(seedByte = 7): KeyObject {
+  const seed = Buffer.alloc(32, seedByte);
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
+export const TEST_TREE_ID = '1234567890123456789';
+export const TEST_URL = 'http://127.0.0.1:3000';
+
+export const FAST_OPTIONS: LogServiceOptions = {
+  batchMaxSize: 64,
+  batchMaxAgeMs: 0,
+  poolMaxSize: 10_000,
+  signEntryTimestamps: true,
+  tileCacheSize: 64,
+};
+
+export interface TestLog {
+  store: LogStore;
+  log: LogService;
+  identity: LogIdentity;
+  clock: ManualClock;
+  reopen(store?: LogStore): TestLog;
+}
+
+export function openTestLog(
+  store: LogStore = openSqliteStore({ path: ':memory:' }),
+  opts: Partial<LogServiceOptions> = {},
+  clock = new ManualClock(),
+): TestLog {
+  const identity = makeIdentity(testKey(), TEST_TREE_ID, TEST_URL);
+  const log = LogService.open(store, identity, clock, { ...FAST_OPTIONS, ...opts });
+  return {
+    store,
+    log,
+    identity,
+    clock,
+    reopen: (s = store) => openTestLog(s, opts, clock),
+  };
+}
+
+/** A raw submission whose body is the given text. */
+export function rawEntry(text: string, searchKeys: string[] = []): Submission {
+  const body = Buffer.from(text);
+  return { kind: 'raw', body, leafHash: leafHash(body), searchKeys };
+}
+
+/** Naive RFC 6962 MTH over leaf hashes (§2.1), for the oracle. */
+export function naiveRoot(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return createHash('sha256').digest();
+  if (leaves.length === 1) return leaves[0]!;
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(naiveRoot(leaves.slice(0, k)))
+    .update(naiveRoot(leaves.slice(k)))
+    .digest();
+}
+
+/** Re-verify the whole log; throws an AssertionError describing the first broken invariant. */
+export function checkLog(t: TestLog): void {
+  const latest = t.store.latestCheckpoint();
+  assert.ok(latest, 'a log always has a checkpoint');
+  const opened = openNote(latest.note, [...t.identity.checkpointVerifiers]);
+  assert.equal(opened.verifiedBy.length, 2, 'both signatures (C2SP key ID and Rekor key hint) verify');
+  const cp = parseCheckpoint(opened.text);
+  assert.equal(cp.origin, t.identity.origin);
+  assert.equal(cp.size, latest.size);
+  assert.deepEqual(Buffer.from(cp.root), Buffer.from(latest.root));
+
+  const entries = t.store.entriesInRange(0, latest.size + 1);
+  assert.equal(entries.length, latest.size, 'exactly checkpoint-size entries are stored');
+  const leaves = entries.map((e, i) => {
+    assert.equal(e.index, i, 'indices are dense');
+    assert.deepEqual(Buffer.from(leafHash(e.body)), Buffer.from(e.leafHash), `entry ${i} hashes to its leaf hash`);
+    return e.leafHash;
+  });
+  assert.deepEqual(Buffer.from(naiveRoot(leaves)), Buffer.from(latest.root), 'root recomputed from entries');
+  assert.deepEqual(Buffer.from(t.log.reader.rootAt(latest.size)), Buffer.from(latest.root), 'root recomputed from tiles');
+
+  for (let n = 0; n * TILE_WIDTH < latest.size; n++) {
+    const w = Math.min(TILE_WIDTH, latest.size - n * TILE_WIDTH);
+    const tile = t.store.tile(0, n);
+    assert.ok(tile && tile.width >= w, `level-0 tile ${n} is stored with width ≥ ${w}`);
+    assert.deepEqual(Buffer.from(c2spTileBytes(tile, w)), Buffer.concat(leaves.slice(n * TILE_WIDTH, n * TILE_WIDTH + w)));
+  }
+
+  for (const old of t.store.listCheckpoints(0, 1_000_000)) {
+    const proof = t.log.reader.consistencyProof(old.size, latest.size);
+    verifyConsistency(old.size, latest.size, old.root, latest.root, proof);
+  }
+}
+
+/** A LogStore forwarding every call to `inner` except the given overrides (for fault and tamper tests). */
+export function wrapStore(inner: LogStore, overrides: Partial<LogStore>): LogStore {
+  const methods: Array<keyof LogStore> = [
+    'appendBatch', 'latestCheckpoint', 'checkpointAt', 'listCheckpoints', 'addCosignature', 'cosignatures',
+    'entryByIndex', 'entriesInRange', 'entryByLeafHash', 'indexOfLeafHash', 'searchKey', 'tile', 'getMeta',
+    'setMeta', 'sizeOnDisk', 'close',
+  ];
+  const out: Record<string, unknown> = {};
+  for (const m of methods) {
+    const o = overrides[m];
+    out[m] = o ?? (inner[m] as (...a: unknown[]) => unknown).bind(inner);
+  }
+  return out as unknown as LogStore;
+}
