@@ -1,0 +1,68 @@
+/**
+ * createApp(deps) builds the express application. It never listens: the CLI
+ * does, and tests drive it with supertest. The API contract (openapi.yaml) is
+ * loaded and compiled here, once per process.
+ */
+import express, { type Express } from 'express';
+import { LogError } from '../errors.js';
+import type { LogService } from '../log/index.js';
+import type { ApiLimits, RouteContext } from './context.js';
+import { errorHandler, sendError } from './errors.js';
+import { loadApiSpec } from './openapi.js';
+import { checkpointRoutes } from './routes/checkpoint.js';
+import { entryRoutes } from './routes/entries.js';
+import { healthRoutes } from './routes/health.js';
+import { indexRoutes } from './routes/index-search.js';
+import { logInfoRoutes } from './routes/log-info.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { proofRoutes } from './routes/proof.js';
+import { retrieveRoutes } from './routes/retrieve.js';
+import { tileRoutes } from './routes/tiles.js';
+
+export interface AppDeps {
+  readonly log: LogService;
+  /** Largest accepted request body, bytes; beyond it 413 TOO_LARGE. */
+  readonly maxRequestBytes: number;
+  /** Largest canonical entry body, bytes (≤ 65,535; default 65,535); beyond it 413 TOO_LARGE. */
+  readonly maxEntryBytes?: number;
+  /** Most items in one entries/retrieve request (default 10, as Rekor); beyond it 422 TOO_MANY. */
+  readonly maxSearchItems?: number;
+  /** Most entry IDs one index search returns (default 1,000). */
+  readonly maxSearchResults?: number;
+  /** openapi.yaml to load; default: found above this module (repo root, or /app in the image). */
+  readonly openapiPath?: string;
+  /** Where 5xx causes are reported. */
+  readonly logError?: (msg: string, err: unknown) => void;
+}
+
+/** Most certificates in a submitted chain (Rekor's limit). */
+const MAX_CHAIN_LENGTH = 10;
+
+export function createApp(deps: AppDeps): Express {
+  const limits: ApiLimits = {
+    maxEntryBytes: deps.maxEntryBytes ?? 65_535,
+    maxChainLength: MAX_CHAIN_LENGTH,
+    maxSearchItems: deps.maxSearchItems ?? 10,
+    maxSearchResults: deps.maxSearchResults ?? 1_000,
+  };
+  const api = loadApiSpec(deps.openapiPath);
+  const ctx: RouteContext = { log: deps.log, api, limits };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(healthRoutes(deps.log));
+  app.use(checkpointRoutes(deps.log));
+  app.use(tileRoutes(deps.log));
+  app.use(logInfoRoutes(deps.log));
+  app.use(proofRoutes(ctx));
+  app.use(retrieveRoutes(ctx));
+  app.use(entryRoutes(ctx));
+  app.use(indexRoutes(ctx));
+  app.use(openapiRoutes(api));
+  app.use((req, res) => sendError(res, new LogError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.logError ?? (() => undefined)));
+  return app;
+}

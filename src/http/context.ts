@@ -1,0 +1,20 @@
+/** What every Rekor API router is built from: the log, the compiled API contract and the request limits. */
+import type { LogService } from '../log/index.js';
+import type { ApiSpec } from './openapi.js';
+
+export interface ApiLimits {
+  /** Largest canonical entry body, bytes (≤ 65,535); beyond it 413 TOO_LARGE. */
+  readonly maxEntryBytes: number;
+  /** Most certificates in a submitted chain. */
+  readonly maxChainLength: number;
+  /** Most items (UUIDs + indexes + entries) in one entries/retrieve request; beyond it 422 TOO_MANY. */
+  readonly maxSearchItems: number;
+  /** Most entry IDs one index/retrieve answer holds (ascending by log index). */
+  readonly maxSearchResults: number;
+}
+
+export interface RouteContext {
+  readonly log: LogService;
+  readonly api: ApiSpec;
+  readonly limits: ApiLimits;
+}

@@ -1,0 +1,87 @@
+/**
+ * The one table mapping error codes to HTTP statuses, and the error body.
+ * Bodies are Rekor-shaped `{code: <HTTP status>, message}` plus `error`, the
+ * stable Cairn code, and `details` where the code carries some.
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import { LogError, type ErrorCode } from '../errors.js';
+
+export const STATUS: Readonly<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  SCHEMA_INVALID: 422,
+  ENTRY_INVALID: 400,
+  SIGNATURE_INVALID: 400,
+  UNSUPPORTED_KIND: 422,
+  ALGORITHM_NOT_ALLOWED: 400,
+  TOO_LARGE: 413,
+  TOO_MANY: 422,
+  DUPLICATE: 409,
+  NOT_FOUND: 404,
+  SIZE_CONFLICT: 409,
+  PROOF_REJECTED: 422,
+  SIZE_OUT_OF_RANGE: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  POOL_FULL: 503,
+  STORE_FAILED: 503,
+  READ_ONLY: 503,
+  SHUTTING_DOWN: 503,
+  INCONSISTENT: 500,
+  CORRUPT: 500,
+  PROOF_INVALID: 400,
+  NOTE_INVALID: 400,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+};
+
+/** Seconds a client should wait before retrying a 503 of this code. */
+const RETRY_AFTER: Partial<Record<ErrorCode, number>> = { POOL_FULL: 1, STORE_FAILED: 1, SHUTTING_DOWN: 5 };
+
+/** Send `err` as a JSON error response. */
+export function sendError(res: Response, err: LogError): void {
+  const status = STATUS[err.code];
+  const retry = RETRY_AFTER[err.code];
+  if (retry !== undefined) res.set('Retry-After', String(retry));
+  const body: Record<string, unknown> = { code: status, message: err.message, error: err.code };
+  if (err.details !== undefined) body['details'] = err.details;
+  res.status(status).json(body);
+}
+
+/** Translate what body parsers and handlers throw into LogErrors. Unknown errors become INTERNAL (500) and are logged. */
+export function toLogError(err: unknown): LogError {
+  if (err instanceof LogError) return err;
+  const e = err as { type?: string; status?: number; message?: string; limit?: number };
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new LogError('TOO_LARGE', `request body exceeds the limit of ${e.limit ?? '?'} bytes`);
+    case 'entity.parse.failed':
+      return new LogError('BAD_REQUEST', `request body is not valid JSON: ${e.message ?? ''}`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new LogError('BAD_REQUEST', e.message ?? 'unsupported request encoding');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new LogError('BAD_REQUEST', e.message ?? 'bad request stream');
+    default:
+      if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+        return new LogError('BAD_REQUEST', e.message ?? 'bad request');
+      }
+      return new LogError('INTERNAL', 'internal error', { cause: err });
+  }
+}
+
+/** Final error handler: every error becomes a JSON body; 5xx causes are logged. */
+export function errorHandler(log: (msg: string, err: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const le = toLogError(err);
+    if (STATUS[le.code] >= 500) log(`request failed with ${le.code}`, le.cause ?? le);
+    sendError(res, le);
+  };
+}

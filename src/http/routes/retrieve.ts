@@ -1,0 +1,64 @@
+/**
+ * POST /api/v1/log/entries/retrieve (Rekor searchLogQuery): the published
+ * entries named by `entryUUIDs` (64 or 80 hex), by proposed `entries`
+ * (canonicalised and verified like a submission, then looked up by leaf hash)
+ * and by `logIndexes`, in that order, each proven against the same latest
+ * checkpoint. Absent ones are left out. More than maxSearchItems items in all
+ * → 422 TOO_MANY, with Rekor's message.
+ */
+import { Router } from 'express';
+import { prepareEntry } from '../../entry/index.js';
+import { LogError } from '../../errors.js';
+import type { RouteContext } from '../context.js';
+import { logEntryJson, type EntryFacts } from '../log-entry.js';
+import { lookupEntryId } from './entries.js';
+
+interface SearchLogQuery {
+  entryUUIDs?: string[];
+  logIndexes?: number[];
+  entries?: unknown[];
+}
+
+export function retrieveRoutes({ log, api, limits }: RouteContext): Router {
+  const r = Router();
+
+  r.post('/api/v1/log/entries/retrieve', (req, res) => {
+    // Count first: an oversized query gets Rekor's answer, not a schema error deep inside it.
+    const total = countItems(req.body);
+    if (total > limits.maxSearchItems) {
+      throw new LogError('TOO_MANY', `more than max allowed ${limits.maxSearchItems} entries in request`, {
+        details: { items: total, max: limits.maxSearchItems },
+      });
+    }
+    const q = api.checkRequest('searchLogQuery', req).body as SearchLogQuery;
+    const found: EntryFacts[] = [];
+    for (const id of q.entryUUIDs ?? []) {
+      const e = lookupEntryId(log, id);
+      if (e !== undefined) found.push(e);
+    }
+    for (const proposed of q.entries ?? []) {
+      const p = prepareEntry(proposed, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
+      const e = log.reader.entryByLeafHash(p.leafHash);
+      if (e !== undefined) found.push(e);
+    }
+    for (const index of q.logIndexes ?? []) {
+      const e = log.reader.entryByIndex(index);
+      if (e !== undefined) found.push(e);
+    }
+    const checkpoint = log.reader.latest();
+    res.set('Cache-Control', 'no-cache').json(found.map((e) => logEntryJson(log, e, checkpoint)));
+  });
+
+  return r;
+}
+
+function countItems(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const b = body as Record<string, unknown>;
+  let n = 0;
+  for (const k of ['entryUUIDs', 'logIndexes', 'entries']) {
+    const v = b[k];
+    if (Array.isArray(v)) n += v.length;
+  }
+  return n;
+}

@@ -1,0 +1,149 @@
+/**
+ * Helpers for HTTP tests: a test log behind createApp, client-side builders
+ * of proposed entries (signed with keys made here, independently of
+ * src/entry), and a checker that verifies a LogEntry response the way a
+ * Rekor client does (inclusion proof against the signed checkpoint, SET).
+ */
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import type { Express } from 'express';
+import { createApp, type AppDeps } from '../../src/http/index.js';
+import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
+import { openNote, parseCheckpoint } from '../../src/note/index.js';
+import { openTestLog, type TestLog } from '../support/test-log.js';
+
+export interface TestApp {
+  t: TestLog;
+  app: Express;
+}
+
+/** A fresh in-memory log and its app; `deps` override the defaults (1 MiB requests). */
+export function testApp(deps: Partial<AppDeps> = {}, t: TestLog = openTestLog()): TestApp {
+  return { t, app: createApp({ log: t.log, maxRequestBytes: 1 << 20, ...deps }) };
+}
+
+export interface TestKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** SPKI PEM. */
+  pem: string;
+}
+
+export function ecKey(namedCurve = 'P-256'): TestKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve });
+  return { privateKey, publicKey, pem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export const b64 = (b: Uint8Array | string): string => Buffer.from(b).toString('base64');
+export const sha256 = (b: Uint8Array | string): Buffer => createHash('sha256').update(b).digest();
+
+/** JSON with object keys sorted: RFC 8785 for the strings and small integers used here. */
+export function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${sortedJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export interface HashedRekordOptions {
+  algorithm?: 'sha256' | 'sha384' | 'sha512';
+  /** Replace the hex digest (e.g. wrong length). */
+  digestHex?: string;
+  /** Replace the base64 signature. */
+  signature?: string;
+  /** Replace the base64 public key content. */
+  publicKey?: string;
+}
+
+/** A hashedrekord 0.0.1 proposed entry: `key` signs the digest of `data` (prehashed, as Rekor verifies). */
+export function hashedRekord(key: TestKey, data: string, o: HashedRekordOptions = {}): Record<string, unknown> {
+  const algorithm = o.algorithm ?? 'sha256';
+  const digest = createHash(algorithm).update(data).digest();
+  const sig = sign(algorithm, Buffer.from(data), key.privateKey);
+  return {
+    apiVersion: '0.0.1',
+    kind: 'hashedrekord',
+    spec: {
+      data: { hash: { algorithm, value: o.digestHex ?? digest.toString('hex') } },
+      signature: { content: o.signature ?? sig.toString('base64'), publicKey: { content: o.publicKey ?? b64(key.pem) } },
+    },
+  };
+}
+
+/** DSSE pre-authentication encoding. */
+export function pae(payloadType: string, payload: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} `),
+    payload,
+  ]);
+}
+
+/** A dsse 0.0.1 proposed entry over `payload`, signed by `key` (ECDSA-SHA256 over the PAE). */
+export function dsseEntry(key: TestKey, payload: string, payloadType = 'application/vnd.in-toto+json'): Record<string, unknown> {
+  const body = Buffer.from(payload);
+  const sig = sign('sha256', pae(payloadType, body), key.privateKey);
+  const envelope = JSON.stringify({ payloadType, payload: body.toString('base64'), signatures: [{ keyid: '', sig: sig.toString('base64') }] });
+  return { apiVersion: '0.0.1', kind: 'dsse', spec: { proposedContent: { envelope, verifiers: [b64(key.pem)] } } };
+}
+
+/** An intoto 0.0.2 proposed entry built exactly as sigstore-js builds one (double-encoded payload and sig). */
+export function intotoEntry(key: TestKey, payload: string, payloadType = 'application/vnd.in-toto+json'): Record<string, unknown> {
+  const body = Buffer.from(payload);
+  const sig = sign('sha256', pae(payloadType, body), key.privateKey);
+  const envelopeHash = sha256(
+    sortedJson({ payloadType, payload: body.toString('base64'), signatures: [{ sig: sig.toString('base64'), publicKey: key.pem }] }),
+  ).toString('hex');
+  return {
+    apiVersion: '0.0.2',
+    kind: 'intoto',
+    spec: {
+      content: {
+        envelope: {
+          payloadType,
+          payload: b64(body.toString('base64')),
+          signatures: [{ sig: b64(sig.toString('base64')), publicKey: b64(key.pem) }],
+        },
+        hash: { algorithm: 'sha256', value: envelopeHash },
+        payloadHash: { algorithm: 'sha256', value: sha256(body).toString('hex') },
+      },
+    },
+  };
+}
+
+export interface CheckedEntry {
+  id: string;
+  body: Buffer;
+  logIndex: number;
+  treeSize: number;
+}
+
+/**
+ * Verify a LogEntry response as a Rekor client would: one 80-hex key (tree
+ * ID + leaf hash of the body), the checkpoint's signatures, the inclusion
+ * proof against the checkpoint's root, and the SET over
+ * {body, integratedTime, logID, logIndex}.
+ */
+export function checkLogEntry(t: TestLog, json: unknown): CheckedEntry {
+  const keys = Object.keys(json as object);
+  assert.equal(keys.length, 1, 'a LogEntry has exactly one key');
+  const id = keys[0]!;
+  const v = (json as Record<string, any>)[id];
+  const body = Buffer.from(v.body, 'base64');
+  assert.equal(id, t.identity.treeIdHex + Buffer.from(leafHash(body)).toString('hex'), 'key = tree ID ‖ leaf hash of body');
+  assert.equal(v.logID, t.identity.logId);
+  const p = v.verification.inclusionProof;
+  assert.equal(p.logIndex, v.logIndex);
+  const opened = openNote(p.checkpoint, [...t.identity.checkpointVerifiers]);
+  const cp = parseCheckpoint(opened.text);
+  assert.equal(cp.size, p.treeSize, 'the proof is against the checkpoint it carries');
+  assert.equal(Buffer.from(cp.root).toString('hex'), p.rootHash);
+  verifyInclusion(v.logIndex, p.treeSize, leafHash(body), p.hashes.map((h: string) => Buffer.from(h, 'hex')), cp.root);
+  const setPayload = sortedJson({ body: v.body, integratedTime: v.integratedTime, logID: v.logID, logIndex: v.logIndex });
+  assert.ok(
+    verify(null, Buffer.from(setPayload), t.identity.publicKey, Buffer.from(v.verification.signedEntryTimestamp, 'base64')),
+    'the SET verifies with the log key',
+  );
+  return { id, body, logIndex: v.logIndex, treeSize: p.treeSize };
+}

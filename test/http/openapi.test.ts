@@ -1,0 +1,147 @@
+/**
+ * openapi.yaml is the contract: every route the app registers is in it, and
+ * real responses of every operation (successes and errors) validate against
+ * the response schemas it declares, compiled by the same loader the server uses.
+ */
+import assert from 'node:assert/strict';
+import type { Express } from 'express';
+import request from 'supertest';
+import { STATUS } from '../../src/http/index.js';
+import { loadApiSpec } from '../../src/http/openapi.js';
+import { rawEntry } from '../support/test-log.js';
+import { dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from './helpers.js';
+
+const api = loadApiSpec();
+
+/** Method and path template of every route registered on an express 5 app. */
+function registeredRoutes(app: Express): string[] {
+  const out: string[] = [];
+  const walk = (stack: any[]): void => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const m of Object.keys(layer.route.methods)) out.push(`${m.toUpperCase()} ${layer.route.path}`);
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as any).router.stack);
+  return out;
+}
+
+/** The operation whose path template matches a concrete request path; the most literal template wins. */
+function operationFor(method: string, path: string): string | undefined {
+  const hits = api.operations().filter((op) => {
+    const re = new RegExp(`^${op.path.replace(/\./g, '\\.').replace(/\{N\}/g, '(?:x[0-9]{3}/)*[0-9]{3}').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    return op.method === method.toLowerCase() && re.test(path);
+  });
+  hits.sort((a, b) => a.path.split('{').length - b.path.split('{').length);
+  return hits[0]?.operationId;
+}
+
+describe('openapi.yaml', () => {
+  describe('the document', () => {
+    it('is OpenAPI 3.1 with a unique operationId per operation', () => {
+      assert.match(String(api.doc['openapi']), /^3\.1\./);
+      const ids = api.operations().map((o) => o.operationId);
+      assert.equal(new Set(ids).size, ids.length);
+    });
+
+    it('lists exactly the error codes of the status table', () => {
+      const schema = (api.doc as any).components.schemas.Error.properties.error.enum as string[];
+      assert.deepEqual([...schema].sort(), Object.keys(STATUS).sort());
+    });
+
+    it('documents every route the app registers', () => {
+      const { app } = testApp();
+      const documented = new Set(api.operations().map((o) => `${o.method.toUpperCase()} ${o.path.replace(/\{([^}]+)\}/g, ':$1')}`));
+      const routes = registeredRoutes(app);
+      assert.ok(routes.length >= 12, `found the routes (${routes.length})`);
+      const matched = new Set<string>();
+      for (const r of routes) {
+        // A RegExp route (the tiles') must match a documented path family; a string route must be documented as is.
+        const re = /^GET \/(.*)\/$/.exec(r);
+        const hits = re ? [...documented].filter((d) => d.startsWith('GET ') && new RegExp(re[1]!).test(d.slice(4))) : documented.has(r) ? [r] : [];
+        assert.ok(hits.length > 0, `${r} is in openapi.yaml`);
+        for (const h of hits) matched.add(h);
+      }
+      assert.deepEqual([...documented].filter((d) => !matched.has(d)), [], 'and nothing else is');
+    });
+
+    it('is served at GET /openapi.yaml', async () => {
+      const { app } = testApp();
+      const res = await request(app).get('/openapi.yaml').expect(200).expect('Content-Type', /application\/yaml/);
+      assert.equal(res.text, api.text);
+    });
+  });
+
+  describe('real responses', () => {
+    it('validate against the declared response schemas, for every operation', async () => {
+      const { t, app } = testApp({ maxSearchItems: 3 });
+      const key = ecKey();
+      const created = await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'doc')).expect(201);
+      await request(app).post('/api/v1/log/entries').send(dsseEntry(key, '{"a":1}')).expect(201);
+      await request(app).post('/api/v1/log/entries').send(intotoEntry(key, '{"b":2}')).expect(201);
+      await t.log.submit(rawEntry('raw'));
+      const id = created.headers['etag']!;
+      const digest = (hashedRekord(key, 'doc') as any).spec.data.hash.value as string;
+
+      const calls: Array<[string, string, unknown?]> = [
+        ['GET', '/api/v1/log'],
+        ['GET', '/api/v1/log/publicKey'],
+        ['GET', '/api/v1/log/publicKey?treeID=1'],
+        ['GET', '/api/v1/log/vkey'],
+        ['GET', '/api/v1/log/proof?firstSize=1&lastSize=4'],
+        ['GET', '/api/v1/log/proof?firstSize=3&lastSize=2'],
+        ['GET', '/api/v1/log/proof'],
+        ['POST', '/api/v1/log/entries', hashedRekord(key, 'another')],
+        ['POST', '/api/v1/log/entries', hashedRekord(key, 'doc', { signature: (created.body[id] as any).verification.signedEntryTimestamp })],
+        ['POST', '/api/v1/log/entries', { kind: 'x' }],
+        ['POST', '/api/v1/log/entries', { apiVersion: '1.0.0', kind: 'x', spec: {} }],
+        ['GET', '/api/v1/log/entries?logIndex=0'],
+        ['GET', '/api/v1/log/entries?logIndex=99'],
+        ['GET', '/api/v1/log/entries?logIndex=x'],
+        ['GET', `/api/v1/log/entries/${id}`],
+        ['GET', `/api/v1/log/entries/${'ab'.repeat(32)}`],
+        ['GET', '/api/v1/log/entries/nope'],
+        ['POST', '/api/v1/log/entries/retrieve', { entryUUIDs: [id], logIndexes: [1, 3] }],
+        ['POST', '/api/v1/log/entries/retrieve', { logIndexes: [0, 1, 2, 3] }],
+        ['POST', '/api/v1/index/retrieve', { hash: `sha256:${digest}` }],
+        ['POST', '/api/v1/index/retrieve', {}],
+        ['GET', '/checkpoint'],
+        ['GET', '/tile/0/000'],
+        ['GET', '/tile/0/000.p/4'],
+        ['GET', '/tile/0/000.p/300'],
+        ['GET', '/tile/entries/000'],
+        ['GET', '/tile/entries/000.p/4'],
+        ['GET', '/healthz'],
+        ['GET', '/openapi.yaml'],
+      ];
+      // The duplicate needs the exact entry again.
+      calls.push(['POST', '/api/v1/log/entries', hashedRekord(key, 'doc', { signature: (JSON.parse(Buffer.from((created.body[id] as any).body, 'base64').toString()) as any).spec.signature.content })]);
+
+      const covered = new Set<string>();
+      const statuses = new Set<string>();
+      for (const [method, url, body] of calls) {
+        const req = method === 'GET' ? request(app).get(url) : request(app).post(url).send(body as object);
+        const res = await req;
+        const op = operationFor(method, url.split('?')[0]!);
+        assert.ok(op, `${method} ${url} is a documented operation`);
+        const media = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+        assert.ok(api.documentsResponse(op, res.status, media), `${op} documents ${res.status} ${media}`);
+        const validate = api.responseValidator(op, res.status, media);
+        if (media !== 'application/octet-stream') {
+          assert.ok(validate, `${op} has a schema for ${res.status} ${media}`);
+          const value = media === 'application/json' ? res.body : res.text;
+          assert.ok(validate(value), `${method} ${url} → ${res.status}: ${JSON.stringify(validate.errors)}`);
+        }
+        covered.add(op);
+        statuses.add(`${op} ${res.status}`);
+      }
+      for (const op of api.operations()) assert.ok(covered.has(op.operationId), `${op.operationId} was exercised`);
+      for (const s of ['createLogEntry 201', 'createLogEntry 409', 'createLogEntry 422', 'createLogEntry 400', 'searchLogQuery 422', 'getLogEntryByUUID 404']) {
+        assert.ok(statuses.has(s), `${s} was exercised`);
+      }
+    });
+  });
+});
