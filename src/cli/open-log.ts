@@ -22,7 +22,16 @@ export interface OpenedLog {
 /** Default number of tiles the service caches (≈16 KiB each: 64 MiB). */
 export const TILE_CACHE_SIZE = 4096;
 
-export function openLogFromConfig(config: Config, clock: Clock = systemClock()): OpenedLog {
+/**
+ * Open (or create) the log a Config describes. `signEntryTimestamps: false` is
+ * for tools that grow a log through the core append path (benchmarks); the
+ * server always signs SETs.
+ */
+export function openLogFromConfig(
+  config: Config,
+  clock: Clock = systemClock(),
+  opts: { signEntryTimestamps?: boolean } = {},
+): OpenedLog {
   try {
     mkdirSync(config.dataDir, { recursive: true });
     accessSync(config.dataDir, constants.W_OK | constants.R_OK);
@@ -44,7 +53,7 @@ export function openLogFromConfig(config: Config, clock: Clock = systemClock()):
       batchMaxSize: config.batchMaxSize,
       batchMaxAgeMs: config.batchMaxAgeMs,
       poolMaxSize: config.poolMaxSize,
-      signEntryTimestamps: true,
+      signEntryTimestamps: opts.signEntryTimestamps ?? true,
       tileCacheSize: TILE_CACHE_SIZE,
     });
     return { store, log, identity, keyCreated: created };

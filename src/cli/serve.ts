@@ -1,9 +1,10 @@
 /** `cairn serve`: open the log, listen, drain on SIGTERM/SIGINT. */
 import { createServer, type Server } from 'node:http';
 import type { Config } from '../config/index.js';
-import { createApp } from '../http/index.js';
+import { createApp, inlineAdmission, workerAdmission } from '../http/index.js';
 import type { Logger } from './logger.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
+import { startWitnessing } from './witnessing.js';
 
 export interface Running {
   readonly server: Server;
@@ -19,13 +20,17 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const status = log.status();
   if (status.readOnly !== undefined) logger.error('self-check failed: the log refuses writes', { reason: status.readOnly });
 
+  const witnessing = startWitnessing(config, log, logger);
+  const admission = config.verifyWorkers > 0 ? workerAdmission(config.verifyWorkers) : inlineAdmission();
   const app = createApp({
     log,
+    admission,
     maxRequestBytes: config.maxRequestBytes,
     maxEntryBytes: config.maxEntryBytes,
     maxSearchItems: config.maxSearchItems,
     maxSearchResults: config.maxSearchResults,
     logError: (msg, err) => logger.error(msg, { err }),
+    ...(witnessing === undefined ? {} : { witnessStatus: () => witnessing.status() }),
   });
   const server = createServer(app);
   server.headersTimeout = 20_000;
@@ -47,7 +52,9 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await witnessing?.close();
       await log.close();
+      await admission.close();
       opened.store.close();
     })();
     return stopping;

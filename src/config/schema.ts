@@ -30,17 +30,59 @@ export interface Config {
   readonly maxSearchItems: number;
   /** Most results one index search returns. */
   readonly maxSearchResults: number;
+  /** Worker threads that verify submitted entries' signatures (0 = on the event loop). */
+  readonly verifyWorkers: number;
   /** Log verbosity. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Witnesses every published checkpoint is submitted to (c2sp.org/tlog-witness); empty: none. */
+  readonly witnesses: readonly WitnessSetting[];
+  /** Per-request timeout of witness submissions, ms. */
+  readonly witnessTimeoutMs: number;
+  /** First retry delay after a failed witness submission, ms (doubles per failure). */
+  readonly witnessBackoffMs: number;
+  /** Longest retry delay of witness submissions, ms. */
+  readonly witnessBackoffMaxMs: number;
 }
 
-/** One setting's description: flag, env var, type and help. */
-export interface SettingSpec {
-  readonly key: keyof Config;
+/** One witness: its submission prefix (`<url>/add-checkpoint`) and its verifier key. */
+export interface WitnessSetting {
+  readonly url: string;
+  /** `<name>+<key ID>+<base64(0x04 ‖ Ed25519 public key)>` (tlog-cosignature; 0x01 accepted too). */
+  readonly vkey: string;
+}
+
+/** One setting's description: flag, env var, type and help. `K` names the config's keys. */
+export interface SettingSpec<K extends string = keyof Config> {
+  readonly key: K;
   readonly flag: string;
   readonly env: string;
   readonly help: string;
+  /**
+   * A list setting: the flag may be repeated, each occurrence adding one item
+   * parsed by `parseItem`; the environment variable holds items separated by
+   * `separator`, or a JSON array. A JSON config file gives the array itself.
+   */
+  readonly list?: {
+    readonly parseItem: (text: string) => unknown;
+    /** What separates items in the environment variable (default: whitespace). */
+    readonly separator?: RegExp;
+  };
 }
+
+/**
+ * `<left>=<vkey>` → `{[leftKey]: left, vkey}`, split at the FIRST '=' (a vkey's
+ * base64 may end in '='; so `<left>` must not contain one: use the JSON form then).
+ * Without '=' the vkey is empty, which the schema rejects naming the setting.
+ */
+export function splitAtVkey<L extends string>(leftKey: L, text: string): Record<L | 'vkey', string> {
+  const at = text.indexOf('=');
+  const left = at < 0 ? text : text.slice(0, at);
+  const vkey = at < 0 ? '' : text.slice(at + 1);
+  return { [leftKey]: left, vkey } as Record<L | 'vkey', string>;
+}
+
+/** JSON Schema of a verifier key string (c2sp.org/signed-note); its key ID is checked when it is parsed. */
+export const VKEY_SCHEMA = { type: 'string', pattern: '^[^\\s+]+\\+[0-9a-fA-F]{8}\\+[A-Za-z0-9+/]+=*$' } as const;
 
 export const SETTINGS: readonly SettingSpec[] = [
   { key: 'port', flag: '--port', env: 'CAIRN_PORT', help: 'TCP port to listen on (0 picks a free port)' },
@@ -55,7 +97,18 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxEntryBytes', flag: '--max-entry-bytes', env: 'CAIRN_MAX_ENTRY_BYTES', help: 'largest canonical entry body in bytes (≤ 65535)' },
   { key: 'maxSearchItems', flag: '--max-search-items', env: 'CAIRN_MAX_SEARCH_ITEMS', help: 'most items in one retrieve request (422 beyond)' },
   { key: 'maxSearchResults', flag: '--max-search-results', env: 'CAIRN_MAX_SEARCH_RESULTS', help: 'most entry IDs one index search returns' },
+  { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads verifying submissions (0 = on the event loop)' },
   { key: 'logLevel', flag: '--log-level', env: 'CAIRN_LOG_LEVEL', help: 'debug, info, warn, error or silent' },
+  {
+    key: 'witnesses',
+    flag: '--witness',
+    env: 'CAIRN_WITNESSES',
+    help: 'a witness to submit every checkpoint to, `URL=VKEY` (URL: its tlog-witness submission prefix; VKEY: its cosignature verifier key); repeatable; the variable holds space-separated items; the config file a list of `{"url", "vkey"}`',
+    list: { parseItem: (text) => splitAtVkey('url', text) },
+  },
+  { key: 'witnessTimeoutMs', flag: '--witness-timeout-ms', env: 'CAIRN_WITNESS_TIMEOUT_MS', help: 'timeout of one witness submission, ms' },
+  { key: 'witnessBackoffMs', flag: '--witness-backoff-ms', env: 'CAIRN_WITNESS_BACKOFF_MS', help: 'first retry delay after a failed witness submission, ms (doubles per failure)' },
+  { key: 'witnessBackoffMaxMs', flag: '--witness-backoff-max-ms', env: 'CAIRN_WITNESS_BACKOFF_MAX_MS', help: 'longest retry delay of witness submissions, ms' },
 ];
 
 /** JSON Schema (draft 2020-12 subset understood by ajv) of a Config, with defaults. keyFile's default is derived. */
@@ -69,12 +122,27 @@ export const CONFIG_SCHEMA = {
     publicUrl: { type: 'string', pattern: '^https?://[^\\s/+]+(/[^\\s+]*)?$', default: 'http://localhost:3000' },
     keyFile: { type: 'string', minLength: 1 },
     batchMaxSize: { type: 'integer', minimum: 1, maximum: 100000, default: 1024 },
-    batchMaxAgeMs: { type: 'integer', minimum: 0, maximum: 60000, default: 25 },
+    batchMaxAgeMs: { type: 'integer', minimum: 0, maximum: 60000, default: 10 },
     poolMaxSize: { type: 'integer', minimum: 1, maximum: 10000000, default: 20000 },
     maxRequestBytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 262144 },
     maxEntryBytes: { type: 'integer', minimum: 256, maximum: 65535, default: 65535 },
     maxSearchItems: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     maxSearchResults: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
+    verifyWorkers: { type: 'integer', minimum: 0, maximum: 64, default: 1 },
     logLevel: { enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' },
+    witnesses: {
+      type: 'array',
+      maxItems: 32,
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['url', 'vkey'],
+        properties: { url: { type: 'string', pattern: '^https?://[^\\s]+$' }, vkey: VKEY_SCHEMA },
+      },
+    },
+    witnessTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    witnessBackoffMs: { type: 'integer', minimum: 1, maximum: 3600000, default: 1000 },
+    witnessBackoffMaxMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 60000 },
   },
 } as const;

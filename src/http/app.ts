@@ -5,15 +5,18 @@
  */
 import express, { type Express } from 'express';
 import { LogError } from '../errors.js';
-import type { LogService } from '../log/index.js';
+import type { LogService, WitnessStatus } from '../log/index.js';
+import { inlineAdmission, type Admission } from './admission.js';
 import type { ApiLimits, RouteContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
 import { loadApiSpec } from './openapi.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
+import { checkpointHistoryRoutes } from './routes/checkpoints.js';
 import { entryRoutes } from './routes/entries.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
 import { logInfoRoutes } from './routes/log-info.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { proofRoutes } from './routes/proof.js';
 import { retrieveRoutes } from './routes/retrieve.js';
@@ -31,8 +34,12 @@ export interface AppDeps {
   readonly maxSearchResults?: number;
   /** openapi.yaml to load; default: found above this module (repo root, or /app in the image). */
   readonly openapiPath?: string;
+  /** Where submissions are prepared (default: inline on the event loop; the server uses a worker pool). */
+  readonly admission?: Admission;
   /** Where 5xx causes are reported. */
   readonly logError?: (msg: string, err: unknown) => void;
+  /** The witness collector's state, for GET /metrics (default: no witnesses). */
+  readonly witnessStatus?: () => readonly WitnessStatus[];
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -46,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
     maxSearchResults: deps.maxSearchResults ?? 1_000,
   };
   const api = loadApiSpec(deps.openapiPath);
-  const ctx: RouteContext = { log: deps.log, api, limits };
+  const ctx: RouteContext = { log: deps.log, api, limits, admission: deps.admission ?? inlineAdmission() };
 
   const app = express();
   app.disable('x-powered-by');
@@ -57,6 +64,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(checkpointRoutes(deps.log));
   app.use(tileRoutes(deps.log));
   app.use(logInfoRoutes(deps.log));
+  app.use(checkpointHistoryRoutes(ctx));
+  app.use(metricsRoutes(deps.log, deps.witnessStatus ?? (() => [])));
   app.use(proofRoutes(ctx));
   app.use(retrieveRoutes(ctx));
   app.use(entryRoutes(ctx));

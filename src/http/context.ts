@@ -1,5 +1,6 @@
 /** What every Rekor API router is built from: the log, the compiled API contract and the request limits. */
 import type { LogService } from '../log/index.js';
+import type { Admission } from './admission.js';
 import type { ApiSpec } from './openapi.js';
 
 export interface ApiLimits {
@@ -17,4 +18,6 @@ export interface RouteContext {
   readonly log: LogService;
   readonly api: ApiSpec;
   readonly limits: ApiLimits;
+  /** Where submitted entries are validated, verified and canonicalised. */
+  readonly admission: Admission;
 }

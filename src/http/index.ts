@@ -1,3 +1,5 @@
 export type { AppDeps } from './app.js';
 export { createApp } from './app.js';
 export { STATUS } from './errors.js';
+export type { Admission } from './admission.js';
+export { inlineAdmission, workerAdmission } from './admission.js';

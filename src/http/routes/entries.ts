@@ -9,7 +9,6 @@
  *   the published entry with a proof against the latest checkpoint.
  */
 import { Router, type Response } from 'express';
-import { prepareEntry } from '../../entry/index.js';
 import { LogError, isLogError } from '../../errors.js';
 import type { LogService, Sequenced } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
@@ -19,12 +18,12 @@ import { currentLogEntryJson, logEntryJson } from '../log-entry.js';
 
 const ENTRIES_PATH = '/api/v1/log/entries';
 
-export function entryRoutes({ log, api, limits }: RouteContext): Router {
+export function entryRoutes({ log, api, limits, admission }: RouteContext): Router {
   const r = Router();
 
   r.post(ENTRIES_PATH, async (req, res) => {
     const { body } = api.checkRequest('createLogEntry', req);
-    const prepared = prepareEntry(body, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
+    const prepared = await admission.prepare(body, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
     const id = entryId(log.identity.treeIdHex, prepared.leafHash);
     let seq: Sequenced;
     try {

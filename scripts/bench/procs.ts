@@ -1,0 +1,102 @@
+/** Child processes for the benchmarks: the Cairn server, the baseline server, the load generator. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** dist/scripts/bench → dist/src/cli/main.js */
+const MAIN_JS = resolve(HERE, '..', '..', 'src', 'cli', 'main.js');
+
+export interface Child {
+  readonly proc: ChildProcess;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+function waitForLine(proc: ChildProcess, stream: 'stdout' | 'stderr', match: (line: string) => string | undefined): Promise<string> {
+  return new Promise((resolveLine, reject) => {
+    let buf = '';
+    const src = stream === 'stdout' ? proc.stdout : proc.stderr;
+    const onData = (b: Buffer): void => {
+      buf += b.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const m = match(line);
+        if (m !== undefined) {
+          src?.off('data', onData);
+          resolveLine(m);
+        }
+      }
+    };
+    src?.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`process exited (${code}) before it was ready: ${buf}`)));
+  });
+}
+
+function stopper(proc: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((r) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return r();
+      proc.once('exit', () => r());
+      proc.kill('SIGTERM');
+    });
+}
+
+/** Start `cairn serve` on a loopback port. Resolves when it logs "serving"; `startupMs` is spawn → serving. */
+export async function startCairn(dataDir: string, extra: string[] = []): Promise<Child & { startupMs: number }> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', '--data-dir', dataDir, '--public-url', 'http://127.0.0.1', ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await waitForLine(proc, 'stderr', (l) => {
+    try {
+      const rec = JSON.parse(l) as { msg?: string; url?: string };
+      return rec.msg === 'serving' ? rec.url : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  proc.stderr?.resume();
+  return { proc, url, startupMs: performance.now() - t0, stop: stopper(proc) };
+}
+
+/** Start the express baseline server. */
+export async function startBaseline(entryJsonBytes: number): Promise<Child> {
+  const proc = spawn(process.execPath, [join(HERE, 'baseline-server.js'), String(entryJsonBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await waitForLine(proc, 'stdout', (l) => (l.startsWith('listening ') ? l.slice(10) : undefined));
+  return { proc, url: `http://127.0.0.1:${port}`, stop: stopper(proc) };
+}
+
+export interface LoadResult {
+  kind: string;
+  ok: number;
+  errors: number;
+  statuses: Record<string, number>;
+  seconds: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Run the load generator to completion and parse its result line. */
+export function loadgen(args: string[]): Promise<LoadResult> {
+  return new Promise((resolveRun, reject) => {
+    const proc = spawn(process.execPath, [join(HERE, 'loadgen.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`loadgen ${args.join(' ')} exited ${code}`));
+      resolveRun(JSON.parse(out.trim().split('\n').pop() ?? '{}') as LoadResult);
+    });
+  });
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+export async function rssMB(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  return kb / 1024;
+}

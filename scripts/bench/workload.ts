@@ -1,0 +1,37 @@
+/**
+ * Workload generation for the benchmarks: unique hashedrekord 0.0.1 entries
+ * signed with ECDSA P-256 (prehashed SHA-256, as Rekor verifies), serialised
+ * to JSON request bodies before any clock starts.
+ */
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+
+/** `n` JSON request bodies of unique entries, signed by `keys` distinct P-256 keys in turn. */
+export function hashedRekordBodies(n: number, keys = 16): string[] {
+  const signers = Array.from({ length: keys }, () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    return { privateKey, pemB64: Buffer.from(pem).toString('base64') };
+  });
+  const salt = randomBytes(16);
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = signers[i % keys]!;
+    const artifact = Buffer.concat([salt, Buffer.from(String(i))]);
+    const digest = createHash('sha256').update(artifact).digest('hex');
+    const sig = sign('sha256', artifact, s.privateKey).toString('base64');
+    out[i] = JSON.stringify({
+      apiVersion: '0.0.1',
+      kind: 'hashedrekord',
+      spec: { data: { hash: { algorithm: 'sha256', value: digest } }, signature: { content: sig, publicKey: { content: s.pemB64 } } },
+    });
+  }
+  return out;
+}
+
+/** Percentile (0..100) of an unsorted array of numbers; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
