@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'TOO_MANY' // search/retrieve request asks for too much
   | 'DUPLICATE' // an equal entry is already in the log (details carry the existing index)
   | 'NOT_FOUND' // no such entry, tile, checkpoint
+  | 'SIZE_CONFLICT' // tlog-witness: the request's old size is not the latest size the witness cosigned (details.size)
+  | 'PROOF_REJECTED' // tlog-witness: the consistency proof (or the checkpoint it proves) does not verify against the witness's state
   | 'SIZE_OUT_OF_RANGE' // a tree size beyond the published size, or first > last
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
@@ -26,6 +28,7 @@ export type ErrorCode =
   | 'STORE_FAILED' // a batch failed to commit; nothing of it was written
   | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error)
   | 'SHUTTING_DOWN'
+  | 'UPSTREAM_FAILED' // a remote service (a witness, a monitored log) was unreachable or answered unexpectedly
   // integrity (fatal)
   | 'INCONSISTENT' // an operation would break append-only consistency
   | 'CORRUPT' // stored data fails verification

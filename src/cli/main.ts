@@ -6,6 +6,8 @@
  *   cairn serve [flags]      run the log (default)
  *   cairn keygen --out FILE  create an Ed25519 log key ahead of time
  *   cairn vkey [flags]       print the log's C2SP verifier key
+ *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
+ *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
  *   cairn help               list commands and settings
  */
 import { loadConfig, settingsTable } from '../config/index.js';
@@ -15,6 +17,7 @@ import { generateKeyFile, readKeyFile } from './keyfile.js';
 import { jsonLogger } from './logger.js';
 import { serve } from './serve.js';
 import { openLogFromConfig } from './open-log.js';
+import { monitorMain, witnessMain } from './subcommands.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv;
@@ -60,11 +63,15 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${config.keyFile}: ok\n`);
       return 0;
     }
+    case 'witness':
+      return witnessMain(rest);
+    case 'monitor':
+      return monitorMain(rest);
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(
-        `usage: cairn <serve|keygen|vkey|check-key|help> [flags]\n\nSettings (flags override environment variables):\n\n${settingsTable()}\n`,
+        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|help> [flags]\n(cairn witness --help, cairn monitor --help: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
       );
       return 0;
     default:

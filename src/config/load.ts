@@ -4,7 +4,7 @@
  * validates it against CONFIG_SCHEMA. A bad setting throws
  * LogError('CONFIG_INVALID') whose message names the flag/variable and why.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogError, describeError } from '../errors.js';
@@ -24,42 +24,94 @@ const validate = ajv.compile(CONFIG_SCHEMA);
 
 /** Load and validate the configuration. Unknown flags are errors; `--config FILE` / CAIRN_CONFIG names a JSON file. */
 export function loadConfig(sources: ConfigSources = {}): Config {
-  const env = sources.env ?? {};
-  const flags = parseFlags(sources.argv ?? []);
-  const file = flags.config ?? env['CAIRN_CONFIG'];
-  delete flags.config;
-
-  const raw: Record<string, unknown> = file === undefined ? {} : readConfigFile(file);
-  for (const s of SETTINGS) {
-    const v = env[s.env];
-    if (v !== undefined && v !== '') raw[s.key] = v;
-  }
-  for (const s of SETTINGS) {
-    const v = flags[s.key];
-    if (v !== undefined) raw[s.key] = v;
-  }
-  Object.assign(raw, sources.overrides ?? {});
-
-  if (!validate(raw)) {
-    const msgs = (validate.errors ?? []).map((e) => {
-      const key = e.instancePath.replace(/^\//, '') || String(e.params['additionalProperty'] ?? '');
-      const spec = SETTINGS.find((s) => s.key === key);
-      const name = spec === undefined ? key : `${spec.flag} / ${spec.env}`;
-      return `${name} ${e.message ?? 'is invalid'}${raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`}`;
-    });
-    throw new LogError('CONFIG_INVALID', `invalid configuration: ${msgs.join('; ')}`);
-  }
+  const raw = loadSettings(SETTINGS, validate, sources);
   if (raw['keyFile'] === undefined) raw['keyFile'] = join(String(raw['dataDir']), 'log-key.pem');
   return Object.freeze(raw as unknown as Config);
 }
 
-function parseFlags(argv: readonly string[]): Partial<Record<keyof Config | 'config', string>> {
-  const out: Partial<Record<keyof Config | 'config', string>> = {};
+/** Sources of any command's settings, as {@link ConfigSources}. */
+export interface SettingSources {
+  readonly argv?: readonly string[];
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly overrides?: Readonly<Record<string, unknown>>;
+}
+
+/** Compiles a settings schema with the loader's options (defaults filled in, strings coerced, strict). */
+export function compileSettingsSchema(schema: object): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+/**
+ * The loader behind loadConfig, for any command's settings (`cairn witness`,
+ * `cairn monitor`): defaults < JSON file (`--config FILE` or env `configEnv`)
+ * < environment < flags < overrides, validated by `validate` (from
+ * {@link compileSettingsSchema}). Unknown flags are errors; a list setting's
+ * flag may repeat. Returns the validated object (defaults filled in, not frozen).
+ */
+export function loadSettings<K extends string>(
+  settings: readonly SettingSpec<K>[],
+  validateSettings: ValidateFunction,
+  sources: SettingSources,
+  configEnv = 'CAIRN_CONFIG',
+): Record<string, unknown> {
+  const env = sources.env ?? {};
+  const { file: fileFlag, values: flags } = parseFlags(settings, sources.argv ?? []);
+  const file = fileFlag ?? env[configEnv];
+
+  const raw: Record<string, unknown> = file === undefined ? {} : readConfigFile(file);
+  for (const s of settings) {
+    const v = env[s.env];
+    if (v !== undefined && v !== '') raw[s.key] = s.list === undefined ? v : parseListText(v, s.list.parseItem, s.list.separator);
+  }
+  for (const s of settings) {
+    const v = flags.get(s.key);
+    if (v !== undefined) raw[s.key] = s.list === undefined ? v[v.length - 1] : v.map(s.list.parseItem);
+  }
+  Object.assign(raw, sources.overrides ?? {});
+
+  if (!validateSettings(raw)) {
+    const msgs = (validateSettings.errors ?? []).map((e) => {
+      const key = e.instancePath.split('/')[1] || String(e.params['additionalProperty'] ?? e.params['missingProperty'] ?? '');
+      const spec = settings.find((s) => s.key === key);
+      const name = spec === undefined ? key : `${spec.flag} / ${spec.env}`;
+      const where = e.instancePath.split('/').length > 2 ? ` (at ${e.instancePath})` : '';
+      return `${name}${where} ${e.message ?? 'is invalid'}${raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`}`;
+    });
+    throw new LogError('CONFIG_INVALID', `invalid configuration: ${msgs.join('; ')}`);
+  }
+  return raw;
+}
+
+/** A list setting's environment text: a JSON array, or items separated by `separator` (default whitespace). */
+function parseListText(text: string, parseItem: (item: string) => unknown, separator = /\s+/): unknown[] {
+  if (text.trim().startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new LogError('CONFIG_INVALID', `couldn't parse a list setting as JSON: ${describeError(err)}`);
+    }
+    if (!Array.isArray(parsed)) throw new LogError('CONFIG_INVALID', 'a list setting must be a JSON array');
+    return parsed.map((item) => (typeof item === 'string' ? parseItem(item) : item));
+  }
+  return text
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map(parseItem);
+}
+
+function parseFlags<K extends string>(
+  settings: readonly SettingSpec<K>[],
+  argv: readonly string[],
+): { file: string | undefined; values: Map<K, string[]> } {
+  let file: string | undefined;
+  const values = new Map<K, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const eq = arg.indexOf('=');
     const flag = eq < 0 ? arg : arg.slice(0, eq);
-    const spec: SettingSpec | undefined = SETTINGS.find((s) => s.flag === flag);
+    const spec: SettingSpec<K> | undefined = settings.find((s) => s.flag === flag);
     if (spec === undefined && flag !== '--config') {
       throw new LogError('CONFIG_INVALID', `unknown option ${JSON.stringify(flag)} (see --help)`);
     }
@@ -70,9 +122,10 @@ function parseFlags(argv: readonly string[]): Partial<Record<keyof Config | 'con
       i++;
     }
     if (value === undefined) throw new LogError('CONFIG_INVALID', `option ${flag} needs a value`);
-    out[spec === undefined ? 'config' : spec.key] = value;
+    if (spec === undefined) file = value;
+    else values.set(spec.key, [...(values.get(spec.key) ?? []), value]);
   }
-  return out;
+  return { file, values };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -94,12 +147,20 @@ function readConfigFile(path: string): Record<string, unknown> {
   return { ...(parsed as Record<string, unknown>) };
 }
 
-/** Markdown table of every setting with its default, for the README and `cairn help`. */
-export function settingsTable(): string {
-  const props = CONFIG_SCHEMA.properties as Record<string, { default?: unknown }>;
-  const rows = SETTINGS.map((s) => {
+/**
+ * Markdown table of every setting with its default, for the README and
+ * `cairn help` (by default the log's; `cairn witness` and `cairn monitor`
+ * pass theirs). `derived` gives the text of defaults computed at load time.
+ */
+export function settingsTable<K extends string>(
+  settings: readonly SettingSpec<K>[] = SETTINGS as unknown as readonly SettingSpec<K>[],
+  schema: { readonly properties: object } = CONFIG_SCHEMA,
+  derived: Readonly<Record<string, string>> = { keyFile: '`<data-dir>/log-key.pem`' },
+): string {
+  const props = schema.properties as Record<string, { default?: unknown }>;
+  const rows = settings.map((s) => {
     const d = props[s.key]?.default;
-    const def = s.key === 'keyFile' ? '`<data-dir>/log-key.pem`' : `\`${String(d)}\``;
+    const def = derived[s.key] ?? (d === undefined ? 'none' : Array.isArray(d) ? (d.length === 0 ? 'none' : `\`${JSON.stringify(d)}\``) : `\`${String(d)}\``);
     return `| \`${s.flag}\` | \`${s.env}\` | ${def} | ${s.help} |`;
   });
   return ['| flag | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -38,6 +38,8 @@ export interface Config {
   readonly witnesses: readonly WitnessSetting[];
   /** Per-request timeout of witness submissions, ms. */
   readonly witnessTimeoutMs: number;
+  /** Least time between two submissions to one witness, ms (0: every checkpoint). */
+  readonly witnessIntervalMs: number;
   /** First retry delay after a failed witness submission, ms (doubles per failure). */
   readonly witnessBackoffMs: number;
   /** Longest retry delay of witness submissions, ms. */
@@ -107,6 +109,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     list: { parseItem: (text) => splitAtVkey('url', text) },
   },
   { key: 'witnessTimeoutMs', flag: '--witness-timeout-ms', env: 'CAIRN_WITNESS_TIMEOUT_MS', help: 'timeout of one witness submission, ms' },
+  { key: 'witnessIntervalMs', flag: '--witness-interval-ms', env: 'CAIRN_WITNESS_INTERVAL_MS', help: 'least time between two submissions to one witness, ms; checkpoints published meanwhile are skipped, the latest is sent (0: every checkpoint)' },
   { key: 'witnessBackoffMs', flag: '--witness-backoff-ms', env: 'CAIRN_WITNESS_BACKOFF_MS', help: 'first retry delay after a failed witness submission, ms (doubles per failure)' },
   { key: 'witnessBackoffMaxMs', flag: '--witness-backoff-max-ms', env: 'CAIRN_WITNESS_BACKOFF_MAX_MS', help: 'longest retry delay of witness submissions, ms' },
 ];
@@ -142,6 +145,7 @@ export const CONFIG_SCHEMA = {
       },
     },
     witnessTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    witnessIntervalMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 1000 },
     witnessBackoffMs: { type: 'integer', minimum: 1, maximum: 3600000, default: 1000 },
     witnessBackoffMaxMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 60000 },
   },

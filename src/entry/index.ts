@@ -10,3 +10,4 @@ export { entryUuid, leafHashOf } from './digest.js';
 export { DEFAULT_ENTRY_LIMITS } from './types.js';
 export type { EntryLimits, PreparedEntry } from './types.js';
 export type { Json, JsonObject } from './fields.js';
+export { publicKeySearchKey, searchKeysOfBody } from './stored-keys.js';

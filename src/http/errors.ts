@@ -27,6 +27,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   STORE_FAILED: 503,
   READ_ONLY: 503,
   SHUTTING_DOWN: 503,
+  UPSTREAM_FAILED: 502,
   INCONSISTENT: 500,
   CORRUPT: 500,
   PROOF_INVALID: 400,

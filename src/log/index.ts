@@ -6,3 +6,8 @@ export type { LogServiceOptions, LogStatus, PublishListener } from './service.js
 export { LogService } from './service.js';
 export { setPayload } from './set.js';
 export type { Sequenced, SequencerOptions, Submission } from './types.js';
+export { WitnessCollector } from './witness-collector.js';
+export type { WitnessCollectorOptions, WitnessEndpoint, WitnessEvent, WitnessStatus } from './witness-collector.js';
+export { fetchTransport } from './witness-submit.js';
+export type { WitnessResponse, WitnessTransport } from './witness-submit.js';
+export { verifyWitnessLine } from './witness-signature.js';

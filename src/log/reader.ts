@@ -40,6 +40,18 @@ export class LogReader {
     return this.#store.checkpointAt(size);
   }
 
+  /**
+   * The checkpoint's signed note followed by the witness cosignature lines
+   * stored for its size (c2sp.org/tlog-cosignature: cosignatures are further
+   * signature lines of the same note), in the order they arrived. Every line
+   * was verified before it was stored (LogService.attachCosignature).
+   */
+  noteWithCosignatures(cp: CheckpointRow): string {
+    const cosignatures = this.#store.cosignatures(cp.size);
+    if (cosignatures.length === 0) return cp.note;
+    return cp.note + cosignatures.map((c) => `${c.line}\n`).join('');
+  }
+
   /** Published checkpoints with size ≥ fromSize, ascending, at most `limit`. */
   listCheckpoints(fromSize: number, limit: number): CheckpointRow[] {
     const max = this.latest().size;

@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js';
 import { LogError, describeError } from '../errors.js';
 import { EMPTY_ROOT, RightEdge } from '../merkle/index.js';
-import { formatCheckpoint, signNote } from '../note/index.js';
+import { formatCheckpoint, parseNote, signNote, type NoteVerifier } from '../note/index.js';
 import type { CheckpointRow, LogStore } from '../storage/types.js';
 import type { LogIdentity } from './identity.js';
 import type { IntegrateResult } from './integrate.js';
@@ -15,6 +15,7 @@ import { selfCheck } from './self-check.js';
 import { Sequencer } from './sequencer.js';
 import { TileCache } from './tile-cache.js';
 import type { Sequenced, SequencerOptions, Submission } from './types.js';
+import { verifyWitnessLine } from './witness-signature.js';
 
 export interface LogServiceOptions extends SequencerOptions {
   /** Most hash tiles kept in memory (≈16 KiB each). */
@@ -35,6 +36,7 @@ export type PublishListener = (result: IntegrateResult) => void;
 export class LogService {
   readonly identity: LogIdentity;
   readonly reader: LogReader;
+  readonly #store: LogStore;
   readonly #sequencer: Sequencer;
   readonly #listeners: PublishListener[] = [];
   #published: CheckpointRow;
@@ -44,6 +46,7 @@ export class LogService {
 
   private constructor(store: LogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions) {
     this.identity = identity;
+    this.#store = store;
     let latest = store.latestCheckpoint();
     if (latest === undefined) latest = createEmptyLog(store, identity, clock);
     this.#published = latest;
@@ -89,6 +92,22 @@ export class LogService {
   /** Called synchronously after each published batch. */
   onPublish(listener: PublishListener): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * Verifies a witness's signature line over the text of the checkpoint
+   * published at `size` with `verifier` (tlog-cosignature, or a plain Ed25519
+   * note signature) and stores it, so /checkpoint and the checkpoint history
+   * serve it after the log's own signatures. Idempotent per (size, witness
+   * name): a second line from the same witness is ignored. Durable on return.
+   * Throws NOT_FOUND when no checkpoint was published at `size`,
+   * NOTE_INVALID when the line does not verify (nothing stored).
+   */
+  attachCosignature(size: number, verifier: NoteVerifier, line: string): void {
+    const cp = this.reader.checkpointAt(size);
+    if (cp === undefined) throw new LogError('NOT_FOUND', `couldn't attach cosignature: no checkpoint was published at size ${size}`);
+    const verified = verifyWitnessLine(verifier, parseNote(cp.note).text, line);
+    this.#store.addCosignature({ size, witness: verifier.name, line: verified.line });
   }
 
   status(): LogStatus {

@@ -52,3 +52,6 @@ export {
   verifyCosignature,
 } from './cosignature.js';
 export type { CosignatureVerifier, Cosigner } from './cosignature.js';
+
+export { MAX_PROOF_LINES, formatAddCheckpoint, parseAddCheckpoint } from './add-checkpoint.js';
+export type { AddCheckpointRequest } from './add-checkpoint.js';

@@ -8,3 +8,10 @@ export { MAX_BODY_BYTES, validateBatch } from './batch.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
+export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';
+export {
+  SqliteWitnessStore,
+  WITNESS_APPLICATION_ID,
+  openSqliteWitnessStore,
+  type SqliteWitnessStoreOptions,
+} from './sqlite/witness-store.js';

@@ -19,7 +19,15 @@ export interface ServerProcess {
 }
 
 export function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+  return startCommand('serve', args, env);
+}
+
+/**
+ * Starts `cairn <command> --port 0 --host 127.0.0.1 ...args` (a server
+ * command: `serve` or `witness`) and waits for its "serving" log line.
+ */
+export function startCommand(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [MAIN_JS, command, '--port', '0', '--host', '127.0.0.1', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -32,6 +32,12 @@ export interface OpenDatabaseOptions {
   readonly busyTimeoutMs?: number;
   /** Page cache size in KiB (default 65536, SQLite's is 2000: the leaf-hash index of 1M entries is ~50 MiB). */
   readonly cacheSizeKiB?: number;
+  /**
+   * The `PRAGMA application_id` this kind of database carries (default
+   * {@link APPLICATION_ID}, a log). A file with another non-zero id is refused,
+   * so a witness's state file and a log's database cannot be mixed up.
+   */
+  readonly applicationId?: number;
 }
 
 /**
@@ -67,7 +73,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   }
   try {
     if (options.quickCheck ?? true) quickCheck(db, label);
-    checkIdentity(db, label);
+    checkIdentity(db, label, options.applicationId ?? APPLICATION_ID);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (!memory && mode !== 'wal') {
       const why = `the file system does not support WAL (journal mode stays ${String(mode)})`;
@@ -159,9 +165,9 @@ function quickCheck(db: Database, label: string): void {
 }
 
 /** Refuse a SQLite file that some other program created: another application_id, or tables but no schema version. */
-function checkIdentity(db: Database, label: string): void {
+function checkIdentity(db: Database, label: string, expected: number): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
-  if (appId !== APPLICATION_ID && appId !== 0) {
+  if (appId !== expected && appId !== 0) {
     throw new LogError('CONFIG_INVALID', `couldn't open database ${label}: not a Cairn database (application_id ${appId})`);
   }
   if (db.pragma('user_version', { simple: true }) !== 0) return;

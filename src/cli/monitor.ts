@@ -1,0 +1,133 @@
+/**
+ * `cairn monitor`: follows a log (see src/monitor). Events are JSON lines on
+ * stdout (`verified`, `unchanged`, `awaiting-cosignatures`, `match`);
+ * problems go to stderr. Exit status:
+ *
+ *   0  every checkpoint checked was verified and consistent (--once), or stopped by a signal (--follow)
+ *   1  the log misbehaved: an inconsistency (with the evidence) or a checkpoint not signed by its key
+ *   2  bad configuration or state file
+ *   3  nothing could be verified now (--once): the log is unreachable, or the checkpoint lacks cosignatures
+ */
+import { readFileSync } from 'node:fs';
+import type { MonitorConfig } from '../config/index.js';
+import { LogError, describeError, isLogError } from '../errors.js';
+import { EMPTY_ROOT } from '../merkle/index.js';
+import {
+  Watchlist,
+  formatEvidence,
+  httpLogClient,
+  isEvidence,
+  monitorStep,
+  readState,
+  writeState,
+  type KnownCheckpoint,
+  type LogClient,
+  type MonitorState,
+} from '../monitor/index.js';
+import { parseVkey, type NoteVerifier } from '../note/index.js';
+
+export interface MonitorIo {
+  /** One JSON event per call (a line on stdout). */
+  readonly event: (e: Record<string, unknown>) => void;
+  /** Human-readable problems (stderr). */
+  readonly problem: (text: string) => void;
+  /** Aborted on SIGTERM/SIGINT in follow mode. */
+  readonly signal?: AbortSignal;
+  /** Defaults to the HTTP client of `config.logUrl`. */
+  readonly client?: LogClient;
+}
+
+/** Runs the monitor per `config`; resolves with the exit status (see the module comment). */
+export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<number> {
+  const logVerifier = vkeyOf(config.vkey, '--vkey');
+  const witnesses = config.witnesses.map((w) => vkeyOf(w, '--witness'));
+  const minWitnesses = config.minWitnesses ?? witnesses.length;
+  if (minWitnesses > witnesses.length) {
+    throw new LogError('CONFIG_INVALID', `--min-witnesses ${minWitnesses} is more than the ${witnesses.length} witnesses listed with --witness`);
+  }
+  const watch = new Watchlist(
+    config.watchKeys.map((file) => ({ label: file, pem: readPem(file) })),
+    config.watchDigests,
+    config.watchIdentities,
+  );
+  let state = readState(config.stateFile);
+  if (state !== undefined && config.origin !== undefined && state.origin !== config.origin) {
+    throw new LogError('CONFIG_INVALID', `--origin ${JSON.stringify(config.origin)} differs from the origin in ${config.stateFile}: ${JSON.stringify(state.origin)}`);
+  }
+  const client = io.client ?? httpLogClient(config.logUrl, config.timeoutMs);
+
+  for (;;) {
+    const last: KnownCheckpoint = state === undefined
+      ? { size: 0, root: EMPTY_ROOT, note: '' }
+      : { size: state.size, root: new Uint8Array(Buffer.from(state.root, 'base64')), note: state.note };
+    try {
+      const out = await monitorStep(last, {
+        client, logVerifiers: [logVerifier], witnessVerifiers: witnesses, minWitnesses, origin: state?.origin ?? config.origin, watch,
+      });
+      const cp = out.checkpoint.checkpoint;
+      const base = { treeSize: cp.size, root: Buffer.from(cp.root).toString('base64'), witnesses: out.checkpoint.witnesses };
+      if (out.status === 'awaiting-cosignatures') {
+        io.event({ event: 'awaiting-cosignatures', ...base, need: out.need });
+        if (config.mode === 'once') return 3;
+      } else if (out.status === 'unchanged' && state !== undefined) {
+        io.event({ event: 'unchanged', ...base });
+      } else {
+        // Advanced, or a first run on an empty log (pins the origin).
+        // Matches first, then the state: a crash in between reports them again rather than never.
+        const matches = out.status === 'advanced' ? out.matches : [];
+        for (const m of matches) io.event({ event: 'match', ...m });
+        state = { version: 1, origin: cp.origin, size: cp.size, root: base.root, note: out.checkpoint.note, verifiedAt: new Date().toISOString() } satisfies MonitorState;
+        writeState(config.stateFile, state);
+        io.event({ event: 'verified', ...base, from: out.status === 'advanced' ? out.from : 0, matches: matches.length });
+      }
+      if (out.checkpoint.badCosignatures.length > 0) io.problem(`cosignatures that do not verify: ${out.checkpoint.badCosignatures.join(', ')}\n`);
+    } catch (err) {
+      if (isLogError(err, 'INCONSISTENT')) {
+        io.problem(isEvidence(err.details) ? formatEvidence(err.details) : `INCONSISTENT: ${err.message}\n`);
+        return 1;
+      }
+      if (isLogError(err, 'NOTE_INVALID')) {
+        const note = typeof err.details?.['note'] === 'string' ? `\n${err.details['note']}` : '';
+        io.problem(`INVALID CHECKPOINT: ${err.message}${note}\n`);
+        return 1;
+      }
+      if (!isLogError(err, 'UPSTREAM_FAILED')) throw err;
+      io.problem(`couldn't check the log: ${describeError(err)}\n`);
+      if (config.mode === 'once') return 3;
+    }
+    if (config.mode === 'once') return 0;
+    if (!(await sleep(config.intervalMs, io.signal))) return 0;
+  }
+}
+
+function vkeyOf(vkey: string, flag: string): NoteVerifier {
+  try {
+    return parseVkey(vkey);
+  } catch (err) {
+    throw new LogError('CONFIG_INVALID', `${flag} ${vkey}: ${describeError(err)}`);
+  }
+}
+
+function readPem(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new LogError('CONFIG_INVALID', `--watch-key ${file}: ${describeError(err)}`);
+  }
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

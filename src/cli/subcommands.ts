@@ -1,0 +1,48 @@
+/**
+ * `cairn witness` and `cairn monitor` as main.ts runs them: load the
+ * command's settings from flags and environment, run, handle signals.
+ * Each returns an exit status, or -1 to keep running (a server).
+ */
+import { loadMonitorConfig, loadWitnessConfig, monitorSettingsTable, witnessSettingsTable } from '../config/index.js';
+import { jsonLogger } from './logger.js';
+import { runMonitor } from './monitor.js';
+import { runWitness } from './witness.js';
+
+export async function witnessMain(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`usage: cairn witness [flags]\n\nSettings (flags override environment variables):\n\n${witnessSettingsTable()}\n`);
+    return 0;
+  }
+  const config = loadWitnessConfig({ argv, env: process.env });
+  const logger = jsonLogger(config.logLevel);
+  const running = await runWitness(config, logger);
+  const shutdown = (sig: string): void => {
+    logger.info('shutting down', { signal: sig });
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return -1;
+}
+
+export async function monitorMain(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`usage: cairn monitor --log-url URL --vkey VKEY [--once|--follow] [flags]\n\nSettings (flags override environment variables):\n\n${monitorSettingsTable()}\n`);
+    return 0;
+  }
+  const config = loadMonitorConfig({ argv, env: process.env });
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort());
+  process.once('SIGINT', () => stop.abort());
+  return runMonitor(config, {
+    event: (e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`),
+    problem: (text) => process.stderr.write(text),
+    signal: stop.signal,
+  });
+}

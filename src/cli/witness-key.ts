@@ -1,0 +1,82 @@
+/**
+ * The witness's key file: an Ed25519 private key as PKCS#8 PEM (created
+ * 0600 on first start, like the log's) or as an x/mod private key string
+ * `PRIVATE+KEY+<name>+<key ID>+<base64>` (what Go tooling and other
+ * witnesses generate), which also names the key. The cosigner signs with
+ * key ID type 0x04 (c2sp.org/tlog-cosignature).
+ */
+import { statSync, readFileSync } from 'node:fs';
+import { LogError, describeError } from '../errors.js';
+import {
+  SIG_TYPE_COSIGNATURE,
+  ed25519Cosigner,
+  ed25519PublicKeyBytes,
+  formatVkey,
+  parsePrivateKeyString,
+  type Cosigner,
+} from '../note/index.js';
+import { loadOrCreateKey } from './keyfile.js';
+
+/** Key name used when neither `--name` nor an x/mod key string gives one. */
+export const DEFAULT_WITNESS_NAME = 'cairn-witness';
+
+export interface WitnessKey {
+  readonly cosigner: Cosigner;
+  /** The cosignature verifier key `<name>+<key ID>+<base64(0x04 ‖ pubkey)>` logs and monitors configure. */
+  readonly vkey: string;
+  readonly created: boolean;
+}
+
+/**
+ * Loads the key at `path` (creating a PEM key there when missing) under key
+ * name `name`. Throws CONFIG_INVALID for an unreadable file, one readable by
+ * group or others, a non-Ed25519 key, a malformed x/mod string, or a `name`
+ * that contradicts the x/mod string's.
+ */
+export function loadWitnessKey(path: string, name: string | undefined): WitnessKey {
+  const text = readIfExists(path);
+  if (text !== undefined && text.trimStart().startsWith('PRIVATE+KEY+')) {
+    checkMode(path);
+    let parsed;
+    try {
+      parsed = parsePrivateKeyString(text.trim());
+    } catch (err) {
+      throw new LogError('CONFIG_INVALID', `the witness key file ${path} is not a valid x/mod key string: ${describeError(err)}`);
+    }
+    if (name !== undefined && name !== parsed.name) {
+      throw new LogError('CONFIG_INVALID', `--name ${JSON.stringify(name)} differs from the name in the key file ${path}: ${JSON.stringify(parsed.name)}`);
+    }
+    return make(parsed.name, parsed.privateKey, false);
+  }
+  const { key, created } = loadOrCreateKey(path);
+  return make(name ?? DEFAULT_WITNESS_NAME, key, created);
+}
+
+function make(name: string, key: Parameters<typeof ed25519Cosigner>[1], created: boolean): WitnessKey {
+  let cosigner: Cosigner;
+  try {
+    cosigner = ed25519Cosigner(name, key);
+  } catch (err) {
+    throw new LogError('CONFIG_INVALID', `couldn't use the witness key: ${describeError(err)}`);
+  }
+  return { cosigner, vkey: formatVkey(name, SIG_TYPE_COSIGNATURE, ed25519PublicKeyBytes(key)), created };
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new LogError('CONFIG_INVALID', `couldn't read the witness key file ${path}: ${describeError(err)}`);
+  }
+}
+
+function checkMode(path: string): void {
+  const mode = statSync(path).mode;
+  if (process.platform !== 'win32' && mode % 0o100 !== 0) {
+    throw new LogError(
+      'CONFIG_INVALID',
+      `the witness key file ${path} is accessible by group or others (mode ${(mode % 0o1000).toString(8)}); run: chmod 600 ${path}`,
+    );
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The monitor: follows a log by URL and verifier key, verifies each new
+ * checkpoint (signature, witness cosignatures), proves it consistent with the
+ * last verified one by recomputing the tree from tiles, and reports entries
+ * of watched keys. Network I/O is in client.ts and the state file in
+ * state.ts; verify.ts, tree.ts, watch.ts and evidence.ts are pure.
+ */
+export { httpLogClient } from './client.js';
+export type { LogClient } from './client.js';
+export { formatEvidence, isEvidence } from './evidence.js';
+export type { InconsistencyEvidence, KnownCheckpoint } from './evidence.js';
+export { monitorStep } from './monitor.js';
+export type { MonitorDeps, StepOutcome } from './monitor.js';
+export { readState, writeState } from './state.js';
+export type { MonitorState } from './state.js';
+export { TreeRebuild, edgeTiles, leafTiles, parseEntryBundle } from './tree.js';
+export { compareWithLast, verifyCheckpointNote } from './verify.js';
+export type { VerifiedCheckpoint } from './verify.js';
+export { Watchlist } from './watch.js';
+export type { WatchMatch } from './watch.js';
