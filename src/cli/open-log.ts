@@ -3,7 +3,7 @@
  * service. Shared by `cairn serve` and the tests that start a real server.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
@@ -38,7 +38,8 @@ export function openLogFromConfig(
   } catch (err) {
     throw new LogError('CONFIG_INVALID', `the data dir ${config.dataDir} is not a writable directory: ${describeError(err)}`);
   }
-  const store = openSqliteStore({ path: join(config.dataDir, 'cairn.db') });
+  const path = join(config.dataDir, 'cairn.db');
+  const store = openSqliteStore({ path, quickCheck: wantsQuickCheck(config.startupCheck, path) });
   try {
     const { key, created } = loadOrCreateKey(config.keyFile);
     let treeId = store.getMeta('treeId');
@@ -61,6 +62,21 @@ export function openLogFromConfig(
     store.close();
     throw err;
   }
+}
+
+/** Largest database `auto` still checks page by page at start (quick_check reads every page: ~1 s per GiB or more). */
+const AUTO_FULL_CHECK_BYTES = 2 ** 30;
+
+/**
+ * Whether to run SQLite's quick_check at open. Its cost grows with the file,
+ * so above 1 GiB `auto` relies on the self-check (latest checkpoint signature,
+ * root from tiles, last entries vs last tile), keeping restarts fast at 10M
+ * entries; `--startup-check full` forces it.
+ */
+function wantsQuickCheck(mode: Config['startupCheck'], path: string): boolean {
+  if (mode !== 'auto') return mode === 'full';
+  const size = (statSync(path, { throwIfNoEntry: false })?.size ?? 0) + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+  return size <= AUTO_FULL_CHECK_BYTES;
 }
 
 /** A log's key and origin never change: refuse to start with different ones. */

@@ -30,6 +30,12 @@ export interface Config {
   readonly maxSearchItems: number;
   /** Most results one index search returns. */
   readonly maxSearchResults: number;
+  /**
+   * Start-up database check: `full` runs SQLite's quick_check over the whole
+   * file (time grows with the log), `fast` relies on the O(log n) self-check,
+   * `auto` does `full` while the database is at most 1 GiB.
+   */
+  readonly startupCheck: 'auto' | 'full' | 'fast';
   /** Worker threads that verify submitted entries' signatures (0 = on the event loop). */
   readonly verifyWorkers: number;
   /** Log verbosity. */
@@ -99,6 +105,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxEntryBytes', flag: '--max-entry-bytes', env: 'CAIRN_MAX_ENTRY_BYTES', help: 'largest canonical entry body in bytes (≤ 65535)' },
   { key: 'maxSearchItems', flag: '--max-search-items', env: 'CAIRN_MAX_SEARCH_ITEMS', help: 'most items in one retrieve request (422 beyond)' },
   { key: 'maxSearchResults', flag: '--max-search-results', env: 'CAIRN_MAX_SEARCH_RESULTS', help: 'most entry IDs one index search returns' },
+  { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file), fast (self-check only), auto (full up to 1 GiB)' },
   { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads verifying submissions (0 = on the event loop)' },
   { key: 'logLevel', flag: '--log-level', env: 'CAIRN_LOG_LEVEL', help: 'debug, info, warn, error or silent' },
   {
@@ -131,6 +138,7 @@ export const CONFIG_SCHEMA = {
     maxEntryBytes: { type: 'integer', minimum: 256, maximum: 65535, default: 65535 },
     maxSearchItems: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     maxSearchResults: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
+    startupCheck: { enum: ['auto', 'full', 'fast'], default: 'auto' },
     verifyWorkers: { type: 'integer', minimum: 0, maximum: 64, default: 1 },
     logLevel: { enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' },
     witnesses: {

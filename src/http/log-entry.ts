@@ -39,34 +39,37 @@ export interface LogEntryJson {
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
-/**
- * The LogEntry of `entry` with an inclusion proof against `checkpoint`, which
- * MUST be published and include the entry (index < checkpoint.size). Proof
- * sizes need not be the latest: the reader proves against any published size.
- */
-export function logEntryJson(log: LogService, entry: EntryFacts, checkpoint: Checkpoint): Record<string, LogEntryJson> {
-  const hashes = log.reader.inclusionProof(entry.index, checkpoint.size);
-  const value: LogEntryJson = {
-    body: b64(entry.body),
-    integratedTime: entry.integratedTime,
-    logID: log.identity.logId,
-    logIndex: entry.index,
-    verification: {
-      inclusionProof: {
-        // One shard: the shard-local index is the global index.
-        logIndex: entry.index,
-        rootHash: hex(checkpoint.root),
-        treeSize: checkpoint.size,
-        hashes: hashes.map(hex),
-        checkpoint: checkpoint.note,
-      },
-    },
-  };
-  if (entry.set.length > 0) value.verification.signedEntryTimestamp = b64(entry.set);
-  return { [entryId(log.identity.treeIdHex, entry.leafHash)]: value };
+/** JSON text of the checkpoint-dependent fields, cached for the last checkpoint asked for (they repeat per request). */
+let cachedFragment: { size: number; note: string; text: string } | undefined;
+
+function checkpointFragment(checkpoint: Checkpoint): string {
+  if (cachedFragment?.size !== checkpoint.size || cachedFragment.note !== checkpoint.note) {
+    const text = `"rootHash":"${hex(checkpoint.root)}","treeSize":${checkpoint.size},"checkpoint":${JSON.stringify(checkpoint.note)}`;
+    cachedFragment = { size: checkpoint.size, note: checkpoint.note, text };
+  }
+  return cachedFragment.text;
 }
 
-/** The LogEntry of a published entry, proven against the latest checkpoint. */
-export function currentLogEntryJson(log: LogService, entry: EntryFacts): Record<string, LogEntryJson> {
-  return logEntryJson(log, entry, log.reader.latest());
+/**
+ * The JSON text of the LogEntry of `entry` with an inclusion proof against
+ * `checkpoint`, which MUST be published and include the entry
+ * (index < checkpoint.size). Proof sizes need not be the latest: the reader
+ * proves against any published size. Built as text because every value is a
+ * number, hex, base64 or a pre-serialised string: the same bytes
+ * JSON.stringify of the LogEntryJson object would give, without building it.
+ */
+export function logEntryText(log: LogService, entry: EntryFacts, checkpoint: Checkpoint): string {
+  const hashes = log.reader.inclusionProof(entry.index, checkpoint.size);
+  const set = entry.set.length > 0 ? `,"signedEntryTimestamp":"${b64(entry.set)}"` : '';
+  return (
+    `{"${entryId(log.identity.treeIdHex, entry.leafHash)}":{"body":"${b64(entry.body)}","integratedTime":${entry.integratedTime},` +
+    `"logID":"${log.identity.logId}","logIndex":${entry.index},"verification":{"inclusionProof":{"logIndex":${entry.index},` +
+    // One shard: the shard-local index is the global index.
+    `${checkpointFragment(checkpoint)},"hashes":[${hashes.map((h) => `"${hex(h)}"`).join(',')}]}${set}}}}`
+  );
+}
+
+/** The LogEntry text of a published entry, proven against the latest checkpoint. */
+export function currentLogEntryText(log: LogService, entry: EntryFacts): string {
+  return logEntryText(log, entry, log.reader.latest());
 }

@@ -14,14 +14,20 @@ import {
   tileNodeReader,
   tileWidthAt,
   type NodeReader,
+  type SubtreeMemo,
 } from '../merkle/index.js';
 import type { CheckpointRow, LogStore, StoredEntry } from '../storage/types.js';
 import type { TileCache } from './tile-cache.js';
+
+/** Most memoised subtree hashes (≈100 bytes each) before the memo is reset. */
+const MEMO_MAX = 4096;
 
 export class LogReader {
   readonly #store: LogStore;
   readonly #tiles: TileCache;
   readonly #published: () => CheckpointRow;
+  /** Right-edge subtree hashes shared by proofs at the same sizes (immutable; bounded by MEMO_MAX). */
+  readonly #memo: SubtreeMemo = new Map();
 
   constructor(store: LogStore, tiles: TileCache, published: () => CheckpointRow) {
     this.#store = store;
@@ -82,7 +88,8 @@ export class LogReader {
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LogError('SIZE_OUT_OF_RANGE', `index ${index} is not in a tree of size ${size}`);
     }
-    return inclusionProof(index, size, this.#nodes(size));
+    if (this.#memo.size > MEMO_MAX) this.#memo.clear();
+    return inclusionProof(index, size, this.#nodes(size), this.#memo);
   }
 
   /** RFC 6962 consistency proof from `oldSize` to `newSize` (0 ≤ old ≤ new ≤ latest). */

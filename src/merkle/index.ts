@@ -24,6 +24,6 @@ export type { TileLevel, TilePath } from './tile-path.js';
 export { RightEdge } from './compact.js';
 export type { AppendResult } from './compact.js';
 export { consistencyProof, inclusionProof, rootAt, tileNodeReader } from './proof.js';
-export type { NodeReader } from './proof.js';
+export type { NodeReader, SubtreeMemo } from './proof.js';
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
 export type { TreeIndex } from './verify.js';

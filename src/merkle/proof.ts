@@ -35,12 +35,19 @@ function splitPoint(n: number): number {
   return k;
 }
 
-/** log2 of a power of two. */
+/** log2 of a power of two (Math.log2 is exact on powers of two; checked anyway). */
 function levelOf(powerOfTwo: number): number {
-  let level = 0;
-  while (2 ** level < powerOfTwo) level++;
+  const level = Math.round(Math.log2(powerOfTwo));
+  if (2 ** level !== powerOfTwo) throw new LogError('INTERNAL', `${powerOfTwo} is not a power of two`);
   return level;
 }
+
+/**
+ * Memo of incomplete-subtree hashes MTH(D[lo:hi]) keyed `lo:hi`. Leaves never
+ * change, so an entry stays valid forever; proofs at the same tree size share
+ * their right-edge part, which this saves recomputing. The caller bounds it.
+ */
+export type SubtreeMemo = Map<string, Uint8Array>;
 
 /** Reads a complete subtree, checks the hash length and returns an owned copy. */
 function readNode(read: NodeReader, level: number, index: number): Uint8Array {
@@ -56,7 +63,7 @@ function readNode(read: NodeReader, level: number, index: number): Uint8Array {
  * the largest power of two ≤ hi − lo. One read if complete, else the RFC
  * split: complete left part, recursively folded right part.
  */
-function subtreeHash(lo: number, hi: number, read: NodeReader): Uint8Array {
+function subtreeHash(lo: number, hi: number, read: NodeReader, memo?: SubtreeMemo): Uint8Array {
   const n = hi - lo;
   const k = splitPoint(n);
   if (n === 1 || k * 2 === n) {
@@ -64,7 +71,12 @@ function subtreeHash(lo: number, hi: number, read: NodeReader): Uint8Array {
     const level = levelOf(n);
     return readNode(read, level, lo / n);
   }
-  return nodeHash(subtreeHash(lo, lo + k, read), subtreeHash(lo + k, hi, read));
+  const key = memo === undefined ? '' : `${lo}:${hi}`;
+  const known = memo?.get(key);
+  if (known !== undefined) return new Uint8Array(known);
+  const h = nodeHash(subtreeHash(lo, lo + k, read, memo), subtreeHash(lo + k, hi, read, memo));
+  memo?.set(key, h);
+  return new Uint8Array(h);
 }
 
 /**
@@ -72,7 +84,7 @@ function subtreeHash(lo: number, hi: number, read: NodeReader): Uint8Array {
  * ordered from the leaf's sibling up to the root's child. Empty for size 1.
  * Throws BAD_REQUEST for non-integer input, SIZE_OUT_OF_RANGE when index ≥ size.
  */
-export function inclusionProof(index: number, size: number, read: NodeReader): Uint8Array[] {
+export function inclusionProof(index: number, size: number, read: NodeReader, memo?: SubtreeMemo): Uint8Array[] {
   checkCount('prove inclusion', 'index', index);
   checkCount('prove inclusion', 'size', size);
   if (index >= size) {
@@ -84,10 +96,10 @@ export function inclusionProof(index: number, size: number, read: NodeReader): U
   while (hi - lo > 1) {
     const k = splitPoint(hi - lo);
     if (index < lo + k) {
-      path.push(subtreeHash(lo + k, hi, read));
+      path.push(subtreeHash(lo + k, hi, read, memo));
       hi = lo + k;
     } else {
-      path.push(subtreeHash(lo, lo + k, read));
+      path.push(subtreeHash(lo, lo + k, read, memo));
       lo += k;
     }
   }

@@ -14,7 +14,7 @@ import type { LogService, Sequenced } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
 import { entryId, parseEntryId } from '../entry-id.js';
 import { sendError } from '../errors.js';
-import { currentLogEntryJson, logEntryJson } from '../log-entry.js';
+import { currentLogEntryText, logEntryText } from '../log-entry.js';
 
 const ENTRIES_PATH = '/api/v1/log/entries';
 
@@ -45,7 +45,8 @@ export function entryRoutes({ log, api, limits, admission }: RouteContext): Rout
       .status(201)
       .set('ETag', id)
       .set('Location', `${ENTRIES_PATH}/${id}`)
-      .json(logEntryJson(log, entry, seq.checkpoint));
+      .type('application/json')
+      .send(logEntryText(log, entry, seq.checkpoint));
   });
 
   r.get(ENTRIES_PATH, (req, res) => {
@@ -53,14 +54,14 @@ export function entryRoutes({ log, api, limits, admission }: RouteContext): Rout
     const index = params['logIndex'] as number;
     const entry = log.reader.entryByIndex(index);
     if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
-    res.set('Cache-Control', 'no-cache').json(currentLogEntryJson(log, entry));
+    res.set('Cache-Control', 'no-cache').type('application/json').send(currentLogEntryText(log, entry));
   });
 
   r.get(`${ENTRIES_PATH}/:entryUUID`, (req, res) => {
     const { params } = api.checkRequest('getLogEntryByUUID', req);
     const entry = lookupEntryId(log, params['entryUUID'] as string);
     if (entry === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
-    res.set('Cache-Control', 'no-cache').json(currentLogEntryJson(log, entry));
+    res.set('Cache-Control', 'no-cache').type('application/json').send(currentLogEntryText(log, entry));
   });
 
   return r;

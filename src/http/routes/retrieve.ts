@@ -10,7 +10,7 @@ import { Router } from 'express';
 import { prepareEntry } from '../../entry/index.js';
 import { LogError } from '../../errors.js';
 import type { RouteContext } from '../context.js';
-import { logEntryJson, type EntryFacts } from '../log-entry.js';
+import { logEntryText, type EntryFacts } from '../log-entry.js';
 import { lookupEntryId } from './entries.js';
 
 interface SearchLogQuery {
@@ -46,7 +46,10 @@ export function retrieveRoutes({ log, api, limits }: RouteContext): Router {
       if (e !== undefined) found.push(e);
     }
     const checkpoint = log.reader.latest();
-    res.set('Cache-Control', 'no-cache').json(found.map((e) => logEntryJson(log, e, checkpoint)));
+    res
+      .set('Cache-Control', 'no-cache')
+      .type('application/json')
+      .send(`[${found.map((e) => logEntryText(log, e, checkpoint)).join(',')}]`);
   });
 
   return r;
