@@ -8,6 +8,7 @@
  *   cairn vkey [flags]       print the log's C2SP verifier key
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
+ *   cairn token --name N     create a bearer token for --tokens-file
  *   cairn help               list commands and settings
  */
 import { loadConfig, settingsTable } from '../config/index.js';
@@ -18,6 +19,7 @@ import { jsonLogger } from './logger.js';
 import { serve } from './serve.js';
 import { openLogFromConfig } from './open-log.js';
 import { monitorMain, witnessMain } from './subcommands.js';
+import { tokenMain } from './tokens.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv;
@@ -67,11 +69,13 @@ async function main(argv: string[]): Promise<number> {
       return witnessMain(rest);
     case 'monitor':
       return monitorMain(rest);
+    case 'token':
+      return tokenMain(rest);
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(
-        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|help> [flags]\n(cairn witness --help, cairn monitor --help: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
+        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|help> [flags]\n(cairn witness --help, cairn monitor --help: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
       );
       return 0;
     default:

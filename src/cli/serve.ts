@@ -1,8 +1,12 @@
 /** `cairn serve`: open the log, listen, drain on SIGTERM/SIGINT. */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
+import { LogError } from '../errors.js';
 import { createApp, inlineAdmission, workerAdmission } from '../http/index.js';
+import { checkServerLimits, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
+import { readTokensFile } from './tokens.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
 import { startWitnessing } from './witnessing.js';
 
@@ -14,11 +18,22 @@ export interface Running {
 }
 
 export async function serve(config: Config, logger: Logger): Promise<Running> {
+  // Settings that can be checked without touching the data dir first.
+  checkServerLimits(config);
+  if (config.readAuth && config.tokensFile === undefined) {
+    throw new LogError('CONFIG_INVALID', 'invalid configuration: --read-auth needs --tokens-file');
+  }
+  const tokens = config.tokensFile === undefined ? undefined : readTokensFile(config.tokensFile);
   const opened = openLogFromConfig(config);
   const { log, identity } = opened;
   if (opened.keyCreated) logger.info('created a new log key', { keyFile: config.keyFile });
   const status = log.status();
-  if (status.readOnly !== undefined) logger.error('self-check failed: the log refuses writes', { reason: status.readOnly });
+  if (status.readOnly !== undefined) {
+    // Safer than serving read-only: whatever is stored no longer matches what the log signed.
+    await log.close();
+    opened.store.close();
+    throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
+  }
 
   const witnessing = startWitnessing(config, log, logger);
   const admission = config.verifyWorkers > 0 ? workerAdmission(config.verifyWorkers) : inlineAdmission();
@@ -31,11 +46,11 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     maxSearchResults: config.maxSearchResults,
     logError: (msg, err) => logger.error(msg, { err }),
     ...(witnessing === undefined ? {} : { witnessStatus: () => witnessing.status() }),
+    ...(tokens === undefined ? {} : { access: { tokens, readAuth: config.readAuth } }),
+    ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
+    trustProxy: config.trustProxy,
   });
-  const server = createServer(app);
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  const server = createHttpServer(app, config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -43,7 +58,15 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info('serving', { url, origin: identity.origin, logID: identity.logId, treeSize: status.size, vkey: identity.vkey });
+  logger.info('serving', {
+    url,
+    origin: identity.origin,
+    logID: identity.logId,
+    treeSize: status.size,
+    vkey: identity.vkey,
+    accessControl: tokens === undefined ? 'off' : { tokens: tokens.length, readAuth: config.readAuth },
+    rateLimit: config.rateLimit > 0 ? { perSecond: config.rateLimit, burst: config.rateLimitBurst } : 'off',
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

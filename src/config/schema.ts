@@ -32,8 +32,9 @@ export interface Config {
   readonly maxSearchResults: number;
   /**
    * Start-up database check: `full` runs SQLite's quick_check over the whole
-   * file (time grows with the log), `fast` relies on the O(log n) self-check,
-   * `auto` does `full` while the database is at most 1 GiB.
+   * file and rehashes every entry, tile and checkpoint root (time grows with
+   * the log), `fast` relies on the O(log n) self-check, `auto` runs the
+   * quick_check up to 1 GiB and the rehash up to 256 MiB.
    */
   readonly startupCheck: 'auto' | 'full' | 'fast';
   /** Worker threads that verify submitted entries' signatures (0 = on the event loop). */
@@ -50,6 +51,26 @@ export interface Config {
   readonly witnessBackoffMs: number;
   /** Longest retry delay of witness submissions, ms. */
   readonly witnessBackoffMaxMs: number;
+  /** JSON file of bearer tokens ({name, sha256, roles}); unset: no access control (every route open). */
+  readonly tokensFile?: string;
+  /** With a tokens file: reads need a valid token too. */
+  readonly readAuth: boolean;
+  /** Requests per second each client (token, else address) may make; 0 = no limit. */
+  readonly rateLimit: number;
+  /** Requests a client may make at once before the rate applies. */
+  readonly rateLimitBurst: number;
+  /** Proxy hops whose X-Forwarded-For gives the client address (0: the TCP peer). */
+  readonly trustProxy: number;
+  /** Longest time, ms, to receive a request's headers (slowloris guard). */
+  readonly headersTimeoutMs: number;
+  /** Longest time, ms, to receive a whole request (0 = none). */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** Most requests served on one connection (0 = no limit). */
+  readonly maxRequestsPerSocket: number;
+  /** Most open connections; beyond it new ones are closed at once (0 = no limit). */
+  readonly maxConnections: number;
 }
 
 /** One witness: its submission prefix (`<url>/add-checkpoint`) and its verifier key. */
@@ -105,7 +126,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxEntryBytes', flag: '--max-entry-bytes', env: 'CAIRN_MAX_ENTRY_BYTES', help: 'largest canonical entry body in bytes (≤ 65535)' },
   { key: 'maxSearchItems', flag: '--max-search-items', env: 'CAIRN_MAX_SEARCH_ITEMS', help: 'most items in one retrieve request (422 beyond)' },
   { key: 'maxSearchResults', flag: '--max-search-results', env: 'CAIRN_MAX_SEARCH_RESULTS', help: 'most entry IDs one index search returns' },
-  { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file), fast (self-check only), auto (full up to 1 GiB)' },
+  { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file, then every entry, tile and checkpoint root rehashed), fast (self-check only), auto (quick_check up to 1 GiB, rehash up to 256 MiB); a damaged database stops the server (exit 2, naming the file)' },
   { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads verifying submissions (0 = on the event loop)' },
   { key: 'logLevel', flag: '--log-level', env: 'CAIRN_LOG_LEVEL', help: 'debug, info, warn, error or silent' },
   {
@@ -119,6 +140,16 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'witnessIntervalMs', flag: '--witness-interval-ms', env: 'CAIRN_WITNESS_INTERVAL_MS', help: 'least time between two submissions to one witness, ms; checkpoints published meanwhile are skipped, the latest is sent (0: every checkpoint)' },
   { key: 'witnessBackoffMs', flag: '--witness-backoff-ms', env: 'CAIRN_WITNESS_BACKOFF_MS', help: 'first retry delay after a failed witness submission, ms (doubles per failure)' },
   { key: 'witnessBackoffMaxMs', flag: '--witness-backoff-max-ms', env: 'CAIRN_WITNESS_BACKOFF_MAX_MS', help: 'longest retry delay of witness submissions, ms' },
+  { key: 'tokensFile', flag: '--tokens-file', env: 'CAIRN_TOKENS_FILE', help: 'JSON file of bearer tokens `{"tokens": [{"name", "sha256", "roles"}]}`, roles `submit` and `admin` (lines from `cairn token`); set: POST /api/v1/log/entries needs role submit, /metrics role admin; unset: no access control' },
+  { key: 'readAuth', flag: '--read-auth', env: 'CAIRN_READ_AUTH', help: '`true`: reads need a valid token too (needs --tokens-file); /healthz stays open' },
+  { key: 'rateLimit', flag: '--rate-limit', env: 'CAIRN_RATE_LIMIT', help: 'requests per second per client (its token, else its address); beyond it 429 with Retry-After; 0 = off' },
+  { key: 'rateLimitBurst', flag: '--rate-limit-burst', env: 'CAIRN_RATE_LIMIT_BURST', help: 'requests a client may make at once before --rate-limit applies' },
+  { key: 'trustProxy', flag: '--trust-proxy', env: 'CAIRN_TRUST_PROXY', help: 'reverse-proxy hops whose X-Forwarded-For names the client (for rate limits); 0 = the TCP peer' },
+  { key: 'headersTimeoutMs', flag: '--headers-timeout-ms', env: 'CAIRN_HEADERS_TIMEOUT_MS', help: 'longest time to receive request headers, ms (408 and close beyond: slow clients cannot hold connections); ≤ --request-timeout-ms' },
+  { key: 'requestTimeoutMs', flag: '--request-timeout-ms', env: 'CAIRN_REQUEST_TIMEOUT_MS', help: 'longest time to receive a whole request, ms (0 = none)' },
+  { key: 'keepAliveTimeoutMs', flag: '--keep-alive-timeout-ms', env: 'CAIRN_KEEP_ALIVE_TIMEOUT_MS', help: 'idle time after which a keep-alive connection is closed, ms' },
+  { key: 'maxRequestsPerSocket', flag: '--max-requests-per-socket', env: 'CAIRN_MAX_REQUESTS_PER_SOCKET', help: 'most requests on one connection before it is closed (0 = no limit)' },
+  { key: 'maxConnections', flag: '--max-connections', env: 'CAIRN_MAX_CONNECTIONS', help: 'most open connections; further ones are closed at once (0 = no limit)' },
 ];
 
 /** JSON Schema (draft 2020-12 subset understood by ajv) of a Config, with defaults. keyFile's default is derived. */
@@ -156,5 +187,15 @@ export const CONFIG_SCHEMA = {
     witnessIntervalMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 1000 },
     witnessBackoffMs: { type: 'integer', minimum: 1, maximum: 3600000, default: 1000 },
     witnessBackoffMaxMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 60000 },
+    tokensFile: { type: 'string', minLength: 1 },
+    readAuth: { type: 'boolean', default: false },
+    rateLimit: { type: 'number', minimum: 0, maximum: 1000000, default: 0 },
+    rateLimitBurst: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
+    trustProxy: { type: 'integer', minimum: 0, maximum: 10, default: 0 },
+    headersTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 20000 },
+    requestTimeoutMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
+    keepAliveTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
+    maxRequestsPerSocket: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
+    maxConnections: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
   },
 } as const;

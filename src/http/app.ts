@@ -9,6 +9,9 @@ import type { LogService, WitnessStatus } from '../log/index.js';
 import { inlineAdmission, type Admission } from './admission.js';
 import type { ApiLimits, RouteContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
+import type { AccessPolicy } from './auth.js';
+import { requestGuards } from './guards.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from './openapi.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
@@ -40,6 +43,12 @@ export interface AppDeps {
   readonly logError?: (msg: string, err: unknown) => void;
   /** The witness collector's state, for GET /metrics (default: no witnesses). */
   readonly witnessStatus?: () => readonly WitnessStatus[];
+  /** Bearer-token access control (auth.ts); default none: every route is open, as Rekor's are. */
+  readonly access?: AccessPolicy;
+  /** Per-client rate limit (rate-limit.ts); default none. */
+  readonly rateLimit?: RateLimitOptions;
+  /** Proxy hops whose X-Forwarded-For is trusted for the client address (express `trust proxy`); default 0. */
+  readonly trustProxy?: number;
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -59,6 +68,9 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if ((deps.trustProxy ?? 0) > 0) app.set('trust proxy', deps.trustProxy);
+  const guards = requestGuards(deps);
+  if (guards.length > 0) app.use(guards);
   app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(deps.log));
   app.use(checkpointRoutes(deps.log));

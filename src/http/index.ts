@@ -5,3 +5,8 @@ export type { WitnessAppDeps } from './witness-app.js';
 export { WITNESS_MAX_BODY_BYTES, createWitnessApp } from './witness-app.js';
 export type { Admission } from './admission.js';
 export { inlineAdmission, workerAdmission } from './admission.js';
+export type { Access, AccessPolicy, Role, TokenRecord } from './auth.js';
+export { authenticate, requiredAccess, tokenSha256Hex } from './auth.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export { TokenBuckets } from './rate-limit.js';
+export { clientErrorHandler } from './client-errors.js';

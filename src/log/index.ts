@@ -11,3 +11,5 @@ export type { WitnessCollectorOptions, WitnessEndpoint, WitnessEvent, WitnessSta
 export { fetchTransport } from './witness-submit.js';
 export type { WitnessResponse, WitnessTransport } from './witness-submit.js';
 export { verifyWitnessLine } from './witness-signature.js';
+export type { StoredLogSummary } from './verify-stored.js';
+export { verifyStoredLog } from './verify-stored.js';

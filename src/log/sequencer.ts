@@ -199,6 +199,14 @@ export class Sequencer {
     this.#events.onBatchFailed?.(err, taken.length);
     // The edge advanced in memory; rebuild it from what is durably stored.
     try {
+      // A commit that reported failure yet left its batch in the store cannot be
+      // undone, nor trusted to be durable: refuse writes until a restart re-verifies
+      // the store (as Sunlight does when it cannot tell whether a checkpoint was persisted).
+      const stored = this.#store.latestCheckpoint()?.size;
+      if (stored !== this.#published.size) {
+        this.#enterReadOnly(`a failed commit left the store at size ${stored}, not the published ${this.#published.size}; restart to re-verify it`);
+        return;
+      }
       this.#edge = RightEdge.fromTiles(this.#published.size, (l, i) => this.#store.tile(l, i));
     } catch (rebuildErr) {
       this.#enterReadOnly(`couldn't rebuild the tree after a failed commit: ${describeError(rebuildErr)}`);

@@ -36,6 +36,7 @@ export function storeFailure(failure: SqliteFailure = 'SQLITE_FULL'): LogError {
 export class FaultyStore implements LogStore {
   readonly inner: LogStore;
   #failures: (() => Error)[] = [];
+  #failuresAfterWrite: (() => Error)[] = [];
   #appendCalls = 0;
   #failedCalls = 0;
 
@@ -53,9 +54,20 @@ export class FaultyStore implements LogStore {
     return this;
   }
 
+  /**
+   * Make the next `count` appendBatch calls write the batch to `inner` and then
+   * throw anyway: a commit that reports failure although it reached the store
+   * (e.g. an fsync error after the write).
+   */
+  persistThenFailNext(count: number, failure: SqliteFailure = 'SQLITE_IOERR'): this {
+    for (let i = 0; i < count; i++) this.#failuresAfterWrite.push(() => storeFailure(failure));
+    return this;
+  }
+
   /** Forget any armed failures. */
   heal(): this {
     this.#failures = [];
+    this.#failuresAfterWrite = [];
     return this;
   }
 
@@ -82,6 +94,11 @@ export class FaultyStore implements LogStore {
       throw failure();
     }
     this.inner.appendBatch(previousSize, batch);
+    const after = this.#failuresAfterWrite.shift();
+    if (after !== undefined) {
+      this.#failedCalls++;
+      throw after();
+    }
   }
 
   latestCheckpoint(): CheckpointRow | undefined {

@@ -1,0 +1,85 @@
+/**
+ * Per-client rate limiting: a token bucket per client key (the bearer token's
+ * name when the request carries a valid one, else the client address). A
+ * bucket holds at most `burst` requests and refills at `ratePerSecond`; a
+ * request finding it empty gets 429 RATE_LIMITED with `Retry-After` (whole
+ * seconds until a token is back). `/healthz` is never limited.
+ *
+ * Memory is bounded: at most `maxClients` buckets are kept, least recently
+ * used first out (an evicted client simply starts again with a full bucket).
+ */
+import type { Request, RequestHandler } from 'express';
+import { LogError } from '../errors.js';
+import { sendError } from './errors.js';
+
+export interface RateLimitOptions {
+  /** Sustained requests per second per client (> 0). */
+  readonly ratePerSecond: number;
+  /** Bucket size: requests a client may make at once after being idle (≥ 1). */
+  readonly burst: number;
+  /** Most clients tracked at once (default 100,000). */
+  readonly maxClients?: number;
+  /** Milliseconds clock (default Date.now); tests pass a manual one. */
+  readonly now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  updated: number;
+}
+
+/** The limiter as a class, so tests can drive it without HTTP. */
+export class TokenBuckets {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #max: number;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(o: RateLimitOptions) {
+    if (!(o.ratePerSecond > 0) || !(o.burst >= 1)) throw new LogError('CONFIG_INVALID', 'rate limit: ratePerSecond must be > 0 and burst ≥ 1');
+    this.#rate = o.ratePerSecond;
+    this.#burst = o.burst;
+    this.#max = o.maxClients ?? 100_000;
+    this.#now = o.now ?? Date.now;
+  }
+
+  /** Number of clients tracked. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Take one token for `key`: 0 when allowed, else the seconds (≥ 1) until one is available. */
+  take(key: string): number {
+    const now = this.#now();
+    const b = this.#buckets.get(key) ?? { tokens: this.#burst, updated: now };
+    b.tokens = Math.min(this.#burst, b.tokens + (Math.max(0, now - b.updated) / 1000) * this.#rate);
+    b.updated = now;
+    this.#buckets.delete(key); // re-insert: Map order is recency order
+    this.#buckets.set(key, b);
+    if (this.#buckets.size > this.#max) this.#buckets.delete(this.#buckets.keys().next().value as string);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / this.#rate));
+  }
+}
+
+/** Express middleware limiting each client (named by `keyOf`) to `o`. */
+export function rateLimit(o: RateLimitOptions, keyOf: (req: Request) => string): RequestHandler {
+  const buckets = new TokenBuckets(o);
+  return (req, res, next) => {
+    if (req.path === '/healthz') {
+      next();
+      return;
+    }
+    const wait = buckets.take(keyOf(req));
+    if (wait === 0) {
+      next();
+      return;
+    }
+    res.set('Retry-After', String(wait));
+    sendError(res, new LogError('RATE_LIMITED', `too many requests from this client; retry in ${wait} s`, { details: { retryAfterSeconds: wait } }));
+  };
+}
