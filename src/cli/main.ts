@@ -17,6 +17,7 @@ import { makeIdentity } from '../log/index.js';
 import { generateKeyFile, readKeyFile } from './keyfile.js';
 import { jsonLogger } from './logger.js';
 import { serve } from './serve.js';
+import { stopOnSignals } from './signals.js';
 import { openLogFromConfig } from './open-log.js';
 import { monitorMain, witnessMain } from './subcommands.js';
 import { tokenMain } from './tokens.js';
@@ -28,18 +29,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ argv: rest, env: process.env });
       const logger = jsonLogger(config.logLevel);
       const running = await serve(config, logger);
-      const shutdown = (sig: string): void => {
-        logger.info('shutting down', { signal: sig });
-        running.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error('shutdown failed', { err });
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals(running, logger);
       return -1; // keep running
     }
     case 'keygen': {

@@ -3,6 +3,7 @@
  * command's settings from flags and environment, run, handle signals.
  * Each returns an exit status, or -1 to keep running (a server).
  */
+import { stopOnSignals } from './signals.js';
 import { loadMonitorConfig, loadWitnessConfig, monitorSettingsTable, witnessSettingsTable } from '../config/index.js';
 import { jsonLogger } from './logger.js';
 import { runMonitor } from './monitor.js';
@@ -16,18 +17,7 @@ export async function witnessMain(argv: readonly string[]): Promise<number> {
   const config = loadWitnessConfig({ argv, env: process.env });
   const logger = jsonLogger(config.logLevel);
   const running = await runWitness(config, logger);
-  const shutdown = (sig: string): void => {
-    logger.info('shutting down', { signal: sig });
-    running.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error('shutdown failed', { err });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(running, logger);
   return -1;
 }
 

@@ -5,6 +5,7 @@
  * a LogError with one of prepareEntry's documented codes. Deterministic: a
  * seeded PRNG picks the mutations.
  */
+import { prng } from '../support/prng.js';
 import assert from 'node:assert/strict';
 import { prepareEntry } from '../../src/entry/index.js';
 import { LogError, type ErrorCode } from '../../src/errors.js';
@@ -14,17 +15,6 @@ import { buildChain, certsPem } from './support/x509.js';
 
 const ALLOWED: ReadonlySet<ErrorCode> = new Set(['UNSUPPORTED_KIND', 'ENTRY_INVALID', 'SIGNATURE_INVALID', 'ALGORITHM_NOT_ALLOWED', 'TOO_LARGE']);
 
-/** mulberry32: small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const deep = (depth: number): unknown => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
 const DEEP = deep(1000);
