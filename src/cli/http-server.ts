@@ -48,3 +48,11 @@ export function createHttpServer(app: RequestListener, l: ServerLimits): Server 
   server.on('clientError', clientErrorHandler());
   return server;
 }
+
+/** Stop accepting connections, close idle keep-alive sockets, and resolve once in-flight requests are done. */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

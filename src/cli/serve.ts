@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { createApp, inlineAdmission, workerAdmission } from '../http/index.js';
-import { checkServerLimits, createHttpServer } from './http-server.js';
+import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { readTokensFile } from './tokens.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
@@ -71,10 +71,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeHttpServer(server);
       await witnessing?.close();
       await log.close();
       await admission.close();

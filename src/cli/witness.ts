@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { WitnessConfig } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { createWitnessApp } from '../http/index.js';
+import { closeHttpServer } from './http-server.js';
 import { parseVkey, type NoteVerifier } from '../note/index.js';
 import { openSqliteWitnessStore } from '../storage/index.js';
 import { Witness, type WitnessedLog } from '../witness/index.js';
@@ -72,10 +73,7 @@ export async function runWitness(config: WitnessConfig, logger: Logger, clock: C
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeHttpServer(server);
       store.close();
     })();
     return stopping;
