@@ -50,7 +50,7 @@ interface Slot {
   pending: Map<number, { resolve: (p: PreparedEntry) => void; reject: (e: unknown) => void }>;
 }
 
-/** A pool of `size` ≥ 1 worker threads running prepareEntry; calls go to the least busy worker. */
+/** A pool of `size` ≥ 1 worker threads running prepareEntry, started on first use; calls go to the least busy worker. */
 export function workerAdmission(size: number): Admission {
   const url = new URL('./admission-worker.js', import.meta.url);
   let nextId = 1;
@@ -82,11 +82,15 @@ export function workerAdmission(size: number): Admission {
     });
     slots[i] = slot;
   };
-  for (let i = 0; i < Math.max(1, size); i++) spawn(i);
+  // Threads start with the first submission: a log that only serves reads never pays for them (~30–60 MB each).
+  const start = (): void => {
+    for (let i = 0; i < Math.max(1, size); i++) spawn(i);
+  };
 
   return {
     prepare(proposed, limits) {
       if (closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the server is shutting down'));
+      if (slots.length === 0) start();
       let best = slots[0]!;
       for (const s of slots) if (s.pending.size < best.pending.size) best = s;
       const id = nextId++;
