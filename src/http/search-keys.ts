@@ -8,8 +8,8 @@
  *   pem.Encode of each block (64 columns, LF), as entry/keys.ts computes it.
  * - email, subject → the lowercased SAN value.
  */
-import { createHash } from 'node:crypto';
-import { LogError } from '../errors.js';
+import { publicKeySearchKey } from '../entry/index.js';
+import { LogError, describeError } from '../errors.js';
 
 export interface SearchIndexQuery {
   hash?: string;
@@ -37,30 +37,14 @@ function hashKey(hash: string): string {
   return `${PREFIX_BY_LENGTH[h.length] ?? 'sha256'}:${h}`;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----[ \t]*\r?\n([A-Za-z0-9+/=\s]*?)-----END \1-----/g;
-
 function publicKeyKey(format: string, content: string): string {
   if (format !== 'x509') {
     throw new LogError('BAD_REQUEST', `publicKey format ${JSON.stringify(format)} is not indexed by this log; use x509 (PEM keys and certificates)`);
   }
-  const text = Buffer.from(content, 'base64').toString('latin1');
-  let canonical = '';
-  for (const m of text.matchAll(BLOCK)) {
-    const [, type, body] = m as unknown as [string, string, string];
-    if (type !== 'PUBLIC KEY' && type !== 'CERTIFICATE') {
-      throw new LogError('BAD_REQUEST', `publicKey.content holds a "${type}" PEM block; expected PUBLIC KEY or CERTIFICATE`);
-    }
-    canonical += encodePem(type, Buffer.from(body.replace(/\s+/g, ''), 'base64'));
+  try {
+    // The same canonical PEM and hash the entry kinds index their signers under.
+    return publicKeySearchKey(Buffer.from(content, 'base64').toString('latin1'));
+  } catch (err) {
+    throw new LogError('BAD_REQUEST', `publicKey.content is not base64 of a usable PEM public key or certificate: ${describeError(err)}`);
   }
-  if (canonical === '') throw new LogError('BAD_REQUEST', 'publicKey.content is not base64 of a PEM public key or certificate');
-  return `sha256:${createHash('sha256').update(canonical, 'latin1').digest('hex')}`;
-}
-
-/** Go pem.Encode: BEGIN line, 64-column base64 lines, END line, each ending in LF. */
-function encodePem(type: string, der: Buffer): string {
-  const b64 = der.toString('base64');
-  const lines = [`-----BEGIN ${type}-----`];
-  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
-  lines.push(`-----END ${type}-----`, '');
-  return lines.join('\n');
 }
