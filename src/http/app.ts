@@ -11,6 +11,7 @@ import type { ApiLimits, RouteContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
 import type { AccessPolicy } from './auth.js';
 import { requestGuards } from './guards.js';
+import { hotRoutes } from './hot-routes.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from './openapi.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
@@ -62,7 +63,7 @@ export function createApp(deps: AppDeps): Express {
     maxSearchResults: deps.maxSearchResults ?? 1_000,
   };
   const api = loadApiSpec(deps.openapiPath);
-  const ctx: RouteContext = { log: deps.log, api, limits, admission: deps.admission ?? inlineAdmission() };
+  const ctx: RouteContext = { log: deps.log, api, limits, admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }) };
 
   const app = express();
   app.disable('x-powered-by');
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   if ((deps.trustProxy ?? 0) > 0) app.set('trust proxy', deps.trustProxy);
   const guards = requestGuards(deps);
   if (guards.length > 0) app.use(guards);
+  app.use(hotRoutes(ctx, deps.maxRequestBytes));
   app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(deps.log));
   app.use(checkpointRoutes(deps.log));

@@ -3,8 +3,10 @@
  * Bodies are Rekor-shaped `{code: <HTTP status>, message}` plus `error`, the
  * stable Cairn code, and `details` where the code carries some.
  */
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import { LogError, type ErrorCode } from '../errors.js';
+import { writeReply, type Reply } from './reply.js';
 
 export const STATUS: Readonly<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
@@ -39,14 +41,22 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
 /** Seconds a client should wait before retrying a 503 of this code. */
 const RETRY_AFTER: Partial<Record<ErrorCode, number>> = { POOL_FULL: 1, STORE_FAILED: 1, SHUTTING_DOWN: 5 };
 
-/** Send `err` as a JSON error response. */
-export function sendError(res: Response, err: LogError): void {
+/** The JSON error response for `err`: `{code, message, error, details?}`, Retry-After on retryable 503s. */
+export function errorReply(err: LogError): Reply {
   const status = STATUS[err.code];
   const retry = RETRY_AFTER[err.code];
-  if (retry !== undefined) res.set('Retry-After', String(retry));
   const body: Record<string, unknown> = { code: status, message: err.message, error: err.code };
   if (err.details !== undefined) body['details'] = err.details;
-  res.status(status).json(body);
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...(retry === undefined ? {} : { 'Retry-After': String(retry) }) },
+    text: JSON.stringify(body),
+  };
+}
+
+/** Send `err` as a JSON error response (headers already set on `res`, such as Location, are kept). */
+export function sendError(res: ServerResponse, err: LogError): void {
+  writeReply(res, errorReply(err));
 }
 
 /** Translate what body parsers and handlers throw into LogErrors. Unknown errors become INTERNAL (500) and are logged. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, verify } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
 import { inlineAdmission, workerAdmission } from '../../src/http/index.js';
 import { ecKey, hashedRekord } from './helpers.js';
@@ -45,6 +46,65 @@ describe('workerAdmission', () => {
       await pool.close();
       const err = await pool.prepare({}, LIMITS).catch((e: unknown) => e);
       assert.ok(isLogError(err, 'SHUTTING_DOWN'));
+    });
+  });
+});
+
+describe('prepareRaw', () => {
+  describe('when given request bodies as bytes', () => {
+    it('parses, schema-checks and prepares alike in the pool and inline', async () => {
+      const pool = workerAdmission(1);
+      const inline = inlineAdmission();
+      try {
+        const key = ecKey();
+        const good = Buffer.from(JSON.stringify(hashedRekord(key, 'artifact')));
+        const [p, i] = await Promise.all([pool.prepareRaw(good, LIMITS), inline.prepareRaw(good, LIMITS)]);
+        assert.deepEqual(Buffer.from(p.body), Buffer.from(i.body));
+        assert.deepEqual(Buffer.from(p.leafHash), Buffer.from(i.leafHash));
+        assert.deepEqual(Buffer.from(p.body), Buffer.from((await inline.prepare(JSON.parse(good.toString()), LIMITS)).body));
+        for (const [raw, code] of [
+          ['{"kind":', 'BAD_REQUEST'],
+          ['42', 'BAD_REQUEST'],
+          ['', 'SCHEMA_INVALID'],
+          ['{"kind":"hashedrekord"}', 'SCHEMA_INVALID'],
+        ] as const) {
+          for (const a of [pool, inline]) {
+            const err = await a.prepareRaw(Buffer.from(raw), LIMITS).catch((e: unknown) => e);
+            assert.ok(isLogError(err, code), `${JSON.stringify(raw)} → ${code}, got ${String(err)}`);
+          }
+        }
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+});
+
+describe('signEntryTimestamps', () => {
+  describe('when the pool holds the log key', () => {
+    it('signs every payload, in order, across the workers', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const pool = workerAdmission(2, { entryTimestampKey: privateKey });
+      try {
+        const payloads = Array.from({ length: 9 }, (_, i) => Buffer.from(`payload ${i}`));
+        const sigs = await pool.signEntryTimestamps(payloads);
+        assert.equal(sigs.length, payloads.length);
+        sigs.forEach((s, i) => assert.ok(verify(null, payloads[i]!, publicKey, s), `signature ${i}`));
+        assert.deepEqual(await pool.signEntryTimestamps([]), []);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
+  describe('when the pool has no key', () => {
+    it('rejects, so the batch fails instead of going unsigned', async () => {
+      const pool = workerAdmission(1);
+      try {
+        await assert.rejects(pool.signEntryTimestamps([Buffer.from('x')]), (e: unknown) => isLogError(e, 'INTERNAL'));
+      } finally {
+        await pool.close();
+      }
     });
   });
 });

@@ -8,15 +8,14 @@
  * - GET /api/v1/log/entries?logIndex=N and GET /api/v1/log/entries/{id}:
  *   the published entry with a proof against the latest checkpoint.
  */
-import { Router, type Response } from 'express';
-import { LogError, isLogError } from '../../errors.js';
-import type { LogService, Sequenced } from '../../log/index.js';
+import { Router } from 'express';
+import { LogError } from '../../errors.js';
+import type { LogService } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
-import { entryId, parseEntryId } from '../entry-id.js';
-import { sendError } from '../errors.js';
-import { currentLogEntryText, logEntryText } from '../log-entry.js';
-
-const ENTRIES_PATH = '/api/v1/log/entries';
+import { parseEntryId } from '../entry-id.js';
+import { currentLogEntryText } from '../log-entry.js';
+import { writeReply, type Reply } from '../reply.js';
+import { ENTRIES_PATH, submitPrepared } from '../submit.js';
 
 export function entryRoutes({ log, api, limits, admission }: RouteContext): Router {
   const r = Router();
@@ -24,37 +23,12 @@ export function entryRoutes({ log, api, limits, admission }: RouteContext): Rout
   r.post(ENTRIES_PATH, async (req, res) => {
     const { body } = api.checkRequest('createLogEntry', req);
     const prepared = await admission.prepare(body, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
-    const id = entryId(log.identity.treeIdHex, prepared.leafHash);
-    let seq: Sequenced;
-    try {
-      seq = await log.submit({
-        kind: prepared.kind,
-        body: prepared.body,
-        leafHash: prepared.leafHash,
-        searchKeys: prepared.searchKeys,
-      });
-    } catch (err) {
-      if (isLogError(err, 'DUPLICATE')) {
-        sendDuplicate(res, id, err.details?.['existingIndex']);
-        return;
-      }
-      throw err;
-    }
-    const entry = { index: seq.index, leafHash: prepared.leafHash, body: prepared.body, integratedTime: seq.integratedTime, set: seq.set };
-    res
-      .status(201)
-      .set('ETag', id)
-      .set('Location', `${ENTRIES_PATH}/${id}`)
-      .type('application/json')
-      .send(logEntryText(log, entry, seq.checkpoint));
+    writeReply(res, await submitPrepared(log, prepared));
   });
 
   r.get(ENTRIES_PATH, (req, res) => {
     const { params } = api.checkRequest('getLogEntryByIndex', req);
-    const index = params['logIndex'] as number;
-    const entry = log.reader.entryByIndex(index);
-    if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
-    res.set('Cache-Control', 'no-cache').type('application/json').send(currentLogEntryText(log, entry));
+    writeReply(res, entryByIndexReply(log, params['logIndex'] as number));
   });
 
   r.get(`${ENTRIES_PATH}/:entryUUID`, (req, res) => {
@@ -81,13 +55,9 @@ function notFound(message: string): LogError {
   return new LogError('NOT_FOUND', message);
 }
 
-/** Rekor's 409: message naming the existing entry, Location pointing at it (clients fetch it from there). */
-function sendDuplicate(res: Response, id: string, existingIndex: unknown): void {
-  res.set('Location', `${ENTRIES_PATH}/${id}`);
-  sendError(
-    res,
-    new LogError('DUPLICATE', `an equivalent entry already exists in the transparency log with UUID ${id}`, {
-      details: { entryID: id, ...(typeof existingIndex === 'number' ? { existingIndex } : {}) },
-    }),
-  );
+/** 200 with the published entry at `index` proven against the latest checkpoint; NOT_FOUND beyond the log. */
+export function entryByIndexReply(log: LogService, index: number): Reply {
+  const entry = log.reader.entryByIndex(index);
+  if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
+  return { status: 200, headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json; charset=utf-8' }, text: currentLogEntryText(log, entry) };
 }

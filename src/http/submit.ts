@@ -1,0 +1,42 @@
+/**
+ * The answer to a prepared submission (rekor-v1.md §1, createLogEntry):
+ * 201 with the LogEntry once the entry is durably committed, proven against
+ * the checkpoint that first includes it, with ETag (the entry ID) and
+ * Location; or, for an entry the log already holds, Rekor's 409 naming it,
+ * with Location pointing at it (clients fetch it from there). Shared by the
+ * express route (routes/entries.ts) and the raw hot path (hot-routes.ts), so
+ * both answer byte for byte alike.
+ */
+import type { PreparedEntry } from '../entry/index.js';
+import { LogError, isLogError } from '../errors.js';
+import type { LogService, Sequenced } from '../log/index.js';
+import { entryId } from './entry-id.js';
+import { errorReply } from './errors.js';
+import { logEntryText } from './log-entry.js';
+import type { Reply } from './reply.js';
+
+export const ENTRIES_PATH = '/api/v1/log/entries';
+
+/** Submit `prepared` and build its reply; other failures of the log (POOL_FULL, READ_ONLY…) reject with their LogError. */
+export async function submitPrepared(log: LogService, prepared: PreparedEntry): Promise<Reply> {
+  const id = entryId(log.identity.treeIdHex, prepared.leafHash);
+  let seq: Sequenced;
+  try {
+    seq = await log.submit({ kind: prepared.kind, body: prepared.body, leafHash: prepared.leafHash, searchKeys: prepared.searchKeys });
+  } catch (err) {
+    if (!isLogError(err, 'DUPLICATE')) throw err;
+    const existingIndex = err.details?.['existingIndex'];
+    const reply = errorReply(
+      new LogError('DUPLICATE', `an equivalent entry already exists in the transparency log with UUID ${id}`, {
+        details: { entryID: id, ...(typeof existingIndex === 'number' ? { existingIndex } : {}) },
+      }),
+    );
+    return { ...reply, headers: { ...reply.headers, Location: `${ENTRIES_PATH}/${id}` } };
+  }
+  const entry = { index: seq.index, leafHash: prepared.leafHash, body: prepared.body, integratedTime: seq.integratedTime, set: seq.set };
+  return {
+    status: 201,
+    headers: { ETag: id, Location: `${ENTRIES_PATH}/${id}`, 'Content-Type': 'application/json; charset=utf-8' },
+    text: logEntryText(log, entry, seq.checkpoint),
+  };
+}
