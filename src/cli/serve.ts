@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
-import { createApp, inlineAdmission, workerAdmission } from '../http/index.js';
+import { createApp, inlineAdmission, workerAdmission, type Admission } from '../http/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { readTokensFile } from './tokens.js';
@@ -36,7 +36,13 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   }
 
   const witnessing = startWitnessing(config, log, logger);
-  const admission = config.verifyWorkers > 0 ? workerAdmission(config.verifyWorkers) : inlineAdmission();
+  let admission: Admission = inlineAdmission();
+  if (config.verifyWorkers > 0) {
+    // The workers also sign the SETs: the event loop keeps HTTP, sequencing and the commit.
+    const pool = workerAdmission(config.verifyWorkers, { entryTimestampKey: identity.privateKey });
+    log.useEntryTimestampSigner(pool);
+    admission = pool;
+  }
   const app = createApp({
     log,
     admission,

@@ -43,6 +43,8 @@ export interface LogIdentity {
   readonly checkpointVerifiers: readonly NoteVerifier[];
   /** Ed25519 signature over arbitrary bytes with the log key (used for SETs). */
   signBytes(msg: Uint8Array): Uint8Array;
+  /** The log's private key, for signers that run elsewhere in the process (worker threads signing SETs). */
+  readonly privateKey: KeyObject;
 }
 
 /** Largest tree ID: 2^63 - 1 (a positive int64). */
@@ -79,6 +81,7 @@ export function makeIdentity(privateKey: KeyObject, treeId: string, publicUrl: s
     checkpointSigners: [ed25519NoteSigner(host, privateKey, 'c2sp'), ed25519NoteSigner(host, privateKey, 'rekor')],
     checkpointVerifiers: [ed25519NoteVerifier(host, publicKey, 'c2sp'), ed25519NoteVerifier(host, publicKey, 'rekor')],
     signBytes: (msg) => cryptoSign(null, msg, privateKey),
+    privateKey,
   };
 }
 

@@ -5,7 +5,7 @@ export { LogReader } from './reader.js';
 export type { LogServiceOptions, LogStatus, PublishListener } from './service.js';
 export { LogService } from './service.js';
 export { setPayload } from './set.js';
-export type { Sequenced, SequencerOptions, Submission } from './types.js';
+export type { EntryTimestampSigner, Sequenced, SequencerOptions, Submission } from './types.js';
 export { WitnessCollector } from './witness-collector.js';
 export type { WitnessCollectorOptions, WitnessEndpoint, WitnessEvent, WitnessStatus } from './witness-collector.js';
 export { fetchTransport } from './witness-submit.js';

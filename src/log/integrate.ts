@@ -19,6 +19,22 @@ export interface IntegrateResult {
 }
 
 /**
+ * A batch whose time was fixed and whose SETs were signed before
+ * integrateBatch ran (the sequencer signs them off the event loop): `time` is
+ * batchTime() taken then, `sets[i]` signs setPayload of items[i] at index
+ * published.size + i with that time.
+ */
+export interface PlannedBatch {
+  readonly time: number;
+  readonly sets: readonly Uint8Array[];
+}
+
+/** The time of a batch sequenced after `published`, ms: now, but never before the published checkpoint's time. */
+export function batchTime(clock: Clock, published: CheckpointRow): number {
+  return Math.max(clock.now(), published.time);
+}
+
+/**
  * Sequences `items` after `published`, signs, and commits them in one store
  * transaction. Returns only once the batch is durable.
  *
@@ -35,10 +51,14 @@ export function integrateBatch(
   published: CheckpointRow,
   items: readonly Submission[],
   signEntryTimestamps: boolean,
+  planned?: PlannedBatch,
 ): IntegrateResult {
   // 1. Time. Checkpoint times never go backwards, even if the clock does.
-  const time = Math.max(clock.now(), published.time);
+  const time = planned?.time ?? batchTime(clock, published);
   const integratedTime = Math.floor(time / 1000);
+  if (planned !== undefined && planned.sets.length !== items.length) {
+    throw new LogError('INCONSISTENT', `couldn't integrate: ${planned.sets.length} entry timestamps for ${items.length} entries`);
+  }
 
   // 2. Indices, SETs and search keys. Entries are dense from the published size.
   const entries: StoredEntry[] = new Array(items.length);
@@ -48,9 +68,11 @@ export function integrateBatch(
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
     const index = published.size + i;
-    const set = signEntryTimestamps
-      ? identity.signBytes(setPayload(it.body, integratedTime, identity.logId, index))
-      : empty;
+    const set = planned !== undefined
+      ? planned.sets[i]!
+      : signEntryTimestamps
+        ? identity.signBytes(setPayload(it.body, integratedTime, identity.logId, index))
+        : empty;
     entries[i] = { index, leafHash: it.leafHash, body: it.body, kind: it.kind, integratedTime, set };
     leafHashes[i] = it.leafHash;
     for (const key of it.searchKeys) searchKeys.push({ key, index });

@@ -9,6 +9,10 @@
  *   waited batchMaxAgeMs.
  * - Futures resolve only after the batch's transaction has returned (durable) and
  *   the new checkpoint is published.
+ * - With an EntryTimestampSigner, a batch's SETs are signed off the event loop
+ *   before its commit: the batch's indices and time are fixed when it is taken,
+ *   one batch is in flight at a time, and its entries stay visible to dedup
+ *   (add() finds them in the in-flight set) until they are in the store.
  * - A failed commit fails every waiter of the batch with STORE_FAILED, nothing is
  *   half-written, the in-memory tree is rebuilt from the store, and the log keeps
  *   serving. An INCONSISTENT/CORRUPT error is fatal: the log turns read-only.
@@ -18,8 +22,9 @@ import { LogError, describeError, isLogError } from '../errors.js';
 import { RightEdge } from '../merkle/index.js';
 import type { CheckpointRow, LogStore } from '../storage/types.js';
 import type { LogIdentity } from './identity.js';
-import { integrateBatch, type IntegrateResult } from './integrate.js';
-import type { Sequenced, SequencerOptions, Submission } from './types.js';
+import { batchTime, integrateBatch, type IntegrateResult, type PlannedBatch } from './integrate.js';
+import { setPayload } from './set.js';
+import type { EntryTimestampSigner, Sequenced, SequencerOptions, Submission } from './types.js';
 
 interface Pending {
   readonly sub: Submission;
@@ -47,6 +52,11 @@ export class Sequencer {
   #edge: RightEdge;
   #published: CheckpointRow;
   #pool = new Map<string, Pending>();
+  /** The batch whose SETs are being signed (empty otherwise), by hex leaf hash. */
+  #inflight = new Map<string, Pending>();
+  /** Settles when the batch in flight is committed or failed. */
+  #running: Promise<void> | undefined;
+  #signer: EntryTimestampSigner | undefined;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #readOnly: string | undefined;
@@ -68,6 +78,14 @@ export class Sequencer {
     this.#published = published;
     this.#opts = opts;
     this.#events = events;
+  }
+
+  /**
+   * Sign SETs with `signer` from the next batch on (undefined: on the event
+   * loop, with the identity's key). Only used when signEntryTimestamps is on.
+   */
+  useEntryTimestampSigner(signer: EntryTimestampSigner | undefined): void {
+    this.#signer = signer;
   }
 
   /** Number of entries waiting in the pool. */
@@ -92,7 +110,7 @@ export class Sequencer {
     const existing = this.#store.indexOfLeafHash(sub.leafHash);
     if (existing !== undefined) return Promise.reject(duplicate(existing));
     const key = Buffer.from(sub.leafHash.buffer, sub.leafHash.byteOffset, sub.leafHash.byteLength).toString('hex');
-    const pooled = this.#pool.get(key);
+    const pooled = this.#pool.get(key) ?? this.#inflight.get(key);
     if (pooled !== undefined) {
       // Same leaf already pooled: answer once the first one is committed, pointing at it.
       return new Promise<Sequenced>((resolve, reject) => pooled.twins.push({ resolve, reject })).then((s) => {
@@ -110,8 +128,13 @@ export class Sequencer {
 
   /** Sequence everything pooled now, batch by batch. Resolves when the pool is empty. */
   async flush(): Promise<void> {
-    while (this.#pool.size > 0 && this.#readOnly === undefined) {
-      this.#runBatch();
+    for (;;) {
+      if (this.#running !== undefined) {
+        await this.#running;
+        continue;
+      }
+      if (this.#pool.size === 0 || this.#readOnly !== undefined) return;
+      await this.#runBatch();
       await new Promise<void>((r) => setImmediate(r));
     }
   }
@@ -142,18 +165,64 @@ export class Sequencer {
 
   #tick(): void {
     this.#clearTimers();
-    this.#runBatch();
-    if (this.#pool.size > 0 && this.#readOnly === undefined) this.#schedule();
+    if (this.#running !== undefined) return; // the batch in flight reschedules when it settles
+    void this.#runBatch();
+    if (this.#running === undefined && this.#pool.size > 0 && this.#readOnly === undefined) this.#schedule();
   }
 
-  /** Take up to batchMaxSize pooled entries and commit them as one batch. */
-  #runBatch(): void {
-    if (this.#pool.size === 0) return;
+  /**
+   * Take up to batchMaxSize pooled entries and commit them as one batch:
+   * synchronously, or — with a signer — once their SETs are signed. Never rejects.
+   */
+  #runBatch(): Promise<void> | undefined {
+    if (this.#pool.size === 0) return undefined;
     const taken: Pending[] = [];
+    const signer = this.#opts.signEntryTimestamps ? this.#signer : undefined;
     for (const [key, p] of this.#pool) {
       taken.push(p);
       this.#pool.delete(key);
+      if (signer !== undefined) this.#inflight.set(key, p);
       if (taken.length >= this.#opts.batchMaxSize) break;
+    }
+    if (signer === undefined) {
+      this.#commit(taken, undefined);
+      return undefined;
+    }
+    const time = batchTime(this.#clock, this.#published);
+    const integratedTime = Math.floor(time / 1000);
+    const from = this.#published.size;
+    const payloads = taken.map((p, i) => setPayload(p.sub.body, integratedTime, this.#identity.logId, from + i));
+    const running = signer
+      .signEntryTimestamps(payloads)
+      .then(
+        (sets) => this.#commit(taken, { time, sets }),
+        (err: unknown) => {
+          const e = new LogError('STORE_FAILED', `couldn't sign the entry timestamps of a batch of ${taken.length}: ${describeError(err)}`, { cause: err });
+          for (const p of taken) {
+            p.reject(e);
+            for (const t of p.twins) t.reject(e);
+          }
+          this.#events.onBatchFailed?.(err, taken.length);
+        },
+      )
+      .finally(() => {
+        this.#inflight.clear();
+        this.#running = undefined;
+        if (this.#pool.size > 0 && this.#readOnly === undefined && !this.#closed) this.#schedule();
+      });
+    this.#running = running;
+    return running;
+  }
+
+  /** Integrate and commit `taken` (with its planned time and SETs, if signed ahead), publish, answer. */
+  #commit(taken: readonly Pending[], planned: PlannedBatch | undefined): void {
+    if (this.#readOnly !== undefined) {
+      const e = new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`);
+      for (const p of taken) {
+        p.reject(e);
+        for (const t of p.twins) t.reject(e);
+      }
+      return;
     }
     let result: IntegrateResult;
     try {
@@ -165,6 +234,7 @@ export class Sequencer {
         this.#published,
         taken.map((p) => p.sub),
         this.#opts.signEntryTimestamps,
+        planned,
       );
     } catch (err) {
       this.#failBatch(taken, err);

@@ -14,7 +14,7 @@ import { LogReader } from './reader.js';
 import { selfCheck } from './self-check.js';
 import { Sequencer } from './sequencer.js';
 import { TileCache } from './tile-cache.js';
-import type { Sequenced, SequencerOptions, Submission } from './types.js';
+import type { EntryTimestampSigner, Sequenced, SequencerOptions, Submission } from './types.js';
 import { verifyWitnessLine } from './witness-signature.js';
 
 export interface LogServiceOptions extends SequencerOptions {
@@ -87,6 +87,14 @@ export class LogService {
   submit(sub: Submission): Promise<Sequenced> {
     if (this.#readOnly !== undefined) return Promise.reject(new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`));
     return this.#sequencer.add(sub);
+  }
+
+  /**
+   * Sign SETs with `signer` (e.g. the admission worker pool) instead of on the
+   * event loop, from the next batch on; undefined goes back to the event loop.
+   */
+  useEntryTimestampSigner(signer: EntryTimestampSigner | undefined): void {
+    this.#sequencer.useEntryTimestampSigner(signer);
   }
 
   /** Called synchronously after each published batch. */
