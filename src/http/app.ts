@@ -1,8 +1,10 @@
 /**
- * createApp(deps) builds the express application. It never listens: the CLI
- * does, and tests drive it with supertest. The API contract (openapi.yaml) is
- * loaded and compiled here, once per process.
+ * createApp(deps) builds the request listener of the Rekor/C2SP API: the
+ * express application, behind the hot routes (hot-routes.ts). It never
+ * listens: the CLI does, and tests drive it with supertest. The API contract
+ * (openapi.yaml) is loaded and compiled here, once per process.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { LogError } from '../errors.js';
 import type { LogService, WitnessStatus } from '../log/index.js';
@@ -55,7 +57,17 @@ export interface AppDeps {
 /** Most certificates in a submitted chain (Rekor's limit). */
 const MAX_CHAIN_LENGTH = 10;
 
-export function createApp(deps: AppDeps): Express {
+/**
+ * The listener serving every route. Without request guards the hot routes run
+ * before express is entered at all; with guards they run inside express,
+ * after them, so a guard applies to every route alike.
+ */
+export type CairnApp = RequestListener & {
+  /** The express application behind the hot routes (for inspection, e.g. of its routes). */
+  readonly express: Express;
+};
+
+export function createApp(deps: AppDeps): CairnApp {
   const limits: ApiLimits = {
     maxEntryBytes: deps.maxEntryBytes ?? 65_535,
     maxChainLength: MAX_CHAIN_LENGTH,
@@ -71,8 +83,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   if ((deps.trustProxy ?? 0) > 0) app.set('trust proxy', deps.trustProxy);
   const guards = requestGuards(deps);
-  if (guards.length > 0) app.use(guards);
-  app.use(hotRoutes(ctx, deps.maxRequestBytes));
+  const hot = hotRoutes(ctx, deps.maxRequestBytes);
+  if (guards.length > 0) {
+    app.use(guards);
+    app.use(hot);
+  }
   app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(deps.log));
   app.use(checkpointRoutes(deps.log));
@@ -86,6 +101,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(indexRoutes(ctx));
   app.use(openapiRoutes(api));
   app.use((req, res) => sendError(res, new LogError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
-  app.use(errorHandler(deps.logError ?? (() => undefined)));
-  return app;
+  const onError = errorHandler(deps.logError ?? (() => undefined));
+  app.use(onError);
+  const listener: RequestListener =
+    guards.length > 0
+      ? (req, res) => app(req, res)
+      : (req: IncomingMessage, res: ServerResponse) => {
+          hot(req, res, (err?: unknown) => {
+            if (err === undefined) app(req, res);
+            else onError(err, req as express.Request, res as express.Response, () => undefined);
+          });
+        };
+  return Object.assign(listener, { express: app });
 }

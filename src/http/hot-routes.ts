@@ -10,12 +10,12 @@
  * Everything else — other paths, query strings, content types or encodings,
  * HEAD — falls through to the express routes, which give the same answers
  * (the replies are built by the same functions: submit.ts, routes/entries.ts,
- * errors.ts). This runs after the request guards (rate limit, access
- * control), so those apply here exactly as to every other route; errors go
- * to express's error handler through `next(err)`.
+ * errors.ts). createApp runs it before express, or after the request guards
+ * (rate limit, access control) when there are any, so those apply here
+ * exactly as to every other route; errors go to the error handler through
+ * `next(err)`.
  */
-import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LogError } from '../errors.js';
 import type { RouteContext } from './context.js';
 import { writeReply } from './reply.js';
@@ -27,7 +27,10 @@ const JSON_TYPE = /^application\/(?:json|[a-z0-9!#$&^_.+-]+\+json)[ \t]*(?:;[ \t
 /** A plain decimal index that is certainly a safe integer (15 digits); longer ones take the express path and its checks. */
 const BY_INDEX = /^\/api\/v1\/log\/entries\?logIndex=([0-9]{1,15})$/;
 
-export function hotRoutes({ log, limits, admission }: RouteContext, maxRequestBytes: number): RequestHandler {
+/** A handler on bare node:http objects (so usable with or without express); `next()` passes the request on, `next(err)` fails it. */
+export type HotHandler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+export function hotRoutes({ log, limits, admission }: RouteContext, maxRequestBytes: number): HotHandler {
   const entryLimits = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
   return (req, res, next) => {
     if (req.method === 'POST' && req.url === ENTRIES_PATH && isPlainJson(req)) {
@@ -39,7 +42,7 @@ export function hotRoutes({ log, limits, admission }: RouteContext, maxRequestBy
       return;
     }
     if (req.method === 'GET') {
-      const m = BY_INDEX.exec(req.url);
+      const m = BY_INDEX.exec(req.url ?? '');
       if (m !== null) {
         try {
           writeReply(res, entryByIndexReply(log, Number(m[1])));

@@ -1,4 +1,4 @@
-export type { AppDeps } from './app.js';
+export type { AppDeps, CairnApp } from './app.js';
 export { createApp } from './app.js';
 export { STATUS } from './errors.js';
 export type { WitnessAppDeps } from './witness-app.js';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { authenticate, requiredAccess, tokenSha256Hex, type AccessPolicy, type TokenRecord } from '../../src/http/index.js';
 import { ecKey, hashedRekord, testApp } from './helpers.js';
 
@@ -22,7 +22,7 @@ const bearer = (t: string): string => `Bearer ${t}`;
 let n = 0;
 const entry = (): Record<string, unknown> => hashedRekord(key, `auth test ${n++}`);
 
-function appWith(access?: AccessPolicy): { app: Express; size: () => number } {
+function appWith(access?: AccessPolicy): { app: RequestListener; size: () => number } {
   const { t, app } = testApp(access === undefined ? {} : { access });
   return { app, size: () => t.store.latestCheckpoint()!.size };
 }

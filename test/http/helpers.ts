@@ -6,15 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import type { Express } from 'express';
-import { createApp, type AppDeps } from '../../src/http/index.js';
+import { createApp, type AppDeps, type CairnApp } from '../../src/http/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
 import { openTestLog, type TestLog } from '../support/test-log.js';
 
 export interface TestApp {
   t: TestLog;
-  app: Express;
+  app: CairnApp;
 }
 
 /** A fresh in-memory log and its app; `deps` override the defaults (1 MiB requests). */

@@ -55,7 +55,7 @@ describe('openapi.yaml', () => {
     it('documents every route the app registers', () => {
       const { app } = testApp();
       const documented = new Set(api.operations().map((o) => `${o.method.toUpperCase()} ${o.path.replace(/\{([^}]+)\}/g, ':$1')}`));
-      const routes = registeredRoutes(app);
+      const routes = registeredRoutes(app.express);
       assert.ok(routes.length >= 12, `found the routes (${routes.length})`);
       const matched = new Set<string>();
       for (const r of routes) {

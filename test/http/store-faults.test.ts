@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { openDatabase, SqliteStore, type Database } from '../../src/storage/index.js';
 import { FaultyStore, type SqliteFailure } from '../support/faulty-store.js';
 import { checkLog, openTestLog, type TestLog } from '../support/test-log.js';
@@ -19,7 +19,7 @@ const ENTRIES = '/api/v1/log/entries';
 /** Long enough that concurrent requests share one batch. */
 const BATCHING = { batchMaxAgeMs: 30, batchMaxSize: 64 };
 
-async function submitAll(app: Express, tag: string, n: number): Promise<request.Response[]> {
+async function submitAll(app: RequestListener, tag: string, n: number): Promise<request.Response[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => request(app).post(ENTRIES).send(hashedRekord(key, `${tag} ${i}`))));
 }
 
@@ -33,7 +33,7 @@ function assertStoreFailed(res: request.Response, cause?: RegExp): void {
 }
 
 /** Reads still answer, with the tree as it was before the fault. */
-async function assertReadsServed(app: Express, t: TestLog, size: number): Promise<void> {
+async function assertReadsServed(app: RequestListener, t: TestLog, size: number): Promise<void> {
   const info = await request(app).get('/api/v1/log').expect(200);
   assert.equal(info.body.treeSize, size);
   await request(app).get('/checkpoint').expect(200);
@@ -46,7 +46,7 @@ async function assertReadsServed(app: Express, t: TestLog, size: number): Promis
 }
 
 /** Reads still answer while the log refuses writes. */
-async function assertReadsServedReadOnly(app: Express, size: number): Promise<void> {
+async function assertReadsServedReadOnly(app: RequestListener, size: number): Promise<void> {
   const info = await request(app).get('/api/v1/log').expect(200);
   assert.equal(info.body.treeSize, size);
   await request(app).get('/checkpoint').expect(200);
