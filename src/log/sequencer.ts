@@ -28,6 +28,8 @@ import type { EntryTimestampSigner, Sequenced, SequencerOptions, Submission } fr
 
 interface Pending {
   readonly sub: Submission;
+  /** When it was pooled (performance.now(), ms): batch ages count from the oldest pooled entry. */
+  readonly at: number;
   readonly resolve: (s: Sequenced) => void;
   readonly reject: (e: unknown) => void;
   /** Waiters that submitted the same leaf while this one was pooled. */
@@ -121,7 +123,7 @@ export class Sequencer {
       return Promise.reject(new LogError('POOL_FULL', `the pool holds ${this.#pool.size} entries; retry shortly`));
     }
     return new Promise<Sequenced>((resolve, reject) => {
-      this.#pool.set(key, { sub, resolve, reject, twins: [] });
+      this.#pool.set(key, { sub, at: performance.now(), resolve, reject, twins: [] });
       this.#schedule();
     });
   }
@@ -148,11 +150,20 @@ export class Sequencer {
     this.#pool.clear();
   }
 
+  /**
+   * Arrange the next flush: at once when the pool holds a full batch, else
+   * when the oldest pooled entry will have waited batchMaxAgeMs (it may have
+   * waited already, behind a batch in flight).
+   */
   #schedule(): void {
-    if (this.#pool.size >= this.#opts.batchMaxSize || this.#opts.batchMaxAgeMs === 0) {
+    const oldest = this.#pool.values().next().value;
+    const wait = oldest === undefined ? this.#opts.batchMaxAgeMs : oldest.at + this.#opts.batchMaxAgeMs - performance.now();
+    if (this.#pool.size >= this.#opts.batchMaxSize || wait < 1) {
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timer = undefined;
       if (this.#immediate === undefined) this.#immediate = setImmediate(() => this.#tick());
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#tick(), this.#opts.batchMaxAgeMs);
+    } else if (this.#timer === undefined && this.#immediate === undefined) {
+      this.#timer = setTimeout(() => this.#tick(), wait);
     }
   }
 
