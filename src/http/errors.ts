@@ -50,7 +50,7 @@ export function errorReply(err: LogError): Reply {
   return {
     status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...(retry === undefined ? {} : { 'Retry-After': String(retry) }) },
-    text: JSON.stringify(body),
+    body: JSON.stringify(body),
   };
 }
 

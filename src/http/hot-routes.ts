@@ -5,7 +5,8 @@
  * - `POST /api/v1/log/entries` with a plain JSON body: the body's bytes go
  *   to admission (`prepareRaw`: parsed, schema-checked and prepared in the
  *   worker pool), so the event loop neither parses nor clones it;
- * - `GET /api/v1/log/entries?logIndex=N` with a plain decimal N.
+ * - `GET /api/v1/log/entries?logIndex=N` with a plain decimal N;
+ * - `GET /tile/…` without a query (c2sp.org/tlog-tiles).
  *
  * Everything else — other paths, query strings, content types or encodings,
  * HEAD — falls through to the express routes, which give the same answers
@@ -20,6 +21,7 @@ import { LogError } from '../errors.js';
 import type { RouteContext } from './context.js';
 import { writeReply } from './reply.js';
 import { entryByIndexReply } from './routes/entries.js';
+import { tileReply } from './routes/tiles.js';
 import { ENTRIES_PATH, submitPrepared } from './submit.js';
 
 /** Media types express.json parses here (`application/json`, `application/*+json`), optionally with charset=utf-8. */
@@ -42,10 +44,11 @@ export function hotRoutes({ log, limits, admission }: RouteContext, maxRequestBy
       return;
     }
     if (req.method === 'GET') {
-      const m = BY_INDEX.exec(req.url ?? '');
-      if (m !== null) {
+      const url = req.url ?? '';
+      const m = BY_INDEX.exec(url);
+      if (m !== null || (url.startsWith('/tile/') && !url.includes('?'))) {
         try {
-          writeReply(res, entryByIndexReply(log, Number(m[1])));
+          writeReply(res, m !== null ? entryByIndexReply(log, Number(m[1])) : tileReply(log, url));
         } catch (err) {
           next(err);
         }

@@ -37,6 +37,6 @@ export async function submitPrepared(log: LogService, prepared: PreparedEntry): 
   return {
     status: 201,
     headers: { ETag: id, Location: `${ENTRIES_PATH}/${id}`, 'Content-Type': 'application/json; charset=utf-8' },
-    text: logEntryText(log, entry, seq.checkpoint),
+    body: logEntryText(log, entry, seq.checkpoint),
   };
 }

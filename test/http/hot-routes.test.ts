@@ -115,4 +115,28 @@ describe('hot routes', () => {
       assert.equal((await request(app).get('/api/v1/log/entries?logIndex=99999999999999999999')).status, 400);
     });
   });
+
+  describe('GET /tile/…', () => {
+    it('answers as the express route does: tiles, bundles, partial, beyond the log and malformed', async () => {
+      const { app } = testApp();
+      const key = ecKey();
+      for (const d of ['a', 'b', 'c']) assert.equal((await post(app, JSON.stringify(hashedRekord(key, d)), HOT_TYPE)).status, 201);
+      for (const [path, status] of [
+        ['/tile/0/000.p/3', 200],
+        ['/tile/0/000.p/2', 200],
+        ['/tile/entries/000.p/3', 200],
+        ['/tile/0/000', 404],
+        ['/tile/0/000.p/4', 404],
+        ['/tile/0/0000', 400],
+        ['/tile/x/000', 400],
+      ] as const) {
+        const hot = await request(app).get(path).buffer(true);
+        const viaExpress = await request(app).get(`${path}?via=express`).buffer(true);
+        assert.equal(hot.status, status, path);
+        assert.equal(viaExpress.status, status, path);
+        assert.deepEqual(hot.body, viaExpress.body, path);
+        for (const h of ['content-type', 'cache-control', 'content-length']) assert.equal(hot.headers[h], viaExpress.headers[h], `${path} ${h}`);
+      }
+    });
+  });
 });

@@ -59,5 +59,5 @@ function notFound(message: string): LogError {
 export function entryByIndexReply(log: LogService, index: number): Reply {
   const entry = log.reader.entryByIndex(index);
   if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
-  return { status: 200, headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json; charset=utf-8' }, text: currentLogEntryText(log, entry) };
+  return { status: 200, headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json; charset=utf-8' }, body: currentLogEntryText(log, entry) };
 }

@@ -11,20 +11,23 @@
 import { Router } from 'express';
 import type { LogService } from '../../log/index.js';
 import { parseTilePath, TILE_WIDTH } from '../../merkle/index.js';
+import { writeReply, type Reply } from '../reply.js';
 
 export function tileRoutes(log: LogService): Router {
   const r = Router();
   r.get(/^\/tile\/.*/, (req, res) => {
-    const p = parseTilePath(req.path.slice(1));
-    const partial = p.width < TILE_WIDTH;
-    const bytes =
-      p.level === 'entries'
-        ? log.reader.entryBundle(p.index, partial ? p.width : undefined)
-        : log.reader.tile(p.level, p.index, partial ? p.width : undefined);
-    res
-      .set('Content-Type', 'application/octet-stream')
-      .set('Cache-Control', 'public, max-age=31536000, immutable')
-      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    writeReply(res, tileReply(log, req.path));
   });
   return r;
+}
+
+/** 200 with the tile or bundle at `path` (`/tile/…`, no query); throws BAD_REQUEST/NOT_FOUND as parseTilePath and the reader do. */
+export function tileReply(log: LogService, path: string): Reply {
+  const p = parseTilePath(path.slice(1));
+  const partial = p.width < TILE_WIDTH;
+  const body =
+    p.level === 'entries'
+      ? log.reader.entryBundle(p.index, partial ? p.width : undefined)
+      : log.reader.tile(p.level, p.index, partial ? p.width : undefined);
+  return { status: 200, headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'public, max-age=31536000, immutable' }, body };
 }
