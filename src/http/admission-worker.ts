@@ -2,8 +2,8 @@
  * Worker thread of the admission pool (see admission.ts): runs prepareEntry
  * on each request, after parsing and schema-checking it when it arrives as
  * the raw bytes of a request body, and signs SET payloads with the log key
- * when the pool was given it. The API contract is compiled once, when the
- * worker starts.
+ * when the pool was given it (those first). The API contract is compiled
+ * once, when the worker starts.
  */
 import { sign, type KeyObject } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -22,14 +22,39 @@ function signAll(payloads: readonly Uint8Array[]): Uint8Array[] {
   return payloads.map((p) => sign(null, p, key));
 }
 
-parentPort?.on('message', (m: AdmissionRequest) => {
-  let reply: AdmissionReply;
+function handle(m: AdmissionRequest): AdmissionReply {
   try {
-    if ('sign' in m) reply = { id: m.id, sigs: signAll(m.sign) };
-    else reply = { id: m.id, ok: 'raw' in m ? admitRawSubmission(api, m.raw, m.limits) : prepareEntry(m.proposed, m.limits) };
+    if ('sign' in m) return { id: m.id, sigs: signAll(m.sign) };
+    return { id: m.id, ok: 'raw' in m ? admitRawSubmission(api, m.raw, m.limits) : prepareEntry(m.proposed, m.limits) };
   } catch (err) {
     const e = err instanceof LogError ? err : new LogError('INTERNAL', 'admission failed');
-    reply = { id: m.id, err: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: { ...e.details } }) } };
+    return { id: m.id, err: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: { ...e.details } }) } };
   }
-  parentPort?.postMessage(reply);
+}
+
+// Signing requests go first: a batch waiting for its SETs holds up every
+// submitter in it, while an admission only holds up its own. Messages are
+// queued here as they arrive and run one per turn of the event loop, so a
+// signing request that arrives behind a burst of admissions overtakes them.
+const signing: AdmissionRequest[] = [];
+const admitting: AdmissionRequest[] = [];
+let scheduled = false;
+
+function runOne(): void {
+  scheduled = false;
+  const m = signing.shift() ?? admitting.shift();
+  if (m === undefined) return;
+  parentPort?.postMessage(handle(m));
+  if (signing.length + admitting.length > 0) schedule();
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(runOne);
+}
+
+parentPort?.on('message', (m: AdmissionRequest) => {
+  ('sign' in m ? signing : admitting).push(m);
+  schedule();
 });

@@ -16,6 +16,7 @@ import { requestGuards } from './guards.js';
 import { hotRoutes } from './hot-routes.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from './openapi.js';
+import { SubmitTimings } from './submit-timings.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
 import { entryRoutes } from './routes/entries.js';
@@ -75,7 +76,13 @@ export function createApp(deps: AppDeps): CairnApp {
     maxSearchResults: deps.maxSearchResults ?? 1_000,
   };
   const api = loadApiSpec(deps.openapiPath);
-  const ctx: RouteContext = { log: deps.log, api, limits, admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }) };
+  const ctx: RouteContext = {
+    log: deps.log,
+    api,
+    limits,
+    admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }),
+    timings: new SubmitTimings(),
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -94,7 +101,7 @@ export function createApp(deps: AppDeps): CairnApp {
   app.use(tileRoutes(deps.log));
   app.use(logInfoRoutes(deps.log));
   app.use(checkpointHistoryRoutes(ctx));
-  app.use(metricsRoutes(deps.log, deps.witnessStatus ?? (() => [])));
+  app.use(metricsRoutes(deps.log, deps.witnessStatus ?? (() => []), ctx.timings));
   app.use(proofRoutes(ctx));
   app.use(retrieveRoutes(ctx));
   app.use(entryRoutes(ctx));

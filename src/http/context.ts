@@ -2,6 +2,7 @@
 import type { LogService } from '../log/index.js';
 import type { Admission } from './admission.js';
 import type { ApiSpec } from './openapi.js';
+import type { SubmitTimings } from './submit-timings.js';
 
 export interface ApiLimits {
   /** Largest canonical entry body, bytes (≤ 65,535); beyond it 413 TOO_LARGE. */
@@ -20,4 +21,6 @@ export interface RouteContext {
   readonly limits: ApiLimits;
   /** Where submitted entries are validated, verified and canonicalised. */
   readonly admission: Admission;
+  /** Per-stage time of successful submissions, for /metrics. */
+  readonly timings: SubmitTimings;
 }

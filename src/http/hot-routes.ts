@@ -22,7 +22,7 @@ import type { RouteContext } from './context.js';
 import { writeReply } from './reply.js';
 import { entryByIndexReply } from './routes/entries.js';
 import { tileReply } from './routes/tiles.js';
-import { ENTRIES_PATH, submitPrepared } from './submit.js';
+import { ENTRIES_PATH, admitAndSubmit } from './submit.js';
 
 /** Media types express.json parses here (`application/json`, `application/*+json`), optionally with charset=utf-8. */
 const JSON_TYPE = /^application\/(?:json|[a-z0-9!#$&^_.+-]+\+json)[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i;
@@ -32,13 +32,12 @@ const BY_INDEX = /^\/api\/v1\/log\/entries\?logIndex=([0-9]{1,15})$/;
 /** A handler on bare node:http objects (so usable with or without express); `next()` passes the request on, `next(err)` fails it. */
 export type HotHandler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-export function hotRoutes({ log, limits, admission }: RouteContext, maxRequestBytes: number): HotHandler {
+export function hotRoutes({ log, limits, admission, timings }: RouteContext, maxRequestBytes: number): HotHandler {
   const entryLimits = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
   return (req, res, next) => {
     if (req.method === 'POST' && req.url === ENTRIES_PATH && isPlainJson(req)) {
       readBody(req, maxRequestBytes)
-        .then((raw) => admission.prepareRaw(raw, entryLimits))
-        .then((prepared) => submitPrepared(log, prepared))
+        .then((raw) => admitAndSubmit(log, timings, () => admission.prepareRaw(raw, entryLimits)))
         .then((reply) => writeReply(res, reply))
         .catch(next);
       return;

@@ -14,8 +14,26 @@ import { entryId } from './entry-id.js';
 import { errorReply } from './errors.js';
 import { logEntryText } from './log-entry.js';
 import type { Reply } from './reply.js';
+import type { SubmitTimings } from './submit-timings.js';
 
 export const ENTRIES_PATH = '/api/v1/log/entries';
+
+/**
+ * Admit `admit()`'s entry, submit it and build its reply; admission errors and
+ * other failures of the log (POOL_FULL, READ_ONLY…) reject with their
+ * LogError. Successful submissions record their stage times in `timings`.
+ */
+export async function admitAndSubmit(log: LogService, timings: SubmitTimings, admit: () => Promise<PreparedEntry>): Promise<Reply> {
+  const t0 = performance.now();
+  const prepared = await admit();
+  const t1 = performance.now();
+  const reply = await submitPrepared(log, prepared);
+  if (reply.status === 201) {
+    timings.observe('admission', t1 - t0);
+    timings.observe('sequencing', performance.now() - t1);
+  }
+  return reply;
+}
 
 /** Submit `prepared` and build its reply; other failures of the log (POOL_FULL, READ_ONLY…) reject with their LogError. */
 export async function submitPrepared(log: LogService, prepared: PreparedEntry): Promise<Reply> {

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createApp } from '../../src/http/index.js';
 import { formatMetrics } from '../../src/http/routes/metrics.js';
 import { openTestLog, rawEntry } from '../support/test-log.js';
+import { ecKey, hashedRekord, testApp } from './helpers.js';
 
 describe('GET /metrics', () => {
   it('serves the log\'s state as Prometheus text', async () => {
@@ -14,6 +15,20 @@ describe('GET /metrics', () => {
     assert.match(res.text, /\ncairn_read_only 0\n/);
     assert.match(res.text, /\ncairn_batches_total 1\n/);
     assert.doesNotMatch(res.text, /cairn_witness_/, 'no witness families without witnesses');
+  });
+
+  it('sums the admission and sequencing time of accepted submissions', async () => {
+    const { app } = testApp();
+    const key = ecKey();
+    for (const d of ['a', 'b']) await request(app).post('/api/v1/log/entries').send(hashedRekord(key, d)).expect(201);
+    await request(app).post('/api/v1/log/entries').send({ kind: 'nope' }).expect(422);
+    const text = (await request(app).get('/metrics').expect(200)).text;
+    assert.match(text, /# TYPE cairn_submit_stage_seconds summary\n/);
+    for (const stage of ['admission', 'sequencing']) {
+      assert.match(text, new RegExp(`\ncairn_submit_stage_seconds_count\\{stage="${stage}"\\} 2\n`), `${stage} counts the two accepted ones`);
+      const sum = Number(new RegExp(`\ncairn_submit_stage_seconds_sum\\{stage="${stage}"\\} ([0-9.e-]+)\n`).exec(text)?.[1]);
+      assert.ok(sum > 0 && sum < 60, `${stage} sum ${sum}`);
+    }
   });
 
   it('escapes label values and skips empty families', () => {

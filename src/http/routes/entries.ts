@@ -15,15 +15,15 @@ import type { RouteContext } from '../context.js';
 import { parseEntryId } from '../entry-id.js';
 import { currentLogEntryText } from '../log-entry.js';
 import { writeReply, type Reply } from '../reply.js';
-import { ENTRIES_PATH, submitPrepared } from '../submit.js';
+import { ENTRIES_PATH, admitAndSubmit } from '../submit.js';
 
-export function entryRoutes({ log, api, limits, admission }: RouteContext): Router {
+export function entryRoutes({ log, api, limits, admission, timings }: RouteContext): Router {
   const r = Router();
 
   r.post(ENTRIES_PATH, async (req, res) => {
     const { body } = api.checkRequest('createLogEntry', req);
-    const prepared = await admission.prepare(body, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
-    writeReply(res, await submitPrepared(log, prepared));
+    const limit = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
+    writeReply(res, await admitAndSubmit(log, timings, () => admission.prepare(body, limit)));
   });
 
   r.get(ENTRIES_PATH, (req, res) => {

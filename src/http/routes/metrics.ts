@@ -5,24 +5,26 @@
  */
 import { Router } from 'express';
 import type { LogService, WitnessStatus } from '../../log/index.js';
+import type { SubmitTimings } from '../submit-timings.js';
 
-type Sample = readonly [labels: Readonly<Record<string, string>>, value: number];
+/** Labels, value, and for summaries the series suffix (`_sum`, `_count`). */
+type Sample = readonly [labels: Readonly<Record<string, string>>, value: number, suffix?: string];
 
 /** Families in exposition order; a family with no samples is left out. */
 interface Family {
   readonly name: string;
-  readonly type: 'gauge' | 'counter';
+  readonly type: 'gauge' | 'counter' | 'summary';
   readonly help: string;
   readonly samples: readonly Sample[];
 }
 
-export function metricsRoutes(log: LogService, witnesses: () => readonly WitnessStatus[]): Router {
+export function metricsRoutes(log: LogService, witnesses: () => readonly WitnessStatus[], timings: SubmitTimings): Router {
   const r = Router();
   r.get('/metrics', (_req, res) => {
     res
       .set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
       .set('Cache-Control', 'no-store')
-      .send(formatMetrics([...logFamilies(log), ...witnessFamilies(witnesses())]));
+      .send(formatMetrics([...logFamilies(log), timingFamily(timings), ...witnessFamilies(witnesses())]));
   });
   return r;
 }
@@ -38,6 +40,15 @@ function logFamilies(log: LogService): Family[] {
     { name: 'cairn_batches_total', type: 'counter', help: 'Batches committed since start.', samples: [[{}, s.batches]] },
     { name: 'cairn_failed_batches_total', type: 'counter', help: 'Batches that failed to commit since start.', samples: [[{}, s.failedBatches]] },
   ];
+}
+
+function timingFamily(timings: SubmitTimings): Family {
+  return {
+    name: 'cairn_submit_stage_seconds',
+    type: 'summary',
+    help: 'Time accepted submissions spent per stage: admission (verify, canonicalise) and sequencing (pool, SETs, commit).',
+    samples: timings.totals().flatMap((t) => [[{ stage: t.stage }, t.seconds, '_sum'] as const, [{ stage: t.stage }, t.count, '_count'] as const]),
+  };
 }
 
 function witnessFamilies(all: readonly WitnessStatus[]): Family[] {
@@ -63,9 +74,9 @@ export function formatMetrics(families: readonly Family[]): string {
   for (const f of families) {
     if (f.samples.length === 0) continue;
     out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
-    for (const [labels, value] of f.samples) {
+    for (const [labels, value, suffix] of f.samples) {
       const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-      out += `${f.name}${l.length === 0 ? '' : `{${l.join(',')}}`} ${formatValue(value)}\n`;
+      out += `${f.name}${suffix ?? ''}${l.length === 0 ? '' : `{${l.join(',')}}`} ${formatValue(value)}\n`;
     }
   }
   return out;
