@@ -1,10 +1,15 @@
 # Cairn transparency log. Build: docker build -t cairn .   Run: docker run -p 3000:3000 -v cairn-data:/data cairn
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 builds from source: it needs python3, make and g++.
+# better-sqlite3 builds from source: it needs python3, make and g++. So does Cairn's native ECDSA
+# verifier (binding.gyp, native/; C, compiled by the gcc that g++ pulls in), which `npm ci` builds
+# through its install script against the node headers in /usr/local/include/node.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci
+COPY package.json package-lock.json binding.gyp ./
+COPY native ./native
+COPY scripts/build-native.mjs ./scripts/
+# CAIRN_REQUIRE_NATIVE=1: a failed addon build fails the image build instead of shipping the slow JS path.
+RUN CAIRN_REQUIRE_NATIVE=1 npm ci
 COPY tsconfig.json ./
 COPY src ./src
 COPY scripts ./scripts
@@ -19,6 +24,7 @@ ENV NODE_ENV=production \
     CAIRN_DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/ecdsa_prehash.node ./build/Release/
 COPY package.json openapi.yaml ./
 COPY migrations ./migrations
 RUN mkdir -p /data && chown node:node /data

@@ -11,3 +11,5 @@ export { DEFAULT_ENTRY_LIMITS } from './types.js';
 export type { EntryLimits, PreparedEntry } from './types.js';
 export type { Json, JsonObject } from './fields.js';
 export { publicKeySearchKey, searchKeysOfBody } from './stored-keys.js';
+export type { PrehashedEcdsaImplementation } from './verify/native.js';
+export { prehashedEcdsaFallbackReason, prehashedEcdsaImplementation, requireNativeEcdsa } from './verify/native.js';

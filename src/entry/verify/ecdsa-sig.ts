@@ -8,7 +8,7 @@ import { isLogError } from '../../errors.js';
 import { childrenOf, expectTag, readUnsignedInteger, readWhole, TAG } from '../der.js';
 import { bytesToBigInt } from './bigint.js';
 
-/** The (r, s) pair of an ECDSA signature. Range checks are the verifier's job. */
+/** The (r, s) pair of an ECDSA signature, as decoded: not yet range-checked ({@link ecdsaSignatureInRange}). */
 export interface EcdsaSignature {
   readonly r: bigint;
   readonly s: bigint;
@@ -36,4 +36,13 @@ function tryDer(sig: Uint8Array): EcdsaSignature | undefined {
     if (isLogError(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * True iff 1 ≤ r, s ≤ n − 1 for a curve of order `n` (SEC 1 §4.1.4 step 1).
+ * Verifiers MUST check this before any curve arithmetic: the native verifier
+ * receives only in-range, fixed-width scalars.
+ */
+export function ecdsaSignatureInRange(sig: EcdsaSignature, n: bigint): boolean {
+  return sig.r > 0n && sig.r < n && sig.s > 0n && sig.s < n;
 }

@@ -6,7 +6,9 @@
  * - `verifyMessageSignature`: DSSE; the signature covers the PAE bytes, hashed
  *   with SHA-256 whatever the curve, RSA PKCS#1 v1.5-SHA256, Ed25519 pure
  *   (go-securesystemslib via sigstore's `LoadVerifier(key, SHA256)`).
- * Both return false for any malformed signature; they never throw.
+ * Both return false for any malformed signature; they never throw, except
+ * LogError INTERNAL when the native ECDSA verifier is required but cannot be
+ * loaded (`requireNativeEcdsa` in ./native.ts).
  */
 import { constants, verify } from 'node:crypto';
 import type { HashAlgorithm } from '../digest.js';
@@ -14,7 +16,7 @@ import type { PublicKeyInfo } from '../spki.js';
 import { bigIntToBytes } from './bigint.js';
 import { CURVES } from './curves.js';
 import { verifyEcdsaPrehashed } from './ecdsa-prehash.js';
-import { parseEcdsaSignature } from './ecdsa-sig.js';
+import { ecdsaSignatureInRange, parseEcdsaSignature } from './ecdsa-sig.js';
 import { verifyEd25519ph } from './ed25519ph.js';
 import { verifyRsaPrehashed } from './rsa-prehash.js';
 
@@ -45,8 +47,7 @@ export function verifyMessageSignature(key: PublicKeyInfo, message: Uint8Array, 
         const size = CURVES[key.curve].bytes;
         const parsed = parseEcdsaSignature(sig, size);
         if (parsed === undefined) return false;
-        const { n } = CURVES[key.curve];
-        if (parsed.r <= 0n || parsed.r >= n || parsed.s <= 0n || parsed.s >= n) return false;
+        if (!ecdsaSignatureInRange(parsed, CURVES[key.curve].n)) return false;
         const p1363 = Buffer.concat([bigIntToBytes(parsed.r, size), bigIntToBytes(parsed.s, size)]);
         return verify('sha256', message, { key: key.keyObject, dsaEncoding: 'ieee-p1363' }, p1363);
       }

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { bigIntToBytes } from '../../../src/entry/verify/bigint.js';
 import { CURVES, type CurveName } from '../../../src/entry/verify/curves.js';
-import { verifyEcdsaPrehashed } from '../../../src/entry/verify/ecdsa-prehash.js';
-import { parseEcdsaSignature } from '../../../src/entry/verify/ecdsa-sig.js';
+import { verifyEcdsaPrehashed, verifyEcdsaPrehashedJs } from '../../../src/entry/verify/ecdsa-prehash.js';
+import { ecdsaSignatureInRange, parseEcdsaSignature } from '../../../src/entry/verify/ecdsa-sig.js';
+import { prehashedEcdsaImplementation } from '../../../src/entry/verify/native.js';
 import { freshSigner, signEcdsaRaw, type SignerName } from '../support/signers.js';
 
 const CASES: [CurveName, SignerName, 'sha256' | 'sha384' | 'sha512'][] = [
@@ -17,7 +18,13 @@ function pointOf(s: ReturnType<typeof freshSigner>): Uint8Array {
   return Buffer.concat([Buffer.of(4), Buffer.from(jwk.x as string, 'base64url'), Buffer.from(jwk.y as string, 'base64url')]);
 }
 
-describe('verifyEcdsaPrehashed', () => {
+/** The same suite for the active implementation (native when built) and the JS one. */
+const IMPLEMENTATIONS = [
+  [`verifyEcdsaPrehashed (${prehashedEcdsaImplementation()})`, verifyEcdsaPrehashed],
+  ['verifyEcdsaPrehashedJs', verifyEcdsaPrehashedJs],
+] as const;
+
+for (const [title, verifyEcdsaPrehashed] of IMPLEMENTATIONS) describe(title, () => {
   for (const [curve, name, hash] of CASES) {
     describe(`when node signs the data on ${curve} with ${hash}`, () => {
       const s = freshSigner(name);
@@ -106,6 +113,19 @@ describe('parseEcdsaSignature', () => {
     it('returns undefined', () => {
       assert.equal(parseEcdsaSignature(Buffer.alloc(63, 1), 32), undefined);
       assert.equal(parseEcdsaSignature(Buffer.alloc(0), 32), undefined);
+    });
+  });
+});
+
+describe('ecdsaSignatureInRange', () => {
+  describe('when r and s are checked against n', () => {
+    it('accepts exactly 1 ≤ r, s ≤ n − 1', () => {
+      const { n } = CURVES['P-256'];
+      assert.equal(ecdsaSignatureInRange({ r: 1n, s: n - 1n }, n), true);
+      assert.equal(ecdsaSignatureInRange({ r: 0n, s: 1n }, n), false);
+      assert.equal(ecdsaSignatureInRange({ r: 1n, s: 0n }, n), false);
+      assert.equal(ecdsaSignatureInRange({ r: n, s: 1n }, n), false);
+      assert.equal(ecdsaSignatureInRange({ r: 1n, s: n }, n), false);
     });
   });
 });
