@@ -7,13 +7,15 @@
  */
 import { sign, type KeyObject } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareEntry } from '../entry/index.js';
+import { prepareEntry, requireNativeEcdsa } from '../entry/index.js';
 import { LogError } from '../errors.js';
 import type { AdmissionReply, AdmissionRequest } from './admission.js';
 import { loadApiSpec } from './openapi.js';
 import { admitRawSubmission } from './raw-submission.js';
 
 const data = (workerData ?? {}) as { openapiPath?: string; entryTimestampKey?: KeyObject };
+// Each thread loads the native verifier for itself; CAIRN_REQUIRE_NATIVE=1 makes the JS fallback an error here too.
+if (process.env['CAIRN_REQUIRE_NATIVE'] === '1') requireNativeEcdsa();
 const api = loadApiSpec(data.openapiPath);
 
 function signAll(payloads: readonly Uint8Array[]): Uint8Array[] {
