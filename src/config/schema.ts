@@ -127,7 +127,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxSearchItems', flag: '--max-search-items', env: 'CAIRN_MAX_SEARCH_ITEMS', help: 'most items in one retrieve request (422 beyond)' },
   { key: 'maxSearchResults', flag: '--max-search-results', env: 'CAIRN_MAX_SEARCH_RESULTS', help: 'most entry IDs one index search returns' },
   { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file, then every entry, tile and checkpoint root rehashed), fast (self-check only), auto (quick_check up to 1 GiB, rehash up to 256 MiB); a damaged database stops the server (exit 2, naming the file)' },
-  { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads verifying submissions (0 = on the event loop)' },
+  { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads that parse, check and verify submissions and sign their SETs (0 = all on the event loop)' },
   { key: 'logLevel', flag: '--log-level', env: 'CAIRN_LOG_LEVEL', help: 'debug, info, warn, error or silent' },
   {
     key: 'witnesses',
