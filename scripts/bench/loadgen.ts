@@ -45,10 +45,11 @@ async function closedLoop(
   connections: number,
   next: (i: number) => { method: string; path: string; body?: string } | undefined,
   okStatus: number,
-): Promise<Outcome & { seconds: number }> {
+): Promise<Outcome & { seconds: number; cpuUs: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const o: Outcome = { ok: 0, errors: 0, statuses: {}, latenciesMs: [] };
   let i = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
@@ -61,8 +62,9 @@ async function closedLoop(
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return { ...o, seconds: elapsed };
+  return { ...o, seconds: elapsed, cpuUs: cpu.user + cpu.system };
 }
 
 async function steady(url: URL, seconds: number, rate: number, bodies: readonly string[]): Promise<Outcome & { seconds: number }> {
@@ -82,8 +84,11 @@ async function steady(url: URL, seconds: number, rate: number, bodies: readonly 
   return { ...o, seconds: (performance.now() - t0) / 1000 };
 }
 
-function summary(kind: string, r: Outcome & { seconds: number }): string {
+/** The result line; `clientCpuUsPerReq` is this process's CPU per completed request (closed loops only). */
+function summary(kind: string, r: Outcome & { seconds: number; cpuUs?: number }): string {
+  const done = r.ok + r.errors;
   return JSON.stringify({
+    ...(r.cpuUs === undefined || done === 0 ? {} : { clientCpuUsPerReq: r.cpuUs / done }),
     kind,
     ok: r.ok,
     errors: r.errors,

@@ -71,6 +71,8 @@ export async function startBaseline(entryJsonBytes: number): Promise<Child> {
 
 export interface LoadResult {
   kind: string;
+  /** The load generator's own CPU per request, µs (closed loops). */
+  clientCpuUsPerReq?: number;
   ok: number;
   errors: number;
   statuses: Record<string, number>;
@@ -94,6 +96,15 @@ export function loadgen(args: string[]): Promise<LoadResult> {
 }
 
 /** Resident set size of a process in MB (Linux /proc). */
+/** CPU time (user + system, all threads) the process `pid` has used so far, seconds (Linux /proc; clock ticks of 1/100 s). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
 export async function rssMB(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { openLogFromConfig } from '../../src/cli/open-log.js';
 import { loadConfig } from '../../src/config/index.js';
 import { growTo } from './grow.js';
-import { loadgen, rssMB, startBaseline, startCairn, type LoadResult } from './procs.js';
+import { cpuSeconds, loadgen, rssMB, startBaseline, startCairn, type LoadResult } from './procs.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -48,15 +48,23 @@ async function submit(): Promise<void> {
     const entries = String(P.submitSecs * 9000);
     const cairn = await startCairn(join(dir, 'data'));
     let c: LoadResult;
+    let serverCpu: number;
+    let stages: Record<string, number>;
     try {
+      const cpu0 = await cpuSeconds(cairn.proc.pid ?? 0);
       c = await loadgen(['submit', cairn.url, String(P.submitSecs), '64', entries]);
+      serverCpu = (await cpuSeconds(cairn.proc.pid ?? 0)) - cpu0;
+      stages = stageMeans(await (await fetch(`${cairn.url}/metrics`)).text());
     } finally {
       await cairn.stop();
     }
     const base = await startBaseline(0);
     let b: LoadResult;
+    let baseCpu: number;
     try {
+      const cpu0 = await cpuSeconds(base.proc.pid ?? 0);
       b = await loadgen(['submit', base.url, String(P.submitSecs), '64', entries]);
+      baseCpu = (await cpuSeconds(base.proc.pid ?? 0)) - cpu0;
     } finally {
       await base.stop();
     }
@@ -68,10 +76,29 @@ async function submit(): Promise<void> {
       p99Ms: round(c.p99Ms, 2),
       errors: c.errors,
       accepted: c.ok,
+      // Where the time and the CPU went: mean ms per accepted entry in each server stage
+      // (from /metrics), server CPU (all threads) and load-generator CPU per request.
+      admissionMs: round(stages['admission'] ?? NaN, 2),
+      sequencingMs: round(stages['sequencing'] ?? NaN, 2),
+      serverCpuUsPerEntry: round((serverCpu * 1e6) / c.ok),
+      clientCpuUsPerReq: round(c.clientCpuUsPerReq ?? NaN),
+      baselineServerCpuUsPerReq: round((baseCpu * 1e6) / b.ok),
+      baselineClientCpuUsPerReq: round(b.clientCpuUsPerReq ?? NaN),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Mean ms per accepted submission in each stage, from the `cairn_submit_stage_seconds` summary of /metrics. */
+function stageMeans(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const stage of ['admission', 'sequencing']) {
+    const sum = Number(new RegExp(`^cairn_submit_stage_seconds_sum\\{stage="${stage}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const count = Number(new RegExp(`^cairn_submit_stage_seconds_count\\{stage="${stage}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    out[stage] = (sum * 1000) / count;
+  }
+  return out;
 }
 
 async function read(): Promise<void> {
