@@ -104,7 +104,7 @@ export function signEcdsaRaw(d: bigint, e: bigint, k: bigint): { r: bigint; s: b
   return { r, s };
 }
 
-function modPow(b: bigint, e: bigint, m: bigint): bigint {
+export function modPow(b: bigint, e: bigint, m: bigint): bigint {
   let result = 1n;
   let base = b % m;
   for (let x = e; x > 0n; x >>= 1n) {

@@ -13,6 +13,7 @@
 import { createECDH, createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { CURVES, type CurveName } from '../../../src/entry/verify/curves.js';
 import type { EcdsaSignature } from '../../../src/entry/verify/ecdsa-sig.js';
+import { modPow } from '../support/signers.js';
 
 export interface EcdsaCase {
   readonly what: string;
@@ -123,14 +124,4 @@ function bits2int(digest: Uint8Array, nBits: number): bigint {
 
 function toBigInt(b: Uint8Array): bigint {
   return b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex'));
-}
-
-function modPow(b: bigint, e: bigint, m: bigint): bigint {
-  let result = 1n;
-  let base = b % m;
-  for (let x = e; x > 0n; x >>= 1n) {
-    if (x & 1n) result = (result * base) % m;
-    base = (base * base) % m;
-  }
-  return result;
 }
