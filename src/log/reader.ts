@@ -3,6 +3,14 @@
  * tiles and entry bundles. Nothing beyond the latest published checkpoint is
  * ever returned (tlog-tiles: "never serve a tile or bundle the latest
  * checkpoint does not imply").
+ *
+ * Proof cost (DESIGN.md "Storage": the same at ten million entries as at ten
+ * thousand): an inclusion proof reads exactly one leaf-group row from the
+ * store (the level-0 part of its path, src/merkle/leaf-group.ts) and takes
+ * every node above tree level 7 from tiles held in memory (TileCache), plus
+ * the memo of right-edge subtrees. That is the same work at every size; no
+ * level-0 material is cached in the process, so memory stays flat as the log
+ * grows (the SQLite page cache and the OS cache serve the rows).
  */
 import { LogError } from '../errors.js';
 import {
@@ -10,29 +18,35 @@ import {
   c2spTileBytes,
   consistencyProof,
   inclusionProof,
+  proofNodeReader,
   rootAt,
   tileNodeReader,
   tileWidthAt,
   type NodeReader,
   type SubtreeMemo,
+  type Tile,
 } from '../merkle/index.js';
 import type { CheckpointRow, LogStore, StoredEntry } from '../storage/types.js';
 import type { TileCache } from './tile-cache.js';
 
-/** Most memoised subtree hashes (≈100 bytes each) before the memo is reset. */
-const MEMO_MAX = 4096;
+/** Most tree sizes with memoised right-edge subtrees (≤ ~53 hashes each) before the memo is reset. */
+const MEMO_MAX_SIZES = 64;
 
 export class LogReader {
   readonly #store: LogStore;
   readonly #tiles: TileCache;
   readonly #published: () => CheckpointRow;
-  /** Right-edge subtree hashes shared by proofs at the same sizes (immutable; bounded by MEMO_MAX). */
+  /** Right-edge subtree hashes shared by proofs at the same sizes (immutable; bounded by MEMO_MAX_SIZES). */
   readonly #memo: SubtreeMemo = new Map();
+  readonly #tile = (level: number, index: number): Tile | undefined => this.#tiles.get(level, index);
+  /** The store's leaf-group read, if it keeps full level-0 tiles as leaf groups. */
+  readonly #leafGroup: ((group: number) => Uint8Array | undefined) | undefined;
 
   constructor(store: LogStore, tiles: TileCache, published: () => CheckpointRow) {
     this.#store = store;
     this.#tiles = tiles;
     this.#published = published;
+    this.#leafGroup = store.leafGroup === undefined ? undefined : (group) => store.leafGroup?.(group);
   }
 
   /** The latest published checkpoint. */
@@ -82,14 +96,14 @@ export class LogReader {
     return this.#store.searchKey(key, limit).filter((i) => i < max);
   }
 
-  /** RFC 6962 inclusion proof of `index` in the tree of published size `size` (≤ latest). */
+  /** RFC 6962 inclusion proof of `index` in the tree of published size `size` (≤ latest): one store read. */
   inclusionProof(index: number, size: number): Uint8Array[] {
     this.#checkSize(size);
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LogError('SIZE_OUT_OF_RANGE', `index ${index} is not in a tree of size ${size}`);
     }
-    if (this.#memo.size > MEMO_MAX) this.#memo.clear();
-    return inclusionProof(index, size, this.#nodes(size), this.#memo);
+    if (this.#memo.size > MEMO_MAX_SIZES) this.#memo.clear();
+    return inclusionProof(index, size, this.#nodes(size, index), this.#memo);
   }
 
   /** RFC 6962 consistency proof from `oldSize` to `newSize` (0 ≤ old ≤ new ≤ latest). */
@@ -99,13 +113,13 @@ export class LogReader {
       throw new LogError('SIZE_OUT_OF_RANGE', `first size ${oldSize} must be between 0 and last size ${newSize}`);
     }
     if (oldSize === 0 || oldSize === newSize) return [];
-    return consistencyProof(oldSize, newSize, this.#nodes(newSize));
+    return consistencyProof(oldSize, newSize, this.#nodes(newSize, oldSize - 1));
   }
 
   /** Root hash of the tree at a size ≤ latest, recomputed from tiles. */
   rootAt(size: number): Uint8Array {
     this.#checkSize(size);
-    return rootAt(size, this.#nodes(size));
+    return rootAt(size, this.#nodes(size, Math.max(0, size - 1)));
   }
 
   /**
@@ -118,7 +132,8 @@ export class LogReader {
     if (have < want || (width === undefined && have < TILE_WIDTH)) {
       throw new LogError('NOT_FOUND', `tile ${level}/${index} of width ${want} is not published`);
     }
-    const t = this.#tiles.get(level, index);
+    // Full level-0 tiles come from the store, not the cache (see TileCache).
+    const t = level === 0 && have === TILE_WIDTH ? this.#store.tile(level, index) : this.#tiles.get(level, index);
     if (t === undefined || t.width < want) throw new LogError('CORRUPT', `couldn't read stored tile ${level}/${index}`);
     return c2spTileBytes(t, want);
   }
@@ -151,7 +166,10 @@ export class LogReader {
     }
   }
 
-  #nodes(size: number): NodeReader {
-    return tileNodeReader(size, (l, i) => this.#tiles.get(l, i));
+  /** Nodes for proofs in the tree of `size` that follow the path of leaf `leaf`. */
+  #nodes(size: number, leaf: number): NodeReader {
+    if (this.#leafGroup === undefined) return tileNodeReader(size, this.#tile);
+    const groupedLeaves = Math.floor(this.latest().size / TILE_WIDTH) * TILE_WIDTH;
+    return proofNodeReader(size, { tile: this.#tile, leafGroup: this.#leafGroup, groupedLeaves }, leaf);
   }
 }

@@ -8,6 +8,10 @@
  *   its level-0 tile, and the leaf-hash index finds it at its own index;
  * - every tile: its interior rows recompute from its row 0, and row 0 of a
  *   tile above level 0 holds the roots of the full tiles below it;
+ * - every leaf-group row of a full level-0 tile (if the store keeps them,
+ *   src/merkle/leaf-group.ts): each of its 34 hashes, since proofs read them
+ *   there and the tile rebuilt from the rows shows only one copy of each
+ *   hash above tree level 3;
  * - every stored checkpoint: its root is the tree's root at its size.
  *
  * Cost: O(size) reads and hashes (each body once, each tile once), a few
@@ -16,7 +20,20 @@
  * Throws CORRUPT naming the first thing that does not match.
  */
 import { LogError } from '../errors.js';
-import { TILE_WIDTH, buildTile, c2spTileBytes, checkTile, leafHash, rootAt, tileNode, tileNodeReader, tileRoot, type Tile } from '../merkle/index.js';
+import {
+  LEAF_GROUPS_PER_TILE,
+  TILE_WIDTH,
+  buildTile,
+  c2spTileBytes,
+  checkTile,
+  leafGroupsOfTile,
+  leafHash,
+  rootAt,
+  tileNode,
+  tileNodeReader,
+  tileRoot,
+  type Tile,
+} from '../merkle/index.js';
 import type { CheckpointRow, LogStore } from '../storage/types.js';
 
 export interface StoredLogSummary {
@@ -34,7 +51,10 @@ export function verifyStoredLog(store: LogStore, latest: CheckpointRow): StoredL
     for (let i = 0; i * TILE_WIDTH < count; i++) {
       const w = Math.min(TILE_WIDTH, count - i * TILE_WIDTH);
       const tile = checkedTile(store, level, i, w);
-      if (level === 0) checkEntries(store, tile, i * TILE_WIDTH, w);
+      if (level === 0) {
+        checkEntries(store, tile, i * TILE_WIDTH, w);
+        if (w === TILE_WIDTH) checkLeafGroups(store, tile);
+      }
       else {
         for (let k = 0; k < w; k++) {
           if (!equal(tileNode(tile, 0, k), below[i * TILE_WIDTH + k]!)) corrupt(`hash ${k} of tile ${level}/${i} is not the root of tile ${level - 1}/${i * TILE_WIDTH + k}`);
@@ -70,6 +90,17 @@ function checkEntries(store: LogStore, tile: Tile, start: number, w: number): vo
     if (!equal(h, tileNode(tile, 0, k))) corrupt(`entry ${e.index}'s leaf hash is not hash ${k} of tile 0/${tile.index}`);
     if (store.indexOfLeafHash(h) !== e.index) corrupt(`the leaf-hash index does not find entry ${e.index}`);
   }
+}
+
+/** The 16 leaf-group rows of full level-0 tile `tile` (already checked) equal the ones it implies. */
+function checkLeafGroups(store: LogStore, tile: Tile): void {
+  if (store.leafGroup === undefined) return;
+  const first = tile.index * LEAF_GROUPS_PER_TILE;
+  leafGroupsOfTile(tile).forEach((want, k) => {
+    const row = store.leafGroup?.(first + k);
+    if (row === undefined) corrupt(`leaf group ${first + k} of tile 0/${tile.index} is missing`);
+    if (!equal(row, want)) corrupt(`leaf group ${first + k} of tile 0/${tile.index} does not match the tile's hashes`);
+  });
 }
 
 /** Every stored checkpoint's root, recomputed from the tiles at its size. Returns how many were checked. */

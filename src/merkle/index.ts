@@ -25,5 +25,17 @@ export { RightEdge } from './compact.js';
 export type { AppendResult } from './compact.js';
 export { consistencyProof, inclusionProof, rootAt, tileNodeReader } from './proof.js';
 export type { NodeReader, SubtreeMemo } from './proof.js';
+export {
+  LEAF_GROUPS_PER_TILE,
+  LEAF_GROUP_BYTES,
+  LEAF_GROUP_HASHES,
+  LEAF_GROUP_WIDTH,
+  leafGroupFor,
+  leafGroupNode,
+  leafGroupsOfTile,
+  tileFromLeafGroups,
+} from './leaf-group.js';
+export { proofNodeReader } from './proof-nodes.js';
+export type { ProofNodeSources } from './proof-nodes.js';
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
 export type { TreeIndex } from './verify.js';

@@ -12,6 +12,7 @@
  */
 import { LogError } from '../errors.js';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './hash.js';
+import { floorLog2, pow2 } from './pow2.js';
 import { TILE_HEIGHT, type Tile, type TileReader, checkTile, tileNode } from './tile.js';
 
 /**
@@ -30,24 +31,18 @@ function checkCount(what: string, name: string, v: number): void {
 
 /** Largest power of two strictly smaller than n (n ≥ 2): RFC 6962's k. */
 function splitPoint(n: number): number {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-/** log2 of a power of two (Math.log2 is exact on powers of two; checked anyway). */
-function levelOf(powerOfTwo: number): number {
-  const level = Math.round(Math.log2(powerOfTwo));
-  if (2 ** level !== powerOfTwo) throw new LogError('INTERNAL', `${powerOfTwo} is not a power of two`);
-  return level;
+  return pow2(floorLog2(n - 1));
 }
 
 /**
- * Memo of incomplete-subtree hashes MTH(D[lo:hi]) keyed `lo:hi`. Leaves never
+ * Memo of incomplete-subtree hashes MTH(D[lo:hi]), keyed by hi (always the
+ * proof's tree size: only the right edge is incomplete), then lo; numbers, not
+ * strings, because a lookup happens in nearly every proof. Leaves never
  * change, so an entry stays valid forever; proofs at the same tree size share
- * their right-edge part, which this saves recomputing. The caller bounds it.
+ * their right-edge part, which this saves recomputing. A tree size holds at
+ * most ~53 entries; the caller bounds the number of sizes.
  */
-export type SubtreeMemo = Map<string, Uint8Array>;
+export type SubtreeMemo = Map<number, Map<number, Uint8Array>>;
 
 /** Reads a complete subtree, checks the hash length and returns an owned copy. */
 function readNode(read: NodeReader, level: number, index: number): Uint8Array {
@@ -64,18 +59,18 @@ function readNode(read: NodeReader, level: number, index: number): Uint8Array {
  * split: complete left part, recursively folded right part.
  */
 function subtreeHash(lo: number, hi: number, read: NodeReader, memo?: SubtreeMemo): Uint8Array {
-  const n = hi - lo;
-  const k = splitPoint(n);
-  if (n === 1 || k * 2 === n) {
-    if (lo % n !== 0) throw new LogError('INTERNAL', `couldn't hash [${lo}, ${hi}): not aligned`);
-    const level = levelOf(n);
-    return readNode(read, level, lo / n);
-  }
-  const key = memo === undefined ? '' : `${lo}:${hi}`;
-  const known = memo?.get(key);
+  const level = floorLog2(hi - lo);
+  const k = pow2(level);
+  if (lo % k !== 0) throw new LogError('INTERNAL', `couldn't hash [${lo}, ${hi}): not aligned`);
+  if (k === hi - lo) return readNode(read, level, lo / k);
+  let atSize = memo?.get(hi);
+  const known = atSize?.get(lo);
   if (known !== undefined) return new Uint8Array(known);
-  const h = nodeHash(subtreeHash(lo, lo + k, read, memo), subtreeHash(lo + k, hi, read, memo));
-  memo?.set(key, h);
+  const h = nodeHash(readNode(read, level, lo / k), subtreeHash(lo + k, hi, read, memo));
+  if (memo !== undefined) {
+    if (atSize === undefined) memo.set(hi, (atSize = new Map()));
+    atSize.set(lo, h);
+  }
   return new Uint8Array(h);
 }
 
@@ -83,6 +78,16 @@ function subtreeHash(lo: number, hi: number, read: NodeReader, memo?: SubtreeMem
  * RFC 6962 §2.1.1 audit path for leaf `index` in the tree of `size` leaves,
  * ordered from the leaf's sibling up to the root's child. Empty for size 1.
  * Throws BAD_REQUEST for non-integer input, SIZE_OUT_OF_RANGE when index ≥ size.
+ *
+ * Computed bottom-up, as transparency-dev/merkle `proof.Inclusion` does,
+ * rather than by the RFC's top-down recursion (same nodes, same order): at
+ * each level the path takes the sibling of the leaf's ancestor. While that
+ * ancestor is left of the last leaf's ancestor ("inner" levels) the sibling
+ * is a complete subtree, except that the right sibling AT the last leaf's
+ * ancestor is the one incomplete right-edge subtree MTH(D[a:size]), folded
+ * (and memoised). Above that ("border" levels) the path takes the complete
+ * left sibling wherever the ancestor is a right child. So nodes are read
+ * leaf first: the level-0 tile's part of the path before anything above it.
  */
 export function inclusionProof(index: number, size: number, read: NodeReader, memo?: SubtreeMemo): Uint8Array[] {
   checkCount('prove inclusion', 'index', index);
@@ -91,19 +96,18 @@ export function inclusionProof(index: number, size: number, read: NodeReader, me
     throw new LogError('SIZE_OUT_OF_RANGE', `couldn't prove inclusion: index ${index} is not below size ${size}`);
   }
   const path: Uint8Array[] = [];
-  let lo = 0;
-  let hi = size;
-  while (hi - lo > 1) {
-    const k = splitPoint(hi - lo);
-    if (index < lo + k) {
-      path.push(subtreeHash(lo + k, hi, read, memo));
-      hi = lo + k;
-    } else {
-      path.push(subtreeHash(lo, lo + k, read, memo));
-      lo += k;
-    }
+  let level = 0;
+  let node = index; // the leaf's ancestor at `level`
+  let last = size - 1; // the last leaf's ancestor at `level`
+  for (; node !== last; level++, node = Math.floor(node / 2), last = Math.floor(last / 2)) {
+    if (node % 2 === 1) path.push(readNode(read, level, node - 1));
+    else if (node + 1 < last || (node + 2) * pow2(level) <= size) path.push(readNode(read, level, node + 1));
+    else path.push(subtreeHash((node + 1) * pow2(level), size, read, memo));
   }
-  return path.reverse();
+  for (; node > 0; level++, node = Math.floor(node / 2)) {
+    if (node % 2 === 1) path.push(readNode(read, level, node - 1));
+  }
+  return path;
 }
 
 /**
@@ -165,12 +169,12 @@ export function tileNodeReader(size: number, getTile: TileReader): NodeReader {
     if (!Number.isSafeInteger(level) || level < 0 || !Number.isSafeInteger(index) || index < 0) {
       throw new LogError('INTERNAL', `couldn't read node ${level}/${index}: not a node`);
     }
-    if ((index + 1) * 2 ** level > size) {
+    if ((index + 1) * pow2(level) > size) {
       throw new LogError('INTERNAL', `couldn't read node ${level}/${index}: not a complete subtree at size ${size}`);
     }
     const tileLevel = Math.floor(level / TILE_HEIGHT);
     const row = level % TILE_HEIGHT;
-    const perTile = 2 ** (TILE_HEIGHT - row);
+    const perTile = pow2(TILE_HEIGHT - row);
     const tileIndex = Math.floor(index / perTile);
     const offset = index - tileIndex * perTile;
     let tile = last;
@@ -182,7 +186,7 @@ export function tileNodeReader(size: number, getTile: TileReader): NodeReader {
       checkTile(tile, tileLevel, tileIndex);
       last = tile;
     }
-    const needed = (offset + 1) * 2 ** row;
+    const needed = (offset + 1) * pow2(row);
     if (tile.width < needed) {
       throw new LogError(
         'CORRUPT',

@@ -19,6 +19,7 @@
  */
 import { LogError } from '../errors.js';
 import { HASH_SIZE, nodeHashOfPair } from './hash.js';
+import { pow2 } from './pow2.js';
 
 /** Tile height: tree levels per tile (C2SP tlog-tiles: fixed at 8). */
 export const TILE_HEIGHT = 8;
@@ -64,7 +65,7 @@ function rowStart(width: number, row: number): number {
   return ROW_START[width]?.[row] ?? 0;
 }
 
-/** Byte length of the full-tile layout of a tile of `width` hashes (8,160 for a full tile). */
+/** Byte length of the full-tile layout of a tile of `width` hashes (16,320 for a full tile: 510 hashes). */
 export function tileLayoutBytes(width: number): number {
   return rowStart(width, TILE_HEIGHT) * HASH_SIZE;
 }
@@ -111,7 +112,7 @@ export function growTile(
   const out = new Uint8Array(tileLayoutBytes(w1));
   if (base !== undefined) {
     for (let r = 0; r < TILE_HEIGHT; r++) {
-      const n = Math.floor(w0 / 2 ** r);
+      const n = Math.floor(w0 / pow2(r));
       const src = rowStart(w0, r) * HASH_SIZE;
       out.set(base.hashes.subarray(src, src + n * HASH_SIZE), rowStart(w1, r) * HASH_SIZE);
     }
@@ -126,7 +127,7 @@ export function growTile(
   for (let r = 1; r < TILE_HEIGHT; r++) {
     const below = rowStart(w1, r - 1) * HASH_SIZE;
     const here = rowStart(w1, r) * HASH_SIZE;
-    for (let k = Math.floor(w0 / 2 ** r); k < Math.floor(w1 / 2 ** r); k++) {
+    for (let k = Math.floor(w0 / pow2(r)); k < Math.floor(w1 / pow2(r)); k++) {
       out.set(nodeHashOfPair(out, below + 2 * k * HASH_SIZE), here + k * HASH_SIZE);
     }
   }
@@ -184,7 +185,7 @@ export function tileNode(tile: Tile, r: number, offset: number): Uint8Array {
   if (!Number.isInteger(r) || r < 0 || r >= TILE_HEIGHT) {
     throw new LogError('INTERNAL', `couldn't read tile ${tile.level}/${tile.index}: row ${r} is not in 0..7`);
   }
-  const count = Math.floor(tile.width / 2 ** r);
+  const count = Math.floor(tile.width / pow2(r));
   if (!Number.isInteger(offset) || offset < 0 || offset >= count) {
     throw new LogError(
       'INTERNAL',
@@ -192,7 +193,8 @@ export function tileNode(tile: Tile, r: number, offset: number): Uint8Array {
     );
   }
   const at = (rowStart(tile.width, r) + offset) * HASH_SIZE;
-  return tile.hashes.subarray(at, at + HASH_SIZE);
+  // A plain Uint8Array view (Buffer#subarray, for tiles read from SQLite, builds a Buffer: slower).
+  return new Uint8Array(tile.hashes.buffer, tile.hashes.byteOffset + at, HASH_SIZE);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { LogError } from '../errors.js';
+import { TILE_WIDTH, tileLayoutBytes } from '../merkle/index.js';
 import type { Batch, StoredEntry, TileRow } from './types.js';
 
 /** Largest canonical body, in bytes (C2SP entry bundles prefix bodies with a uint16 length). */
@@ -15,7 +16,8 @@ const HASH_BYTES = 32;
  * Throw LogError('INCONSISTENT') unless `batch` fits on a log of
  * `previousSize` entries: entry indices dense from `previousSize`, checkpoint
  * size = previousSize + entries, 32-byte hashes, search keys pointing into the
- * batch, tile coordinates and widths in range. Does not look at stored data:
+ * batch, tile coordinates and widths in range, a full level-0 tile in the
+ * full-tile layout (stores split it into leaf groups). Does not look at stored data:
  * the compare-and-swap on the stored size is the store's job, in its transaction.
  */
 export function validateBatch(previousSize: number, batch: Batch): void {
@@ -51,6 +53,9 @@ function validateTile(t: TileRow): void {
   if (!Number.isInteger(t.width) || t.width < 1 || t.width > 256) fail(`tile ${t.level}/${t.index} has width ${t.width}, not 1..256`);
   if (t.hashes.length < t.width * HASH_BYTES) {
     fail(`tile ${t.level}/${t.index} of width ${t.width} has only ${t.hashes.length} bytes of hashes`);
+  }
+  if (t.level === 0 && t.width === TILE_WIDTH && t.hashes.length !== tileLayoutBytes(TILE_WIDTH)) {
+    fail(`full tile 0/${t.index} has ${t.hashes.length} bytes, not the ${tileLayoutBytes(TILE_WIDTH)} of the full-tile layout`);
   }
 }
 

@@ -31,7 +31,9 @@ export interface StoredEntry {
  * height 8). `width` is the number of level-0 hashes in the row (1..256).
  * `hashes` is the merkle module's "full tile" layout (see src/merkle/tile.ts):
  * the C2SP tile bytes (width × 32) come first, then the tile's interior levels.
- * The store treats it as opaque bytes.
+ * The store treats it as opaque bytes, except a FULL level-0 tile, which MUST
+ * have exactly that layout (16,320 bytes): the SQLite store keeps it as 16
+ * leaf-group rows (src/merkle/leaf-group.ts) and rebuilds it from them.
  */
 export interface TileRow {
   readonly level: number;
@@ -116,6 +118,14 @@ export interface LogStore {
 
   /** The stored tile row at (level, index), or undefined. */
   tile(level: number, index: number): TileRow | undefined;
+  /**
+   * The 1,088-byte row of leaf group `group` (leaves 16·group .. 16·group + 15;
+   * layout in src/merkle/leaf-group.ts) of a FULL level-0 tile, or undefined
+   * while that tile is not full. One small read: inclusion proofs take the
+   * level-0 part of their path from it. Optional: a store that keeps level-0
+   * tiles whole may leave it out, and readers then read the whole tile.
+   */
+  leafGroup?(group: number): Uint8Array | undefined;
 
   /** Log identity and settings that must never change once set (tree ID, origin…). */
   getMeta(key: string): string | undefined;

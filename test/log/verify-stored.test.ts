@@ -63,6 +63,12 @@ describe('verifyStoredLog', () => {
       /checkpoint at size 100 has a root the stored tree does not have/,
     ],
   ];
+  it('finds a leaf-group row changed (the copy proofs read, not the one the tile shows)', () => {
+    // Group 9's hash 31 is its tree-level-5 sibling, node (5, 5); the rebuilt tile 0/0 shows group 8's copy of it.
+    const store: LogStore = { ...wrapStore(t.store, {}), leafGroup: (g) => (g === 9 ? flip(t.store.leafGroup!(g)!, 31 * 32) : t.store.leafGroup?.(g)) };
+    assert.throws(check(store), (err: unknown) => isLogError(err, 'CORRUPT') && /leaf group 9 of tile 0\/0 does not match/.test(err.message));
+  });
+
   for (const [what, overrides, message] of tamper) {
     it(`finds ${what}`, () => {
       assert.throws(check(wrapStore(t.store, overrides)), (err: unknown) => isLogError(err, 'CORRUPT') && message.test(err.message));

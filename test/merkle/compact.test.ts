@@ -44,7 +44,9 @@ function randomBatches(total: number, max: number, seed: string): number[] {
   return out;
 }
 
-describe('RightEdge', () => {
+describe('RightEdge', function () {
+  // Exhaustive or large cases: seconds on a busy 2-core machine (mocha's default timeout is 2 s).
+  this.timeout(30_000);
   const N = 1100;
   const ref = new ReferenceTree(entries(N));
   const leaves = ref.leafHashes;

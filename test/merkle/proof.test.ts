@@ -29,7 +29,9 @@ function storesBySize(leaves: readonly Uint8Array[], max: number): TileStore[] {
   return stores;
 }
 
-describe('inclusionProof', () => {
+describe('inclusionProof', function () {
+  // Exhaustive or large cases: seconds on a busy 2-core machine (mocha's default timeout is 2 s).
+  this.timeout(30_000);
   const stores = storesBySize(ref.leafHashes, MAX);
   const latest = stores[MAX] as TileStore;
 
@@ -59,7 +61,9 @@ describe('inclusionProof', () => {
   });
 });
 
-describe('consistencyProof', () => {
+describe('consistencyProof', function () {
+  // Exhaustive or large cases: seconds on a busy 2-core machine (mocha's default timeout is 2 s).
+  this.timeout(30_000);
   const stores = storesBySize(ref.leafHashes, MAX);
 
   describe('for every (old, new) with 1 ≤ old ≤ new ≤ 130', () => {
@@ -103,7 +107,9 @@ describe('rootAt', () => {
   });
 });
 
-describe('proofs over tiles of several levels', () => {
+describe('proofs over tiles of several levels', function () {
+  // Exhaustive or large cases: seconds on a busy 2-core machine (mocha's default timeout is 2 s).
+  this.timeout(30_000);
   const N = 66_000;
   const big = new ReferenceTree(entries(N));
   const store = new TileStore();

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { TILE_WIDTH, buildTile } from '../../src/merkle/index.js';
 import type { Batch, CheckpointRow, SearchKey, StoredEntry, TileRow } from '../../src/storage/types.js';
 
 /** SHA-256 of the parts joined with '/': 32 stable pseudo-random bytes. */
@@ -28,10 +29,13 @@ export function entry(index: number, salt = ''): StoredEntry {
 /**
  * A tile row whose level-0 hashes depend only on (level, index, position), so
  * a wider row of the same tile extends a narrower one as the merkle layer's
- * would; the interior bytes after them depend on the width.
+ * would. Partial tiles get interior bytes that depend on the width (stores
+ * treat them as opaque); a full tile has the real full-tile layout, which a
+ * full level-0 tile MUST have (the SQLite store splits it into leaf groups).
  */
 export function tile(level: number, index: number, width: number): TileRow {
   const level0 = Array.from({ length: width }, (_, j) => bytes32('tile', level, index, j));
+  if (width === TILE_WIDTH) return buildTile(level, index, Buffer.concat(level0));
   const interior = Array.from({ length: width - 1 }, (_, j) => bytes32('interior', level, index, width, j));
   return { level, index, width, hashes: Buffer.concat([...level0, ...interior]) };
 }

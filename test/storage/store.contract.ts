@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { isLogError, type ErrorCode } from '../../src/errors.js';
+import { leafGroupsOfTile } from '../../src/merkle/index.js';
 import type { Batch, LogStore } from '../../src/storage/types.js';
 import { assertBytes, assertCheckpoint, assertEntry, assertTile, batch, checkpoint, entry, tile } from './fixtures.js';
 
@@ -161,6 +162,58 @@ export function runStoreContract(name: string, makeStore: () => StoreHarness): v
       });
     });
 
+    describe('when a level-0 tile becomes full (stores with leaf groups)', () => {
+      const full = tile(0, 0, 256);
+      beforeEach(function () {
+        if (store.leafGroup === undefined) this.skip();
+        store.appendBatch(0, batch(0, 100, { tiles: [tile(0, 0, 100)] }));
+        store.appendBatch(100, batch(100, 156, { tiles: [full, tile(1, 0, 1)] }));
+      });
+
+      it('returns the full tile byte for byte, and its 16 leaf-group rows', () => {
+        assertTile(store.tile(0, 0), full);
+        leafGroupsOfTile(full).forEach((row, g) => assertBytes(store.leafGroup?.(g), row, `leaf group ${g}`));
+        assert.equal(store.leafGroup?.(16), undefined);
+      });
+
+      it('has no leaf groups for a partial tile', () => {
+        store.appendBatch(256, batch(256, 40, { tiles: [tile(0, 1, 40)] }));
+        assert.equal(store.leafGroup?.(16), undefined);
+        assertTile(store.tile(0, 1), tile(0, 1, 40));
+      });
+
+      it('accepts the same full tile again and changes nothing', () => {
+        store.appendBatch(256, batch(256, 1, { tiles: [full, tile(0, 1, 1)] }));
+        assertTile(store.tile(0, 0), full);
+      });
+
+      const refused: [string, () => Batch][] = [
+        ['a narrower tile 0/0', () => batch(256, 1, { tiles: [tile(0, 0, 200)] })],
+        ['another full tile 0/0', () => batch(256, 1, { tiles: [{ ...tile(0, 1, 256), index: 0 }] })],
+      ];
+      for (const [what, make] of refused) {
+        it(`refuses ${what} with INCONSISTENT and writes nothing`, () => {
+          const bad = make();
+          assertRefused(() => store.appendBatch(256, bad), 'INCONSISTENT');
+          assertNothingWritten(store, 256, bad);
+          assertTile(store.tile(0, 0), full);
+        });
+      }
+
+      it('refuses a full tile that changes the stored partial one, keeping the partial', () => {
+        store.appendBatch(256, batch(256, 10, { tiles: [tile(0, 1, 10)] }));
+        const other = { ...tile(0, 2, 256), index: 1 };
+        assertRefused(() => store.appendBatch(266, batch(266, 246, { tiles: [other] })), 'INCONSISTENT');
+        assertTile(store.tile(0, 1), tile(0, 1, 10));
+        assert.equal(store.leafGroup?.(16), undefined);
+      });
+
+      it('refuses a full level-0 tile not in the full-tile layout', () => {
+        const bad = batch(256, 256, { tiles: [{ ...tile(0, 1, 256), hashes: new Uint8Array(256 * 32) }] });
+        assertRefused(() => store.appendBatch(256, bad), 'INCONSISTENT');
+      });
+    });
+
     describe('when a batch has no entries', () => {
       beforeEach(() => store.appendBatch(0, batch(0, 3)));
 
@@ -260,10 +313,13 @@ export function runStoreContract(name: string, makeStore: () => StoreHarness): v
         assertCheckpoint(store.latestCheckpoint(), written.checkpoint);
         assertTile(store.tile(1, 0), tile(1, 0, 1));
         assert.deepEqual(store.searchKey(written.searchKeys[0]!.key, 5), [0]);
+        store.appendBatch(3, batch(3, 253, { tiles: [tile(0, 0, 256)] }));
+        store = h.reopen();
+        assertTile(store.tile(0, 0), tile(0, 0, 256));
         assert.deepEqual(store.cosignatures(3).map((c) => c.line), ['— w AAAA']);
         assert.equal(store.getMeta('treeID'), '99');
-        store.appendBatch(3, batch(3, 1));
-        assert.equal(store.latestCheckpoint()?.size, 4);
+        store.appendBatch(256, batch(256, 1));
+        assert.equal(store.latestCheckpoint()?.size, 257);
       });
     });
 

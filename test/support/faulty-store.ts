@@ -134,6 +134,9 @@ export class FaultyStore implements LogStore {
   tile(level: number, index: number): TileRow | undefined {
     return this.inner.tile(level, index);
   }
+  leafGroup(group: number): Uint8Array | undefined {
+    return this.inner.leafGroup?.(group);
+  }
   getMeta(key: string): string | undefined {
     return this.inner.getMeta(key);
   }

@@ -114,12 +114,13 @@ export function wrapStore(inner: LogStore, overrides: Partial<LogStore>): LogSto
   const methods: Array<keyof LogStore> = [
     'appendBatch', 'latestCheckpoint', 'checkpointAt', 'listCheckpoints', 'addCosignature', 'cosignatures',
     'entryByIndex', 'entriesInRange', 'entryByLeafHash', 'indexOfLeafHash', 'searchKey', 'tile', 'getMeta',
-    'setMeta', 'sizeOnDisk', 'close',
+    'setMeta', 'sizeOnDisk', 'close', 'leafGroup',
   ];
   const out: Record<string, unknown> = {};
   for (const m of methods) {
     const o = overrides[m];
-    out[m] = o ?? (inner[m] as (...a: unknown[]) => unknown).bind(inner);
+    const own = inner[m] as ((...a: unknown[]) => unknown) | undefined;
+    out[m] = o ?? own?.bind(inner);
   }
   return out as unknown as LogStore;
 }

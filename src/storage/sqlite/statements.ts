@@ -39,6 +39,12 @@ export function prepareStatements(db: Database) {
           OR (excluded.width = tiles.width AND excluded.hashes = tiles.hashes)`,
     ),
     tile: db.prepare<[number, number], TileRow>('SELECT level, idx AS "index", width, hashes FROM tiles WHERE level = ? AND idx = ?'),
+    deleteTile: db.prepare<[number, number]>('DELETE FROM tiles WHERE level = ? AND idx = ?'),
+
+    // leaf groups of full level-0 tiles (migrations/0002): written once, never replaced.
+    insertLeafGroup: db.prepare<[number, Bytes]>('INSERT INTO leaf_groups (grp, hashes) VALUES (?, ?) ON CONFLICT (grp) DO NOTHING'),
+    leafGroup: db.prepare<[number], Bytes>('SELECT hashes FROM leaf_groups WHERE grp = ?').pluck(),
+    leafGroupsInRange: db.prepare<[number, number], Bytes>('SELECT hashes FROM leaf_groups WHERE grp >= ? AND grp < ? ORDER BY grp').pluck(),
 
     // checkpoints and cosignatures
     latestSize: db.prepare<[], number>('SELECT size FROM checkpoints ORDER BY size DESC LIMIT 1').pluck(),

@@ -1,11 +1,13 @@
 /**
  * {@link LogStore} on SQLite (better-sqlite3): one file, WAL, one
- * transaction per batch.
+ * transaction per batch. Full level-0 tiles are kept as leaf-group rows
+ * (migrations/0002_leaf_groups.sql), every other tile as one row.
  */
 
 import { statSync } from 'node:fs';
 import type { Database, Transaction } from 'better-sqlite3';
 import { LogError } from '../../errors.js';
+import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
 import { validateBatch } from '../batch.js';
 import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../types.js';
 import { openDatabase, type OpenDatabaseOptions } from './db.js';
@@ -121,8 +123,25 @@ export class SqliteStore implements LogStore {
     return n === 0 ? [] : this.#read('search', () => this.#s.searchKey.all(key, n));
   }
 
+  /** A full level-0 tile is rebuilt from its 16 leaf-group rows (byte-identical to what was written). */
   tile(level: number, index: number): TileRow | undefined {
-    return this.#read(`read tile ${level}/${index}`, () => this.#s.tile.get(level, index));
+    return this.#read(`read tile ${level}/${index}`, () => {
+      const row = this.#s.tile.get(level, index);
+      if (row !== undefined || level !== 0) return row;
+      const first = index * LEAF_GROUPS_PER_TILE;
+      const groups = this.#s.leafGroupsInRange.all(first, first + LEAF_GROUPS_PER_TILE);
+      return groups.length === 0 ? undefined : tileFromLeafGroups(index, groups);
+    });
+  }
+
+  /** One primary-key read of a ~1 KiB row: the hot read of inclusion proofs. */
+  leafGroup(group: number): Uint8Array | undefined {
+    this.#open('read leaf group');
+    try {
+      return this.#s.leafGroup.get(group);
+    } catch (err) {
+      throw toLogError(`read leaf group ${group}`, err, 'INTERNAL');
+    }
   }
 
   getMeta(key: string): string | undefined {
@@ -180,10 +199,39 @@ export class SqliteStore implements LogStore {
     this.#writeCheckpoint(batch);
   }
 
-  /** Upsert a tile; the statement refuses (changes nothing) a narrower row or changed level-0 hashes. */
+  /**
+   * Upsert a tile; the statement refuses (changes nothing) a narrower row or
+   * changed level-0 hashes. A full level-0 tile goes to leaf groups instead.
+   */
   #writeTile(t: TileRow): void {
+    if (t.level === 0 && t.width === TILE_WIDTH) return this.#writeFullLevel0(t);
+    if (t.level === 0 && this.#s.leafGroup.get(t.index * LEAF_GROUPS_PER_TILE) !== undefined) this.#refuseTile(t, TILE_WIDTH);
     if (this.#s.upsertTile.run(t.level, t.index, t.width, t.hashes).changes > 0) return;
-    const storedWidth = this.#s.tile.get(t.level, t.index)?.width;
+    this.#refuseTile(t, this.#s.tile.get(t.level, t.index)?.width);
+  }
+
+  /**
+   * A level-0 tile became full: its 16 leaf-group rows replace its partial
+   * row, under the same rule as the upsert (the stored level-0 hashes are
+   * kept; the same full tile again is a no-op; other hashes are refused).
+   */
+  #writeFullLevel0(t: TileRow): void {
+    const s = this.#s;
+    const partial = s.tile.get(0, t.index);
+    if (partial !== undefined) {
+      const n = partial.width * 32;
+      if (Buffer.compare(partial.hashes.subarray(0, n), t.hashes.subarray(0, n)) !== 0) this.#refuseTile(t, partial.width);
+      s.deleteTile.run(0, t.index);
+    }
+    const first = t.index * LEAF_GROUPS_PER_TILE;
+    leafGroupsOfTile(t).forEach((row, k) => {
+      if (s.insertLeafGroup.run(first + k, row).changes > 0) return;
+      const stored = s.leafGroup.get(first + k);
+      if (stored === undefined || Buffer.compare(stored, row) !== 0) this.#refuseTile(t, TILE_WIDTH);
+    });
+  }
+
+  #refuseTile(t: TileRow, storedWidth: number | undefined): never {
     throw new LogError(
       'INCONSISTENT',
       `couldn't commit batch: tile ${t.level}/${t.index} of width ${storedWidth} would be rewritten with width ${t.width} or other hashes`,
