@@ -7,8 +7,11 @@
  *   from add(); it is covered by the store check once committed).
  * - A batch is flushed when the pool reaches batchMaxSize or the oldest entry has
  *   waited batchMaxAgeMs.
- * - Futures resolve only after the batch's transaction has returned (durable) and
- *   the new checkpoint is published.
+ * - Futures resolve only after the batch is durable — its transaction returned and,
+ *   for a store with sync() (SQLite files: the WAL's fdatasync runs off the event
+ *   loop), sync() resolved — and the new checkpoint is published. A batch whose
+ *   sync fails is never published: its waiters get STORE_FAILED and the log turns
+ *   read-only (a restart re-verifies what is stored).
  * - With an EntryTimestampSigner, a batch's SETs are signed off the event loop
  *   before its commit: the batch's indices and time are fixed when it is taken,
  *   one batch is in flight at a time, and its entries stay visible to dedup
@@ -109,10 +112,12 @@ export class Sequencer {
   add(sub: Submission): Promise<Sequenced> {
     if (this.#readOnly !== undefined) return Promise.reject(new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`));
     if (this.#closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the log is shutting down'));
-    const existing = this.#store.indexOfLeafHash(sub.leafHash);
-    if (existing !== undefined) return Promise.reject(duplicate(existing));
     const key = Buffer.from(sub.leafHash.buffer, sub.leafHash.byteOffset, sub.leafHash.byteLength).toString('hex');
-    const pooled = this.#pool.get(key) ?? this.#inflight.get(key);
+    // The batch in flight first: its entries may be committed but not yet durable and published.
+    const inflight = this.#inflight.get(key);
+    const existing = inflight === undefined ? this.#store.indexOfLeafHash(sub.leafHash) : undefined;
+    if (existing !== undefined) return Promise.reject(duplicate(existing));
+    const pooled = inflight ?? this.#pool.get(key);
     if (pooled !== undefined) {
       // Same leaf already pooled: answer once the first one is committed, pointing at it.
       return new Promise<Sequenced>((resolve, reject) => pooled.twins.push({ resolve, reject })).then((s) => {
@@ -189,25 +194,31 @@ export class Sequencer {
     if (this.#pool.size === 0) return undefined;
     const taken: Pending[] = [];
     const signer = this.#opts.signEntryTimestamps ? this.#signer : undefined;
+    // Synchronous when nothing is awaited: no signer, and a store durable when appendBatch returns.
+    const sync = signer === undefined && this.#store.sync === undefined;
     for (const [key, p] of this.#pool) {
       taken.push(p);
       this.#pool.delete(key);
-      if (signer !== undefined) this.#inflight.set(key, p);
+      if (!sync) this.#inflight.set(key, p);
       if (taken.length >= this.#opts.batchMaxSize) break;
     }
-    if (signer === undefined) {
+    if (sync) {
       this.#commit(taken, undefined);
       return undefined;
     }
-    const time = batchTime(this.#clock, this.#published);
-    const integratedTime = Math.floor(time / 1000);
-    const from = this.#published.size;
-    const payloads = taken.map((p, i) => setPayload(p.sub.body, integratedTime, this.#identity.logId, from + i));
-    const running = signer
-      .signEntryTimestamps(payloads)
+    let signed: Promise<PlannedBatch | undefined> = Promise.resolve(undefined);
+    if (signer !== undefined) {
+      const time = batchTime(this.#clock, this.#published);
+      const integratedTime = Math.floor(time / 1000);
+      const from = this.#published.size;
+      const payloads = taken.map((p, i) => setPayload(p.sub.body, integratedTime, this.#identity.logId, from + i));
+      signed = signer.signEntryTimestamps(payloads).then((sets) => ({ time, sets }));
+    }
+    const running = signed
       .then(
-        (sets) => this.#commit(taken, { time, sets }),
+        (planned) => this.#commitDurably(taken, planned),
         (err: unknown) => {
+          this.#inflight.clear();
           const e = new LogError('STORE_FAILED', `couldn't sign the entry timestamps of a batch of ${taken.length}: ${describeError(err)}`, { cause: err });
           for (const p of taken) {
             p.reject(e);
@@ -225,15 +236,43 @@ export class Sequencer {
     return running;
   }
 
+  /** #commit, waiting for the store's sync before publishing (stores whose commits are durable only after sync()). */
+  async #commitDurably(taken: readonly Pending[], planned: PlannedBatch | undefined): Promise<void> {
+    const result = this.#integrate(taken, planned);
+    if (result === undefined) return;
+    try {
+      await this.#store.sync?.();
+    } catch (err) {
+      // Committed, but maybe not on disk: never publish it, and refuse writes until a restart re-verifies the store.
+      this.#inflight.clear();
+      const e = new LogError('STORE_FAILED', `couldn't make the batch durable: ${describeError(err)}`, { cause: err });
+      for (const p of taken) {
+        p.reject(e);
+        for (const t of p.twins) t.reject(e);
+      }
+      this.#events.onBatchFailed?.(err, taken.length);
+      this.#enterReadOnly(`a committed batch could not be synced to disk (${describeError(err)}); restart to re-verify the store`);
+      return;
+    }
+    this.#publish(taken, result);
+  }
+
   /** Integrate and commit `taken` (with its planned time and SETs, if signed ahead), publish, answer. */
   #commit(taken: readonly Pending[], planned: PlannedBatch | undefined): void {
+    const result = this.#integrate(taken, planned);
+    if (result !== undefined) this.#publish(taken, result);
+  }
+
+  /** integrateBatch on `taken`; on failure the batch's waiters are failed and undefined is returned. */
+  #integrate(taken: readonly Pending[], planned: PlannedBatch | undefined): IntegrateResult | undefined {
     if (this.#readOnly !== undefined) {
+      this.#inflight.clear();
       const e = new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`);
       for (const p of taken) {
         p.reject(e);
         for (const t of p.twins) t.reject(e);
       }
-      return;
+      return undefined;
     }
     let result: IntegrateResult;
     try {
@@ -249,8 +288,14 @@ export class Sequencer {
       );
     } catch (err) {
       this.#failBatch(taken, err);
-      return;
+      return undefined;
     }
+    return result;
+  }
+
+  /** Publish a durable batch and answer its waiters. */
+  #publish(taken: readonly Pending[], result: IntegrateResult): void {
+    this.#inflight.clear(); // from here on the store answers for them (a twin added later would never be answered)
     this.#published = result.checkpoint;
     this.#events.onPublish(result);
     for (let i = 0; i < taken.length; i++) {
@@ -263,6 +308,7 @@ export class Sequencer {
   }
 
   #failBatch(taken: readonly Pending[], err: unknown): void {
+    this.#inflight.clear();
     const fatal = isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT');
     const answer = fatal
       ? new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err })

@@ -82,8 +82,11 @@ export interface Batch {
 /**
  * A log store.
  *
- * Durability: when `appendBatch` returns, the batch is on disk (WAL with
- * synchronous=FULL for SQLite) and survives a crash or power loss.
+ * Durability: when `appendBatch` returns, the batch is committed: visible to
+ * this process and safe from a crash of the process. It survives power loss
+ * once `sync()` has resolved (stores without `sync` are durable when
+ * `appendBatch` returns). Nothing may be published or acknowledged before.
+ * Other writes (cosignatures, meta) are durable when they return.
  * Atomicity: a batch is written entirely or not at all; on a thrown error
  * nothing of it is visible.
  * Consistency: `appendBatch` is a compare-and-swap on the latest checkpoint's
@@ -94,6 +97,12 @@ export interface Batch {
 export interface LogStore {
   /** Commit a batch (see the interface contract). */
   appendBatch(previousSize: number, batch: Batch): void;
+  /**
+   * Resolves once every batch committed before the call is on disk (off the
+   * event loop); rejects with STORE_FAILED when the disk refuses (then what
+   * was committed may or may not be durable). Absent: appendBatch is durable.
+   */
+  sync?(): Promise<void>;
 
   /** The latest published checkpoint, or undefined for a new log. */
   latestCheckpoint(): CheckpointRow | undefined;

@@ -137,6 +137,9 @@ export class FaultyStore implements LogStore {
   leafGroup(group: number): Uint8Array | undefined {
     return this.inner.leafGroup?.(group);
   }
+  sync(): Promise<void> {
+    return this.inner.sync?.() ?? Promise.resolve();
+  }
   getMeta(key: string): string | undefined {
     return this.inner.getMeta(key);
   }

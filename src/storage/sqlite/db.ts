@@ -38,6 +38,13 @@ export interface OpenDatabaseOptions {
    * so a witness's state file and a log's database cannot be mixed up.
    */
   readonly applicationId?: number;
+  /**
+   * Commit without waiting for the disk: `synchronous=OFF` and no automatic
+   * checkpoints, for a store that makes commits durable itself, off the event
+   * loop (SqliteStore.sync). Migrations still run with `synchronous=FULL`.
+   * Ignored for in-memory databases. Default false.
+   */
+  readonly deferredSync?: boolean;
 }
 
 /**
@@ -91,6 +98,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     migrate(db, loadMigrations(options.migrationsDir ?? findMigrationsDir()), label);
+    if (options.deferredSync === true && !memory) {
+      db.pragma('synchronous = OFF');
+      db.pragma('wal_autocheckpoint = 0');
+    }
     return db;
   } catch (err) {
     db.close();
