@@ -46,6 +46,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     // The workers also sign the SETs: the event loop keeps HTTP, sequencing and the commit.
     const pool = workerAdmission(config.verifyWorkers, { entryTimestampKey: identity.privateKey });
     log.useEntryTimestampSigner(pool);
+    pool.start(); // the threads start and compile the API schema while the server comes up
     admission = pool;
   }
   const app = createApp({

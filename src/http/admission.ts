@@ -82,7 +82,7 @@ interface Slot {
  * use; calls go to the least busy worker. With `entryTimestampKey` it also
  * signs SETs, a batch's payloads split across the workers.
  */
-export function workerAdmission(size: number, opts: AdmissionOptions = {}): Admission & EntryTimestampSigner {
+export function workerAdmission(size: number, opts: AdmissionOptions = {}): Admission & EntryTimestampSigner & { start(): void } {
   const url = new URL('./admission-worker.js', import.meta.url);
   let nextId = 1;
   let closed = false;
@@ -109,14 +109,16 @@ export function workerAdmission(size: number, opts: AdmissionOptions = {}): Admi
     });
     slots[i] = slot;
   };
-  // Threads start with the first submission: a log that only serves reads never pays for them (~30–60 MB each).
+  // Threads start with the first submission, or when start() is called (the server does at once, so that
+  // no submitter waits ~0.3 s for a thread to start and compile the API schema).
   const start = (): void => {
+    if (slots.length > 0 || closed) return;
     for (let i = 0; i < Math.max(1, size); i++) spawn(i);
   };
 
   const send = (make: (id: number) => AdmissionRequest, to?: Slot): Promise<AdmissionReply> => {
     if (closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the server is shutting down'));
-    if (slots.length === 0) start();
+    start();
     let best = to ?? slots[0]!;
     if (to === undefined) for (const s of slots) if (s.pending.size < best.pending.size) best = s;
     const id = nextId++;
@@ -132,12 +134,13 @@ export function workerAdmission(size: number, opts: AdmissionOptions = {}): Admi
   };
 
   return {
+    start,
     prepare: (proposed, limits) => send((id) => ({ id, proposed, limits })).then(prepared),
     prepareRaw: (raw, limits) => send((id) => ({ id, raw, limits })).then(prepared),
     async signEntryTimestamps(payloads) {
       if (opts.entryTimestampKey === undefined) throw new LogError('INTERNAL', 'this admission pool was given no key to sign entry timestamps with');
       if (payloads.length === 0) return [];
-      if (slots.length === 0 && !closed) start();
+      start();
       const per = Math.ceil(payloads.length / Math.max(1, slots.length));
       const parts = await Promise.all(
         slots.map((slot, i) => {
