@@ -13,9 +13,10 @@
  *   sync fails is never published: its waiters get STORE_FAILED and the log turns
  *   read-only (a restart re-verifies what is stored).
  * - With an EntryTimestampSigner, a batch's SETs are signed off the event loop
- *   before its commit: the batch's indices and time are fixed when it is taken,
- *   one batch is in flight at a time, and its entries stay visible to dedup
- *   (add() finds them in the in-flight set) until they are in the store.
+ *   before its commit (the batch's indices and time are fixed when it is taken).
+ * - One batch is in flight at a time (signing, commit, sync); its entries stay
+ *   visible to dedup in the in-flight set until they are published, so a twin
+ *   waits for the publication instead of pointing at an unpublished index.
  * - A failed commit fails every waiter of the batch with STORE_FAILED, nothing is
  *   half-written, the in-memory tree is rebuilt from the store, and the log keeps
  *   serving. An INCONSISTENT/CORRUPT error is fatal: the log turns read-only.
@@ -57,7 +58,7 @@ export class Sequencer {
   #edge: RightEdge;
   #published: CheckpointRow;
   #pool = new Map<string, Pending>();
-  /** The batch whose SETs are being signed (empty otherwise), by hex leaf hash. */
+  /** The batch in flight (being signed, committed or synced; empty otherwise), by hex leaf hash. */
   #inflight = new Map<string, Pending>();
   /** Settles when the batch in flight is committed or failed. */
   #running: Promise<void> | undefined;
@@ -188,7 +189,8 @@ export class Sequencer {
 
   /**
    * Take up to batchMaxSize pooled entries and commit them as one batch:
-   * synchronously, or — with a signer — once their SETs are signed. Never rejects.
+   * synchronously when nothing is awaited, else once their SETs are signed
+   * (with a signer), publishing once the store's sync() resolved. Never rejects.
    */
   #runBatch(): Promise<void> | undefined {
     if (this.#pool.size === 0) return undefined;
@@ -218,12 +220,7 @@ export class Sequencer {
       .then(
         (planned) => this.#commitDurably(taken, planned),
         (err: unknown) => {
-          this.#inflight.clear();
-          const e = new LogError('STORE_FAILED', `couldn't sign the entry timestamps of a batch of ${taken.length}: ${describeError(err)}`, { cause: err });
-          for (const p of taken) {
-            p.reject(e);
-            for (const t of p.twins) t.reject(e);
-          }
+          this.#rejectAll(taken, new LogError('STORE_FAILED', `couldn't sign the entry timestamps of a batch of ${taken.length}: ${describeError(err)}`, { cause: err }));
           this.#events.onBatchFailed?.(err, taken.length);
         },
       )
@@ -244,12 +241,7 @@ export class Sequencer {
       await this.#store.sync?.();
     } catch (err) {
       // Committed, but maybe not on disk: never publish it, and refuse writes until a restart re-verifies the store.
-      this.#inflight.clear();
-      const e = new LogError('STORE_FAILED', `couldn't make the batch durable: ${describeError(err)}`, { cause: err });
-      for (const p of taken) {
-        p.reject(e);
-        for (const t of p.twins) t.reject(e);
-      }
+      this.#rejectAll(taken, new LogError('STORE_FAILED', `couldn't make the batch durable: ${describeError(err)}`, { cause: err }));
       this.#events.onBatchFailed?.(err, taken.length);
       this.#enterReadOnly(`a committed batch could not be synced to disk (${describeError(err)}); restart to re-verify the store`);
       return;
@@ -266,12 +258,7 @@ export class Sequencer {
   /** integrateBatch on `taken`; on failure the batch's waiters are failed and undefined is returned. */
   #integrate(taken: readonly Pending[], planned: PlannedBatch | undefined): IntegrateResult | undefined {
     if (this.#readOnly !== undefined) {
-      this.#inflight.clear();
-      const e = new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`);
-      for (const p of taken) {
-        p.reject(e);
-        for (const t of p.twins) t.reject(e);
-      }
+      this.#rejectAll(taken, new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`));
       return undefined;
     }
     let result: IntegrateResult;
@@ -307,18 +294,23 @@ export class Sequencer {
     }
   }
 
-  #failBatch(taken: readonly Pending[], err: unknown): void {
+  /** Fail every waiter of `taken` (and their twins) with `err`; the batch leaves the in-flight set. */
+  #rejectAll(taken: readonly Pending[], err: unknown): void {
     this.#inflight.clear();
+    for (const p of taken) {
+      p.reject(err);
+      for (const t of p.twins) t.reject(err);
+    }
+  }
+
+  #failBatch(taken: readonly Pending[], err: unknown): void {
     const fatal = isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT');
     const answer = fatal
       ? new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err })
       : isLogError(err, 'STORE_FAILED')
         ? err
         : new LogError('STORE_FAILED', `couldn't sequence batch: ${describeError(err)}`, { cause: err });
-    for (const p of taken) {
-      p.reject(answer);
-      for (const t of p.twins) t.reject(answer);
-    }
+    this.#rejectAll(taken, answer);
     if (fatal) {
       this.#enterReadOnly(describeError(err));
       return;
