@@ -4,7 +4,7 @@
  * (migrations/0002_leaf_groups.sql), every other tile as one row.
  */
 
-import { closeSync, fdatasync, fdatasyncSync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Database, Transaction } from 'better-sqlite3';
 import { LogError } from '../../errors.js';
@@ -113,10 +113,20 @@ export class SqliteStore implements LogStore {
     }
   }
 
-  /** The descriptor of the database file ('') or its WAL ('-wal'), opened read-only for fdatasync. */
+  /**
+   * The descriptor of the database file ('') or its WAL ('-wal'), opened
+   * read-only for fdatasync. SQLite keeps its WAL file while a connection is
+   * open, but should the file at that path ever be another one (a new inode),
+   * the old descriptor would sync the wrong file: it is reopened.
+   */
   #fd(suffix: '' | '-wal'): number {
     if (suffix === '') return (this.#dbFd ??= openSync(this.#db.name, 'r'));
-    return (this.#walFd ??= openSync(`${this.#db.name}-wal`, 'r'));
+    const path = `${this.#db.name}-wal`;
+    if (this.#walFd !== undefined && fstatSync(this.#walFd).ino !== statSync(path).ino) {
+      closeSync(this.#walFd);
+      this.#walFd = undefined;
+    }
+    return (this.#walFd ??= openSync(path, 'r'));
   }
 
   /** Before any write: never restart the WAL over frames the file does not durably hold yet. */

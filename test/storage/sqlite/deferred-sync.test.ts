@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -77,6 +77,26 @@ describe('SqliteStore deferred sync', () => {
         await Promise.all([a.then(() => order.push('a')), b.then(() => order.push('b'))]);
         assert.deepEqual(order, ['a', 'b']);
       } finally {
+        store.close();
+      }
+    });
+  });
+
+  describe('when the file at the WAL path is not the one it synced before', () => {
+    it('reopens the path instead of syncing the old file', async () => {
+      const path = join(dir, 'log.db');
+      const store = openSqliteStore({ path });
+      try {
+        store.appendBatch(0, batch(0, 1));
+        await store.sync();
+        const before = statSync(`${path}-wal`).ino;
+        // Put another file at the path (SQLite never does this while a connection is open; a careless operator might).
+        renameSync(`${path}-wal`, `${path}-wal.moved`);
+        writeFileSync(`${path}-wal`, '');
+        assert.notEqual(statSync(`${path}-wal`).ino, before);
+        await store.sync(); // must not fail, and syncs the file now at the path
+      } finally {
+        renameSync(`${path}-wal.moved`, `${path}-wal`);
         store.close();
       }
     });
