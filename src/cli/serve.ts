@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { prehashedEcdsaFallbackReason, requireNativeEcdsa } from '../entry/index.js';
-import { createApp, inlineAdmission, workerAdmission, type Admission } from '../http/index.js';
+import { createApp, inlineAdmission, workerAdmission } from '../http/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { readTokensFile } from './tokens.js';
@@ -41,14 +41,12 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   }
 
   const witnessing = startWitnessing(config, log, logger);
-  let admission: Admission = inlineAdmission();
-  if (config.verifyWorkers > 0) {
-    // The workers also sign the SETs: the event loop keeps HTTP, sequencing and the commit.
-    const pool = workerAdmission(config.verifyWorkers, { entryTimestampKey: identity.privateKey });
-    log.useEntryTimestampSigner(pool);
+  const pool = config.verifyWorkers > 0 ? workerAdmission(config.verifyWorkers, { entryTimestampKey: identity.privateKey }) : undefined;
+  if (pool !== undefined) {
+    log.useEntryTimestampSigner(pool); // the workers also sign the SETs: the event loop keeps HTTP, sequencing and the commit
     pool.start(); // the threads start and compile the API schema while the server comes up
-    admission = pool;
   }
+  const admission = pool ?? inlineAdmission();
   const app = createApp({
     log,
     admission,

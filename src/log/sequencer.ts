@@ -295,7 +295,7 @@ export class Sequencer {
   }
 
   /** Fail every waiter of `taken` (and their twins) with `err`; the batch leaves the in-flight set. */
-  #rejectAll(taken: readonly Pending[], err: unknown): void {
+  #rejectAll(taken: Iterable<Pending>, err: unknown): void {
     this.#inflight.clear();
     for (const p of taken) {
       p.reject(err);
@@ -335,11 +335,7 @@ export class Sequencer {
   #enterReadOnly(reason: string): void {
     this.#readOnly = reason;
     this.#clearTimers();
-    for (const p of this.#pool.values()) {
-      const e = new LogError('READ_ONLY', `the log refuses writes: ${reason}`);
-      p.reject(e);
-      for (const t of p.twins) t.reject(e);
-    }
+    this.#rejectAll(this.#pool.values(), new LogError('READ_ONLY', `the log refuses writes: ${reason}`));
     this.#pool.clear();
     this.#events.onFatal(reason);
   }

@@ -13,7 +13,7 @@ import { LogError } from '../../errors.js';
 import type { LogService } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
 import { parseEntryId } from '../entry-id.js';
-import { currentLogEntryText } from '../log-entry.js';
+import { currentLogEntryText, type EntryFacts } from '../log-entry.js';
 import { writeReply, type Reply } from '../reply.js';
 import { ENTRIES_PATH, admitAndSubmit } from '../submit.js';
 
@@ -35,7 +35,7 @@ export function entryRoutes({ log, api, limits, admission, timings }: RouteConte
     const { params } = api.checkRequest('getLogEntryByUUID', req);
     const entry = lookupEntryId(log, params['entryUUID'] as string);
     if (entry === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
-    res.set('Cache-Control', 'no-cache').type('application/json').send(currentLogEntryText(log, entry));
+    writeReply(res, publishedEntryReply(log, entry));
   });
 
   return r;
@@ -59,5 +59,10 @@ function notFound(message: string): LogError {
 export function entryByIndexReply(log: LogService, index: number): Reply {
   const entry = log.reader.entryByIndex(index);
   if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
+  return publishedEntryReply(log, entry);
+}
+
+/** 200 with the LogEntry of a published entry, proven against the latest checkpoint (never cached: the proof changes). */
+function publishedEntryReply(log: LogService, entry: EntryFacts): Reply {
   return { status: 200, headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json; charset=utf-8' }, body: currentLogEntryText(log, entry) };
 }
