@@ -21,13 +21,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   witness: ['errors.ts', 'clock.ts', 'merkle', 'note', 'storage'],
   monitor: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry'],
   http: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'log', 'config', 'witness'],
+  // The signing system around the log: pure formats and verification steps, the registry client,
+  // key sources.
+  signing: ['errors.ts', 'merkle', 'note', 'entry'],
+  oci: ['errors.ts', 'clock.ts'],
+  keys: ['errors.ts', 'entry'],
+  // Browser-safe fetch-and-verify of the log's API (global fetch only, no node: I/O builtins).
+  client: ['errors.ts', 'merkle', 'note', 'entry', 'signing'],
   cli: ['*'],
 };
-const PURE = new Set(['merkle', 'note', 'entry', 'errors.ts', 'clock.ts']);
+const PURE = new Set(['merkle', 'note', 'entry', 'signing', 'errors.ts', 'clock.ts']);
 /** Packages/builtins a layer may not import. */
 const FORBIDDEN_PKGS: Array<{ pkg: RegExp; except: readonly string[] }> = [
   { pkg: /^better-sqlite3$/, except: ['storage'] },
   { pkg: /^express$/, except: ['http'] },
+  { pkg: /^(pkcs11js|graphene-pk11)$/, except: ['keys'] },
 ];
 const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|worker_threads|dgram|os|process)$/;
 
