@@ -1,5 +1,5 @@
 /**
- * Core benchmark (issue 2): in-process appends through the real sequencer and
+ * Core benchmark: in-process appends through the real sequencer and
  * SQLite store (no HTTP, no signature checks, no SETs), and inclusion proofs at
  * the final size, each printed beside a baseline measured in the same run:
  *

@@ -1,6 +1,6 @@
 /**
  * `npm run test:crash -- --kills N [--seed S] [--concurrency C] [--max-load-ms M] [--no-go]`:
- * the long crash run (issue 6). Starts the real server, SIGKILLs it N times
+ * the long crash run. Starts the real server, SIGKILLs it N times
  * under concurrent load, restarts it on the same data dir and checks after
  * every restart that no acknowledged entry was lost and that every checkpoint
  * seen before is consistent with the tree after (test/support/crash/).

@@ -1,6 +1,6 @@
 /**
  * The two hottest requests, answered before express's router and body
- * parser see them (issue 5: both cost more than the work behind them):
+ * parser see them (both cost more than the work behind them):
  *
  * - `POST /api/v1/log/entries` with a plain JSON body: the body's bytes go
  *   to admission (`prepareRaw`: parsed, schema-checked and prepared in the

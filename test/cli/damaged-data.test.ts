@@ -1,5 +1,5 @@
 /**
- * A damaged database is detected at start and never served (issue 6): the
+ * A damaged database is detected at start and never served: the
  * real `cairn serve` exits with status 2 and a message naming the database
  * file. Chosen over starting read-only with /healthz 503: a read-only log
  * would still serve entries and proofs from data that no longer matches what

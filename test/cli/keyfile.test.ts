@@ -1,5 +1,5 @@
 /**
- * The log key file (issue 6, src/cli/keyfile.ts): created 0600 and atomically
+ * The log key file (src/cli/keyfile.ts): created 0600 and atomically
  * (a crash never leaves an empty or partial key), never overwritten, refused
  * when group or others can read or write it, never logged or served.
  */

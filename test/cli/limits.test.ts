@@ -1,6 +1,6 @@
 /**
- * Timeouts and connection limits of the real server (issue 6,
- * src/cli/http-server.ts), with small timeouts: slowloris clients sending
+ * Timeouts and connection limits of the real server
+ * (src/cli/http-server.ts), with small timeouts: slowloris clients sending
  * headers a byte at a time cannot hold the server (a normal request is still
  * answered promptly) and are cut off with a JSON 408 soon after the headers
  * timeout; slow bodies after the request timeout; idle keep-alive connections

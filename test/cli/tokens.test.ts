@@ -1,5 +1,5 @@
 /**
- * Tokens for private deployments (issue 6, src/cli/tokens.ts): the tokens
+ * Tokens for private deployments (src/cli/tokens.ts): the tokens
  * file is checked strictly, `cairn token` prints a token and the line to add,
  * and the real server enforces a tokens file end to end.
  */

@@ -14,7 +14,7 @@ import { ManualClock } from '../../src/clock.js';
 import { createApp } from '../../src/http/index.js';
 import { WitnessCollector } from '../../src/log/index.js';
 import { formatAddCheckpoint, parseNote, parseVkey, verifyCosignature, type CosignatureVerifier } from '../../src/note/index.js';
-import { ecKey, hashedRekord } from '../http/helpers.js';
+import { ecKey, hashedRekord } from '../support/http.js';
 import { startCommand, startServer, type ServerProcess } from '../support/server-process.js';
 import { openTestLog, rawEntry } from '../support/test-log.js';
 import { checkCosignatureBytes } from '../support/witness.js';

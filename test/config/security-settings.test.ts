@@ -1,4 +1,4 @@
-/** The settings of issue 6 (access control, rate limits, server limits): defaults that keep a public log open, and parsing. */
+/** The security settings (access control, rate limits, server limits): defaults that keep a public log open, and parsing. */
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/index.js';
 import { checkServerLimits } from '../../src/cli/http-server.js';

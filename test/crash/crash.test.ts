@@ -1,5 +1,5 @@
 /**
- * The short crash run of `npm test` (issue 6): a few SIGKILLs of the real
+ * The short crash run of `npm test`: a few SIGKILLs of the real
  * server under concurrent load; no acknowledged entry may be lost and every
  * checkpoint seen before a kill must be consistent with the tree after it.
  * The long run is `npm run test:crash -- --kills N` (scripts/crash-run.ts).

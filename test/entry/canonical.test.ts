@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { canonicalJson } from '../../src/entry/index.js';
-import { assertCode } from './support/assert-code.js';
+import { assertCode } from '../support/entry/assert-code.js';
 
 describe('canonicalJson', () => {
   describe('when given the RFC 8785 §3.2.2 example', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { childrenOf, readNode, readOid, readUnsignedInteger, readWhole, TAG } from '../../src/entry/der.js';
-import { assertCode } from './support/assert-code.js';
-import { integer, oid, seq } from './support/der.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { integer, oid, seq } from '../support/entry/der.js';
 
 describe('readNode', () => {
   describe('when lengths are not strict DER', () => {

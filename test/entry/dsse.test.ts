@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { toProposedEntry } from '@sigstore/sign/dist/witness/tlog/entry.js';
 import { decodeBody, prepareEntry } from '../../src/entry/index.js';
-import { assertCode } from './support/assert-code.js';
-import { dsseEntry, dsseSign, envelope, IN_TOTO, statement } from './support/entries.js';
-import { signer, type SignerName } from './support/signers.js';
-import { sigstoreCheckDsse } from './support/sigstore.js';
-import { buildCertificate, certsPem } from './support/x509.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { dsseEntry, dsseSign, envelope, IN_TOTO, statement } from '../support/entry/entries.js';
+import { signer, type SignerName } from '../support/entry/signers.js';
+import { sigstoreCheckDsse } from '../support/entry/sigstore.js';
+import { buildCertificate, certsPem } from '../support/entry/x509.js';
 
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 type Stored = { spec: { envelopeHash: { value: string }; payloadHash: { value: string }; signatures: { signature: string; verifier: string }[] } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodeBase64Dsse, decodeBase64Std, decodeHex } from '../../src/entry/encoding.js';
-import { assertCode } from './support/assert-code.js';
+import { assertCode } from '../support/entry/assert-code.js';
 
 describe('decodeBase64Std', () => {
   describe('when the text is standard padded base64', () => {

@@ -9,9 +9,9 @@ import { prng } from '../support/prng.js';
 import assert from 'node:assert/strict';
 import { prepareEntry } from '../../src/entry/index.js';
 import { LogError, type ErrorCode } from '../../src/errors.js';
-import { dsseEntry, envelope, hashedrekordEntry, intotoEntry } from './support/entries.js';
-import { signer } from './support/signers.js';
-import { buildChain, certsPem } from './support/x509.js';
+import { dsseEntry, envelope, hashedrekordEntry, intotoEntry } from '../support/entry/entries.js';
+import { signer } from '../support/entry/signers.js';
+import { buildChain, certsPem } from '../support/entry/x509.js';
 
 const ALLOWED: ReadonlySet<ErrorCode> = new Set(['UNSUPPORTED_KIND', 'ENTRY_INVALID', 'SIGNATURE_INVALID', 'ALGORITHM_NOT_ALLOWED', 'TOO_LARGE']);
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { decodeBody, prepareEntry } from '../../src/entry/index.js';
-import { assertCode } from './support/assert-code.js';
-import { bitString, oid, seq } from './support/der.js';
-import { hashedrekordEntry } from './support/entries.js';
-import { signer, type SignerName, type TestSigner } from './support/signers.js';
-import { sigstoreCheckMessage } from './support/sigstore.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { bitString, oid, seq } from '../support/entry/der.js';
+import { hashedrekordEntry } from '../support/entry/entries.js';
+import { signer, type SignerName, type TestSigner } from '../support/entry/signers.js';
+import { sigstoreCheckMessage } from '../support/entry/sigstore.js';
 
 type Spec = { data: { hash: { algorithm: string; value: string } }; signature: { content: string; publicKey: { content: string } } };
 const specOf = (e: Record<string, unknown>): Spec => e['spec'] as Spec;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { toProposedEntry } from '@sigstore/sign/dist/witness/tlog/entry.js';
 import { decodeBody, prepareEntry } from '../../src/entry/index.js';
-import { assertCode } from './support/assert-code.js';
-import { dsseSign, IN_TOTO, intotoEntry, statement } from './support/entries.js';
-import { signer, type SignerName } from './support/signers.js';
-import { sigstoreCheckDsse } from './support/sigstore.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { dsseSign, IN_TOTO, intotoEntry, statement } from '../support/entry/entries.js';
+import { signer, type SignerName } from '../support/entry/signers.js';
+import { sigstoreCheckDsse } from '../support/entry/sigstore.js';
 
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 type Sig = { keyid?: string; sig: string; publicKey: string };

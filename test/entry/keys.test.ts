@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { clearKeyCache, KEY_CACHE_SIZE, parseVerifier } from '../../src/entry/keys.js';
 import { LruCache } from '../../src/entry/lru.js';
-import { assertCode } from './support/assert-code.js';
-import { pemBase64, signer } from './support/signers.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { pemBase64, signer } from '../support/entry/signers.js';
 
 describe('parseVerifier', () => {
   describe('when the same key text is parsed twice', () => {

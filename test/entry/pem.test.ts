@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodePem, encodePem } from '../../src/entry/pem.js';
-import { assertCode } from './support/assert-code.js';
+import { assertCode } from '../support/entry/assert-code.js';
 
 describe('encodePem', () => {
   describe('when the DER needs two lines', () => {

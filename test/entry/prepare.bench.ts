@@ -7,8 +7,8 @@
 import { createHash, sign, verify } from 'node:crypto';
 import { prepareEntry } from '../../src/entry/index.js';
 import { clearKeyCache } from '../../src/entry/keys.js';
-import { dsseEntry, envelope, hashedrekordEntry, intotoEntry } from './support/entries.js';
-import { signer } from './support/signers.js';
+import { dsseEntry, envelope, hashedrekordEntry, intotoEntry } from '../support/entry/entries.js';
+import { signer } from '../support/entry/signers.js';
 
 function rate(fn: () => void): number {
   for (let i = 0; i < 200; i++) fn();

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DEFAULT_ENTRY_LIMITS, decodeBody, entryUuid, leafHashOf, prepareEntry, SUPPORTED_KINDS } from '../../src/entry/index.js';
 import { LogError } from '../../src/errors.js';
-import { assertCode } from './support/assert-code.js';
-import { dsseEntry, envelope, hashedrekordEntry, intotoEntry } from './support/entries.js';
-import { signer } from './support/signers.js';
-import { buildChain, certsPem } from './support/x509.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { dsseEntry, envelope, hashedrekordEntry, intotoEntry } from '../support/entry/entries.js';
+import { signer } from '../support/entry/signers.js';
+import { buildChain, certsPem } from '../support/entry/x509.js';
 
 describe('prepareEntry', () => {
   describe('when the kind is unknown', () => {

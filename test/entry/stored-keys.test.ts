@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { prepareEntry, publicKeySearchKey, searchKeysOfBody } from '../../src/entry/index.js';
 import { isLogError } from '../../src/errors.js';
-import { dsseEntry, ecKey, hashedRekord, intotoEntry } from '../http/helpers.js';
+import { dsseEntry, ecKey, hashedRekord, intotoEntry } from '../support/http.js';
 
 describe('searchKeysOfBody', () => {
   const key = ecKey();

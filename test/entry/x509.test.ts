@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { prepareEntry } from '../../src/entry/index.js';
 import { parseVerifier } from '../../src/entry/keys.js';
-import { assertCode } from './support/assert-code.js';
-import { hashedrekordEntry } from './support/entries.js';
-import { signer } from './support/signers.js';
-import { buildCertificate, buildChain, certsPem } from './support/x509.js';
+import { assertCode } from '../support/entry/assert-code.js';
+import { hashedrekordEntry } from '../support/entry/entries.js';
+import { signer } from '../support/entry/signers.js';
+import { buildCertificate, buildChain, certsPem } from '../support/entry/x509.js';
 
 const leafSigner = signer('p256');
 const leaf = { privateKey: leafSigner.privateKey, publicKey: leafSigner.publicKey };

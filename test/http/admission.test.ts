@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
 import { inlineAdmission, workerAdmission } from '../../src/http/index.js';
-import { ecKey, hashedRekord } from './helpers.js';
+import { ecKey, hashedRekord } from '../support/http.js';
 
 const LIMITS = { maxBodyBytes: 65_535, maxChainLength: 10 };
 

@@ -1,5 +1,5 @@
 /**
- * Access control (issue 6, src/http/auth.ts): off by default (a public log
+ * Access control (src/http/auth.ts): off by default (a public log
  * answers as Rekor does); with tokens, writes need role submit (401 without
  * or with an invalid token, WWW-Authenticate; 403 with a token lacking the
  * role), /metrics and unknown writes need admin, reads stay open unless
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { RequestListener } from 'node:http';
 import { authenticate, requiredAccess, tokenSha256Hex, type AccessPolicy, type TokenRecord } from '../../src/http/index.js';
-import { ecKey, hashedRekord, testApp } from './helpers.js';
+import { ecKey, hashedRekord, testApp } from '../support/http.js';
 
 const key = ecKey();
 const SUBMIT = 'cairn_submit-token-for-tests';

@@ -1,5 +1,5 @@
 /**
- * Contention over HTTP (issue 6): 1,000 concurrent identical submissions make
+ * Contention over HTTP: 1,000 concurrent identical submissions make
  * exactly one entry, and every other answer is a 409 whose Location points at
  * it; 1,000 concurrent distinct submissions get dense indices with no gap and
  * no repeat. Run with inline admission and with the worker pool the server
@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, inlineAdmission, workerAdmission, type Admission } from '../../src/http/index.js';
 import { httpRequest, keepAliveAgent, type HttpAnswer } from '../support/http-client.js';
 import { checkLog, openTestLog, type TestLog } from '../support/test-log.js';
-import { checkLogEntry, ecKey, hashedRekord } from './helpers.js';
+import { checkLogEntry, ecKey, hashedRekord } from '../support/http.js';
 
 const N = 1000;
 const key = ecKey();

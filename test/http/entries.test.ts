@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { checkLogEntry, dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from './helpers.js';
+import { checkLogEntry, dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from '../support/http.js';
 
 describe('entry routes', () => {
   const key = ecKey();

@@ -1,5 +1,5 @@
 /**
- * Hostile input over every route of openapi.yaml (issue 6): thousands of
+ * Hostile input over every route of openapi.yaml: thousands of
  * seeded cases (malformed and deeply nested JSON, wrong types, huge and
  * negative numbers, non-hex IDs, invalid base64, garbage PEM and DER, odd
  * certificates, signatures of the wrong length, duplicated keys, oversized
@@ -17,10 +17,10 @@ import { createApp } from '../../src/http/index.js';
 import { loadApiSpec } from '../../src/http/openapi.js';
 import { pick, prng } from '../support/prng.js';
 import { openTestLog, rawEntry, type TestLog } from '../support/test-log.js';
-import { certsPem } from '../entry/support/x509.js';
-import { b64, checkLogEntry, hashedRekord } from './helpers.js';
-import { makeEntryBases, type EntryBases } from './hostile/entry-bodies.js';
-import { hostileRequestFor, strayRequest, type HostileRequest, type Operation } from './hostile/requests.js';
+import { certsPem } from '../support/entry/x509.js';
+import { b64, checkLogEntry, hashedRekord } from '../support/http.js';
+import { makeEntryBases, type EntryBases } from '../support/hostile/entry-bodies.js';
+import { hostileRequestFor, strayRequest, type HostileRequest, type Operation } from '../support/hostile/requests.js';
 
 /** POST operations that only read (searches). */
 const READS: ReadonlySet<string> = new Set(['searchLogQuery', 'searchIndex']);

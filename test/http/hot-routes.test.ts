@@ -3,7 +3,7 @@ import { sign } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { checkLogEntry, ecKey, hashedRekord, testApp } from './helpers.js';
+import { checkLogEntry, ecKey, hashedRekord, testApp } from '../support/http.js';
 
 // express.json parses this type too, but the hot path's type test does not match it: the request takes the express route.
 const EXPRESS_TYPE = 'application/json; charset=utf-8; profile=x';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { rawEntry } from '../support/test-log.js';
-import { b64, dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from './helpers.js';
+import { b64, dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from '../support/http.js';
 
 describe('POST /api/v1/index/retrieve', () => {
   const alice = ecKey();

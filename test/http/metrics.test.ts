@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createApp } from '../../src/http/index.js';
 import { formatMetrics } from '../../src/http/routes/metrics.js';
 import { openTestLog, rawEntry } from '../support/test-log.js';
-import { ecKey, hashedRekord, testApp } from './helpers.js';
+import { ecKey, hashedRekord, testApp } from '../support/http.js';
 
 describe('GET /metrics', () => {
   it('serves the log\'s state as Prometheus text', async () => {

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { STATUS } from '../../src/http/index.js';
 import { loadApiSpec } from '../../src/http/openapi.js';
 import { rawEntry } from '../support/test-log.js';
-import { dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from './helpers.js';
+import { dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from '../support/http.js';
 
 const api = loadApiSpec();
 

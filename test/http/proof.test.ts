@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { verifyConsistency } from '../../src/merkle/index.js';
 import { rawEntry } from '../support/test-log.js';
-import { testApp } from './helpers.js';
+import { testApp } from '../support/http.js';
 
 async function appWith(n: number, batches: number[] = [n]) {
   const ta = testApp();

@@ -1,5 +1,5 @@
 /**
- * Per-client rate limiting (issue 6, src/http/rate-limit.ts): a token bucket
+ * Per-client rate limiting (src/http/rate-limit.ts): a token bucket
  * per client (its token's name when it has a valid one, else its address),
  * 429 RATE_LIMITED with Retry-After when empty, /healthz never limited, off
  * unless configured. A manual clock makes it deterministic.
@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { TokenBuckets, tokenSha256Hex, type AccessPolicy } from '../../src/http/index.js';
-import { ecKey, hashedRekord, testApp } from './helpers.js';
+import { ecKey, hashedRekord, testApp } from '../support/http.js';
 
 const key = ecKey();
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, sign } from 'node:crypto';
 import request from 'supertest';
-import { b64, dsseEntry, ecKey, hashedRekord, testApp, type TestApp } from './helpers.js';
+import { b64, dsseEntry, ecKey, hashedRekord, testApp, type TestApp } from '../support/http.js';
 
 async function expectRejected(ta: TestApp, body: unknown, status: number, error: string, raw?: { type: string }): Promise<any> {
   const before = ta.t.log.status().size;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { checkLogEntry, ecKey, hashedRekord, testApp } from './helpers.js';
+import { checkLogEntry, ecKey, hashedRekord, testApp } from '../support/http.js';
 
 describe('POST /api/v1/log/entries/retrieve', () => {
   const key = ecKey();

@@ -1,5 +1,5 @@
 /**
- * Storage faults seen through HTTP (issue 6): when a commit fails (an
+ * Storage faults seen through HTTP: when a commit fails (an
  * exception, disk full, a read-only database, an I/O error), the batch fails
  * as a whole, every waiter gets a 503 JSON STORE_FAILED with Retry-After,
  * nothing of it is written, reads keep being served, and the log recovers
@@ -12,7 +12,7 @@ import type { RequestListener } from 'node:http';
 import { openDatabase, SqliteStore, type Database } from '../../src/storage/index.js';
 import { FaultyStore, type SqliteFailure } from '../support/faulty-store.js';
 import { checkLog, openTestLog, type TestLog } from '../support/test-log.js';
-import { checkLogEntry, ecKey, hashedRekord, testApp } from './helpers.js';
+import { checkLogEntry, ecKey, hashedRekord, testApp } from '../support/http.js';
 
 const key = ecKey();
 const ENTRIES = '/api/v1/log/entries';

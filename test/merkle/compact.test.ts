@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 
 import { EMPTY_ROOT, RightEdge, buildTile, tilesForGrowth, type Tile } from '../../src/merkle/index.js';
-import { TileStore, entries, hex, seededRandom, throwsCode } from './helpers.js';
-import { ReferenceTree, refLeafHash, refNodeHash } from './reference.js';
-
-/** MTH of leaf hashes, straight recursion without memo (for large trees). */
-function naiveRoot(leaves: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
-  if (hi - lo === 1) return leaves[lo] as Uint8Array;
-  let k = 1;
-  while (k * 2 < hi - lo) k *= 2;
-  return refNodeHash(naiveRoot(leaves, lo, lo + k), naiveRoot(leaves, lo + k, hi));
-}
+import { TileStore, entries, hex, seededRandom, throwsCode } from '../support/merkle.js';
+import { ReferenceTree, refLeafHash } from '../support/reference-tree.js';
 
 const refs = (tiles: readonly Tile[]): string[] => tiles.map((t) => `${t.level}/${t.index}/${t.width}`);
 const growth = (a: number, b: number): string[] => tilesForGrowth(a, b).map((t) => `${t.level}/${t.index}/${t.width}`);
@@ -111,17 +103,18 @@ describe('RightEdge', function () {
 
   describe('when the tree crosses 65,536 and reaches 100,000+ leaves', () => {
     const big = Array.from({ length: 170_000 }, (_, i) => refLeafHash(Buffer.from(`big ${i}`)));
+    const reference = ReferenceTree.fromLeafHashes(big);
 
     it('gives the same roots and tiles for different batchings, and the reference roots', () => {
       const single = run(big, [65_535, 1, 1, 4_463]);
       const mixed = run(big, [1, 65_533, 1, 1, 1, 1, 4_462]);
       const random = run(big, randomBatches(70_000, 5_000, 'big batches'));
       for (const size of [65_535, 65_536, 65_537, 70_000]) {
-        const want = hex(naiveRoot(big, 0, size));
+        const want = hex(reference.root(size));
         assert.equal(single.roots.get(size), want, `size ${size}`);
         assert.equal(mixed.roots.get(size), want, `size ${size}`);
       }
-      assert.equal(random.roots.get(70_000), hex(naiveRoot(big, 0, 70_000)));
+      assert.equal(random.roots.get(70_000), hex(reference.root(70_000)));
       assert.deepEqual(mixed.store.snapshot(), single.store.snapshot());
       assert.deepEqual(random.store.snapshot(), single.store.snapshot());
       assert.deepEqual(
@@ -138,7 +131,7 @@ describe('RightEdge', function () {
       const edge = RightEdge.fromTiles(start, run(big, [start]).store.get);
       const result = edge.append(big.slice(start, start + 100_000));
       assert.equal(result.size, 170_000);
-      assert.equal(hex(result.root), hex(naiveRoot(big, 0, 170_000)));
+      assert.equal(hex(result.root), hex(reference.root(170_000)));
       assert.deepEqual(refs(result.tiles), growth(start, 170_000));
     });
   });

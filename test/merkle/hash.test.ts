@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
 import { EMPTY_ROOT, hashesEqual, leafHash, nodeHash } from '../../src/merkle/index.js';
-import { hex, throwsCode } from './helpers.js';
+import { hex, throwsCode } from '../support/merkle.js';
 
 function sha256(...parts: Uint8Array[]): string {
   const h = createHash('sha256');

@@ -12,8 +12,8 @@ import {
   tileFromLeafGroups,
   type Tile,
 } from '../../src/merkle/index.js';
-import { entries, hex, throwsCode } from './helpers.js';
-import { ReferenceTree } from './reference.js';
+import { entries, hex, throwsCode } from '../support/merkle.js';
+import { ReferenceTree } from '../support/reference-tree.js';
 
 const ref = new ReferenceTree(entries(3 * TILE_WIDTH));
 /** Full level-0 tiles 0..2 of the reference tree, as the right edge builds them. */

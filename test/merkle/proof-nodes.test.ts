@@ -12,8 +12,8 @@ import {
   type ProofNodeSources,
   type Tile,
 } from '../../src/merkle/index.js';
-import { TileStore, entries, hex, hexList, seededRandom, throwsCode } from './helpers.js';
-import { ReferenceTree } from './reference.js';
+import { TileStore, entries, hex, hexList, seededRandom, throwsCode } from '../support/merkle.js';
+import { ReferenceTree } from '../support/reference-tree.js';
 
 const N = 70_000; // 273 full level-0 tiles, tile levels 0, 1 and 2
 

@@ -10,8 +10,8 @@ import {
   type NodeReader,
   type Tile,
 } from '../../src/merkle/index.js';
-import { TileStore, entries, hex, hexList, seededRandom, throwsCode } from './helpers.js';
-import { ReferenceTree } from './reference.js';
+import { TileStore, entries, hex, hexList, seededRandom, throwsCode } from '../support/merkle.js';
+import { ReferenceTree } from '../support/reference-tree.js';
 
 const MAX = 130;
 const ref = new ReferenceTree(entries(MAX));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { formatTileIndex, formatTilePath, parseTileIndex, parseTilePath } from '../../src/merkle/index.js';
-import { throwsCode } from './helpers.js';
+import { throwsCode } from '../support/merkle.js';
 
 describe('formatTileIndex', () => {
   describe('when given a valid index', () => {

@@ -14,8 +14,8 @@ import {
   tilesForGrowth,
   type TileRef,
 } from '../../src/merkle/index.js';
-import { entries, hex, seededRandom, throwsCode } from './helpers.js';
-import { ReferenceTree } from './reference.js';
+import { entries, hex, seededRandom, throwsCode } from '../support/merkle.js';
+import { ReferenceTree } from '../support/reference-tree.js';
 
 const ref = new ReferenceTree(entries(512));
 const row0 = (from: number, to: number): Uint8Array => Buffer.concat(ref.leafHashes.slice(from, to));

@@ -9,8 +9,8 @@ import {
   verifyInclusion,
   type NodeReader,
 } from '../../src/merkle/index.js';
-import { entries, flipBit, hex, hexList, seededRandom, throwsCode } from './helpers.js';
-import { ReferenceTree, SparseReferenceTree } from './reference.js';
+import { entries, flipBit, hex, hexList, seededRandom, throwsCode } from '../support/merkle.js';
+import { ReferenceTree, SparseReferenceTree } from '../support/reference-tree.js';
 
 const MAX = 130;
 const ref = new ReferenceTree(entries(MAX + 1));

@@ -18,7 +18,7 @@ import { prepareEntry } from '../../src/entry/index.js';
 import { createApp, createWitnessApp } from '../../src/http/index.js';
 import { httpLogClient, type LogClient } from '../../src/monitor/index.js';
 import { cosign, ed25519Cosigner, ed25519PublicKeyBytes, formatAddCheckpoint, formatVkey, parseNote } from '../../src/note/index.js';
-import { ecKey, hashedRekord, sha256 } from '../http/helpers.js';
+import { ecKey, hashedRekord, sha256 } from '../support/http.js';
 import { MAIN_JS } from '../support/server-process.js';
 import { openTestLog, rawEntry, testKey, type TestLog } from '../support/test-log.js';
 import { startTestWitness, witnessedLogOf } from '../support/witness.js';

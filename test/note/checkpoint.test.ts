@@ -25,7 +25,7 @@ import {
   TESSERA_SKEY,
   TESSERA_VKEY,
   tesseraCheckpoint,
-} from './helpers.js';
+} from '../support/note.js';
 
 const EMPTY_ROOT = new Uint8Array(createHash('sha256').digest());
 const ROOT = new Uint8Array(32).map((_, i) => i);

@@ -20,7 +20,7 @@ import {
   verifyCosignature,
   verifyEd25519,
 } from '../../src/note/index.js';
-import { assertNoteInvalid, fixedKey } from './helpers.js';
+import { assertNoteInvalid, fixedKey } from '../support/note.js';
 
 const TEXT = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';
 const TS = 1679315147;

@@ -9,7 +9,7 @@ import {
   parseVkey,
 } from '../../src/note/index.js';
 import { isLogError } from '../../src/errors.js';
-import { assertNoteInvalid, fixedKey, TESSERA_SKEY, TESSERA_VKEY } from './helpers.js';
+import { assertNoteInvalid, fixedKey, TESSERA_SKEY, TESSERA_VKEY } from '../support/note.js';
 
 describe('formatVkey', () => {
   describe('when given the Tessera key', () => {

@@ -13,7 +13,7 @@ import {
   rekorKeyHint,
   spkiDer,
 } from '../../src/note/index.js';
-import { assertNoteInvalid, fixedKey, fromHex } from './helpers.js';
+import { assertNoteInvalid, fixedKey, fromHex } from '../support/note.js';
 
 // Public key of c2sp.org/signed-note's example vkey (example.com/foo+530d903a+Aeky…).
 const SPEC_PUBKEY = Buffer.from('AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k', 'base64').subarray(1);

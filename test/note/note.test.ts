@@ -11,7 +11,7 @@ import {
   signNote,
   type NoteVerifier,
 } from '../../src/note/index.js';
-import { assertNoteInvalid, fixedKey } from './helpers.js';
+import { assertNoteInvalid, fixedKey } from '../support/note.js';
 
 // c2sp.org/signed-note, "Example" (verified against Go's x/mod, tlog-standards §2).
 const SPEC_VKEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';

@@ -4,7 +4,7 @@
  * with one of them (round robin). ECDSA signing costs ~40 µs, so a harness
  * can make thousands per second without slowing its load.
  */
-import { ecKey, hashedRekord, type TestKey } from '../http/helpers.js';
+import { ecKey, hashedRekord, type TestKey } from './http.js';
 
 export interface SignedEntry {
   /** Sequence number of this entry in its factory. */

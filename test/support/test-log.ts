@@ -6,13 +6,14 @@
  * tiles equal to the entries' leaf hashes).
  */
 import assert from 'node:assert/strict';
-import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ManualClock } from '../../src/clock.js';
 import { LogService, makeIdentity, type LogIdentity, type LogServiceOptions, type Submission } from '../../src/log/index.js';
 import { TILE_WIDTH, c2spTileBytes, leafHash, verifyConsistency } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
 import { openSqliteStore } from '../../src/storage/index.js';
 import type { LogStore } from '../../src/storage/types.js';
+import { ReferenceTree } from './reference-tree.js';
 
 /** A fixed Ed25519 key (PKCS#8 of a constant seed) so tests are reproducible. */
 export function testKey(seedByte = 7): KeyObject {
@@ -62,19 +63,6 @@ export function rawEntry(text: string, searchKeys: string[] = []): Submission {
   return { kind: 'raw', body, leafHash: leafHash(body), searchKeys };
 }
 
-/** Naive RFC 6962 MTH over leaf hashes (§2.1), for the oracle. */
-export function naiveRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return createHash('sha256').digest();
-  if (leaves.length === 1) return leaves[0]!;
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return createHash('sha256')
-    .update(Buffer.from([1]))
-    .update(naiveRoot(leaves.slice(0, k)))
-    .update(naiveRoot(leaves.slice(k)))
-    .digest();
-}
-
 /** Re-verify the whole log; throws an AssertionError describing the first broken invariant. */
 export function checkLog(t: TestLog): void {
   const latest = t.store.latestCheckpoint();
@@ -93,7 +81,7 @@ export function checkLog(t: TestLog): void {
     assert.deepEqual(Buffer.from(leafHash(e.body)), Buffer.from(e.leafHash), `entry ${i} hashes to its leaf hash`);
     return e.leafHash;
   });
-  assert.deepEqual(Buffer.from(naiveRoot(leaves)), Buffer.from(latest.root), 'root recomputed from entries');
+  assert.deepEqual(Buffer.from(ReferenceTree.fromLeafHashes(leaves).root()), Buffer.from(latest.root), 'root recomputed from entries');
   assert.deepEqual(Buffer.from(t.log.reader.rootAt(latest.size)), Buffer.from(latest.root), 'root recomputed from tiles');
 
   for (let n = 0; n * TILE_WIDTH < latest.size; n++) {

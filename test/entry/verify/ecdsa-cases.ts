@@ -13,7 +13,7 @@
 import { createECDH, createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { CURVES, type CurveName } from '../../../src/entry/verify/curves.js';
 import type { EcdsaSignature } from '../../../src/entry/verify/ecdsa-sig.js';
-import { modPow } from '../support/signers.js';
+import { modPow } from '../../support/entry/signers.js';
 
 export interface EcdsaCase {
   readonly what: string;

@@ -5,7 +5,7 @@ import { CURVES, type CurveName } from '../../../src/entry/verify/curves.js';
 import { verifyEcdsaPrehashed, verifyEcdsaPrehashedJs } from '../../../src/entry/verify/ecdsa-prehash.js';
 import { ecdsaSignatureInRange, parseEcdsaSignature } from '../../../src/entry/verify/ecdsa-sig.js';
 import { prehashedEcdsaImplementation } from '../../../src/entry/verify/native.js';
-import { freshSigner, signEcdsaRaw, type SignerName } from '../support/signers.js';
+import { freshSigner, signEcdsaRaw, type SignerName } from '../../support/entry/signers.js';
 
 const CASES: [CurveName, SignerName, 'sha256' | 'sha384' | 'sha512'][] = [
   ['P-256', 'p256', 'sha256'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, sign } from 'node:crypto';
 import { verifyEd25519ph } from '../../../src/entry/verify/ed25519ph.js';
-import { signEd25519ph, signEd25519phSeed, signer } from '../support/signers.js';
+import { signEd25519ph, signEd25519phSeed, signer } from '../../support/entry/signers.js';
 
 // RFC 8032 §7.3, "TEST abc" (Ed25519ph).
 const RFC = {

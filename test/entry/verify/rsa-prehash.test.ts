@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, sign } from 'node:crypto';
 import { verifyRsaPrehashed } from '../../../src/entry/verify/rsa-prehash.js';
-import { signer } from '../support/signers.js';
+import { signer } from '../../support/entry/signers.js';
 
 describe('verifyRsaPrehashed', () => {
   for (const bits of [2048, 3072, 4096] as const) {

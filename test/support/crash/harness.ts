@@ -1,5 +1,5 @@
 /**
- * The crash harness (issue 6): the real `cairn serve` process under load from
+ * The crash harness: the real `cairn serve` process under load from
  * many concurrent clients submitting signed hashedrekord entries, SIGKILLed at
  * random moments (a random delay, right after a random number of 201s, and now
  * and then during start-up), restarted on the same data dir, and checked after

@@ -7,7 +7,7 @@
  */
 import { verifyInclusion } from '../../../src/merkle/index.js';
 import { openNote, parseCheckpoint, parseVkey, type NoteVerifier } from '../../../src/note/index.js';
-import { leafHashOf } from './tree.js';
+import { refLeafHash } from '../reference-tree.js';
 
 export interface Ack {
   /** Log index the 201 gave. */
@@ -77,7 +77,7 @@ export class Ledger {
       const id = keys[0]!;
       const v = (json as Record<string, any>)[id];
       const body = Buffer.from(String(v.body), 'base64');
-      const leaf = leafHashOf(body);
+      const leaf = Buffer.from(refLeafHash(body));
       if (id !== this.#treeIdHex + leaf.toString('hex')) throw new Error(`entry ID ${id} is not tree ID ‖ leaf hash of the body`);
       const proof = v.verification.inclusionProof;
       const cp = this.recordCheckpoint(String(proof.checkpoint), epoch);

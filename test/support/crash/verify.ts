@@ -25,7 +25,8 @@ import { goToolPath, runGoTool } from '../go.js';
 import { pick, type Rng } from '../prng.js';
 import { getBytes, getJson, httpRequest } from '../http-client.js';
 import type { Ledger } from './ledger.js';
-import { leafHashOf, parseBundle, rootsAtSizes, tileIndexPath } from './tree.js';
+import { ReferenceTree } from '../reference-tree.js';
+import { parseBundle, tileIndexPath } from './tiles.js';
 
 export interface VerifyContext {
   readonly url: string;
@@ -72,7 +73,8 @@ export async function verifyRestartedLog(c: VerifyContext): Promise<VerifyResult
     if (bundle.length !== w) inconsistencies.push(`${path} holds ${bundle.length} entries, not ${w}`);
     bodies.push(...bundle);
   }
-  const leaves = bodies.map(leafHashOf);
+  const reference = new ReferenceTree(bodies);
+  const leaves = reference.leafHashes;
   for (const ack of ledger.acks.values()) {
     const body = bodies[ack.index];
     if (body === undefined) losses.push(`entry ${ack.index} (acknowledged in lifetime ${ack.epoch}) is beyond the tree size ${size}`);
@@ -81,7 +83,7 @@ export async function verifyRestartedLog(c: VerifyContext): Promise<VerifyResult
 
   // 3. Roots at every seen size, recomputed from the leaves.
   const sizes = [...ledger.seen.keys()].filter((s) => s <= leaves.length);
-  const roots = rootsAtSizes(leaves, [...sizes, size]);
+  const roots = new Map([...sizes, size].map((s) => [s, Buffer.from(reference.root(s))]));
   if (!roots.get(size)?.equals(root)) inconsistencies.push(`the current root at size ${size} does not recompute from the entry bundles`);
   for (const [s, bySize] of ledger.seen) {
     for (const seen of bySize.values()) {

@@ -3,7 +3,7 @@
  * base64, PEM and DER that a careless parser could trip on. All drawn from a
  * seeded PRNG, so a failing case is reproducible from its seed and number.
  */
-import { pick, randomBytesFrom, intBetween, type Rng } from '../../support/prng.js';
+import { pick, randomBytesFrom, intBetween, type Rng } from '../prng.js';
 
 /** Strings that break naive parsers: empty, whitespace, control and format characters, lone surrogates, huge, injection-shaped. */
 export const HOSTILE_STRINGS: readonly string[] = [

@@ -4,7 +4,7 @@
  * (routes added later) still get the generic one: hostile path segments and
  * query parameters, and hostile bodies when the operation takes one.
  */
-import { intBetween, pick, randomBytesFrom, type Rng } from '../../support/prng.js';
+import { intBetween, pick, randomBytesFrom, type Rng } from '../prng.js';
 import type { EntryBases } from './entry-bodies.js';
 import { hostileEntryText, hostileEntryValue } from './entry-bodies.js';
 import { HOSTILE_INTEGER_PARAMS, hostileJson, hostileString, badBase64, garbageDer, pemAround } from './values.js';

@@ -8,9 +8,9 @@
  * that changes nothing answers 409, never 201.
  */
 import { createHash, sign } from 'node:crypto';
-import { b64, dsseEntry, ecKey, hashedRekord, intotoEntry, type TestKey } from '../helpers.js';
-import { buildChain, certsPem } from '../../entry/support/x509.js';
-import { intBetween, pick, randomBytesFrom, type Rng } from '../../support/prng.js';
+import { b64, dsseEntry, ecKey, hashedRekord, intotoEntry, type TestKey } from '../http.js';
+import { buildChain, certsPem } from '../entry/x509.js';
+import { intBetween, pick, randomBytesFrom, type Rng } from '../prng.js';
 import { oddCertificates } from './certs.js';
 import { badBase64, deepJsonText, garbageDer, hostileJson, hostileString, mutateDer, pemAround } from './values.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TESSERA_DIR } from '../support/fixtures.js';
+import { TESSERA_DIR } from './fixtures.js';
 import { isLogError } from '../../src/errors.js';
 import { ed25519KeyFromSeed } from '../../src/note/index.js';
 

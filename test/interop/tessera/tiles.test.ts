@@ -16,9 +16,9 @@ import {
   tileNodeReader,
   verifyConsistency,
   verifyInclusion,
-} from '../../src/merkle/index.js';
-import { TileStore, hex } from './helpers.js';
-import { TESSERA_DIR } from '../support/fixtures.js';
+} from '../../../src/merkle/index.js';
+import { TileStore, hex } from '../../support/merkle.js';
+import { TESSERA_DIR } from '../../support/fixtures.js';
 
 const DIR = TESSERA_DIR;
 const ENTRIES = 'one two three four five six seven eit nain ten ileven twelf threeten fourten fivten'.split(' ');

@@ -9,7 +9,7 @@ import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'n
 import { createApp, type AppDeps, type CairnApp } from '../../src/http/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
-import { openTestLog, type TestLog } from '../support/test-log.js';
+import { openTestLog, type TestLog } from './test-log.js';
 
 export interface TestApp {
   t: TestLog;

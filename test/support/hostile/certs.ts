@@ -4,7 +4,7 @@
  * the outer DER checks and exercise the extension and field parsing behind.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { bitString, bool, explicit, implicitPrimitive, integer, nameCN, octets, oid, seq, set, tlv, utcTime, utf8 } from '../../entry/support/der.js';
+import { bitString, bool, explicit, implicitPrimitive, integer, nameCN, octets, oid, seq, set, tlv, utcTime, utf8 } from '../entry/der.js';
 
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 const SAN = '2.5.29.17';

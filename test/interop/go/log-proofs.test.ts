@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { leafHash } from '../../src/merkle/index.js';
-import { requireGoOrSkip, runGoTool } from '../support/go.js';
-import { openTestLog, rawEntry } from '../support/test-log.js';
+import { leafHash } from '../../../src/merkle/index.js';
+import { requireGoOrSkip, runGoTool } from '../../support/go.js';
+import { openTestLog, rawEntry } from '../../support/test-log.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

@@ -38,6 +38,18 @@ export class ReferenceTree {
     this.leafHashes = entries.map(refLeafHash);
   }
 
+  /** A tree whose leaf hashes are given (already SHA-256(0x00 ‖ entry)), e.g. read back from a log. */
+  static fromLeafHashes(leafHashes: readonly Uint8Array[]): ReferenceTree {
+    const tree = new ReferenceTree([]);
+    for (const h of leafHashes) tree.leafHashes.push(h);
+    return tree;
+  }
+
+  /** MTH(D[0:n]): the root of the tree over the first n leaves. */
+  root(n: number = this.leafHashes.length): Uint8Array {
+    return this.mth(0, n);
+  }
+
   /** MTH(D[lo:hi]) as in RFC 6962 §2.1. */
   mth(lo: number, hi: number): Uint8Array {
     const n = hi - lo;

@@ -17,9 +17,9 @@ import {
   formatVkey,
   signCheckpoint,
   signNote,
-} from '../../src/note/index.js';
-import { requireGoOrSkip, runGoTool } from '../support/go.js';
-import { fixedKey, TESSERA_MAX_SIZE, TESSERA_VKEY, tesseraCheckpoint, tesseraDir } from './helpers.js';
+} from '../../../src/note/index.js';
+import { requireGoOrSkip, runGoTool } from '../../support/go.js';
+import { fixedKey, TESSERA_MAX_SIZE, TESSERA_VKEY, tesseraCheckpoint, tesseraDir } from '../../support/note.js';
 
 // RFC 6962 hashing, written out here so this suite does not depend on src/merkle.
 const sha256 = (...parts: Uint8Array[]): Buffer => {
