@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { prehashedEcdsaFallbackReason, requireNativeEcdsa } from '../entry/index.js';
-import { createApp, inlineAdmission, workerAdmission } from '../http/index.js';
+import { inlineAdmission } from '../admission/index.js';
+import { createApp } from '../http/index.js';
+import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { readTokensFile } from './tokens.js';
@@ -41,12 +43,12 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   }
 
   const witnessing = startWitnessing(config, log, logger);
-  const pool = config.verifyWorkers > 0 ? workerAdmission(config.verifyWorkers, { entryTimestampKey: identity.privateKey }) : undefined;
+  const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKey: identity.privateKey }) : undefined;
   if (pool !== undefined) {
-    log.useEntryTimestampSigner(pool); // the workers also sign the SETs: the event loop keeps HTTP, sequencing and the commit
+    log.useSigner(pool.signer); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
     pool.start(); // the threads start and compile the API schema while the server comes up
   }
-  const admission = pool ?? inlineAdmission();
+  const admission = pool?.admission ?? inlineAdmission();
   const app = createApp({
     log,
     admission,
@@ -83,8 +85,9 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     stopping ??= (async () => {
       await closeHttpServer(server);
       await witnessing?.close();
-      await log.close();
       await admission.close();
+      await log.close();
+      await pool?.close();
       opened.store.close();
     })();
     return stopping;

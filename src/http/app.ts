@@ -8,17 +8,18 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import express, { type Express } from 'express';
 import { LogError } from '../errors.js';
 import type { LogService, WitnessStatus } from '../log/index.js';
-import { inlineAdmission, type Admission } from './admission.js';
+import { inlineAdmission, type Admission } from '../admission/index.js';
 import type { ApiLimits, RouteContext } from './context.js';
 import { errorHandler, sendError } from './errors.js';
 import type { AccessPolicy } from './auth.js';
 import { requestGuards } from './guards.js';
 import { hotRoutes } from './hot-routes.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import { loadApiSpec } from './openapi.js';
+import { loadApiSpec } from '../api/index.js';
 import { SubmitTimings } from './submit-timings.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
+import { ENTRIES_PATH } from './submit.js';
 import { entryRoutes } from './routes/entries.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
@@ -54,6 +55,9 @@ export interface AppDeps {
   /** Proxy hops whose X-Forwarded-For is trusted for the client address (express `trust proxy`); default 0. */
   readonly trustProxy?: number;
 }
+
+/** Media types read as JSON request bodies. */
+const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** Most certificates in a submitted chain (Rekor's limit). */
 const MAX_CHAIN_LENGTH = 10;
@@ -95,7 +99,9 @@ export function createApp(deps: AppDeps): CairnApp {
     app.use(guards);
     app.use(hot);
   }
-  app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  // Submissions reach admission as the body's bytes (parsed there, by the API's one JSON rule set); other JSON bodies are parsed here.
+  app.post(ENTRIES_PATH, express.raw({ limit: deps.maxRequestBytes, type: JSON_TYPES }));
+  app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: JSON_TYPES }));
   app.use(healthRoutes(deps.log));
   app.use(checkpointRoutes(deps.log));
   app.use(tileRoutes(deps.log));

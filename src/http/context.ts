@@ -1,7 +1,7 @@
 /** What every Rekor API router is built from: the log, the compiled API contract and the request limits. */
 import type { LogService } from '../log/index.js';
-import type { Admission } from './admission.js';
-import type { ApiSpec } from './openapi.js';
+import type { Admission } from '../admission/index.js';
+import type { ApiSpec } from '../api/index.js';
 import type { SubmitTimings } from './submit-timings.js';
 
 export interface ApiLimits {

@@ -3,7 +3,7 @@
  * parser see them (both cost more than the work behind them):
  *
  * - `POST /api/v1/log/entries` with a plain JSON body: the body's bytes go
- *   to admission (`prepareRaw`: parsed, schema-checked and prepared in the
+ *   to admission (`admit`: parsed, schema-checked and prepared in the
  *   worker pool), so the event loop neither parses nor clones it;
  * - `GET /api/v1/log/entries?logIndex=N` with a plain decimal N;
  * - `GET /tile/…` without a query (c2sp.org/tlog-tiles).
@@ -37,7 +37,7 @@ export function hotRoutes({ log, limits, admission, timings }: RouteContext, max
   return (req, res, next) => {
     if (req.method === 'POST' && req.url === ENTRIES_PATH && isPlainJson(req)) {
       readBody(req, maxRequestBytes)
-        .then((raw) => admitAndSubmit(log, timings, () => admission.prepareRaw(raw, entryLimits)))
+        .then((raw) => admitAndSubmit(log, timings, () => admission.admit(raw, entryLimits)))
         .then((reply) => writeReply(res, reply))
         .catch(next);
       return;

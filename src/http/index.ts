@@ -3,8 +3,6 @@ export { createApp } from './app.js';
 export { STATUS } from './errors.js';
 export type { WitnessAppDeps } from './witness-app.js';
 export { WITNESS_MAX_BODY_BYTES, createWitnessApp } from './witness-app.js';
-export type { Admission } from './admission.js';
-export { inlineAdmission, workerAdmission } from './admission.js';
 export type { Access, AccessPolicy, Role, TokenRecord } from './auth.js';
 export { authenticate, requiredAccess, tokenSha256Hex } from './auth.js';
 export type { RateLimitOptions } from './rate-limit.js';

@@ -12,7 +12,7 @@
  *   loop), sync() resolved — and the new checkpoint is published. A batch whose
  *   sync fails is never published: its waiters get STORE_FAILED and the log turns
  *   read-only (a restart re-verifies what is stored).
- * - With an EntryTimestampSigner, a batch's SETs are signed off the event loop
+ * - With an LogSigner, a batch's SETs are signed off the event loop
  *   before its commit (the batch's indices and time are fixed when it is taken).
  * - One batch is in flight at a time (signing, commit, sync); its entries stay
  *   visible to dedup in the in-flight set until they are published, so a twin
@@ -28,7 +28,8 @@ import type { CheckpointRow, LogStore } from '../storage/types.js';
 import type { LogIdentity } from './identity.js';
 import { batchTime, integrateBatch, type IntegrateResult, type PlannedBatch } from './integrate.js';
 import { setPayload } from './set.js';
-import type { EntryTimestampSigner, Sequenced, SequencerOptions, Submission } from './types.js';
+import type { LogSigner } from './signer.js';
+import type { Sequenced, SequencerOptions, Submission } from './types.js';
 
 interface Pending {
   readonly sub: Submission;
@@ -62,7 +63,7 @@ export class Sequencer {
   #inflight = new Map<string, Pending>();
   /** Settles when the batch in flight is committed or failed. */
   #running: Promise<void> | undefined;
-  #signer: EntryTimestampSigner | undefined;
+  #signer: LogSigner | undefined;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #readOnly: string | undefined;
@@ -90,7 +91,7 @@ export class Sequencer {
    * Sign SETs with `signer` from the next batch on (undefined: on the event
    * loop, with the identity's key). Only used when signEntryTimestamps is on.
    */
-  useEntryTimestampSigner(signer: EntryTimestampSigner | undefined): void {
+  useSigner(signer: LogSigner | undefined): void {
     this.#signer = signer;
   }
 
@@ -214,7 +215,7 @@ export class Sequencer {
       const integratedTime = Math.floor(time / 1000);
       const from = this.#published.size;
       const payloads = taken.map((p, i) => setPayload(p.sub.body, integratedTime, this.#identity.logId, from + i));
-      signed = signer.signEntryTimestamps(payloads).then((sets) => ({ time, sets }));
+      signed = signer.sign(payloads).then((sets) => ({ time, sets }));
     }
     const running = signed
       .then(

@@ -14,7 +14,8 @@ import { LogReader } from './reader.js';
 import { selfCheck } from './self-check.js';
 import { Sequencer } from './sequencer.js';
 import { TileCache } from './tile-cache.js';
-import type { EntryTimestampSigner, Sequenced, SequencerOptions, Submission } from './types.js';
+import type { LogSigner } from './signer.js';
+import type { Sequenced, SequencerOptions, Submission } from './types.js';
 import { verifyWitnessLine } from './witness-signature.js';
 
 export interface LogServiceOptions extends SequencerOptions {
@@ -93,8 +94,8 @@ export class LogService {
    * Sign SETs with `signer` (e.g. the admission worker pool) instead of on the
    * event loop, from the next batch on; undefined goes back to the event loop.
    */
-  useEntryTimestampSigner(signer: EntryTimestampSigner | undefined): void {
-    this.#sequencer.useEntryTimestampSigner(signer);
+  useSigner(signer: LogSigner | undefined): void {
+    this.#sequencer.useSigner(signer);
   }
 
   /** Called synchronously after each published batch. */

@@ -24,15 +24,6 @@ export interface Sequenced {
   readonly checkpoint: CheckpointRow;
 }
 
-/**
- * Signs SET payloads (set.ts) with the log key somewhere other than the event
- * loop, e.g. in worker threads. Resolves to one signature per payload, in
- * order; rejects when it cannot sign (the batch then fails as a whole).
- */
-export interface EntryTimestampSigner {
-  signEntryTimestamps(payloads: readonly Uint8Array[]): Promise<Uint8Array[]>;
-}
-
 /** Sequencer tuning. */
 export interface SequencerOptions {
   /** Most entries per batch, ≥ 1. */

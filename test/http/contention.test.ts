@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, inlineAdmission, workerAdmission, type Admission } from '../../src/http/index.js';
+import { inlineAdmission, type Admission } from '../../src/admission/index.js';
+import { createApp } from '../../src/http/index.js';
+import { createWorkerPool } from '../../src/workers/index.js';
 import { httpRequest, keepAliveAgent, type HttpAnswer } from '../support/http-client.js';
 import { checkLog, openTestLog, type TestLog } from '../support/test-log.js';
 import { checkLogEntry, ecKey, hashedRekord } from '../support/http.js';
@@ -34,22 +36,23 @@ async function postAll(url: string, bodies: readonly string[]): Promise<HttpAnsw
 }
 
 for (const [name, make] of [
-  ['inline admission', () => inlineAdmission()],
-  ['a worker pool', () => workerAdmission(2)],
+  ['inline admission', (): { admission: Admission; close(): Promise<void> } => ({ admission: inlineAdmission(), close: () => Promise.resolve() })],
+  ['a worker pool', (): { admission: Admission; close(): Promise<void> } => createWorkerPool({ size: 2 })],
 ] as const) {
   describe(`concurrent submissions over HTTP (${name})`, function () {
     this.timeout(60_000);
     let t: TestLog;
     let server: Server;
     let url: string;
-    let admission: Admission;
+    let made: { admission: Admission; close(): Promise<void> };
     beforeEach(async () => {
-      admission = make();
-      ({ t, server, url } = await serve(admission));
+      made = make();
+      ({ t, server, url } = await serve(made.admission));
     });
     afterEach(async () => {
       await new Promise<void>((r) => server.close(() => r()));
-      await admission.close();
+      await made.admission.close();
+      await made.close();
     });
 
     it(`makes exactly one entry of ${N} identical submissions; every other answer is a 409 pointing at it`, async () => {

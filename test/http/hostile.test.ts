@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/http/index.js';
-import { loadApiSpec } from '../../src/http/openapi.js';
+import { loadApiSpec } from '../../src/api/index.js';
 import { pick, prng } from '../support/prng.js';
 import { openTestLog, rawEntry, type TestLog } from '../support/test-log.js';
 import { certsPem } from '../support/entry/x509.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request from 'supertest';
 import { STATUS } from '../../src/http/index.js';
-import { loadApiSpec } from '../../src/http/openapi.js';
+import { loadApiSpec } from '../../src/api/index.js';
 import { rawEntry } from '../support/test-log.js';
 import { dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from '../support/http.js';
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { sign, verify } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
-import { setPayload, type EntryTimestampSigner } from '../../src/log/index.js';
+import { setPayload, type LogSigner } from '../../src/log/index.js';
 import { checkLog, openTestLog, rawEntry } from '../support/test-log.js';
 
 /** A signer that answers when the test says so (or at once with `auto`), counting calls. */
 function controlledSigner(key: Parameters<typeof sign>[2], auto = false) {
   const waiting: Array<{ payloads: readonly Uint8Array[]; resolve: (s: Uint8Array[]) => void; reject: (e: unknown) => void }> = [];
-  const signer: EntryTimestampSigner & { calls: number } = {
+  const signer: LogSigner & { calls: number } = {
     calls: 0,
-    signEntryTimestamps(payloads) {
+    sign(payloads) {
       signer.calls++;
       return new Promise((resolve, reject) => {
         const job = { payloads, resolve, reject };
@@ -39,7 +39,7 @@ describe('Sequencer with an entry-timestamp signer', () => {
     it('stores and answers SETs over the canonical payload, verifiable with the log key', async () => {
       const t = openTestLog(undefined, { batchMaxSize: 16, signEntryTimestamps: true });
       const c = controlledSigner(t.identity.privateKey, true);
-      t.log.useEntryTimestampSigner(c.signer);
+      t.log.useSigner(c.signer);
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.log.submit(rawEntry(`signed ${i}`))));
       assert.deepEqual(results.map((r) => r.index), Array.from({ length: 40 }, (_, i) => i));
       assert.ok(c.signer.calls >= 3, 'one signing call per batch');
@@ -58,7 +58,7 @@ describe('Sequencer with an entry-timestamp signer', () => {
     it('answers DUPLICATE with the index of the one committed, and stores it once', async () => {
       const t = openTestLog(undefined, { signEntryTimestamps: true });
       const c = controlledSigner(t.identity.privateKey);
-      t.log.useEntryTimestampSigner(c.signer);
+      t.log.useSigner(c.signer);
       const first = t.log.submit(rawEntry('twice'));
       await c.waitFor();
       const second = t.log.submit(rawEntry('twice')).catch((e: unknown) => e);
@@ -76,7 +76,7 @@ describe('Sequencer with an entry-timestamp signer', () => {
     it('fails that batch with 503 STORE_FAILED, writes nothing, and the next batch commits', async () => {
       const t = openTestLog(undefined, { signEntryTimestamps: true });
       const c = controlledSigner(t.identity.privateKey);
-      t.log.useEntryTimestampSigner(c.signer);
+      t.log.useSigner(c.signer);
       const doomed = t.log.submit(rawEntry('doomed')).catch((e: unknown) => e);
       await c.waitFor();
       c.failNext(new Error('worker exited'));
@@ -96,7 +96,7 @@ describe('Sequencer with an entry-timestamp signer', () => {
     it('commits the batch in flight and the pool before closing', async () => {
       const t = openTestLog(undefined, { signEntryTimestamps: true, batchMaxSize: 2 });
       const c = controlledSigner(t.identity.privateKey, true);
-      t.log.useEntryTimestampSigner(c.signer);
+      t.log.useSigner(c.signer);
       const subs = Array.from({ length: 5 }, (_, i) => t.log.submit(rawEntry(`closing ${i}`)));
       await t.log.close();
       const results = await Promise.all(subs);

@@ -21,9 +21,10 @@ export function entryRoutes({ log, api, limits, admission, timings }: RouteConte
   const r = Router();
 
   r.post(ENTRIES_PATH, async (req, res) => {
-    const { body } = api.checkRequest('createLogEntry', req);
+    // app.ts reads a JSON body of this route as bytes; any other body is no JSON body at all (`{}`, then 422 from the schema).
+    const raw: Uint8Array = Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0);
     const limit = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
-    writeReply(res, await admitAndSubmit(log, timings, () => admission.prepare(body, limit)));
+    writeReply(res, await admitAndSubmit(log, timings, () => admission.admit(raw, limit)));
   });
 
   r.get(ENTRIES_PATH, (req, res) => {

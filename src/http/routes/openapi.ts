@@ -1,6 +1,6 @@
 /** GET /openapi.yaml: the API contract the server validates requests with (OpenAPI 3.1). */
 import { Router } from 'express';
-import type { ApiSpec } from '../openapi.js';
+import type { ApiSpec } from '../../api/index.js';
 
 export function openapiRoutes(api: ApiSpec): Router {
   const r = Router();

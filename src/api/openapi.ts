@@ -224,7 +224,7 @@ function findSpec(): string {
     if (existsSync(candidate)) return candidate;
     dir = resolve(dir, '..');
   }
-  throw new Error("couldn't find openapi.yaml above src/http");
+  throw new Error("couldn't find openapi.yaml above src/api");
 }
 
 function escapePointer(part: string): string {

@@ -1,0 +1,146 @@
+/**
+ * A pool of worker threads for the CPU work around the log: admitting
+ * submissions and signing with the log key. Created by the composition root
+ * (cli/serve.ts), which hands its `admission` to the HTTP layer and its
+ * `signer` to the log: neither sees the other, and the key stays here.
+ *
+ * - Calls go to the least busy thread; a batch's messages to sign are split
+ *   across all threads (each signature is independent).
+ * - A thread that crashes fails its pending calls with INTERNAL and is
+ *   replaced; after close() every call rejects with SHUTTING_DOWN.
+ * - A LogError thrown in a thread is rebuilt with its code, message and details.
+ */
+import type { KeyObject } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Admission } from '../admission/index.js';
+import type { EntryLimits, PreparedEntry } from '../entry/index.js';
+import { LogError } from '../errors.js';
+import type { LogSigner } from '../log/index.js';
+import type { Task, TaskReply, TaskRequest, ThreadData } from './protocol.js';
+
+export interface WorkerPoolOptions {
+  /** Threads, ≥ 1. */
+  readonly size: number;
+  /** openapi.yaml whose createLogEntry schema admission checks; default: the one loadApiSpec finds. */
+  readonly openapiPath?: string;
+  /** The log's Ed25519 private key: with it the pool offers a `signer`. */
+  readonly signingKey?: KeyObject;
+}
+
+export interface WorkerPool {
+  /** Admission in the pool's threads; its close() stops admitting, not the threads. */
+  readonly admission: Admission;
+  /** Signing with the log key in the pool's threads (undefined without `signingKey`). */
+  readonly signer: LogSigner | undefined;
+  /**
+   * Start the threads now (otherwise on first use): each takes ~0.3 s to start
+   * and compile the API schema, which no submitter should wait for.
+   */
+  start(): void;
+  /** Stop the threads; pending and later calls reject with SHUTTING_DOWN. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Thread {
+  readonly worker: Worker;
+  readonly pending: Map<number, { resolve: (reply: TaskReply) => void; reject: (e: unknown) => void }>;
+}
+
+export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
+  const url = new URL('./thread.js', import.meta.url);
+  const data: ThreadData = { ...(opts.openapiPath === undefined ? {} : { openapiPath: opts.openapiPath }), ...(opts.signingKey === undefined ? {} : { signingKey: opts.signingKey }) };
+  const threads: Thread[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  const spawn = (i: number): void => {
+    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map() };
+    t.worker.unref();
+    t.worker.on('message', (m: TaskReply) => {
+      const p = t.pending.get(m.id);
+      if (p === undefined) return;
+      t.pending.delete(m.id);
+      if ('err' in m) p.reject(new LogError(m.err.code, m.err.message, m.err.details === undefined ? undefined : { details: m.err.details }));
+      else p.resolve(m);
+    });
+    const fail = (why: string): void => {
+      for (const p of t.pending.values()) p.reject(new LogError(closed ? 'SHUTTING_DOWN' : 'INTERNAL', `worker thread ${why}`));
+      t.pending.clear();
+      if (!closed) spawn(i); // replace a crashed thread
+    };
+    t.worker.on('error', (err) => fail(`failed: ${err.message}`));
+    t.worker.on('exit', (code) => {
+      if (threads[i] === t) fail(`exited with code ${code}`);
+    });
+    threads[i] = t;
+  };
+  const start = (): void => {
+    if (threads.length > 0 || closed) return;
+    for (let i = 0; i < Math.max(1, opts.size); i++) spawn(i);
+  };
+
+  const send = (task: Task, transfer: ArrayBuffer[] = [], to?: Thread): Promise<TaskReply> => {
+    if (closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the server is shutting down'));
+    start();
+    let best = to ?? threads[0]!;
+    if (to === undefined) for (const t of threads) if (t.pending.size < best.pending.size) best = t;
+    const id = nextId++;
+    return new Promise<TaskReply>((resolve, reject) => {
+      best.pending.set(id, { resolve, reject });
+      const request: TaskRequest = { ...task, id };
+      best.worker.postMessage(request, transfer);
+    });
+  };
+
+  let admitting = true;
+  const admission: Admission = {
+    async admit(raw: Uint8Array, limits: EntryLimits): Promise<PreparedEntry> {
+      if (!admitting) throw new LogError('SHUTTING_DOWN', 'the server is shutting down');
+      // A copy of exactly the body's bytes is moved, not cloned (a Buffer may view a larger shared allocation).
+      const own = new Uint8Array(raw);
+      const reply = await send({ task: 'admit', raw: own, limits }, [own.buffer]);
+      if (!('admitted' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
+      const e = reply.admitted;
+      return { kind: e.kind, body: Buffer.from(e.body), leafHash: Buffer.from(e.leafHash), searchKeys: e.searchKeys };
+    },
+    // Only admission stops: the log may still need the threads to sign the batch in flight.
+    close() {
+      admitting = false;
+      return Promise.resolve();
+    },
+  };
+
+  const signer: LogSigner | undefined =
+    opts.signingKey === undefined
+      ? undefined
+      : {
+          async sign(messages) {
+            if (closed) throw new LogError('SHUTTING_DOWN', 'the server is shutting down');
+            if (messages.length === 0) return [];
+            start();
+            const per = Math.ceil(messages.length / threads.length);
+            const parts = await Promise.all(
+              threads.map((t, i) => {
+                const part = messages.slice(i * per, (i + 1) * per);
+                return part.length === 0 ? Promise.resolve([]) : send({ task: 'sign', messages: part }, [], t).then(signatures);
+              }),
+            );
+            return parts.flat();
+          },
+        };
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    const all = threads.splice(0);
+    await Promise.all(all.map((t) => t.worker.terminate()));
+    for (const t of all) for (const p of t.pending.values()) p.reject(new LogError('SHUTTING_DOWN', 'the server is shutting down'));
+  }
+
+  return { admission, signer, start, close };
+}
+
+function signatures(reply: TaskReply): Uint8Array[] {
+  if (!('signatures' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
+  return reply.signatures.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength));
+}

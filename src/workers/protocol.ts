@@ -1,0 +1,23 @@
+/** Messages between the worker pool (pool.ts) and its threads (thread.ts). */
+import type { KeyObject } from 'node:crypto';
+import type { EntryLimits, PreparedEntry } from '../entry/index.js';
+import type { ErrorCode } from '../errors.js';
+
+/** The two tasks: admit a request body (admitSubmission), sign messages with the log key. */
+export type Task =
+  | { readonly task: 'admit'; readonly raw: Uint8Array; readonly limits: EntryLimits }
+  | { readonly task: 'sign'; readonly messages: readonly Uint8Array[] };
+export type TaskRequest = Task & { readonly id: number };
+
+export type TaskReply =
+  | { readonly id: number; readonly admitted: PreparedEntry }
+  | { readonly id: number; readonly signatures: Uint8Array[] }
+  | { readonly id: number; readonly err: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+
+/** What each thread is started with. */
+export interface ThreadData {
+  /** openapi.yaml for the createLogEntry schema; default: the one loadApiSpec finds. */
+  readonly openapiPath?: string;
+  /** The log's Ed25519 private key, for `sign` tasks; without it they fail. */
+  readonly signingKey?: KeyObject;
+}
