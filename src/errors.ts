@@ -29,6 +29,10 @@ export type ErrorCode =
   | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error)
   | 'SHUTTING_DOWN'
   | 'UPSTREAM_FAILED' // a remote service (a witness, a monitored log) was unreachable or answered unexpectedly
+  // a client of a transparency log (src/client)
+  | 'LOG_UNREACHABLE' // no usable answer from the log (network, timeout, 5xx/429 after retries)
+  | 'LOG_REJECTED' // the log refused a request (4xx), with its message
+  | 'LOG_RESPONSE_INVALID' // the log's answer is not what its API promises (shape, size, an entry for another ID)
   // integrity (fatal)
   | 'INCONSISTENT' // an operation would break append-only consistency
   | 'CORRUPT' // stored data fails verification

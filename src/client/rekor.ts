@@ -1,0 +1,167 @@
+/**
+ * A Rekor v1 API client (rekor-v1.md §1) for Cairn or any Rekor v1 log:
+ * submit a proposed entry, read an entry by UUID or index (each read carries
+ * an inclusion proof against the log's latest checkpoint), read the log info.
+ *
+ * Browser-safe: global fetch only. Nothing it returns is trusted: answers
+ * are parsed defensively (log-entry.ts) and the caller verifies SETs, proofs
+ * and checkpoints against the log key it was configured with.
+ *
+ * Errors (LogError codes): LOG_UNREACHABLE (no usable answer after the
+ * retries), LOG_REJECTED (the log refused the request: 4xx, with its
+ * message), LOG_RESPONSE_INVALID (an answer that is not what the API
+ * promises).
+ */
+import { LogError } from '../errors.js';
+import { toHex } from './bytes.js';
+import { exchange, type Answer, type TransportOptions } from './http.js';
+import { leafHashOfBody, parseLogEntry, type RekorEntry } from './log-entry.js';
+
+/** Settings of a RekorClient. */
+export interface RekorClientOptions extends TransportOptions {
+  /** A bearer token sent with every request (Cairn's `--tokens-file`, role submit). */
+  readonly token?: string;
+  /** User-Agent to send (ignored by browsers). */
+  readonly userAgent?: string;
+}
+
+/** The answer to a submission. */
+export interface Submitted {
+  readonly entry: RekorEntry;
+  /** False when the log already held an equal entry (409) and `entry` is that one. */
+  readonly created: boolean;
+}
+
+/** The log's LogInfo (rekor-v1.md §1), unverified. */
+export interface LogInfo {
+  readonly rootHash: string;
+  readonly treeSize: number;
+  readonly signedTreeHead: string;
+  readonly treeId: string;
+}
+
+const ENTRIES = '/api/v1/log/entries';
+const ENTRY_ID_IN = /([0-9a-fA-F]{80}|[0-9a-fA-F]{64})(?![0-9a-fA-F])/;
+
+export class RekorClient {
+  readonly baseUrl: string;
+  readonly #opts: RekorClientOptions;
+
+  /** `baseUrl` is the log's root (`https://log.example`, `http://127.0.0.1:3000`); a trailing slash is ignored. */
+  constructor(baseUrl: string, opts: RekorClientOptions = {}) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new LogError('BAD_REQUEST', `couldn't use the log URL ${JSON.stringify(baseUrl)}: not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new LogError('BAD_REQUEST', `couldn't use the log URL ${JSON.stringify(baseUrl)}: not http or https`);
+    }
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#opts = opts;
+  }
+
+  /**
+   * POST `proposed` (a ProposedEntry: `{apiVersion, kind, spec}`) to
+   * `/api/v1/log/entries`. 201 → the new entry. 409 → the existing equal
+   * entry, read from the answer's Location (or the UUID in its message).
+   * Retrying a submission is safe: a repeat is a 409 for the same entry.
+   */
+  async submit(proposed: unknown): Promise<Submitted> {
+    const url = `${this.baseUrl}${ENTRIES}`;
+    const answer = await exchange(url, { method: 'POST', headers: this.#headers(true), body: JSON.stringify(proposed) }, this.#opts);
+    if (answer.status === 201) return { entry: parseLogEntry(text(answer), url), created: true };
+    if (answer.status === 409) {
+      const id = ENTRY_ID_IN.exec(answer.headers.get('location') ?? '')?.[1] ?? ENTRY_ID_IN.exec(errorMessage(answer) ?? '')?.[1];
+      if (id === undefined) throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the existing entry: the log's 409 at ${url} names none`);
+      const entry = await this.entryByUuid(id);
+      if (entry === undefined) throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the existing entry ${id}: the log answered 409, then 404`);
+      return { entry, created: false };
+    }
+    throw refused(url, answer);
+  }
+
+  /** The entry with this 64- or 80-hex ID, with a proof against the latest checkpoint; undefined on 404. */
+  async entryByUuid(id: string): Promise<RekorEntry | undefined> {
+    if (!/^(?:[0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/.test(id)) throw new LogError('BAD_REQUEST', `couldn't read entry ${JSON.stringify(id)}: not a 64- or 80-hex ID`);
+    const entry = await this.#getEntry(`${this.baseUrl}${ENTRIES}/${id.toLowerCase()}`);
+    if (entry !== undefined && entry.uuid !== id.slice(-64).toLowerCase()) {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read entry ${id}: the log answered with entry ${entry.entryId}`);
+    }
+    return entry;
+  }
+
+  /** The entry at global index `index`, with a proof against the latest checkpoint; undefined on 404. */
+  async entryByIndex(index: number): Promise<RekorEntry | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0) throw new LogError('BAD_REQUEST', `couldn't read entry at index ${index}: not a non-negative integer`);
+    const entry = await this.#getEntry(`${this.baseUrl}${ENTRIES}?logIndex=${index}`);
+    if (entry !== undefined && entry.logIndex !== index) {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read entry at index ${index}: the log answered with index ${entry.logIndex}`);
+    }
+    return entry;
+  }
+
+  /**
+   * The entry whose canonical body is `body` (found by its UUID), freshly
+   * read: its inclusion proof is against the log's latest checkpoint. For
+   * online verification of an entry known from a SET or bundle.
+   */
+  entryByBody(body: Uint8Array): Promise<RekorEntry | undefined> {
+    return this.entryByUuid(toHex(leafHashOfBody(body)));
+  }
+
+  /** GET `/api/v1/log`. */
+  async logInfo(): Promise<LogInfo> {
+    const url = `${this.baseUrl}/api/v1/log`;
+    const answer = await exchange(url, { method: 'GET', headers: this.#headers(false) }, this.#opts);
+    if (answer.status !== 200) throw refused(url, answer);
+    let v: Record<string, unknown>;
+    try {
+      v = JSON.parse(text(answer)) as Record<string, unknown>;
+    } catch {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the log info from ${url}: not JSON`);
+    }
+    const { rootHash, treeSize, signedTreeHead, treeID } = v ?? {};
+    if (typeof rootHash !== 'string' || typeof signedTreeHead !== 'string' || typeof treeID !== 'string' || !Number.isSafeInteger(treeSize)) {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the log info from ${url}: not a LogInfo`);
+    }
+    return { rootHash, treeSize: treeSize as number, signedTreeHead, treeId: treeID };
+  }
+
+  async #getEntry(url: string): Promise<RekorEntry | undefined> {
+    const answer = await exchange(url, { method: 'GET', headers: this.#headers(false) }, this.#opts);
+    if (answer.status === 404) return undefined;
+    if (answer.status !== 200) throw refused(url, answer);
+    return parseLogEntry(text(answer), url);
+  }
+
+  #headers(json: boolean): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json' };
+    if (json) h['Content-Type'] = 'application/json';
+    if (this.#opts.token !== undefined) h['Authorization'] = `Bearer ${this.#opts.token}`;
+    if (this.#opts.userAgent !== undefined) h['User-Agent'] = this.#opts.userAgent;
+    return h;
+  }
+}
+
+function text(answer: Answer): string {
+  return new TextDecoder().decode(answer.body);
+}
+
+/** The `message` of a Rekor error body `{code, message}`, if there is one. */
+function errorMessage(answer: Answer): string | undefined {
+  try {
+    const m = (JSON.parse(text(answer)) as { message?: unknown }).message;
+    return typeof m === 'string' ? m.slice(0, 500) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refused(url: string, answer: Answer): LogError {
+  const message = errorMessage(answer);
+  const why = `HTTP ${answer.status}${message === undefined ? '' : `: ${message}`}`;
+  if (answer.status >= 500) return new LogError('LOG_UNREACHABLE', `couldn't use the log at ${url}: ${why}`, { details: { url, status: answer.status } });
+  return new LogError('LOG_REJECTED', `the log at ${url} refused the request: ${why}`, { details: { url, status: answer.status } });
+}
