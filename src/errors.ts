@@ -39,6 +39,7 @@ export type ErrorCode =
   // pure-core verification results
   | 'PROOF_INVALID'
   | 'NOTE_INVALID'
+  | 'ARTIFACT_INVALID' // a signature artifact (payload, envelope, bundle, signature manifest) is malformed
   | 'CONFIG_INVALID'
   | 'INTERNAL';
 

@@ -13,3 +13,12 @@ export type { Json, JsonObject } from './fields.js';
 export { publicKeySearchKey, searchKeysOfBody } from './stored-keys.js';
 export type { PrehashedEcdsaImplementation } from './verify/native.js';
 export { prehashedEcdsaFallbackReason, prehashedEcdsaImplementation, requireNativeEcdsa } from './verify/native.js';
+// Building blocks the signing layer reuses (DSSE PAE, key parsing, signature checks, PEM).
+export { pae } from './dsse.js';
+export { parseSpki } from './spki.js';
+export type { KeyFamily, PublicKeyInfo } from './spki.js';
+export { verifyDigestSignature, verifyMessageSignature } from './verify/signature.js';
+export { decodePem, encodePem } from './pem.js';
+export type { PemBlock } from './pem.js';
+export { digest, sha256Hex } from './digest.js';
+export type { HashAlgorithm } from './digest.js';

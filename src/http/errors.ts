@@ -37,6 +37,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   CORRUPT: 500,
   PROOF_INVALID: 400,
   NOTE_INVALID: 400,
+  ARTIFACT_INVALID: 400,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 };
