@@ -36,6 +36,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   client: ['errors.ts', 'merkle', 'note', 'entry', 'signing'],
   cli: ['*'],
 };
+/** Layers that also run in a browser (the explorer): no node: builtins at all, I/O through global fetch only. */
+const BROWSER_SAFE = new Set(['client']);
 const PURE = new Set(['merkle', 'note', 'entry', 'signing', 'errors.ts', 'clock.ts']);
 /** Packages/builtins a layer may not import. */
 const FORBIDDEN_PKGS: Array<{ pkg: RegExp; except: readonly string[] }> = [
@@ -85,6 +87,7 @@ for (const file of files(src)) {
     } else {
       for (const f of FORBIDDEN_PKGS) if (f.pkg.test(spec) && !f.except.includes(layer)) problems.push(`${where}: only ${f.except.join(', ')} may import ${spec}`);
       if (PURE.has(layer) && IO_BUILTINS.test(spec)) problems.push(`${where}: pure module ${layer} may not do I/O`);
+      if (BROWSER_SAFE.has(layer) && /^node:/.test(spec)) problems.push(`${where}: ${layer} runs in browsers too and may not import node builtins`);
     }
   }
   if (PURE.has(layer) && layer !== 'clock.ts') {
