@@ -41,6 +41,9 @@ export type ErrorCode =
   | 'NOTE_INVALID'
   | 'ARTIFACT_INVALID' // a signature artifact (payload, envelope, bundle, signature manifest) is malformed
   | 'CONFIG_INVALID'
+  // signing keys (src/keys)
+  | 'KEY_INVALID' // a signing key reference or key is unusable as given: bad file, wrong passphrase or PIN, bad PKCS#11 URI, no such token/object, unsupported algorithm
+  | 'KEY_UNAVAILABLE' // the key source failed: PKCS#11 module not loadable or erroring, signing failed, key closed
   | 'INTERNAL';
 
 /** Base error. `details` carries structured, JSON-safe context (e.g. `existingIndex`). */

@@ -39,6 +39,8 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   NOTE_INVALID: 400,
   ARTIFACT_INVALID: 400,
   CONFIG_INVALID: 500,
+  KEY_INVALID: 400,
+  KEY_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
