@@ -33,6 +33,14 @@ export type ErrorCode =
   | 'LOG_UNREACHABLE' // no usable answer from the log (network, timeout, 5xx/429 after retries)
   | 'LOG_REJECTED' // the log refused a request (4xx), with its message
   | 'LOG_RESPONSE_INVALID' // the log's answer is not what its API promises (shape, size, an entry for another ID)
+  // OCI registries (src/oci): what a registry said or failed to say
+  | 'REFERENCE_INVALID' // an image reference that is not [host[:port]/]repo[:tag][@sha256:<hex>]
+  | 'REGISTRY_UNAUTHORIZED' // 401: credentials missing or rejected (registry or its token service)
+  | 'REGISTRY_DENIED' // 403: authenticated but not allowed
+  | 'REGISTRY_NOT_FOUND' // 404: manifest, blob or repository unknown (details.registryCode)
+  | 'REGISTRY_UNREACHABLE' // connection refused, DNS, TLS failure, timeout, or 429/5xx after every retry
+  | 'REGISTRY_PROTOCOL' // an answer outside the distribution spec: bad status, header, JSON or size
+  | 'REGISTRY_DIGEST_MISMATCH' // content whose sha256 or size is not the one asked for
   // integrity (fatal)
   | 'INCONSISTENT' // an operation would break append-only consistency
   | 'CORRUPT' // stored data fails verification
