@@ -10,7 +10,7 @@
  *   name: one with the C2SP key ID SHA-256(name ‖ 0x0A ‖ 0x01 ‖ pubkey)[:4]
  *   (c2sp.org/signed-note), one with Rekor's key hint SHA-256(SPKI)[:4].
  */
-import { createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LogError } from '../errors.js';
 import {
   ed25519NoteSigner,
@@ -41,9 +41,7 @@ export interface LogIdentity {
   readonly checkpointSigners: readonly NoteSigner[];
   /** Verifiers matching checkpointSigners (same order). */
   readonly checkpointVerifiers: readonly NoteVerifier[];
-  /** Ed25519 signature over arbitrary bytes with the log key (used for SETs). */
-  signBytes(msg: Uint8Array): Uint8Array;
-  /** The log's private key, for signers that run elsewhere in the process (worker threads signing SETs). */
+  /** The log's private key, for its signers (log/signer.ts on the event loop, the worker pool's in threads). */
   readonly privateKey: KeyObject;
 }
 
@@ -80,7 +78,6 @@ export function makeIdentity(privateKey: KeyObject, treeId: string, publicUrl: s
     vkey: formatVkey(host, 0x01, pub),
     checkpointSigners: [ed25519NoteSigner(host, privateKey, 'c2sp'), ed25519NoteSigner(host, privateKey, 'rekor')],
     checkpointVerifiers: [ed25519NoteVerifier(host, publicKey, 'c2sp'), ed25519NoteVerifier(host, publicKey, 'rekor')],
-    signBytes: (msg) => cryptoSign(null, msg, privateKey),
     privateKey,
   };
 }

@@ -1,8 +1,9 @@
 export type { LogIdentity } from './identity.js';
 export { makeIdentity, newTreeId } from './identity.js';
-export type { IntegrateResult } from './integrate.js';
 export { LogReader } from './reader.js';
-export type { LogServiceOptions, LogStatus, PublishListener } from './service.js';
+export type { LogServiceOptions, LogStatus } from './service.js';
+export type { PublishListener, PublishedBatch } from './state.js';
+export { DEFAULT_PIPELINE_DEPTH } from './sequencer.js';
 export { LogService } from './service.js';
 export { setPayload } from './set.js';
 export type { LogSigner } from './signer.js';

@@ -2,19 +2,25 @@
  * The log service: the facade the HTTP layer and the CLI use. Opening it runs
  * the start-up self-check; a log that fails it serves reads but refuses
  * writes, saying why (`status().readOnly`).
+ *
+ * Parts: LogState (state.ts) owns the published checkpoint and the read-only
+ * reason; the Sequencer (sequencer.ts) pools, dedups and schedules; the
+ * Committer (commit.ts) runs the commit protocol; the LogReader (reader.ts)
+ * serves reads at the published size.
  */
 import type { Clock } from '../clock.js';
 import { LogError, describeError } from '../errors.js';
 import { EMPTY_ROOT, RightEdge } from '../merkle/index.js';
 import { formatCheckpoint, parseNote, signNote, type NoteVerifier } from '../note/index.js';
 import type { CheckpointRow, LogStore } from '../storage/types.js';
+import { Committer } from './commit.js';
 import type { LogIdentity } from './identity.js';
-import type { IntegrateResult } from './integrate.js';
 import { LogReader } from './reader.js';
 import { selfCheck } from './self-check.js';
 import { Sequencer } from './sequencer.js';
+import { inlineSigner, type LogSigner } from './signer.js';
+import { LogState, type PublishListener } from './state.js';
 import { TileCache } from './tile-cache.js';
-import type { LogSigner } from './signer.js';
 import type { Sequenced, SequencerOptions, Submission } from './types.js';
 import { verifyWitnessLine } from './witness-signature.js';
 
@@ -32,48 +38,33 @@ export interface LogStatus {
   readonly failedBatches: number;
 }
 
-export type PublishListener = (result: IntegrateResult) => void;
-
 export class LogService {
   readonly identity: LogIdentity;
   readonly reader: LogReader;
   readonly #store: LogStore;
+  readonly #state: LogState;
+  readonly #committer: Committer;
   readonly #sequencer: Sequencer;
-  readonly #listeners: PublishListener[] = [];
-  #published: CheckpointRow;
-  #readOnly: string | undefined;
-  #batches = 0;
-  #failedBatches = 0;
 
   private constructor(store: LogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions) {
     this.identity = identity;
     this.#store = store;
     let latest = store.latestCheckpoint();
     if (latest === undefined) latest = createEmptyLog(store, identity, clock);
-    this.#published = latest;
     let edge: RightEdge;
+    let readOnly: string | undefined;
     try {
       edge = selfCheck(store, identity, latest);
     } catch (err) {
-      this.#readOnly = describeError(err);
+      readOnly = describeError(err);
       edge = RightEdge.fromTiles(0, () => undefined);
     }
+    this.#state = new LogState(latest, readOnly);
     const tiles = new TileCache(store, opts.tileCacheSize);
-    this.reader = new LogReader(store, tiles, () => this.#published);
-    this.#sequencer = new Sequencer(store, identity, clock, edge, latest, opts, {
-      onPublish: (result) => {
-        tiles.put(result.batch.tiles);
-        this.#published = result.checkpoint;
-        this.#batches++;
-        for (const l of this.#listeners) l(result);
-      },
-      onFatal: (reason) => {
-        this.#readOnly = reason;
-      },
-      onBatchFailed: () => {
-        this.#failedBatches++;
-      },
-    });
+    this.#state.onPublish((published) => tiles.put(published.batch.tiles));
+    this.reader = new LogReader(store, tiles, () => this.#state.published);
+    this.#committer = new Committer(store, identity, clock, this.#state, edge, inlineSigner(identity.privateKey), opts.signEntryTimestamps);
+    this.#sequencer = new Sequencer(store, this.#state, this.#committer, opts);
   }
 
   /**
@@ -86,21 +77,20 @@ export class LogService {
 
   /** Submit an admitted entry; see Sequencer.add for the contract. */
   submit(sub: Submission): Promise<Sequenced> {
-    if (this.#readOnly !== undefined) return Promise.reject(new LogError('READ_ONLY', `the log refuses writes: ${this.#readOnly}`));
     return this.#sequencer.add(sub);
   }
 
   /**
-   * Sign SETs with `signer` (e.g. the admission worker pool) instead of on the
-   * event loop, from the next batch on; undefined goes back to the event loop.
+   * Sign SETs and checkpoints with `signer` (e.g. the worker pool's) from the
+   * next batch on; undefined goes back to signing on the event loop.
    */
   useSigner(signer: LogSigner | undefined): void {
-    this.#sequencer.useSigner(signer);
+    this.#committer.useSigner(signer ?? inlineSigner(this.identity.privateKey));
   }
 
-  /** Called synchronously after each published batch. */
+  /** Called synchronously after each published batch, before its submitters are answered. */
   onPublish(listener: PublishListener): void {
-    this.#listeners.push(listener);
+    this.#state.onPublish(listener);
   }
 
   /**
@@ -120,13 +110,8 @@ export class LogService {
   }
 
   status(): LogStatus {
-    return {
-      size: this.#published.size,
-      poolSize: this.#sequencer.poolSize,
-      readOnly: this.#readOnly,
-      batches: this.#batches,
-      failedBatches: this.#failedBatches,
-    };
+    const s = this.#state;
+    return { size: s.published.size, poolSize: this.#sequencer.poolSize, readOnly: s.readOnly, batches: s.batches, failedBatches: s.failedBatches };
   }
 
   /** Sequence everything pooled now. */
@@ -134,7 +119,7 @@ export class LogService {
     return this.#sequencer.flush();
   }
 
-  /** Drain the pool and stop. The store is the caller's to close. */
+  /** Drain the pool and the batches in flight, and stop. The store is the caller's to close. */
   close(): Promise<void> {
     return this.#sequencer.close();
   }

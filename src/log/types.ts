@@ -34,4 +34,10 @@ export interface SequencerOptions {
   readonly poolMaxSize: number;
   /** Whether to sign a Rekor SET for each entry (true for the API; false for raw benchmarks). */
   readonly signEntryTimestamps: boolean;
+  /**
+   * Most batches in flight at once, ≥ 1 (default 2): while one awaits
+   * durability the next is signed and committed (commit.ts). 1 commits one
+   * batch at a time.
+   */
+  readonly pipelineDepth?: number;
 }

@@ -100,11 +100,14 @@ export interface LogStore {
   /**
    * Resolves once every batch committed before the call is on disk (off the
    * event loop); rejects with STORE_FAILED when the disk refuses (then what
-   * was committed may or may not be durable). Absent: appendBatch is durable.
+   * was committed may or may not be durable). MAY be called again before an
+   * earlier call settled (pipelined commits: a batch committed while a sync
+   * runs needs a sync of its own); calls settle in order. Absent:
+   * appendBatch is durable.
    */
   sync?(): Promise<void>;
 
-  /** The latest published checkpoint, or undefined for a new log. */
+  /** The latest committed checkpoint (the log publishes it once durable), or undefined for a new log. */
   latestCheckpoint(): CheckpointRow | undefined;
   /** The checkpoint published at exactly `size`, if any. */
   checkpointAt(size: number): CheckpointRow | undefined;

@@ -4,14 +4,14 @@
  * (migrations/0002_leaf_groups.sql), every other tile as one row.
  */
 
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { statSync } from 'node:fs';
 import type { Database, Transaction } from 'better-sqlite3';
 import { LogError } from '../../errors.js';
 import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
 import { validateBatch } from '../batch.js';
 import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../types.js';
 import { openDatabase, type OpenDatabaseOptions } from './db.js';
+import { WalDurability } from './durability.js';
 import { sqliteCode, toLogError } from './errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -30,12 +30,6 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(openDatabase(options.path, { ...options, deferredSync }), { deferredSync });
 }
 
-/** Entries (or batches) committed between two checkpoints of the WAL into the database file, in deferred-sync mode. */
-const CHECKPOINT_EVERY_ENTRIES = 4096;
-const CHECKPOINT_EVERY_BATCHES = 512;
-
-const fdatasyncAsync = promisify(fdatasync);
-
 /**
  * The SQLite log store. Takes ownership of `db` (opened by
  * {@link openDatabase}) and closes it on {@link close}.
@@ -51,15 +45,8 @@ export class SqliteStore implements LogStore {
   readonly #s: Statements;
   readonly #commit: Transaction<(previousSize: number, batch: Batch) => void>;
   #closed = false;
-  /** Deferred sync (see sync()): file descriptors of the WAL and the database file, opened on first use. */
-  readonly #deferred: boolean;
-  #walFd: number | undefined;
-  #dbFd: number | undefined;
-  #syncChain: Promise<void> = Promise.resolve();
-  #uncheckpointedEntries = 0;
-  #uncheckpointedBatches = 0;
-  /** A checkpoint copied the WAL into the file, whose fdatasync has not finished: no write may restart the WAL yet. */
-  #fileSyncPending = false;
+  /** The WAL durability policy (durability.ts), in deferred-sync mode. */
+  readonly #durability: WalDurability | undefined;
 
   /**
    * `deferredSync`: `db` was opened with {@link OpenDatabaseOptions.deferredSync};
@@ -67,78 +54,20 @@ export class SqliteStore implements LogStore {
    */
   constructor(db: Database, options: { deferredSync?: boolean } = {}) {
     this.#db = db;
-    this.#deferred = options.deferredSync === true && !db.memory;
+    this.#durability = options.deferredSync === true && !db.memory ? new WalDurability(db) : undefined;
     this.#s = prepareStatements(db);
     this.#commit = db.transaction((previousSize: number, batch: Batch) => this.#write(previousSize, batch));
   }
 
   /**
-   * Make every batch committed so far durable, off the event loop (LogStore.sync).
-   *
-   * In deferred-sync mode commits run with `synchronous=OFF`: SQLite writes
-   * the transaction's frames to the WAL without waiting for the disk; this
-   * then fdatasyncs the WAL on libuv's thread pool (one fdatasync after the
-   * other; a call covers every commit made before it). The WAL's frame
-   * checksums make a torn tail recover to a prefix of transactions, so a
-   * power loss keeps everything synced and nothing half-written.
-   *
-   * Checkpoints are done here, not by SQLite (autocheckpoint is off: it
-   * would copy frames into the file before they are on disk): every
-   * CHECKPOINT_EVERY_ENTRIES entries or CHECKPOINT_EVERY_BATCHES batches,
-   * once the WAL is synced, a PASSIVE checkpoint copies it into the file and
-   * the file is fdatasynced before any later write may restart the WAL over
-   * the copied frames (a write that comes first syncs the file itself).
+   * Make every batch committed so far durable, off the event loop
+   * (LogStore.sync). In deferred-sync mode commits run with
+   * `synchronous=OFF` and the WAL durability policy (durability.ts: deferred
+   * fdatasync, checkpointing cadence) makes them durable; otherwise every
+   * commit already was.
    */
   sync(): Promise<void> {
-    if (!this.#deferred) return Promise.resolve();
-    const run = this.#syncChain.then(() => this.#syncOnce());
-    this.#syncChain = run.catch(() => undefined);
-    return run;
-  }
-
-  async #syncOnce(): Promise<void> {
-    if (this.#closed) return; // close() synced everything
-    try {
-      await fdatasyncAsync(this.#fd('-wal'));
-      if (this.#uncheckpointedEntries < CHECKPOINT_EVERY_ENTRIES && this.#uncheckpointedBatches < CHECKPOINT_EVERY_BATCHES) return;
-      if (this.#closed) return;
-      this.#db.pragma('wal_checkpoint(PASSIVE)');
-      this.#uncheckpointedEntries = 0;
-      this.#uncheckpointedBatches = 0;
-      this.#fileSyncPending = true;
-      await fdatasyncAsync(this.#fd(''));
-      this.#fileSyncPending = false;
-    } catch (err) {
-      throw toLogError('sync the database to disk', err, 'STORE_FAILED');
-    }
-  }
-
-  /**
-   * The descriptor of the database file ('') or its WAL ('-wal'), opened
-   * read-only for fdatasync. SQLite keeps its WAL file while a connection is
-   * open, but should the file at that path ever be another one (a new inode),
-   * the old descriptor would sync the wrong file: it is reopened.
-   */
-  #fd(suffix: '' | '-wal'): number {
-    if (suffix === '') return (this.#dbFd ??= openSync(this.#db.name, 'r'));
-    const path = `${this.#db.name}-wal`;
-    if (this.#walFd !== undefined && fstatSync(this.#walFd).ino !== statSync(path).ino) {
-      closeSync(this.#walFd);
-      this.#walFd = undefined;
-    }
-    return (this.#walFd ??= openSync(path, 'r'));
-  }
-
-  /** Before any write: never restart the WAL over frames the file does not durably hold yet. */
-  #beforeWrite(): void {
-    if (!this.#fileSyncPending) return;
-    fdatasyncSync(this.#fd(''));
-    this.#fileSyncPending = false;
-  }
-
-  /** After a small write outside a batch (cosignature, meta): durable on return, as the interface promises. */
-  #afterSmallWrite(): void {
-    if (this.#deferred) fdatasyncSync(this.#fd('-wal'));
+    return this.#durability?.sync() ?? Promise.resolve();
   }
 
   /**
@@ -157,13 +86,12 @@ export class SqliteStore implements LogStore {
     this.#open('commit batch');
     validateBatch(previousSize, batch);
     try {
-      this.#beforeWrite();
+      this.#durability?.beforeWrite();
       this.#commit.immediate(previousSize, batch);
     } catch (err) {
       throw this.#commitError(err, batch);
     }
-    this.#uncheckpointedEntries += batch.entries.length;
-    this.#uncheckpointedBatches++;
+    this.#durability?.committed(batch.entries.length);
   }
 
   latestCheckpoint(): CheckpointRow | undefined {
@@ -190,9 +118,9 @@ export class SqliteStore implements LogStore {
       throw new LogError('NOT_FOUND', `couldn't add cosignature: no checkpoint at size ${row.size}`);
     }
     try {
-      this.#beforeWrite();
+      this.#durability?.beforeWrite();
       this.#s.insertCosignature.run(row.size, row.witness, row.line);
-      this.#afterSmallWrite();
+      this.#durability?.afterSmallWrite();
     } catch (err) {
       throw toLogError('add cosignature', err, 'STORE_FAILED');
     }
@@ -260,9 +188,9 @@ export class SqliteStore implements LogStore {
       });
     }
     try {
-      this.#beforeWrite();
+      this.#durability?.beforeWrite();
       this.#s.insertMeta.run(key, value);
-      this.#afterSmallWrite();
+      this.#durability?.afterSmallWrite();
     } catch (err) {
       throw toLogError(`set meta ${key}`, err, 'STORE_FAILED');
     }
@@ -285,16 +213,14 @@ export class SqliteStore implements LogStore {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      if (this.#deferred) {
+      if (this.#durability !== undefined) {
         // Leave a durable, checkpointed file: as with synchronous=FULL, closing checkpoints the WAL and syncs both.
         this.#db.pragma('synchronous = FULL');
         this.#db.pragma('wal_checkpoint(TRUNCATE)');
       }
     } finally {
       this.#db.close();
-      for (const fd of [this.#walFd, this.#dbFd]) if (fd !== undefined) closeSync(fd);
-      this.#walFd = undefined;
-      this.#dbFd = undefined;
+      this.#durability?.close();
     }
   }
 

@@ -1,0 +1,293 @@
+/**
+ * The commit protocol (DESIGN.md "The write path", steps 3–5): one routine,
+ * `Committer.commit`, that takes a batch from the sequencer and reads top to
+ * bottom: fix its indices and time, extend the right edge, sign its SETs and
+ * checkpoint, one transaction, await durability, publish, answer. The
+ * crash-safety invariant holds at every step and is stated there.
+ *
+ * Pipelining: batches run this routine concurrently, up to the sequencer's
+ * pipeline depth. While batch N awaits durability (its WAL fdatasync, off the
+ * event loop), batch N+1 may be signed and committed. Order is kept by two
+ * promises per batch (a Turn): a transaction waits for the one before it to
+ * be committed, a publication for the one before it to be published. So
+ * - transactions go in index order, each a compare-and-swap on the size the
+ *   one before it left;
+ * - publications and answers go strictly in order;
+ * - a batch whose sync fails is never published, nor is any batch after it:
+ *   the log stops writing (a restart re-verifies the store);
+ * - a batch that fails before its transaction (signing, the transaction
+ *   itself) fails every batch taken after it, whose indices assumed it; once
+ *   none is in flight, the edge is rebuilt from the store.
+ *
+ * Errors: a FatalError (Sunlight's errFatal) means "stop writing"; any other
+ * error means "fail this batch" and the log keeps serving.
+ */
+import type { Clock } from '../clock.js';
+import { LogError, describeError, isLogError } from '../errors.js';
+import { RightEdge } from '../merkle/index.js';
+import { formatCheckpoint, signNote } from '../note/index.js';
+import type { Batch, CheckpointRow, LogStore, SearchKey, StoredEntry } from '../storage/types.js';
+import type { LogIdentity } from './identity.js';
+import { setPayload } from './set.js';
+import type { LogSigner } from './signer.js';
+import type { LogState } from './state.js';
+import type { Sequenced, Submission } from './types.js';
+
+/** One entry of a batch and how to answer its submitter(s). */
+export interface BatchWaiter {
+  readonly sub: Submission;
+  /** The entry is durable and published. Called once, in index order. */
+  answer(result: Sequenced): void;
+  /** The entry was not committed, or will never be published. Called once. */
+  fail(err: LogError): void;
+}
+
+/** An error after which the log MUST stop writing: the store may hold what was never published, or disagrees with the log. */
+export class FatalError extends Error {
+  /** What the batch's submitters are told. */
+  readonly answer: LogError;
+  constructor(reason: string, answer: LogError) {
+    super(reason, { cause: answer });
+    this.answer = answer;
+  }
+}
+
+/** A batch's place in the pipeline: whether it committed, and whether it was published. */
+interface Turn {
+  readonly committed: Promise<boolean>;
+  readonly published: Promise<boolean>;
+  commit(ok: boolean): void;
+  publish(ok: boolean): void;
+}
+
+export class Committer {
+  readonly #store: LogStore;
+  readonly #identity: LogIdentity;
+  readonly #clock: Clock;
+  readonly #state: LogState;
+  readonly #signEntryTimestamps: boolean;
+  #signer: LogSigner;
+  /** The tree after the last batch taken (published, or still in flight). */
+  #edge: RightEdge;
+  /** Size and time of that tree: the next batch starts at this index, no earlier than this time. */
+  #tip: { size: number; time: number };
+  /** The last batch taken: the next one commits after it and publishes after it. */
+  #last: Turn = settledTurn();
+  #inFlight = 0;
+  /** A batch failed before its transaction: batches taken after it fail; the edge is rebuilt once none is in flight. */
+  #broken = false;
+  #idle: Array<() => void> = [];
+
+  constructor(store: LogStore, identity: LogIdentity, clock: Clock, state: LogState, edge: RightEdge, signer: LogSigner, signEntryTimestamps: boolean) {
+    this.#store = store;
+    this.#identity = identity;
+    this.#clock = clock;
+    this.#state = state;
+    this.#edge = edge;
+    this.#signer = signer;
+    this.#signEntryTimestamps = signEntryTimestamps;
+    this.#tip = { size: state.published.size, time: state.published.time };
+  }
+
+  /** Sign with `signer` from the next batch on. */
+  useSigner(signer: LogSigner): void {
+    this.#signer = signer;
+  }
+
+  /** Batches taken and not yet published or failed. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Whether a batch may be taken now: writes are accepted and no failed batch is still being unwound. */
+  get ready(): boolean {
+    return !this.#broken && this.#state.readOnly === undefined;
+  }
+
+  /** Resolves once no batch is in flight (at once if none is). */
+  idle(): Promise<void> {
+    return this.#inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Commit one batch of ≥ 1 entries, taken now. Resolves once every waiter
+   * was answered or failed; never rejects. MUST only be called while `ready`.
+   */
+  async commit(waiters: readonly BatchWaiter[]): Promise<void> {
+    const previous = this.#last;
+    const turn = newTurn();
+    this.#last = turn;
+    this.#inFlight++;
+    try {
+      // 1. Fix indices and time. Indices are dense after the last batch taken (published or in flight); the time is now,
+      //    but never before that batch's: checkpoint times never go backwards, even if the clock does. Nobody outside
+      //    this process has seen anything of this batch; the SET payloads are made once, here.
+      const subs = waiters.map((w) => w.sub);
+      const from = this.#tip.size;
+      const time = Math.max(this.#clock.now(), this.#tip.time);
+      const integratedTime = Math.floor(time / 1000);
+      const { logId, origin } = this.#identity;
+      const payloads = this.#signEntryTimestamps ? subs.map((s, i) => setPayload(s.body, integratedTime, logId, from + i)) : [];
+
+      // 2. Append to the right edge in memory: the new root and changed tiles. From here until the transaction the edge is
+      //    ahead of the store; should this batch fail before committing, so does every batch taken after it (step 4), and
+      //    the edge is rebuilt from the store once none is in flight.
+      const grown = this.#edge.append(subs.map((s) => s.leafHash));
+      if (grown.size !== from + subs.length) throw stop(`the tree grew to ${grown.size}, not ${from + subs.length}`);
+      this.#tip = { size: grown.size, time };
+      const text = formatCheckpoint({ origin, size: grown.size, root: grown.root });
+
+      // 3. Sign the SETs and the checkpoint, maybe off the event loop and alongside the batch before. Nothing is
+      //    written yet: a failure here fails this batch (and those after it), not the log.
+      const sigs = await this.#sign([...payloads, Buffer.from(text)], subs.length);
+      const checkpoint: CheckpointRow = { size: grown.size, root: grown.root, time, note: checkpointNote(this.#identity, text, sigs[payloads.length]!) };
+      const entries: StoredEntry[] = new Array(subs.length);
+      const searchKeys: SearchKey[] = [];
+      const empty = new Uint8Array(0);
+      subs.forEach((s, i) => {
+        entries[i] = { index: from + i, leafHash: s.leafHash, body: s.body, kind: s.kind, integratedTime, set: this.#signEntryTimestamps ? sigs[i]! : empty };
+        for (const key of s.searchKeys) searchKeys.push({ key, index: from + i });
+      });
+      const batch: Batch = { entries, searchKeys, tiles: grown.tiles, checkpoint };
+
+      // 4. Wait for the batch before to be committed: transactions go in index order. If it failed, this batch's indices
+      //    assumed entries that do not exist: fail it too. Still nothing written.
+      if (!(await previous.committed)) throw new LogError('STORE_FAILED', `couldn't commit a batch of ${subs.length}: the batch before it failed`);
+      const refused = this.#state.readOnly;
+      if (refused !== undefined) throw new LogError('READ_ONLY', `the log refuses writes: ${refused}`);
+
+      // 5. One transaction: entries, search keys, tiles, checkpoint, with a compare-and-swap on the size the batch before
+      //    left. It commits whole or not at all. Committed is not yet durable, and not visible to any reader: readers
+      //    see only the published checkpoint.
+      this.#append(from, batch);
+      turn.commit(true);
+
+      // 6. Await durability: a sync covering this commit (the WAL's fdatasync, off the event loop). If it fails the batch
+      //    may or may not be on disk: it MUST NOT be published, nor anything after it, so the log stops writing.
+      try {
+        await this.#store.sync?.();
+      } catch (err) {
+        throw new FatalError(
+          `a committed batch could not be synced to disk (${describeError(err)}); restart to re-verify the store`,
+          new LogError('STORE_FAILED', `couldn't make the batch durable: ${describeError(err)}`, { cause: err }),
+        );
+      }
+
+      // 7. Publish, strictly in order: after the batch before was published. If it was not, neither is this one (it is
+      //    durable but follows a batch that may not be: the log has stopped writing and a restart re-verifies the store).
+      if (!(await previous.published)) throw stop('a batch before this one was not published', 'STORE_FAILED');
+      this.#state.publish({ checkpoint, entries, batch });
+      turn.publish(true);
+
+      // 8. Answer: each submitter learns its index, time and SET, and the checkpoint that first includes its entry.
+      waiters.forEach((w, i) => w.answer({ index: from + i, integratedTime, set: entries[i]!.set, checkpoint }));
+    } catch (err) {
+      // A failed batch: fatal errors stop writing at once; its submitters are told once the batch before it settled,
+      // so that answers, failures included, go strictly in order.
+      const answer = this.#failed(err);
+      await previous.published;
+      for (const w of waiters) w.fail(answer);
+    } finally {
+      turn.commit(false); // no-ops once settled
+      turn.publish(false);
+      this.#settle();
+    }
+  }
+
+  /** Step 3: one signature per message; the last is the checkpoint's. A signing failure is a batch failure. */
+  async #sign(messages: readonly Uint8Array[], entries: number): Promise<Uint8Array[]> {
+    let sigs: Uint8Array[];
+    try {
+      sigs = await this.#signer.sign(messages);
+    } catch (err) {
+      throw new LogError('STORE_FAILED', `couldn't sign a batch of ${entries}: ${describeError(err)}`, { cause: err });
+    }
+    if (sigs.length !== messages.length) throw stop(`the signer returned ${sigs.length} signatures for ${messages.length} messages`);
+    return sigs;
+  }
+
+  /** Step 5: the transaction. STORE_FAILED: nothing was written. INCONSISTENT, CORRUPT: the store disagrees with the log. */
+  #append(from: number, batch: Batch): void {
+    try {
+      this.#store.appendBatch(from, batch);
+    } catch (err) {
+      if (isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT')) {
+        throw new FatalError(describeError(err), new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err }));
+      }
+      if (isLogError(err, 'STORE_FAILED')) throw err;
+      throw new LogError('STORE_FAILED', `couldn't commit a batch of ${batch.entries.length} at size ${from}: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  /** What a failed batch's submitters are told; fatal errors stop writing, others leave the edge to be rebuilt. */
+  #failed(err: unknown): LogError {
+    this.#state.batchFailed();
+    if (err instanceof FatalError) {
+      this.#state.stopWriting(err.message);
+      return err.answer;
+    }
+    this.#broken = true;
+    return err instanceof LogError ? err : new LogError('STORE_FAILED', `couldn't sequence a batch: ${describeError(err)}`, { cause: err });
+  }
+
+  /** One batch fewer in flight; the last one out rebuilds the edge after a failure and wakes idle() waiters. */
+  #settle(): void {
+    if (--this.#inFlight > 0) return;
+    if (this.#broken && this.#state.readOnly === undefined) this.#rebuild();
+    this.#broken = false;
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /**
+   * After a failed batch, with none in flight: the store MUST hold exactly the
+   * published tree. A commit that reported failure yet left its batch in the
+   * store cannot be undone, nor trusted to be durable: stop writing until a
+   * restart re-verifies the store (as Sunlight does when it cannot tell whether
+   * a checkpoint was persisted).
+   */
+  #rebuild(): void {
+    const published = this.#state.published;
+    try {
+      const stored = this.#store.latestCheckpoint()?.size;
+      if (stored !== published.size) {
+        this.#state.stopWriting(`a failed commit left the store at size ${stored}, not the published ${published.size}; restart to re-verify it`);
+        return;
+      }
+      this.#edge = RightEdge.fromTiles(published.size, (l, i) => this.#store.tile(l, i));
+      this.#tip = { size: published.size, time: published.time };
+      this.#last = settledTurn();
+    } catch (err) {
+      this.#state.stopWriting(`couldn't rebuild the tree after a failed commit: ${describeError(err)}`);
+    }
+  }
+}
+
+/** A fatal error whose submitters are told the log refuses writes (or `code`). */
+function stop(reason: string, code: 'READ_ONLY' | 'STORE_FAILED' = 'READ_ONLY'): FatalError {
+  return new FatalError(`couldn't commit: ${reason}`, new LogError(code, code === 'READ_ONLY' ? `the log refuses writes: ${reason}` : `couldn't publish the batch: ${reason}`));
+}
+
+/**
+ * The signed note of a checkpoint from one Ed25519 signature over its text:
+ * the identity's checkpoint signers (C2SP key ID, Rekor key hint) sign the
+ * same text with the same key, and Ed25519 is deterministic, so both lines
+ * carry that signature.
+ */
+function checkpointNote(identity: LogIdentity, text: string, signature: Uint8Array): string {
+  return signNote(text, identity.checkpointSigners.map((s) => ({ name: s.name, keyId: s.keyId, sign: () => signature })));
+}
+
+function newTurn(): Turn {
+  let commit!: (ok: boolean) => void;
+  let publish!: (ok: boolean) => void;
+  const committed = new Promise<boolean>((r) => (commit = r));
+  const published = new Promise<boolean>((r) => (publish = r));
+  return { committed, published, commit, publish };
+}
+
+function settledTurn(): Turn {
+  const t = newTurn();
+  t.commit(true);
+  t.publish(true);
+  return t;
+}
