@@ -71,8 +71,9 @@ export class RegistryClient {
 
   /**
    * The descriptor of the manifest `ref` names (its digest when it has one,
-   * else its tag): HEAD, and GET when the HEAD lacks a digest or a media
-   * type. Throws REGISTRY_NOT_FOUND for an unknown tag or digest.
+   * else its tag, else `latest`): HEAD, and GET when the HEAD is refused or
+   * lacks a digest or a media type. Throws REGISTRY_NOT_FOUND for an unknown
+   * tag or digest.
    */
   async resolve(ref: ImageReference): Promise<Descriptor> {
     const reference = referenceOf(ref);
@@ -82,12 +83,13 @@ export class RegistryClient {
       headers: { Accept: ACCEPT_MANIFESTS },
       maxBytes: 0,
       what: `manifest ${formatReference(ref)}`,
-      accept: [405],
+      // A refused HEAD has no body to explain itself: the GET below repeats the question and carries the registry's error.
+      accept: [400, 403, 404, 405, 406],
     });
     const digest = header(res, 'docker-content-digest');
     const mediaType = contentType(res);
     const size = Number(header(res, 'content-length') ?? NaN);
-    if (res.status !== 405 && digest !== undefined && isSha256Digest(digest) && mediaType !== undefined && MANIFEST_MEDIA_TYPES.includes(mediaType) && Number.isSafeInteger(size) && size > 0) {
+    if (res.status === 200 && digest !== undefined && isSha256Digest(digest) && mediaType !== undefined && MANIFEST_MEDIA_TYPES.includes(mediaType) && Number.isSafeInteger(size) && size > 0) {
       if (ref.digest !== undefined && digest !== ref.digest) throw mismatch(`manifest ${formatReference(ref)}`, ref.digest, digest);
       return { mediaType, digest, size };
     }
