@@ -80,7 +80,11 @@ function matches(wanted: string | undefined, field: string): boolean {
 
 function findSlot(module: Module, uri: Pkcs11Uri): { slot: Handle; token: Pkcs11js.TokenInfo } {
   const { p11 } = module;
-  const present = p11.C_GetSlotList(true).map((slot) => ({ slot, token: p11.C_GetTokenInfo(slot), info: p11.C_GetSlotInfo(slot) }));
+  // Uninitialized tokens (SoftHSM's free slot, a blank card) hold no keys: never match or list them.
+  const present = p11
+    .C_GetSlotList(true)
+    .map((slot) => ({ slot, token: p11.C_GetTokenInfo(slot), info: p11.C_GetSlotInfo(slot) }))
+    .filter(({ token }) => (token.flags & module.binding.CKF_TOKEN_INITIALIZED) !== 0);
   const hits = present.filter(
     ({ slot, token, info }) =>
       matches(uri.token, token.label) &&
