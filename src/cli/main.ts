@@ -5,6 +5,7 @@
  *
  *   cairn serve [flags]      run the log (default)
  *   cairn keygen --out FILE  create an Ed25519 log key ahead of time
+ *   cairn keygen --signing … create an image-signing key (file or PKCS#11 token)
  *   cairn vkey [flags]       print the log's C2SP verifier key
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
@@ -15,6 +16,7 @@ import { loadConfig, settingsTable } from '../config/index.js';
 import { describeError } from '../errors.js';
 import { makeIdentity } from '../log/index.js';
 import { generateKeyFile, readKeyFile } from './keyfile.js';
+import { keygenSigningMain } from './keygen-signing.js';
 import { jsonLogger } from './logger.js';
 import { serve } from './serve.js';
 import { stopOnSignals } from './signals.js';
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'keygen': {
+      if (rest.includes('--signing')) return keygenSigningMain(rest, process.env);
       const i = rest.indexOf('--out');
       const out = i >= 0 ? rest[i + 1] : undefined;
       if (out === undefined) throw new Error('usage: cairn keygen --out FILE');
