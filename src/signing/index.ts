@@ -22,6 +22,7 @@ export {
   parseHexProof,
   parseRekorLogEntry,
   setPayload,
+  tlogEntryUuid,
 } from './tlog-entry.js';
 export type { InclusionProof, TlogEntry } from './tlog-entry.js';
 export { MAX_SIGNATURE_LAYERS, describe, parseDescriptor, parseImageManifest } from './oci-descriptor.js';
@@ -34,3 +35,19 @@ export { MAX_TLOG_ENTRIES, bundleVersionOf, parseBundle } from './bundle-parse.j
 export type { BundleTlogEntry, BundleVersion, ParsedBundle } from './bundle-parse.js';
 export { bundleArtifactManifest } from './bundle-artifact.js';
 export type { BundleArtifactInput } from './bundle-artifact.js';
+
+// Verification (oci-signatures.md §4, §6): verdicts with stable reason codes.
+export { VERIFY_REASONS } from './verify/verdict.js';
+export type { Verdict, VerifyReason } from './verify/verdict.js';
+export { createTrust, logIdOfKey } from './verify/trust.js';
+export type { LogKey, Trust, TrustPolicy } from './verify/trust.js';
+export { verifyTlogEntry } from './verify/tlog.js';
+export type { TlogVerified } from './verify/tlog.js';
+export { verifyLegacySignature } from './verify/legacy.js';
+export type { LegacyLayerInput, LegacyVerified } from './verify/legacy.js';
+export { verifyLegacyAttestation } from './verify/attestation.js';
+export type { LegacyAttestationInput } from './verify/attestation.js';
+export type { StatementExpectation, StatementVerified } from './verify/statement.js';
+export { verifyBundle, verifyBundleManifest } from './verify/bundle.js';
+export type { BundleManifestVerified, BundleVerified, BundleVerifyInput } from './verify/bundle.js';
+export { normalizeRepository, sameRepository } from './verify/reference.js';

@@ -6,6 +6,7 @@
  * annotation.
  */
 import { canonicalJson } from '../entry/index.js';
+import { leafHash } from '../merkle/index.js';
 import {
   asRecord,
   b64,
@@ -131,4 +132,9 @@ export function parseCosignBundleAnnotation(text: string): TlogEntry {
 
 function toHexString(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
+}
+
+/** The entry's UUID: hex RFC 6962 leaf hash of its body (rekor-v1.md §3), to fetch it from the log by. */
+export function tlogEntryUuid(entry: TlogEntry): string {
+  return toHexString(leafHash(entry.body));
 }
