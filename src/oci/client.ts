@@ -47,6 +47,8 @@ const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
 export class RegistryClient {
   readonly #api: RegistryApi;
   readonly #progress: ((msg: string) => void) | undefined;
+  /** Tail of the queue of fallback-tag updates, per tag. */
+  readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(opts: RegistryClientOptions = {}) {
     const clock = systemClock();
@@ -202,7 +204,19 @@ export class RegistryClient {
 
   /** See {@link attachReferrer}. */
   attachReferrer(ref: ImageReference, manifestBytes: Uint8Array, mediaType: string): Promise<Descriptor> {
-    return attachReferrer(this, this.#api, ref, manifestBytes, mediaType);
+    return attachReferrer(this, this.#api, (key, fn) => this.#serialize(key, fn), ref, manifestBytes, mediaType);
+  }
+
+  /** Runs `fn` after every earlier task queued under `key` has settled. */
+  #serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(key, tail);
+    void tail.then(() => {
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    });
+    return run;
   }
 
   /** Closes idle keep-alive connections. The client MUST NOT be used afterwards. */

@@ -59,7 +59,14 @@ export async function listReferrers(api: RegistryApi, ref: ImageReference, subje
  * still lose an entry to a writer whose read preceded this write and whose
  * write follows this check: the tag schema has no atomic update.
  */
-export async function attachReferrer(client: RegistryClient, api: RegistryApi, ref: ImageReference, manifestBytes: Uint8Array, mediaType: string): Promise<Descriptor> {
+export async function attachReferrer(
+  client: RegistryClient,
+  api: RegistryApi,
+  serialize: <T>(key: string, fn: () => Promise<T>) => Promise<T>,
+  ref: ImageReference,
+  manifestBytes: Uint8Array,
+  mediaType: string,
+): Promise<Descriptor> {
   const manifest = parseJsonObject(manifestBytes, 'the referrer manifest');
   const subject = manifest['subject'] as { digest?: unknown } | undefined;
   if (typeof subject !== 'object' || subject === null || !isSha256Digest(String(subject.digest))) {
@@ -69,7 +76,8 @@ export async function attachReferrer(client: RegistryClient, api: RegistryApi, r
   const { response } = await client.putManifestWithHeaders(ref, digest, manifestBytes, mediaType);
   const entry = referrerEntry(manifest, mediaType, digest, manifestBytes.length);
   if (header(response, 'oci-subject') !== undefined) return entry;
-  await addToFallback(api, ref, String(subject.digest), entry);
+  const tag = fallbackTag(String(subject.digest));
+  await serialize(`${ref.registry}/${ref.repository}:${tag}`, () => addToFallback(api, ref, String(subject.digest), entry));
   return entry;
 }
 

@@ -20,6 +20,8 @@ export interface ProxiedRequest {
 export type Fault =
   | { readonly kind: 'answer'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
   | { readonly kind: 'reset' }
+  /** Forward with this request body instead (as if another writer's request had won). */
+  | { readonly kind: 'replace-request'; readonly body: Buffer }
   | { readonly kind: 'rewrite'; readonly body: (upstream: Buffer) => Buffer; readonly headers?: (h: IncomingHttpHeaders) => IncomingHttpHeaders };
 
 export interface FaultProxy {
@@ -51,7 +53,9 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
         res.end(fault.body ?? '');
         return;
       }
-      const up = request({ host: upHost, port: Number(upPort), method: seen.method, path: seen.url, headers: { ...req.headers, host: upstreamHost } }, (upRes) => {
+      const sent = fault?.kind === 'replace-request' ? fault.body : body;
+      const upHeaders = { ...req.headers, host: upstreamHost, ...(req.headers['content-length'] === undefined ? {} : { 'content-length': String(sent.length) }) };
+      const up = request({ host: upHost, port: Number(upPort), method: seen.method, path: seen.url, headers: upHeaders }, (upRes) => {
         void readAll(upRes).then((upBody) => {
           let headers = { ...upRes.headers };
           if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${upstreamHost}`, `//${self}`);
@@ -66,7 +70,7 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
         });
       });
       up.on('error', () => res.destroy());
-      up.end(body);
+      up.end(sent);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,6 +10,8 @@ import {
   DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
+  EMPTY_JSON,
+  OCI_EMPTY,
   OCI_CONFIG,
   OCI_INDEX,
   OCI_LAYER_GZIP,
@@ -130,4 +132,32 @@ export async function pushTestImage(
   const index = buildIndex(format, built);
   await client.putManifest(ref, tag, index.bytes, index.descriptor.mediaType);
   return { digest: index.descriptor.digest, mediaType: index.descriptor.mediaType, size: index.descriptor.size, bytes: index.bytes, manifests };
+}
+
+/**
+ * An OCI 1.1 artifact manifest referring to `subject` (image-spec
+ * manifest.md "Guidelines for Artifact Usage"): empty config, one layer with
+ * `content` of `artifactType`, `annotations`. Its blobs are pushed; the
+ * manifest is returned for the caller to attach.
+ */
+export async function buildReferrerArtifact(
+  client: RegistryClient,
+  ref: ImageReference,
+  subject: Descriptor,
+  opts: { artifactType: string; content: string; annotations?: Record<string, string> },
+): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }> {
+  const content = enc.encode(opts.content);
+  const layer = await client.putBlob(ref, content, opts.artifactType);
+  const empty = await client.putBlob(ref, EMPTY_JSON, OCI_EMPTY);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: opts.artifactType,
+    config: { mediaType: OCI_EMPTY, digest: empty.digest, size: empty.size },
+    layers: [{ mediaType: opts.artifactType, digest: layer.digest, size: layer.size }],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    ...(opts.annotations === undefined ? {} : { annotations: opts.annotations }),
+  };
+  const bytes = enc.encode(JSON.stringify(manifest));
+  return { bytes, mediaType: OCI_MANIFEST, digest: sha256Digest(bytes) };
 }
