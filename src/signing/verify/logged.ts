@@ -8,7 +8,7 @@ import type { PublicKeyInfo } from '../../entry/index.js';
 import { parseCosignBundleAnnotation, type TlogEntry } from '../tlog-entry.js';
 import { matchBody, type SignedMaterial } from './body.js';
 import { findSigner, verifyPayloadSignature } from './signature.js';
-import { verifyTlogEntry, type TlogVerified } from './tlog.js';
+import { checkTlogEntry, type TlogVerified } from './tlog.js';
 import type { Trust } from './trust.js';
 import { readOr, refuse } from './verdict.js';
 
@@ -42,7 +42,7 @@ export function verifyLogged(
     if (signer < 0) refuse('SIGNATURE_INVALID', 'no trusted key verifies the signature');
     return { tlog: undefined, signer };
   }
-  const tlog = verifyTlogEntry(entry, trust);
+  const tlog = checkTlogEntry(entry, trust);
   const match = matchBody(entry.body, material);
   const signer = findSigner(trust.signers, (k) => checkSignature(k, match.hashAlgorithm));
   if (signer < 0) refuse('SIGNATURE_INVALID', 'no trusted key verifies the signature');

@@ -13,7 +13,7 @@ import { setPayload, type InclusionProof, type TlogEntry } from '../tlog-entry.j
 import { countWitnesses, openLogCheckpoint } from './checkpoint.js';
 import { verifyLogSignature } from './log-signature.js';
 import type { LogKey, Trust } from './trust.js';
-import { refuse } from './verdict.js';
+import { refuse, verdictOf, type Verdict } from './verdict.js';
 
 /** What the log proved about an entry. */
 export interface TlogVerified {
@@ -29,12 +29,17 @@ export interface TlogVerified {
   readonly witnesses: number;
 }
 
+/** Verifies `entry` against `trust` (the steps above) as a verdict. */
+export function verifyTlogEntry(entry: TlogEntry, trust: Trust): Verdict<TlogVerified> {
+  return verdictOf(() => checkTlogEntry(entry, trust));
+}
+
 /**
- * Verifies `entry` against `trust`. Refuses UNKNOWN_LOG, SET_INVALID,
+ * Verifies `entry` against `trust`; throws a Refusal: UNKNOWN_LOG, SET_INVALID,
  * INCLUSION_PROOF_INVALID, CHECKPOINT_INVALID, TLOG_ENTRY_MISSING,
  * INCLUSION_PROOF_MISSING or TOO_FEW_WITNESSES.
  */
-export function verifyTlogEntry(entry: TlogEntry, trust: Trust): TlogVerified {
+export function checkTlogEntry(entry: TlogEntry, trust: Trust): TlogVerified {
   const log = trust.logs.get(entry.logId);
   if (log === undefined) refuse('UNKNOWN_LOG', `entry is from log ${entry.logId}, which is not trusted`);
   const set = entry.signedEntryTimestamp;
