@@ -197,12 +197,24 @@ export class RegistryClient {
     return desc;
   }
 
-  /** See {@link listReferrers}. */
+  /**
+   * Descriptors of the manifests whose `subject` is `subject` (a sha256
+   * digest) in `ref`'s repository, optionally only those of `artifactType`.
+   * The referrers API counts only when it answers 200 with an OCI index
+   * (`Link` pages followed); otherwise the index at tag `sha256-<hex>` is read.
+   * None is `[]`.
+   */
   referrers(ref: ImageReference, subject: string, artifactType?: string): Promise<Descriptor[]> {
     return listReferrers(this.#api, ref, subject, artifactType);
   }
 
-  /** See {@link attachReferrer}. */
+  /**
+   * Pushes `manifestBytes` (a manifest with a `subject`, its blobs already
+   * pushed) by its digest and makes it listable by {@link referrers}: when
+   * the registry does not answer `OCI-Subject`, adds it to the fallback index
+   * at `sha256-<hex>` with its `artifactType` and all its annotations, never
+   * twice. Updates of one tag through one client are serialized.
+   */
   attachReferrer(ref: ImageReference, manifestBytes: Uint8Array, mediaType: string): Promise<Descriptor> {
     return attachReferrer(this, this.#api, (key, fn) => this.#serialize(key, fn), ref, manifestBytes, mediaType);
   }
