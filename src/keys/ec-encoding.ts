@@ -64,6 +64,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** CKA_EC_PARAMS values naming Ed25519 (PKCS#11 v3.0 §2.3.10): PrintableString "edwards25519", or OID 1.3.101.112 (RFC 8410 §3). */
+const ED25519_PARAMS = [Uint8Array.from([0x13, 0x0c, ...new TextEncoder().encode('edwards25519')]), Uint8Array.from([0x06, 0x03, 0x2b, 0x65, 0x70])];
+
+/**
+ * SubjectPublicKeyInfo (RFC 8410 §4) of a token's Ed25519 public key:
+ * CKA_EC_PARAMS must name Ed25519 (else KEY_INVALID), CKA_EC_POINT is the
+ * 32-byte key, in a DER OCTET STRING or bare.
+ */
+export function ed25519Spki(ecParams: Uint8Array, ecPoint: Uint8Array): Uint8Array {
+  if (!ED25519_PARAMS.some((p) => sameBytes(p, ecParams))) throw new LogError('KEY_INVALID', 'the token key is an Edwards-curve key on a curve other than Ed25519');
+  const point = ecPoint.length === 34 && ecPoint[0] === 0x04 && ecPoint[1] === 0x20 ? ecPoint.subarray(2) : ecPoint;
+  if (point.length !== 32) throw new LogError('KEY_INVALID', `the token's Ed25519 public key is ${point.length} bytes; expected 32`);
+  const algorithm = derTlv(0x30, Uint8Array.from([0x06, 0x03, 0x2b, 0x65, 0x70]));
+  return derTlv(0x30, concat([algorithm, derTlv(0x03, concat([Uint8Array.of(0), point]))]));
+}
+
 /** The bytes of `parts`, one after another. */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

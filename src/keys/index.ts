@@ -6,7 +6,7 @@
  *
  * Algorithms: files may hold ECDSA P-256 (recommended; the one every
  * cosign-format verifier accepts), ECDSA P-384, Ed25519 or RSA ≥ 2048 keys;
- * tokens EC P-256/P-384 or RSA keys. Generated keys are always P-256.
+ * tokens EC P-256/P-384, Ed25519 or RSA keys. Generated keys are always P-256.
  */
 export type { Pkcs11Uri, SigningAlgorithm, SigningKey } from './types.js';
 export { openSigningKey } from './open.js';

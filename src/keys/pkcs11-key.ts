@@ -1,18 +1,23 @@
 /**
  * Signing keys held in a PKCS#11 token: the private key signs inside the token
  * and is never read. ECDSA P-256/P-384 (CKM_ECDSA over the digest, PKCS#11
- * v2.40 §2.3.6) and RSA (CKM_SHA256_RSA_PKCS, §2.1.11) keys are supported.
+ * v2.40 §2.3.6), RSA (CKM_SHA256_RSA_PKCS, §2.1.11) and Ed25519 (CKM_EDDSA,
+ * pure, PKCS#11 v3.0 §2.3.14) keys are supported.
  */
 import { X509Certificate, createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import type * as Pkcs11js from 'pkcs11js';
 import { LogError, describeError } from '../errors.js';
 import { algorithmOfKey, digestOf } from './algorithm.js';
-import { ecSpki, rawEcdsaToDer } from './ec-encoding.js';
+import { ecSpki, ed25519Spki, rawEcdsaToDer } from './ec-encoding.js';
 import { redactPin, parsePkcs11Uri } from './pkcs11-uri.js';
 import { openTokenSession, type TokenSession } from './pkcs11-token.js';
 import type { Handle } from './pkcs11-module.js';
 import { spkiToPem } from './public-key.js';
 import type { Pkcs11Uri, SigningAlgorithm, SigningKey } from './types.js';
+
+/** PKCS#11 v3.0 constants that pkcs11js (a v2.40 binding) does not name: CKK_EC_EDWARDS, CKM_EDDSA. */
+const CKK_EC_EDWARDS = 0x40;
+const CKM_EDDSA = 0x1057;
 
 /**
  * Opens the private key the URI names by `object` (CKA_LABEL) and/or `id`
@@ -83,11 +88,11 @@ function publicKeyOf(token: TokenSession, key: Handle, uri: Pkcs11Uri): { spki: 
   const type = keyType.length >= 8 ? Number(keyType.readBigUInt64LE(0)) : keyType.readUInt32LE(0);
   const peer: Pkcs11js.Template = id.length > 0 ? [{ type: b.CKA_ID, value: id }] : [{ type: b.CKA_LABEL, value: label }];
   let spki: Uint8Array;
-  if (type === b.CKK_EC) {
+  if (type === b.CKK_EC || type === CKK_EC_EDWARDS) {
     const pub = findObjects(token, [{ type: b.CKA_CLASS, value: b.CKO_PUBLIC_KEY }, ...peer]);
     if (pub.length === 1) {
       const [params, point] = attrs(token, pub[0] as Handle, [b.CKA_EC_PARAMS, b.CKA_EC_POINT]) as [Buffer, Buffer];
-      spki = ecSpki(params, point);
+      spki = type === b.CKK_EC ? ecSpki(params, point) : ed25519Spki(params, point);
     } else {
       spki = certificateSpki(token, peer, uri);
     }
@@ -96,7 +101,7 @@ function publicKeyOf(token: TokenSession, key: Handle, uri: Pkcs11Uri): { spki: 
     const jwk = { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') };
     spki = new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }));
   } else {
-    throw new LogError('KEY_INVALID', `the token key ${describeObject(uri)} has key type 0x${type.toString(16)}; Cairn signs with EC (P-256, P-384) or RSA keys in tokens`);
+    throw new LogError('KEY_INVALID', `the token key ${describeObject(uri)} has key type 0x${type.toString(16)}; Cairn signs with EC (P-256, P-384), Ed25519 or RSA keys in tokens`);
   }
   let algorithm: SigningAlgorithm;
   try {
@@ -156,6 +161,10 @@ async function signInToken(token: TokenSession, key: Handle, algorithm: SigningA
     if (rsa) {
       p11.C_SignInit(token.session, { mechanism: b.CKM_SHA256_RSA_PKCS }, key);
       return new Uint8Array(await p11.C_SignAsync(token.session, Buffer.from(message), Buffer.alloc(1024)));
+    }
+    if (algorithm === 'ed25519') {
+      p11.C_SignInit(token.session, { mechanism: CKM_EDDSA }, key);
+      return new Uint8Array(await p11.C_SignAsync(token.session, Buffer.from(message), Buffer.alloc(64)));
     }
     p11.C_SignInit(token.session, { mechanism: b.CKM_ECDSA }, key);
     const hashed = createHash(digest ?? 'sha256').update(message).digest();

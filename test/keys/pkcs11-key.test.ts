@@ -90,6 +90,7 @@ describe('keys: PKCS#11 keys in SoftHSM2', function () {
       { keyType: 'EC:prime256v1', algorithm: 'ecdsa-p256-sha256', digest: 'sha256' },
       { keyType: 'EC:secp384r1', algorithm: 'ecdsa-p384-sha384', digest: 'sha384' },
       { keyType: 'rsa:2048', algorithm: 'rsa-pkcs1v15-sha256', digest: 'sha256' },
+      { keyType: 'EC:edwards25519', algorithm: 'ed25519', digest: null },
     ];
     for (const c of cases) {
       it(`${c.keyType}: opens by id alone, signs, openssl verifies with the token's public key`, async () => {
@@ -97,7 +98,10 @@ describe('keys: PKCS#11 keys in SoftHSM2', function () {
         const uri = `pkcs11:token=ci;id=%0a%0B?module-path=${token.modulePath}&pin-source=file:${token.pinFile}`;
         const key = await open(uri);
         assert.equal(key.algorithm, c.algorithm);
-        if (c.keyType.startsWith('EC')) {
+        if (c.keyType === 'EC:edwards25519') {
+          const listed = /EC_POINT:\s+0420([0-9a-f]{64})/.exec(token.pkcs11Tool(['--list-objects', '--type', 'pubkey']))?.[1] ?? 'none';
+          assert.ok(Buffer.from(key.publicKeySpki).toString('hex').endsWith(listed), `token key ${listed}`);
+        } else if (c.keyType.startsWith('EC')) {
           // pkcs11-tool cannot export P-384 public keys; compare the point it lists with ours.
           const point = /ID:\s+0a0b[\s\S]*?EC_POINT:\s+([0-9a-f]+)|EC_POINT:\s+([0-9a-f]+)[\s\S]*?ID:\s+0a0b/.exec(token.pkcs11Tool(['--list-objects', '--type', 'pubkey']));
           const listed = point?.[1] ?? point?.[2] ?? '';
