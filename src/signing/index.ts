@@ -14,7 +14,7 @@ export { STATEMENT_TYPES, inTotoStatement, parseStatement } from './statement.js
 export type { Statement } from './statement.js';
 export { MAX_ENVELOPE_SIGNATURES, dssePae, envelopeJson, envelopeProtoJson, parseEnvelope } from './dsse-envelope.js';
 export type { DsseEnvelope, EnvelopeSignature } from './dsse-envelope.js';
-export { dsseEntry, hashedrekordEntry } from './proposed-entry.js';
+export { dsseEntry, hashedrekordEntry, hashedrekordHashAlgorithm } from './proposed-entry.js';
 export {
   MAX_PROOF_HASHES,
   cosignBundleAnnotation,

@@ -3,7 +3,7 @@
  * bodies of `POST /api/v1/log/entries`. Cairn's log admits exactly these
  * (src/entry kinds hashedrekord 0.0.1 and dsse 0.0.1).
  */
-import { digest, type HashAlgorithm } from '../entry/index.js';
+import { digest, parseSpki, type HashAlgorithm } from '../entry/index.js';
 import { bad, toB64, toHex, utf8Bytes } from './json.js';
 import { envelopeJson, type DsseEnvelope } from './dsse-envelope.js';
 
@@ -30,6 +30,26 @@ export function hashedrekordEntry(
       signature: { content: toB64(signature), publicKey: { content: toB64(utf8Bytes(publicKeyPem)) } },
     },
   };
+}
+
+/**
+ * The `data.hash` algorithm a hashedrekord entry for this key must name
+ * (Rekor's default pairing, which Cairn enforces): sha256 for ECDSA P-256 and
+ * RSA, sha384 for P-384, sha512 for P-521 and Ed25519 (whose signature must
+ * then be Ed25519ph over that digest; a pure Ed25519 signature cannot be
+ * logged as hashedrekord — sign DSSE, which logs pure Ed25519, instead).
+ * Throws LogError (ENTRY_INVALID, ALGORITHM_NOT_ALLOWED) for other keys.
+ */
+export function hashedrekordHashAlgorithm(publicKeySpki: Uint8Array): HashAlgorithm {
+  const key = parseSpki(publicKeySpki);
+  switch (key.family) {
+    case 'rsa':
+      return 'sha256';
+    case 'ed25519':
+      return 'sha512';
+    case 'ecdsa':
+      return key.curve === 'P-384' ? 'sha384' : key.curve === 'P-521' ? 'sha512' : 'sha256';
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * admission of the proposed entries.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { prepareEntry } from '../../src/entry/index.js';
 import { isLogError } from '../../src/errors.js';
@@ -15,6 +15,7 @@ import {
   envelopeJson,
   envelopeProtoJson,
   hashedrekordEntry,
+  hashedrekordHashAlgorithm,
   inTotoStatement,
   parseEnvelope,
   parseSimpleSigningPayload,
@@ -121,6 +122,20 @@ describe('DSSE envelopes and proposed entries', () => {
     assert.deepEqual(parseEnvelope(envelopeProtoJson(env)), env);
     assertArtifactInvalid(() => parseEnvelope('{"payloadType":"x","payload":"e30","signatures":[{"sig":"AQID"}]}'));
     assertArtifactInvalid(() => parseEnvelope('{"payloadType":"x","payload":"e30=","signatures":[]}'));
+  });
+
+  it('names the hash a hashedrekord entry needs for each key type', () => {
+    const spki = (k: KeyObject): Uint8Array => new Uint8Array(k.export({ type: 'spki', format: 'der' }));
+    assert.equal(hashedrekordHashAlgorithm(spki(key.publicKey)), 'sha256');
+    assert.equal(hashedrekordHashAlgorithm(spki(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey)), 'sha384');
+    assert.equal(hashedrekordHashAlgorithm(spki(generateKeyPairSync('ed25519').publicKey)), 'sha512');
+  });
+
+  it('a P-384 signature logged with sha384 is admitted by the log', () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const payload = simpleSigningPayload('r.example/app', D);
+    const pem384 = p384.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    assert.equal(prepareEntry(hashedrekordEntry(payload, sign('sha384', payload, p384.privateKey), pem384, 'sha384')).kind, 'hashedrekord/0.0.1');
   });
 
   it('hashedrekord and dsse proposals are admitted by the log', () => {
