@@ -10,6 +10,8 @@
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
  *   cairn token --name N     create a bearer token for --tokens-file
+ *   cairn sign|attest IMAGE  sign an image (attest: an attestation about it), log it, attach it in the registry
+ *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
  *   cairn help               list commands and settings
  */
 import { loadConfig, settingsTable } from '../config/index.js';
@@ -23,6 +25,9 @@ import { stopOnSignals } from './signals.js';
 import { openLogFromConfig } from './open-log.js';
 import { monitorMain, witnessMain } from './subcommands.js';
 import { tokenMain } from './tokens.js';
+import { attestMain } from './attest.js';
+import { signMain } from './sign.js';
+import { verifyMain } from './verify.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv;
@@ -64,11 +69,19 @@ async function main(argv: string[]): Promise<number> {
       return monitorMain(rest);
     case 'token':
       return tokenMain(rest);
+    case 'sign':
+      return signMain(rest);
+    case 'attest':
+      return attestMain(rest);
+    case 'verify':
+      return verifyMain(rest, false);
+    case 'verify-attestation':
+      return verifyMain(rest, true);
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(
-        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|help> [flags]\n(cairn witness --help, cairn monitor --help: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
+        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|sign|attest|verify|verify-attestation|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
       );
       return 0;
     default:
