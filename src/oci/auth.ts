@@ -143,6 +143,9 @@ function parseTokenResponse(registry: string, realm: URL, res: HttpResponse, wit
       details: { registry, status: res.status, realm: realm.href },
     });
   }
+  if (res.status === 429 || res.status >= 500) {
+    throw new LogError('REGISTRY_UNREACHABLE', `couldn't get a token for ${registry} from ${realm.origin}${realm.pathname}: it answered ${res.status} after every retry`, { details: { registry, status: res.status } });
+  }
   if (res.status !== 200) {
     throw new LogError('REGISTRY_PROTOCOL', `couldn't get a token for ${registry} from ${realm.origin}${realm.pathname}: it answered ${res.status}`, { details: { registry, status: res.status } });
   }

@@ -171,6 +171,19 @@ describe('registry authentication', () => {
       assert.ok(isLogError(err, 'REGISTRY_UNAUTHORIZED'), String(err));
     });
 
+    it('fails with REGISTRY_UNREACHABLE when the token service is down (the CLI exits 3)', async () => {
+      const issuer = await startRegistry({ auth: 'token', users: USERS });
+      try {
+        await issuer.tokenIssuer?.close();
+        const client = new RegistryClient({ insecure: true, sleep: noSleep, credentials: as('alice', 'wonderland') });
+        const err = await client.resolve(parseImageReference(`${issuer.host}/token/app:v1`)).catch((e: unknown) => e);
+        client.close();
+        assert.ok(isLogError(err, 'REGISTRY_UNREACHABLE'), String(err));
+      } finally {
+        await issuer.stop();
+      }
+    });
+
     it('exchanges an identity token (docker config "identitytoken") with the OAuth2 refresh-token grant', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'cairn-docker-config-'));
       try {
