@@ -127,6 +127,32 @@ describe('registry transport', () => {
       }
     });
 
+    it('gives up on a registry that stops answering after its timeout and the retries (REGISTRY_UNREACHABLE)', async () => {
+      const ref = parseImageReference(`${proxy.host}/retry/app:v1`);
+      const client = new RegistryClient({ insecure: true, sleep: noSleep, retries: 1, timeoutMs: 150 });
+      try {
+        const before = proxy.seen.length;
+        proxy.fault = () => ({ kind: 'hang' });
+        const err = await client.resolve(ref).catch((e: unknown) => e);
+        assert.ok(isLogError(err, 'REGISTRY_UNREACHABLE'), String(err));
+        assert.equal(err.details?.['reason'], 'ETIMEDOUT');
+        assert.equal(proxy.seen.length - before, 2);
+      } finally {
+        client.close();
+      }
+    });
+
+    it('refuses a manifest over 4 MiB without reading it all (REGISTRY_PROTOCOL)', async () => {
+      const ref = parseImageReference(`${proxy.host}/big/app:v1`);
+      const { client } = recordingClient();
+      try {
+        proxy.fault = () => ({ kind: 'answer', status: 200, headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: ' '.repeat(4 * 1024 * 1024 + 1) });
+        await assert.rejects(client.getManifest(ref, 'v1'), (e: unknown) => isLogError(e, 'REGISTRY_PROTOCOL') && /larger than 4194304 bytes/.test(e.message));
+      } finally {
+        client.close();
+      }
+    });
+
     it('does not retry a 403, and reports REGISTRY_DENIED with the registry\'s message', async () => {
       const ref = parseImageReference(`${proxy.host}/retry/app:v1`);
       const { client, sleeps } = recordingClient();

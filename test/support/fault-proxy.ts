@@ -20,6 +20,8 @@ export interface ProxiedRequest {
 export type Fault =
   | { readonly kind: 'answer'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
   | { readonly kind: 'reset' }
+  /** Never answer (the connection stays open until the client gives up). */
+  | { readonly kind: 'hang' }
   /** Forward with this request body instead (as if another writer's request had won). */
   | { readonly kind: 'replace-request'; readonly body: Buffer }
   | { readonly kind: 'rewrite'; readonly body: (upstream: Buffer) => Buffer; readonly headers?: (h: IncomingHttpHeaders) => IncomingHttpHeaders };
@@ -44,6 +46,7 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
       const seen: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
       proxy.seen.push(seen);
       const fault = proxy.fault(seen);
+      if (fault?.kind === 'hang') return;
       if (fault?.kind === 'reset') {
         req.socket.destroy();
         return;
