@@ -95,7 +95,6 @@ export function loadgen(args: string[]): Promise<LoadResult> {
   });
 }
 
-/** Resident set size of a process in MB (Linux /proc). */
 /** CPU time (user + system, all threads) the process `pid` has used so far, seconds (Linux /proc; clock ticks of 1/100 s). */
 export async function cpuSeconds(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
@@ -105,6 +104,39 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(rest[11]) + Number(rest[12])) / 100;
 }
 
+/** CPU seconds by thread class: the main thread (event loop), Cairn's worker threads (named `cairn-worker`), and the rest (libuv's pool, V8's GC and compiler threads). */
+export interface ThreadCpu {
+  main: number;
+  workers: number;
+  other: number;
+}
+
+/**
+ * CPU time of each thread of process `pid` so far, by class (Linux
+ * /proc/<pid>/task/<tid>/stat and comm; clock ticks of 1/100 s). Threads that
+ * exited in between are not counted.
+ */
+export async function threadCpuSeconds(pid: number): Promise<ThreadCpu> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const out: ThreadCpu = { main: 0, workers: 0, other: 0 };
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    let stat: string;
+    let comm: string;
+    try {
+      [stat, comm] = await Promise.all([readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8'), readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8')]);
+    } catch {
+      continue; // the thread exited
+    }
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const secs = (Number(rest[11]) + Number(rest[12])) / 100;
+    if (Number(tid) === pid) out.main += secs;
+    else if (comm.trim() === 'cairn-worker') out.workers += secs;
+    else out.other += secs;
+  }
+  return out;
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
 export async function rssMB(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

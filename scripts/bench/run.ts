@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { openLogFromConfig } from '../../src/cli/open-log.js';
 import { loadConfig } from '../../src/config/index.js';
 import { growTo } from './grow.js';
-import { cpuSeconds, loadgen, rssMB, startBaseline, startCairn, type LoadResult } from './procs.js';
+import { cpuSeconds, loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -49,11 +49,15 @@ async function submit(): Promise<void> {
     const cairn = await startCairn(join(dir, 'data'));
     let c: LoadResult;
     let serverCpu: number;
+    let threads: ThreadCpu;
     let stages: Record<string, number>;
     try {
-      const cpu0 = await cpuSeconds(cairn.proc.pid ?? 0);
+      const pid = cairn.proc.pid ?? 0;
+      const [cpu0, threads0] = [await cpuSeconds(pid), await threadCpuSeconds(pid)];
       c = await loadgen(['submit', cairn.url, String(P.submitSecs), '64', entries]);
-      serverCpu = (await cpuSeconds(cairn.proc.pid ?? 0)) - cpu0;
+      const threads1 = await threadCpuSeconds(pid);
+      serverCpu = (await cpuSeconds(pid)) - cpu0;
+      threads = { main: threads1.main - threads0.main, workers: threads1.workers - threads0.workers, other: threads1.other - threads0.other };
       stages = stageMeans(await (await fetch(`${cairn.url}/metrics`)).text());
     } finally {
       await cairn.stop();
@@ -81,6 +85,10 @@ async function submit(): Promise<void> {
       admissionMs: round(stages['admission'] ?? NaN, 2),
       sequencingMs: round(stages['sequencing'] ?? NaN, 2),
       serverCpuUsPerEntry: round((serverCpu * 1e6) / c.ok),
+      // The same split by thread (/proc/<pid>/task): the event loop, the worker pool (admission, signing), the rest (libuv, GC).
+      serverMainCpuUsPerEntry: round((threads.main * 1e6) / c.ok),
+      serverWorkersCpuUsPerEntry: round((threads.workers * 1e6) / c.ok),
+      serverOtherCpuUsPerEntry: round((threads.other * 1e6) / c.ok),
       clientCpuUsPerReq: round(c.clientCpuUsPerReq ?? NaN),
       baselineServerCpuUsPerReq: round((baseCpu * 1e6) / b.ok),
       baselineClientCpuUsPerReq: round(b.clientCpuUsPerReq ?? NaN),

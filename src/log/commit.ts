@@ -74,6 +74,9 @@ export class Committer {
   /** The last batch taken: the next one commits after it and publishes after it. */
   #last: Turn = settledTurn();
   #inFlight = 0;
+  /** Batches taken and not yet committed (steps 1–5). */
+  #preparing = 0;
+  #listeners: Array<() => void> = [];
   /** A batch failed before its transaction: batches taken after it fail; the edge is rebuilt once none is in flight. */
   #broken = false;
   #idle: Array<() => void> = [];
@@ -99,6 +102,16 @@ export class Committer {
     return this.#inFlight;
   }
 
+  /** Batches taken and not yet committed: being signed, or waiting for the batch before to commit. */
+  get preparing(): number {
+    return this.#preparing;
+  }
+
+  /** Call `listener` whenever a batch was committed or settled (the sequencer may then take the next). */
+  onProgress(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
   /** Whether a batch may be taken now: writes are accepted and no failed batch is still being unwound. */
   get ready(): boolean {
     return !this.#broken && this.#state.readOnly === undefined;
@@ -118,6 +131,14 @@ export class Committer {
     const turn = newTurn();
     this.#last = turn;
     this.#inFlight++;
+    this.#preparing++;
+    let preparing = true;
+    const committed = (): void => {
+      if (!preparing) return;
+      preparing = false;
+      this.#preparing--;
+      for (const l of this.#listeners) l();
+    };
     try {
       // 1. Fix indices and time. Indices are dense after the last batch taken (published or in flight); the time is now,
       //    but never before that batch's: checkpoint times never go backwards, even if the clock does. Nobody outside
@@ -161,6 +182,7 @@ export class Committer {
       //    see only the published checkpoint.
       this.#append(from, batch);
       turn.commit(true);
+      committed();
 
       // 6. Await durability: a sync covering this commit (the WAL's fdatasync, off the event loop). If it fails the batch
       //    may or may not be on disk: it MUST NOT be published, nor anything after it, so the log stops writing.
@@ -190,7 +212,12 @@ export class Committer {
     } finally {
       turn.commit(false); // no-ops once settled
       turn.publish(false);
+      if (preparing) {
+        preparing = false;
+        this.#preparing--;
+      }
       this.#settle();
+      for (const l of this.#listeners) l();
     }
   }
 

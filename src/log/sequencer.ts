@@ -9,8 +9,11 @@
  *   publication rather than pointing at an unpublished index), the store
  *   (published entries), the pool.
  * - A batch is taken when the pool holds batchMaxSize entries or its oldest
- *   entry has waited batchMaxAgeMs, and fewer than pipelineDepth batches are
- *   in flight.
+ *   entry has waited batchMaxAgeMs, fewer than pipelineDepth batches are in
+ *   flight, and none of them is still before its commit: batch N+1 is taken
+ *   while batch N awaits durability, not while N is being signed, so that
+ *   under load the pool fills while N is signed and batches stay large (each
+ *   batch costs a transaction, a checkpoint and an fdatasync).
  * - Futures resolve only once their batch is durable and published (commit.ts).
  */
 import { LogError } from '../errors.js';
@@ -54,6 +57,7 @@ export class Sequencer {
     this.#committer = committer;
     this.#opts = opts;
     this.#depth = Math.max(1, opts.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
+    committer.onProgress(() => this.#afterProgress());
   }
 
   /** Number of entries waiting in the pool. */
@@ -111,7 +115,7 @@ export class Sequencer {
   /** Sequence everything pooled now, batch by batch. Resolves when the pool is empty and nothing is in flight. */
   async flush(): Promise<void> {
     for (;;) {
-      while (this.#pool.size > 0 && this.#committer.ready && this.#committer.inFlight < this.#depth) this.#take();
+      while (this.#canTake()) this.#take();
       if (this.#committer.inFlight === 0 && (this.#pool.size === 0 || !this.#committer.ready)) return;
       await this.#committer.idle();
     }
@@ -138,7 +142,7 @@ export class Sequencer {
    * waited already, behind batches in flight).
    */
   #schedule(): void {
-    if (this.#pool.size === 0 || !this.#committer.ready || this.#committer.inFlight >= this.#depth) return;
+    if (!this.#canTake()) return;
     const oldest = this.#pool.values().next().value as Pending;
     const wait = oldest.at + this.#opts.batchMaxAgeMs - performance.now();
     if (this.#pool.size >= this.#opts.batchMaxSize || wait < 1) {
@@ -159,8 +163,23 @@ export class Sequencer {
 
   #tick(): void {
     this.#clearTimers();
-    if (this.#pool.size > 0 && this.#committer.ready && this.#committer.inFlight < this.#depth) this.#take();
+    if (this.#canTake()) this.#take();
     this.#schedule();
+  }
+
+  /** Whether a batch may be taken now (see the header). */
+  #canTake(): boolean {
+    const c = this.#committer;
+    return this.#pool.size > 0 && c.ready && c.inFlight < this.#depth && c.preparing === 0;
+  }
+
+  /** A batch committed or settled: stop on a refusal, else the next batch may be due. */
+  #afterProgress(): void {
+    const refused = this.#state.readOnly;
+    if (refused !== undefined) {
+      this.#clearTimers();
+      this.rejectPool(new LogError('READ_ONLY', `the log refuses writes: ${refused}`));
+    } else if (!this.#closed) this.#schedule();
   }
 
   /** Take up to batchMaxSize pooled entries as one batch and start its commit; reschedule when it settles. */
@@ -172,13 +191,7 @@ export class Sequencer {
       this.#inflight.set(key, p);
       if (batch.length >= this.#opts.batchMaxSize) break;
     }
-    void this.#committer.commit(batch).then(() => {
-      const refused = this.#state.readOnly;
-      if (refused !== undefined) {
-        this.#clearTimers();
-        this.rejectPool(new LogError('READ_ONLY', `the log refuses writes: ${refused}`));
-      } else if (!this.#closed) this.#schedule();
-    });
+    void this.#committer.commit(batch);
   }
 }
 

@@ -16,7 +16,7 @@ import type { Admission } from '../admission/index.js';
 import type { EntryLimits, PreparedEntry } from '../entry/index.js';
 import { LogError } from '../errors.js';
 import type { LogSigner } from '../log/index.js';
-import type { Task, TaskReply, TaskRequest, ThreadData } from './protocol.js';
+import type { ReplyBatch, Task, TaskBatch, TaskReply, TaskRequest, ThreadData } from './protocol.js';
 
 export interface WorkerPoolOptions {
   /** Threads, ≥ 1. */
@@ -44,6 +44,9 @@ export interface WorkerPool {
 interface Thread {
   readonly worker: Worker;
   readonly pending: Map<number, { resolve: (reply: TaskReply) => void; reject: (e: unknown) => void }>;
+  /** Tasks not yet posted: they leave together, once this turn of the event loop is done. */
+  outbox: TaskRequest[];
+  transfer: ArrayBuffer[];
 }
 
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
@@ -54,14 +57,16 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   let closed = false;
 
   const spawn = (i: number): void => {
-    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map() };
+    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map(), outbox: [], transfer: [] };
     t.worker.unref();
-    t.worker.on('message', (m: TaskReply) => {
-      const p = t.pending.get(m.id);
-      if (p === undefined) return;
-      t.pending.delete(m.id);
-      if ('err' in m) p.reject(new LogError(m.err.code, m.err.message, m.err.details === undefined ? undefined : { details: m.err.details }));
-      else p.resolve(m);
+    t.worker.on('message', ({ replies }: ReplyBatch) => {
+      for (const m of replies) {
+        const p = t.pending.get(m.id);
+        if (p === undefined) continue;
+        t.pending.delete(m.id);
+        if ('err' in m) p.reject(new LogError(m.err.code, m.err.message, m.err.details === undefined ? undefined : { details: m.err.details }));
+        else p.resolve(m);
+      }
     });
     const fail = (why: string): void => {
       for (const p of t.pending.values()) p.reject(new LogError(closed ? 'SHUTTING_DOWN' : 'INTERNAL', `worker thread ${why}`));
@@ -87,9 +92,21 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     const id = nextId++;
     return new Promise<TaskReply>((resolve, reject) => {
       best.pending.set(id, { resolve, reject });
-      const request: TaskRequest = { ...task, id };
-      best.worker.postMessage(request, transfer);
+      best.outbox.push({ ...task, id });
+      best.transfer.push(...transfer);
+      flushing ??= setImmediate(flush);
     });
+  };
+  let flushing: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    flushing = undefined;
+    for (const t of threads) {
+      if (t.outbox.length === 0) continue;
+      const batch: TaskBatch = { tasks: t.outbox };
+      t.worker.postMessage(batch, t.transfer);
+      t.outbox = [];
+      t.transfer = [];
+    }
   };
 
   let admitting = true;
@@ -101,7 +118,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       const reply = await send({ task: 'admit', raw: own, limits }, [own.buffer]);
       if (!('admitted' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
       const e = reply.admitted;
-      return { kind: e.kind, body: Buffer.from(e.body), leafHash: Buffer.from(e.leafHash), searchKeys: e.searchKeys };
+      return { kind: e.kind, body: view(e.body), leafHash: view(e.leafHash), searchKeys: e.searchKeys };
     },
     // Only admission stops: the log may still need the threads to sign the batch in flight.
     close() {
@@ -140,7 +157,12 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   return { admission, signer, start, close };
 }
 
+/** A Buffer over the bytes a message brought (its own copy already: no second copy). */
+function view(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function signatures(reply: TaskReply): Uint8Array[] {
   if (!('signatures' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
-  return reply.signatures.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength));
+  return reply.signatures.map(view);
 }

@@ -1,4 +1,9 @@
-/** Messages between the worker pool (pool.ts) and its threads (thread.ts). */
+/**
+ * Messages between the worker pool (pool.ts) and its threads (thread.ts).
+ * Each message carries a list: every postMessage costs a wake-up of the
+ * other thread and a serialisation, so tasks (and replies) that arise in the
+ * same turn of the event loop travel together.
+ */
 import type { KeyObject } from 'node:crypto';
 import type { EntryLimits, PreparedEntry } from '../entry/index.js';
 import type { ErrorCode } from '../errors.js';
@@ -20,4 +25,12 @@ export interface ThreadData {
   readonly openapiPath?: string;
   /** The log's Ed25519 private key, for `sign` tasks; without it they fail. */
   readonly signingKey?: KeyObject;
+}
+
+/** One message each way. */
+export interface TaskBatch {
+  readonly tasks: readonly TaskRequest[];
+}
+export interface ReplyBatch {
+  readonly replies: readonly TaskReply[];
 }

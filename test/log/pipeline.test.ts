@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { sign } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
-import type { LogSigner } from '../../src/log/index.js';
 import { openSqliteStore } from '../../src/storage/index.js';
 import type { LogStore } from '../../src/storage/types.js';
 import { FaultyStore } from '../support/faulty-store.js';
@@ -176,31 +175,53 @@ describe('pipelined commits', () => {
     });
   });
 
-  describe('when signing batch N fails while N+1 is being signed', () => {
-    it('fails both (N+1 assumed N), writes nothing, and the log carries on', async () => {
+  describe('when batch N is being signed', () => {
+    it('takes no other batch until N is committed, so the pool gathers into one larger batch', async () => {
       const t = openTestLog();
-      const jobs: Array<{ messages: readonly Uint8Array[]; resolve: (s: Uint8Array[]) => void; reject: (e: unknown) => void }> = [];
-      const signer: LogSigner = { sign: (messages) => new Promise((resolve, reject) => jobs.push({ messages, resolve, reject })) };
-      t.log.useSigner(signer);
+      const jobs: Array<{ messages: readonly Uint8Array[]; resolve: (s: Uint8Array[]) => void }> = [];
+      t.log.useSigner({ sign: (messages) => new Promise((resolve) => jobs.push({ messages, resolve })) });
+      const key = t.identity.privateKey;
+      const signNext = (): void => {
+        const job = jobs.shift()!;
+        job.resolve(job.messages.map((m) => sign(null, m, key)));
+      };
+      const first = t.log.submit(rawEntry('first'));
+      while (jobs.length < 1) await turns(1);
+      const rest = Array.from({ length: 5 }, (_, i) => t.log.submit(rawEntry(`later ${i}`)));
+      await turns(20);
+      assert.equal(jobs.length, 1, 'one batch is being signed; the others wait in the pool');
+      signNext();
+      await first;
+      while (jobs.length < 1) await turns(1);
+      assert.equal(jobs[0]!.messages.length, 5 + 1, 'the five waiting entries go as one batch (SETs + checkpoint)');
+      signNext();
+      assert.deepEqual((await Promise.all(rest)).map((r) => r.index), [1, 2, 3, 4, 5]);
+      expectSizes(t, 6, 6);
+    });
+  });
+
+  describe('when signing batch N+1 fails while N awaits durability', () => {
+    it('publishes N, fails N+1 writing nothing, and the log carries on', async () => {
+      const g = gatedStore();
+      const t = openTestLog(g.store);
       const order: string[] = [];
       const a = submit(t, 'a', order);
-      const b = (async () => {
-        while (jobs.length < 1) await turns(1);
-        return submit(t, 'b', order);
-      })();
-      while (jobs.length < 2) await turns(1);
-      const key = t.identity.privateKey;
-      jobs[1]!.resolve(jobs[1]!.messages.map((m) => sign(null, m, key))); // N+1 signed first: it still waits for N
-      await turns();
-      jobs[0]!.reject(new Error('worker exited'));
-      const [errA, errB] = await Promise.all([a, await b]);
-      assert.ok(isLogError(errA, 'STORE_FAILED'));
-      assert.match(errA.message, /worker exited/);
-      assert.ok(isLogError(errB, 'STORE_FAILED'));
-      expectSizes(t, 0, 0);
+      const syncA = await g.next();
+      t.log.useSigner({ sign: () => Promise.reject(new Error('worker exited')) });
+      const b = submit(t, 'b', order);
+      await turns(20);
+      expectSizes(t, 0, 1);
       t.log.useSigner(undefined);
-      const again = await Promise.all([t.log.submit(rawEntry('a')), t.log.submit(rawEntry('b'))]);
-      assert.deepEqual(again.map((r) => r.index).sort(), [0, 1]);
+      syncA.resolve();
+      const [ra, errB] = await Promise.all([a, b]);
+      assert.equal((ra as { index: number }).index, 0);
+      assert.ok(isLogError(errB, 'STORE_FAILED'));
+      assert.match(errB.message, /worker exited/);
+      assert.deepEqual(order, ['a', 'b!']);
+      expectSizes(t, 1, 1);
+      const again = t.log.submit(rawEntry('b'));
+      (await g.next()).resolve();
+      assert.equal((await again).index, 1);
       expectSizes(t, 2, 2);
     });
   });
