@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors.js';
 import { readPublicKey } from '../keys/index.js';
-import { formatReference, repositoryName, type ImageReference } from '../oci/index.js';
+import { formatReference, parseImageReference, repositoryName, type ImageReference } from '../oci/index.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, createTrust, type Trust } from '../signing/index.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, intFlag, logClient, outputMode, processIo, registryClient, required, type Io } from './image-options.js';
@@ -19,12 +19,13 @@ import { verifyAll, type SignatureReport } from './signature-verification.js';
 import { fail } from './sign.js';
 
 export const VERIFY_USAGE = `usage: cairn verify IMAGE --key PUB --log-key LOGPUB [--log-url URL] [--offline]
-       [--witness VKEY]... [--min-witnesses N] [--registry-ca FILE] [--insecure-registry] [--output text|json]
+       [--witness VKEY]... [--min-witnesses N] [--identity REPO] [--registry-ca FILE] [--insecure-registry] [--output text|json]
        cairn verify-attestation IMAGE --key PUB --log-key LOGPUB --type URI [same flags]
   --key       the signer's public key (PEM)
   --log-key   the log's public key (PEM: GET <log>/api/v1/log/publicKey); repeatable
   --log-url   also confirm each entry with a fresh inclusion proof from this log (unless --offline)
-  --witness   a witness verifier key (<name>+<id>+<base64>); --min-witnesses of them must cosign the checkpoint`;
+  --witness   a witness verifier key (<name>+<id>+<base64>); --min-witnesses of them must cosign the checkpoint
+  --identity  the repository legacy signatures must name (default: IMAGE's), for a copy in a mirror`;
 
 /** Runs `cairn verify` (`attestation` false) or `cairn verify-attestation`; returns the exit status. */
 export async function verifyMain(argv: readonly string[], attestation: boolean, io: Io = processIo): Promise<number> {
@@ -43,6 +44,7 @@ export async function verifyMain(argv: readonly string[], attestation: boolean, 
         witness: { type: 'string', multiple: true },
         'min-witnesses': { type: 'string' },
         type: { type: 'string' },
+        identity: { type: 'string' },
       },
     });
     if (values.help === true) {
@@ -61,7 +63,8 @@ export async function verifyMain(argv: readonly string[], attestation: boolean, 
       const target = await registry.resolve(ref);
       const kind = attestation ? 'attestation' : 'signature';
       const progress = (msg: string): void => io.err(`cairn: ${msg}\n`);
-      const ctx = { registry, ref, digest: target.digest, repository: repositoryName(ref), trust, log, progress };
+      const identity = typeof values.identity === 'string' ? repositoryName(parseImageReference(values.identity)) : repositoryName(ref);
+      const ctx = { registry, ref, digest: target.digest, repository: identity, trust, log, progress };
       // `verify` accepts bundles of cosign's "signed" statement only; `verify-attestation` those of --type.
       const reports = await verifyAll(ctx, kind, predicateType ?? COSIGN_SIGN_PREDICATE_TYPE);
       const verified = reports.some((r) => r.ok);
