@@ -95,15 +95,6 @@ export function loadgen(args: string[]): Promise<LoadResult> {
   });
 }
 
-/** CPU time (user + system, all threads) the process `pid` has used so far, seconds (Linux /proc; clock ticks of 1/100 s). */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100;
-}
-
 /** CPU seconds by thread class: the main thread (event loop), Cairn's worker threads (named `cairn-worker`), and the rest (libuv's pool, V8's GC and compiler threads). */
 export interface ThreadCpu {
   main: number;
