@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -14,6 +14,8 @@
  *  - scale:   grow to 10M through the core append path; proof cost at 10k, 1M, 10M;
  *             server RSS; bytes on disk per entry; restart (open + self-check) time.
  *  - core:    in-process appends and proofs vs raw SQLite (scripts/bench-core.ts).
+ *  - sign:    sign and verify one container image, median and p99 over 100 images, beside the
+ *             registry and log round trips (scripts/bench/image-signing.ts; needs docker-registry).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { openLogFromConfig } from '../../src/cli/open-log.js';
 import { loadConfig } from '../../src/config/index.js';
 import { growTo } from './grow.js';
+import { imageSigningBench } from './image-signing.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
@@ -30,7 +33,7 @@ const QUICK = argv.includes('--quick');
 const jsonAt = argv.indexOf('--json');
 const JSON_FILE = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
 const onlyAt = argv.indexOf('--only');
-const ONLY = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'submit,read,latency,scale').split(','));
+const ONLY = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'submit,read,latency,scale,sign').split(','));
 
 const P = QUICK
   ? { submitSecs: 8, readSize: 100_000, readSecs: 5, latencySecs: 8, scaleSizes: [10_000, 100_000, 300_000] }
@@ -264,6 +267,7 @@ async function main(): Promise<void> {
     ['read', read],
     ['latency', latency],
     ['scale', scale],
+    ['sign', async () => void (results['sign'] = await imageSigningBench(QUICK, log))],
   ];
   for (const [name, fn] of steps) {
     if (!ONLY.has(name)) continue;
