@@ -3,6 +3,6 @@
  * response checks) and the one rule set for JSON request bodies. Shared by
  * the HTTP layer and by admission, which may run in worker threads.
  */
-export { ApiSpec, loadApiSpec } from './openapi.js';
+export { ApiSpec, loadApiSpec, missingBody } from './openapi.js';
 export type { CheckedRequest, RequestParts } from './openapi.js';
 export { parseJsonBody } from './json-body.js';

@@ -49,11 +49,16 @@ export interface CheckedRequest {
   readonly body: unknown;
 }
 
-/** What a handler passes to `checkRequest`: express's req has these fields. */
+/** What a handler passes to `checkRequest` (a route's RequestParts has these fields). */
 export interface RequestParts {
   readonly params?: Readonly<Record<string, unknown>>;
   readonly query?: unknown;
   readonly body?: unknown;
+}
+
+/** SCHEMA_INVALID for an operation with a request body that came without a JSON one. */
+export function missingBody(): LogError {
+  return new LogError('SCHEMA_INVALID', 'request body is missing: send JSON with Content-Type: application/json');
 }
 
 export class ApiSpec {
@@ -103,9 +108,7 @@ export class ApiSpec {
       params[p.name] = value;
     }
     if (op.body !== undefined) {
-      if (req.body === undefined) {
-        throw new LogError('SCHEMA_INVALID', 'request body is missing: send JSON with Content-Type: application/json');
-      }
+      if (req.body === undefined) throw missingBody();
       if (!op.body(req.body)) {
         const err = firstError(op.body.errors);
         throw new LogError('SCHEMA_INVALID', `request body${fieldOf(err)} ${describeError(err)}`, {

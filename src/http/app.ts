@@ -1,25 +1,23 @@
 /**
- * createApp(deps) builds the request listener of the Rekor/C2SP API: the
- * express application, behind the hot routes (hot-routes.ts). It never
- * listens: the CLI does, and tests drive it with supertest. The API contract
- * (openapi.yaml) is loaded and compiled here, once per process.
+ * createApp(deps) builds the request listener of the Rekor/C2SP API: the one
+ * route table (every route the API serves, each declared once in routes/*.ts)
+ * served by the dispatcher (dispatch.ts) behind the guard chain (guards.ts).
+ * It never listens: the CLI does, and tests drive it with supertest. The API
+ * contract (openapi.yaml) is loaded and compiled here, once per process.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import express, { type Express } from 'express';
-import { LogError } from '../errors.js';
 import type { LogService, WitnessStatus } from '../log/index.js';
 import { inlineAdmission, type Admission } from '../admission/index.js';
-import type { ApiLimits, RouteContext } from './context.js';
-import { errorHandler, sendError } from './errors.js';
 import type { AccessPolicy } from './auth.js';
+import type { ApiLimits, RouteContext } from './context.js';
+import { dispatcher, type Dispatcher } from './dispatch.js';
+import { errorReply } from './errors.js';
 import { requestGuards } from './guards.js';
-import { hotRoutes } from './hot-routes.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from '../api/index.js';
+import type { Route } from './route.js';
 import { SubmitTimings } from './submit-timings.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
-import { ENTRIES_PATH } from './submit.js';
 import { entryRoutes } from './routes/entries.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
@@ -52,25 +50,15 @@ export interface AppDeps {
   readonly access?: AccessPolicy;
   /** Per-client rate limit (rate-limit.ts); default none. */
   readonly rateLimit?: RateLimitOptions;
-  /** Proxy hops whose X-Forwarded-For is trusted for the client address (express `trust proxy`); default 0. */
+  /** Proxy hops whose X-Forwarded-For is trusted for the client address (guards.ts clientAddress); default 0. */
   readonly trustProxy?: number;
 }
-
-/** Media types read as JSON request bodies. */
-const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** Most certificates in a submitted chain (Rekor's limit). */
 const MAX_CHAIN_LENGTH = 10;
 
-/**
- * The listener serving every route. Without request guards the hot routes run
- * before express is entered at all; with guards they run inside express,
- * after them, so a guard applies to every route alike.
- */
-export type CairnApp = RequestListener & {
-  /** The express application behind the hot routes (for inspection, e.g. of its routes). */
-  readonly express: Express;
-};
+/** The listener serving every route of the API; `.routes` is the route table. */
+export type CairnApp = Dispatcher;
 
 export function createApp(deps: AppDeps): CairnApp {
   const limits: ApiLimits = {
@@ -87,43 +75,26 @@ export function createApp(deps: AppDeps): CairnApp {
     admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }),
     timings: new SubmitTimings(),
   };
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  if ((deps.trustProxy ?? 0) > 0) app.set('trust proxy', deps.trustProxy);
-  const guards = requestGuards(deps);
-  const hot = hotRoutes(ctx, deps.maxRequestBytes);
-  if (guards.length > 0) {
-    app.use(guards);
-    app.use(hot);
-  }
-  // Submissions reach admission as the body's bytes (parsed there, by the API's one JSON rule set); other JSON bodies are parsed here.
-  app.post(ENTRIES_PATH, express.raw({ limit: deps.maxRequestBytes, type: JSON_TYPES }));
-  app.use(express.json({ limit: deps.maxRequestBytes, strict: true, type: JSON_TYPES }));
-  app.use(healthRoutes(deps.log));
-  app.use(checkpointRoutes(deps.log));
-  app.use(tileRoutes(deps.log));
-  app.use(logInfoRoutes(deps.log));
-  app.use(checkpointHistoryRoutes(ctx));
-  app.use(metricsRoutes(deps.log, deps.witnessStatus ?? (() => []), ctx.timings));
-  app.use(proofRoutes(ctx));
-  app.use(retrieveRoutes(ctx));
-  app.use(entryRoutes(ctx));
-  app.use(indexRoutes(ctx));
-  app.use(openapiRoutes(api));
-  app.use((req, res) => sendError(res, new LogError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
-  const onError = errorHandler(deps.logError ?? (() => undefined));
-  app.use(onError);
-  const listener: RequestListener =
-    guards.length > 0
-      ? (req, res) => app(req, res)
-      : (req: IncomingMessage, res: ServerResponse) => {
-          hot(req, res, (err?: unknown) => {
-            if (err === undefined) app(req, res);
-            else onError(err, req as express.Request, res as express.Response, () => undefined);
-          });
-        };
-  return Object.assign(listener, { express: app });
+  const routes: Route[] = [
+    ...entryRoutes(ctx),
+    ...tileRoutes(deps.log),
+    ...healthRoutes(deps.log),
+    ...checkpointRoutes(deps.log),
+    ...logInfoRoutes(deps.log),
+    ...checkpointHistoryRoutes(ctx),
+    ...metricsRoutes(deps.log, deps.witnessStatus ?? (() => []), ctx.timings),
+    ...proofRoutes(ctx),
+    ...retrieveRoutes(ctx),
+    ...indexRoutes(ctx),
+    ...openapiRoutes(api),
+  ];
+  return dispatcher({
+    routes,
+    guards: requestGuards(deps),
+    tokens: deps.access?.tokens ?? [],
+    trustProxy: deps.trustProxy ?? 0,
+    maxRequestBytes: deps.maxRequestBytes,
+    errorReply,
+    ...(deps.logError === undefined ? {} : { logError: deps.logError }),
+  });
 }

@@ -19,9 +19,10 @@
  * 403 FORBIDDEN (`error="insufficient_scope"`, RFC 6750 §3.1).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
 import { LogError } from '../errors.js';
-import { sendError } from './errors.js';
+import { errorReply } from './errors.js';
+import type { GuardRequest } from './guards.js';
+import type { Reply } from './reply.js';
 
 export type Role = 'submit' | 'admin';
 
@@ -47,9 +48,9 @@ const REALM = 'Bearer realm="cairn"';
 const READ_POSTS: ReadonlySet<string> = new Set(['/api/v1/log/entries/retrieve', '/api/v1/index/retrieve']);
 
 /**
- * The access a request needs (see the module comment). `path` is express's
- * `req.path`, compared as express routes it: case-insensitively, a trailing
- * slash ignored.
+ * The access a request needs (see the module comment). `path` is the path as
+ * sent, compared as the router matches it (route.ts): case-insensitively, a
+ * trailing slash ignored.
  */
 export function requiredAccess(method: string, rawPath: string): Access {
   const path = rawPath.length > 1 ? rawPath.toLowerCase().replace(/\/$/, '') : rawPath;
@@ -82,38 +83,27 @@ export function authenticate(tokens: readonly TokenRecord[], authorization: stri
   return found;
 }
 
-const principals = new WeakMap<Request, TokenRecord | null | undefined>();
-
-/** The token a request authenticated as (memoised per request), for the rate limiter's key. */
-export function principalOf(policy: AccessPolicy, req: Request): TokenRecord | null | undefined {
-  if (!principals.has(req)) principals.set(req, authenticate(policy.tokens, req.headers.authorization));
-  return principals.get(req);
-}
-
-/** Express middleware enforcing `policy`; place it before the body parser so refused writes are not read. */
-export function accessControl(policy: AccessPolicy): RequestHandler {
-  return (req, res, next) => {
+/**
+ * The guard enforcing `policy` (guards.ts runs it before the body is read, so
+ * refused writes are never read). `who` is the token the request carries, as
+ * {@link authenticate} gives it. The refusal closes the connection rather
+ * than read a body the client should not have sent.
+ */
+export function accessGuard(policy: AccessPolicy): (req: GuardRequest) => Reply | undefined {
+  return (req) => {
     const need = requiredAccess(req.method, req.path);
-    if (need === 'none' || (need === 'read' && !policy.readAuth)) {
-      next();
-      return;
+    if (need === 'none' || (need === 'read' && !policy.readAuth)) return undefined;
+    const who = req.principal();
+    if (who === undefined) return refuse('UNAUTHENTICATED', REALM, `${req.method} ${req.path} needs a bearer token`);
+    if (who === null) return refuse('UNAUTHENTICATED', `${REALM}, error="invalid_token"`, 'the bearer token is not valid');
+    if (need !== 'read' && !who.roles.includes('admin') && !who.roles.includes(need)) {
+      return refuse('FORBIDDEN', `${REALM}, error="insufficient_scope"`, `token "${who.name}" lacks the role "${need}" that ${req.method} ${req.path} needs`);
     }
-    const who = principalOf(policy, req);
-    if (who === undefined) {
-      refuse(res, 'UNAUTHENTICATED', REALM, `${req.method} ${req.path} needs a bearer token`);
-    } else if (who === null) {
-      refuse(res, 'UNAUTHENTICATED', `${REALM}, error="invalid_token"`, 'the bearer token is not valid');
-    } else if (need !== 'read' && !who.roles.includes('admin') && !who.roles.includes(need)) {
-      refuse(res, 'FORBIDDEN', `${REALM}, error="insufficient_scope"`, `token "${who.name}" lacks the role "${need}" that ${req.method} ${req.path} needs`);
-    } else {
-      next();
-    }
+    return undefined;
   };
 }
 
-function refuse(res: Response, code: 'UNAUTHENTICATED' | 'FORBIDDEN', challenge: string, message: string): void {
-  res.set('WWW-Authenticate', challenge);
-  // The request body (if any) is not read: close the connection rather than drain it.
-  res.set('Connection', 'close');
-  sendError(res, new LogError(code, message));
+function refuse(code: 'UNAUTHENTICATED' | 'FORBIDDEN', challenge: string, message: string): Reply {
+  const r = errorReply(new LogError(code, message));
+  return { ...r, headers: { 'WWW-Authenticate': challenge, Connection: 'close', ...r.headers } };
 }

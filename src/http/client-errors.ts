@@ -1,5 +1,5 @@
 /**
- * Answers for requests node's HTTP parser refuses before express sees them
+ * Answers for requests node's HTTP parser refuses before the dispatcher sees them
  * (malformed request lines, oversized headers, header/request timeouts):
  * the same statuses node would send, but with Cairn's JSON error body, so
  * every 4xx a client gets is JSON. Install with `server.on('clientError', …)`.

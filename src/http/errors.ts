@@ -3,10 +3,8 @@
  * Bodies are Rekor-shaped `{code: <HTTP status>, message}` plus `error`, the
  * stable Cairn code, and `details` where the code carries some.
  */
-import type { ServerResponse } from 'node:http';
-import type { ErrorRequestHandler } from 'express';
 import { LogError, type ErrorCode } from '../errors.js';
-import { writeReply, type Reply } from './reply.js';
+import type { Reply } from './reply.js';
 
 export const STATUS: Readonly<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
@@ -68,45 +66,7 @@ export function errorReply(err: LogError): Reply {
   };
 }
 
-/** Send `err` as a JSON error response (headers already set on `res`, such as Location, are kept). */
-export function sendError(res: ServerResponse, err: LogError): void {
-  writeReply(res, errorReply(err));
-}
-
-/** Translate what body parsers and handlers throw into LogErrors. Unknown errors become INTERNAL (500) and are logged. */
+/** What a handler throws, as a LogError: anything else is INTERNAL (500), with the original as its cause (logged, never sent). */
 export function toLogError(err: unknown): LogError {
-  if (err instanceof LogError) return err;
-  const e = err as { type?: string; status?: number; message?: string; limit?: number };
-  switch (e?.type) {
-    case 'entity.too.large':
-      return new LogError('TOO_LARGE', `request body exceeds the limit of ${e.limit ?? '?'} bytes`);
-    case 'entity.parse.failed':
-      return new LogError('BAD_REQUEST', `request body is not valid JSON: ${e.message ?? ''}`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new LogError('BAD_REQUEST', e.message ?? 'unsupported request encoding');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-    case 'stream.not.readable':
-      return new LogError('BAD_REQUEST', e.message ?? 'bad request stream');
-    default:
-      if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-        return new LogError('BAD_REQUEST', e.message ?? 'bad request');
-      }
-      return new LogError('INTERNAL', 'internal error', { cause: err });
-  }
-}
-
-/** Final error handler: every error becomes a JSON body; 5xx causes are logged. */
-export function errorHandler(log: (msg: string, err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, next) => {
-    if (res.headersSent) {
-      next(err);
-      return;
-    }
-    const le = toLogError(err);
-    if (STATUS[le.code] >= 500) log(`request failed with ${le.code}`, le.cause ?? le);
-    sendError(res, le);
-  };
+  return err instanceof LogError ? err : new LogError('INTERNAL', 'internal error', { cause: err });
 }

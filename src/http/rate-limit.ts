@@ -8,9 +8,10 @@
  * Memory is bounded: at most `maxClients` buckets are kept, least recently
  * used first out (an evicted client simply starts again with a full bucket).
  */
-import type { Request, RequestHandler } from 'express';
 import { LogError } from '../errors.js';
-import { sendError } from './errors.js';
+import { errorReply } from './errors.js';
+import type { GuardRequest } from './guards.js';
+import type { Reply } from './reply.js';
 
 export interface RateLimitOptions {
   /** Sustained requests per second per client (> 0). */
@@ -66,20 +67,14 @@ export class TokenBuckets {
   }
 }
 
-/** Express middleware limiting each client (named by `keyOf`) to `o`. */
-export function rateLimit(o: RateLimitOptions, keyOf: (req: Request) => string): RequestHandler {
+/** The guard limiting each client (named by `keyOf`) to `o`; `/healthz` is never limited. */
+export function rateLimitGuard(o: RateLimitOptions, keyOf: (req: GuardRequest) => string): (req: GuardRequest) => Reply | undefined {
   const buckets = new TokenBuckets(o);
-  return (req, res, next) => {
-    if (req.path === '/healthz') {
-      next();
-      return;
-    }
+  return (req) => {
+    if (req.path === '/healthz') return undefined;
     const wait = buckets.take(keyOf(req));
-    if (wait === 0) {
-      next();
-      return;
-    }
-    res.set('Retry-After', String(wait));
-    sendError(res, new LogError('RATE_LIMITED', `too many requests from this client; retry in ${wait} s`, { details: { retryAfterSeconds: wait } }));
+    if (wait === 0) return undefined;
+    const r = errorReply(new LogError('RATE_LIMITED', `too many requests from this client; retry in ${wait} s`, { details: { retryAfterSeconds: wait } }));
+    return { ...r, headers: { 'Retry-After': String(wait), ...r.headers } };
   };
 }

@@ -3,9 +3,7 @@
  * 201 with the LogEntry once the entry is durably committed, proven against
  * the checkpoint that first includes it, with ETag (the entry ID) and
  * Location; or, for an entry the log already holds, Rekor's 409 naming it,
- * with Location pointing at it (clients fetch it from there). Shared by the
- * express route (routes/entries.ts) and the raw hot path (hot-routes.ts), so
- * both answer byte for byte alike.
+ * with Location pointing at it (clients fetch it from there).
  */
 import type { PreparedEntry } from '../entry/index.js';
 import { LogError, isLogError } from '../errors.js';

@@ -1,6 +1,7 @@
 /**
  * createWitnessApp(deps): the HTTP surface of `cairn witness`
- * (c2sp.org/tlog-witness v1.0.0). It never listens itself.
+ * (c2sp.org/tlog-witness v1.0.0), served by the same dispatcher as the log's
+ * API (dispatch.ts). It never listens itself.
  *
  *   POST /add-checkpoint   body: `old <size>\n` + proof lines + `\n` + checkpoint note
  *                          200 text/plain: the cosignature line(s)
@@ -12,10 +13,12 @@
  * defines only the status and, for 409, the body, so other errors are a
  * one-line text/plain message rather than the Rekor API's JSON.
  */
-import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import { LogError } from '../errors.js';
 import type { Witness } from '../witness/index.js';
-import { STATUS, toLogError } from './errors.js';
+import { dispatcher, type Dispatcher } from './dispatch.js';
+import { STATUS } from './errors.js';
+import { jsonReply, typedReply, type Reply } from './reply.js';
+import { get, post } from './route.js';
 
 export interface WitnessAppDeps {
   readonly witness: Witness;
@@ -30,50 +33,36 @@ export interface WitnessAppDeps {
 /** Default body limit of add-checkpoint requests. */
 export const WITNESS_MAX_BODY_BYTES = 64 * 1024;
 
-export function createWitnessApp(deps: WitnessAppDeps): Express {
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+export function createWitnessApp(deps: WitnessAppDeps): Dispatcher {
   const { witness } = deps;
-  const logError = deps.logError ?? (() => undefined);
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.post('/add-checkpoint', express.raw({ type: () => true, limit: deps.maxBodyBytes ?? WITNESS_MAX_BODY_BYTES }), (req, res) => {
-    const body: unknown = req.body;
-    if (!(body instanceof Uint8Array)) throw new LogError('BAD_REQUEST', 'the request has no body');
-    const cosigned = witness.addCheckpoint(body);
-    deps.onCosigned?.(cosigned.origin, cosigned.size);
-    res.status(200).set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-store').send(cosigned.signatures);
+  return dispatcher({
+    routes: [
+      post('/add-checkpoint', 'bytes', (req) => {
+        if (req.raw === undefined) throw new LogError('BAD_REQUEST', 'the request has no body');
+        const cosigned = witness.addCheckpoint(req.raw);
+        deps.onCosigned?.(cosigned.origin, cosigned.size);
+        return typedReply('text/plain; charset=utf-8', cosigned.signatures, NO_STORE);
+      }),
+      get('/healthz', () => jsonReply({ status: 'ok', name: witness.name, logs: witness.origins().length }, NO_STORE)),
+    ],
+    maxRequestBytes: deps.maxBodyBytes ?? WITNESS_MAX_BODY_BYTES,
+    errorReply: witnessErrorReply,
+    ...(deps.logError === undefined ? {} : { logError: deps.logError }),
   });
-
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', name: witness.name, logs: witness.origins().length });
-  });
-
-  app.use((req, res) => sendWitnessError(res, new LogError('NOT_FOUND', `no route for ${req.method} ${req.path}`)));
-  const onError: ErrorRequestHandler = (err, _req, res, next) => {
-    if (res.headersSent) {
-      next(err);
-      return;
-    }
-    const le = toLogError(err);
-    if (STATUS[le.code] >= 500) logError(`add-checkpoint failed with ${le.code}`, le.cause ?? le);
-    sendWitnessError(res, le);
-  };
-  app.use(onError);
-  return app;
 }
 
 /** tlog-witness error responses: 409 carries the size as text/x.tlog.size; the rest a text/plain line. */
-function sendWitnessError(res: Response, err: LogError): void {
+function witnessErrorReply(err: LogError): Reply {
   const status = STATUS[err.code];
-  res.status(status).set('Cache-Control', 'no-store');
   const size = err.details?.['size'];
   if (err.code === 'SIZE_CONFLICT' && typeof size === 'number') {
-    // setHeader and a Buffer, so express does not append "; charset=utf-8" to the protocol's media type.
-    res.setHeader('Content-Type', 'text/x.tlog.size');
-    res.send(Buffer.from(`${size}\n`));
-    return;
+    return { status, headers: { ...NO_STORE, 'Content-Type': 'text/x.tlog.size' }, body: `${size}\n` };
   }
-  if (status === 503) res.set('Retry-After', '1');
-  res.set('Content-Type', 'text/plain; charset=utf-8').send(`${err.code}: ${err.message}\n`);
+  return {
+    status,
+    headers: { ...NO_STORE, 'Content-Type': 'text/plain; charset=utf-8', ...(status === 503 ? { 'Retry-After': '1' } : {}) },
+    body: `${err.code}: ${err.message}\n`,
+  };
 }

@@ -4,16 +4,15 @@
  * signatures, then the witness cosignatures collected so far) and the log's
  * verifier key at GET /api/v1/log/vkey (c2sp.org/signed-note vkey string).
  */
-import { Router } from 'express';
 import type { LogService } from '../../log/index.js';
+import { typedReply } from '../reply.js';
+import { get, type Route } from '../route.js';
 
-export function checkpointRoutes(log: LogService): Router {
-  const r = Router();
-  r.get('/checkpoint', (_req, res) => {
-    res.set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-cache').send(log.reader.noteWithCosignatures(log.reader.latest()));
-  });
-  r.get('/api/v1/log/vkey', (_req, res) => {
-    res.set('Content-Type', 'text/plain; charset=utf-8').send(`${log.identity.vkey}\n`);
-  });
-  return r;
+const TEXT = 'text/plain; charset=utf-8';
+
+export function checkpointRoutes(log: LogService): Route[] {
+  return [
+    get('/checkpoint', () => typedReply(TEXT, log.reader.noteWithCosignatures(log.reader.latest()), { 'Cache-Control': 'no-cache' })),
+    get('/api/v1/log/vkey', () => typedReply(TEXT, `${log.identity.vkey}\n`)),
+  ];
 }

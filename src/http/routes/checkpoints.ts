@@ -8,7 +8,8 @@
  * A checkpoint's note never changes once published, but cosignatures keep
  * arriving, so answers are `Cache-Control: no-cache`.
  */
-import { Router } from 'express';
+import { jsonReply, typedReply } from '../reply.js';
+import { get, type Route } from '../route.js';
 import { LogError } from '../../errors.js';
 import type { RouteContext } from '../context.js';
 
@@ -17,33 +18,29 @@ export const DEFAULT_CHECKPOINT_PAGE = 100;
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-export function checkpointHistoryRoutes({ log, api }: RouteContext): Router {
-  const r = Router();
+export function checkpointHistoryRoutes({ log, api }: RouteContext): Route[] {
+  return [
+    get('/api/v1/log/checkpoints', (req) => {
+      const { params } = api.checkRequest('listCheckpoints', req);
+      const from = (params['from'] as number | undefined) ?? 0;
+      const limit = (params['limit'] as number | undefined) ?? DEFAULT_CHECKPOINT_PAGE;
+      const rows = log.reader.listCheckpoints(from, limit);
+      const last = rows[rows.length - 1];
+      const page = {
+        checkpoints: rows.map((cp) => ({ treeSize: cp.size, rootHash: hex(cp.root), timeMs: cp.time, checkpoint: log.reader.noteWithCosignatures(cp) })),
+        ...(rows.length === limit && last !== undefined ? { next: last.size + 1 } : {}),
+      };
+      return jsonReply(page, NO_CACHE);
+    }),
 
-  r.get('/api/v1/log/checkpoints', (req, res) => {
-    const { params } = api.checkRequest('listCheckpoints', req);
-    const from = (params['from'] as number | undefined) ?? 0;
-    const limit = (params['limit'] as number | undefined) ?? DEFAULT_CHECKPOINT_PAGE;
-    const rows = log.reader.listCheckpoints(from, limit);
-    const last = rows[rows.length - 1];
-    res.set('Cache-Control', 'no-cache').json({
-      checkpoints: rows.map((cp) => ({
-        treeSize: cp.size,
-        rootHash: hex(cp.root),
-        timeMs: cp.time,
-        checkpoint: log.reader.noteWithCosignatures(cp),
-      })),
-      ...(rows.length === limit && last !== undefined ? { next: last.size + 1 } : {}),
-    });
-  });
-
-  r.get('/api/v1/log/checkpoints/:size', (req, res) => {
-    const { params } = api.checkRequest('getCheckpointBySize', req);
-    const size = params['size'] as number;
-    const cp = log.reader.checkpointAt(size);
-    if (cp === undefined) throw new LogError('NOT_FOUND', `the log published no checkpoint at tree size ${size}`);
-    res.set('Content-Type', 'text/plain; charset=utf-8').set('Cache-Control', 'no-cache').send(log.reader.noteWithCosignatures(cp));
-  });
-
-  return r;
+    get('/api/v1/log/checkpoints/{size}', (req) => {
+      const { params } = api.checkRequest('getCheckpointBySize', req);
+      const size = params['size'] as number;
+      const cp = log.reader.checkpointAt(size);
+      if (cp === undefined) throw new LogError('NOT_FOUND', `the log published no checkpoint at tree size ${size}`);
+      return typedReply('text/plain; charset=utf-8', log.reader.noteWithCosignatures(cp), NO_CACHE);
+    }),
+  ];
 }
+
+const NO_CACHE = { 'Cache-Control': 'no-cache' };

@@ -8,38 +8,38 @@
  * - GET /api/v1/log/entries?logIndex=N and GET /api/v1/log/entries/{id}:
  *   the published entry with a proof against the latest checkpoint.
  */
-import { Router } from 'express';
 import { LogError } from '../../errors.js';
 import type { LogService } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
 import { parseEntryId } from '../entry-id.js';
 import { currentLogEntryText, type EntryFacts } from '../log-entry.js';
-import { writeReply, type Reply } from '../reply.js';
+import { missingBody } from '../../api/index.js';
+import { jsonTextReply, type Reply } from '../reply.js';
+import { get, post, type Route } from '../route.js';
 import { ENTRIES_PATH, admitAndSubmit } from '../submit.js';
 
-export function entryRoutes({ log, api, limits, admission, timings }: RouteContext): Router {
-  const r = Router();
+export function entryRoutes({ log, api, limits, admission, timings }: RouteContext): Route[] {
+  const entryLimits = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
+  return [
+    // The body's bytes go to admission, which parses and checks them against createLogEntry's schema off the event loop.
+    post(ENTRIES_PATH, 'json-bytes', (req) => {
+      const raw = req.raw;
+      if (raw === undefined) throw missingBody();
+      return admitAndSubmit(log, timings, () => admission.admit(raw, entryLimits));
+    }),
 
-  r.post(ENTRIES_PATH, async (req, res) => {
-    // app.ts reads a JSON body of this route as bytes; any other body is no JSON body at all (`{}`, then 422 from the schema).
-    const raw: Uint8Array = Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0);
-    const limit = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
-    writeReply(res, await admitAndSubmit(log, timings, () => admission.admit(raw, limit)));
-  });
+    get(ENTRIES_PATH, (req) => {
+      const { params } = api.checkRequest('getLogEntryByIndex', req);
+      return entryByIndexReply(log, params['logIndex'] as number);
+    }),
 
-  r.get(ENTRIES_PATH, (req, res) => {
-    const { params } = api.checkRequest('getLogEntryByIndex', req);
-    writeReply(res, entryByIndexReply(log, params['logIndex'] as number));
-  });
-
-  r.get(`${ENTRIES_PATH}/:entryUUID`, (req, res) => {
-    const { params } = api.checkRequest('getLogEntryByUUID', req);
-    const entry = lookupEntryId(log, params['entryUUID'] as string);
-    if (entry === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
-    writeReply(res, publishedEntryReply(log, entry));
-  });
-
-  return r;
+    get(`${ENTRIES_PATH}/{entryUUID}`, (req) => {
+      const { params } = api.checkRequest('getLogEntryByUUID', req);
+      const entry = lookupEntryId(log, params['entryUUID'] as string);
+      if (entry === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
+      return publishedEntryReply(log, entry);
+    }),
+  ];
 }
 
 /**
@@ -57,7 +57,7 @@ function notFound(message: string): LogError {
 }
 
 /** 200 with the published entry at `index` proven against the latest checkpoint; NOT_FOUND beyond the log. */
-export function entryByIndexReply(log: LogService, index: number): Reply {
+function entryByIndexReply(log: LogService, index: number): Reply {
   const entry = log.reader.entryByIndex(index);
   if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
   return publishedEntryReply(log, entry);
@@ -65,5 +65,5 @@ export function entryByIndexReply(log: LogService, index: number): Reply {
 
 /** 200 with the LogEntry of a published entry, proven against the latest checkpoint (never cached: the proof changes). */
 function publishedEntryReply(log: LogService, entry: EntryFacts): Reply {
-  return { status: 200, headers: { 'Cache-Control': 'no-cache', 'Content-Type': 'application/json; charset=utf-8' }, body: currentLogEntryText(log, entry) };
+  return jsonTextReply(currentLogEntryText(log, entry), { 'Cache-Control': 'no-cache' });
 }

@@ -4,7 +4,8 @@
  * index, at most maxSearchResults. Exact: keys are written with their entry.
  * `operator: and` intersects the criteria, `or` (default) unites them.
  */
-import { Router } from 'express';
+import { jsonReply } from '../reply.js';
+import { post, type Route } from '../route.js';
 import type { RouteContext } from '../context.js';
 import { entryId } from '../entry-id.js';
 import { searchKeysOf, type SearchIndexQuery } from '../search-keys.js';
@@ -19,27 +20,25 @@ function scanLimit(q: SearchIndexQuery, maxResults: number): number {
   return q.operator === 'and' ? Math.max(AND_SCAN_LIMIT, maxResults) : maxResults;
 }
 
-export function indexRoutes({ log, api, limits }: RouteContext): Router {
-  const r = Router();
-
-  r.post('/api/v1/index/retrieve', (req, res) => {
-    const q = api.checkRequest('searchIndex', req).body as SearchIndexQuery;
-    const perCriterion = searchKeysOf(q).map((k) => new Set(log.reader.search(k, scanLimit(q, limits.maxSearchResults))));
-    let result: Set<number>;
-    if (q.operator === 'and') {
-      const [first, ...rest] = perCriterion;
-      result = new Set([...(first ?? [])].filter((i) => rest.every((s) => s.has(i))));
-    } else {
-      result = new Set(perCriterion.flatMap((s) => [...s]));
-    }
-    const indices = [...result].sort((a, b) => a - b).slice(0, limits.maxSearchResults);
-    const ids: string[] = [];
-    for (const i of indices) {
-      const e = log.reader.entryByIndex(i);
-      if (e !== undefined) ids.push(entryId(log.identity.treeIdHex, e.leafHash));
-    }
-    res.set('Cache-Control', 'no-cache').json(ids);
-  });
-
-  return r;
+export function indexRoutes({ log, api, limits }: RouteContext): Route[] {
+  return [
+    post('/api/v1/index/retrieve', 'json', (req) => {
+      const q = api.checkRequest('searchIndex', req).body as SearchIndexQuery;
+      const perCriterion = searchKeysOf(q).map((k) => new Set(log.reader.search(k, scanLimit(q, limits.maxSearchResults))));
+      let result: Set<number>;
+      if (q.operator === 'and') {
+        const [first, ...rest] = perCriterion;
+        result = new Set([...(first ?? [])].filter((i) => rest.every((s) => s.has(i))));
+      } else {
+        result = new Set(perCriterion.flatMap((s) => [...s]));
+      }
+      const indices = [...result].sort((a, b) => a - b).slice(0, limits.maxSearchResults);
+      const ids: string[] = [];
+      for (const i of indices) {
+        const e = log.reader.entryByIndex(i);
+        if (e !== undefined) ids.push(entryId(log.identity.treeIdHex, e.leafHash));
+      }
+      return jsonReply(ids, { 'Cache-Control': 'no-cache' });
+    }),
+  ];
 }

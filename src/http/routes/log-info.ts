@@ -1,28 +1,23 @@
 /** Rekor v1 log info routes: GET /api/v1/log, GET /api/v1/log/publicKey (rekor-v1.md §1). */
-import { Router } from 'express';
 import { LogError } from '../../errors.js';
 import type { LogService } from '../../log/index.js';
+import { jsonReply, typedReply } from '../reply.js';
+import { get, type Route } from '../route.js';
 
-export function logInfoRoutes(log: LogService): Router {
-  const r = Router();
+export function logInfoRoutes(log: LogService): Route[] {
+  return [
+    get('/api/v1/log', () => {
+      const cp = log.reader.latest();
+      const info = { rootHash: Buffer.from(cp.root).toString('hex'), treeSize: cp.size, signedTreeHead: cp.note, treeID: log.identity.treeId };
+      return jsonReply(info, { 'Cache-Control': 'no-cache' });
+    }),
 
-  r.get('/api/v1/log', (_req, res) => {
-    const cp = log.reader.latest();
-    res.set('Cache-Control', 'no-cache').json({
-      rootHash: Buffer.from(cp.root).toString('hex'),
-      treeSize: cp.size,
-      signedTreeHead: cp.note,
-      treeID: log.identity.treeId,
-    });
-  });
-
-  r.get('/api/v1/log/publicKey', (req, res) => {
-    const treeId = req.query['treeID'];
-    if (treeId !== undefined && treeId !== log.identity.treeId) {
-      throw new LogError('BAD_REQUEST', `unknown treeID ${JSON.stringify(treeId)}; this log's is ${log.identity.treeId}`);
-    }
-    res.type('application/x-pem-file').send(log.identity.publicKeyPem);
-  });
-
-  return r;
+    get('/api/v1/log/publicKey', (req) => {
+      const treeId = req.query['treeID'];
+      if (treeId !== undefined && treeId !== log.identity.treeId) {
+        throw new LogError('BAD_REQUEST', `unknown treeID ${JSON.stringify(treeId)}; this log's is ${log.identity.treeId}`);
+      }
+      return typedReply('application/x-pem-file; charset=utf-8', log.identity.publicKeyPem);
+    }),
+  ];
 }

@@ -3,7 +3,8 @@
  * (no client library): the log's state and, per configured witness, the
  * cosignature collection state (DESIGN.md "Configuration and operation").
  */
-import { Router } from 'express';
+import { typedReply } from '../reply.js';
+import { get, type Route } from '../route.js';
 import type { LogService, WitnessStatus } from '../../log/index.js';
 import type { SubmitTimings } from '../submit-timings.js';
 
@@ -18,15 +19,14 @@ interface Family {
   readonly samples: readonly Sample[];
 }
 
-export function metricsRoutes(log: LogService, witnesses: () => readonly WitnessStatus[], timings: SubmitTimings): Router {
-  const r = Router();
-  r.get('/metrics', (_req, res) => {
-    res
-      .set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-      .set('Cache-Control', 'no-store')
-      .send(formatMetrics([...logFamilies(log), timingFamily(timings), ...witnessFamilies(witnesses())]));
-  });
-  return r;
+export function metricsRoutes(log: LogService, witnesses: () => readonly WitnessStatus[], timings: SubmitTimings): Route[] {
+  return [
+    get('/metrics', () =>
+      typedReply('text/plain; version=0.0.4; charset=utf-8', formatMetrics([...logFamilies(log), timingFamily(timings), ...witnessFamilies(witnesses())]), {
+        'Cache-Control': 'no-store',
+      }),
+    ),
+  ];
 }
 
 function logFamilies(log: LogService): Family[] {

@@ -5,36 +5,35 @@
  * to the latest published one is served (the tiles hold every tree).
  * firstSize defaults to 1. Errors use Rekor's messages, status 400.
  */
-import { Router } from 'express';
 import { LogError } from '../../errors.js';
 import type { RouteContext } from '../context.js';
+import { jsonReply } from '../reply.js';
+import { get, type Route } from '../route.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-export function proofRoutes({ log, api }: RouteContext): Router {
-  const r = Router();
-
-  r.get('/api/v1/log/proof', (req, res) => {
-    const { params } = api.checkRequest('getLogProof', req);
-    const treeId = params['treeID'];
-    if (treeId !== undefined && treeId !== log.identity.treeId) {
-      throw new LogError('BAD_REQUEST', `unknown treeID ${JSON.stringify(treeId)}; this log's is ${log.identity.treeId}`);
-    }
-    const firstSize = (params['firstSize'] as number | undefined) ?? 1;
-    const lastSize = params['lastSize'] as number;
-    if (firstSize > lastSize) {
-      throw new LogError('SIZE_OUT_OF_RANGE', `firstSize(${firstSize}) must be less than lastSize(${lastSize})`);
-    }
-    const published = log.reader.latest().size;
-    if (lastSize > published) {
-      throw new LogError(
-        'SIZE_OUT_OF_RANGE',
-        `the tree size requested(${lastSize}) was greater than what is currently observable(${published})`,
-      );
-    }
-    const hashes = log.reader.consistencyProof(firstSize, lastSize);
-    res.set('Cache-Control', 'no-cache').json({ rootHash: hex(log.reader.rootAt(lastSize)), hashes: hashes.map(hex) });
-  });
-
-  return r;
+export function proofRoutes({ log, api }: RouteContext): Route[] {
+  return [
+    get('/api/v1/log/proof', (req) => {
+      const { params } = api.checkRequest('getLogProof', req);
+      const treeId = params['treeID'];
+      if (treeId !== undefined && treeId !== log.identity.treeId) {
+        throw new LogError('BAD_REQUEST', `unknown treeID ${JSON.stringify(treeId)}; this log's is ${log.identity.treeId}`);
+      }
+      const firstSize = (params['firstSize'] as number | undefined) ?? 1;
+      const lastSize = params['lastSize'] as number;
+      if (firstSize > lastSize) {
+        throw new LogError('SIZE_OUT_OF_RANGE', `firstSize(${firstSize}) must be less than lastSize(${lastSize})`);
+      }
+      const published = log.reader.latest().size;
+      if (lastSize > published) {
+        throw new LogError(
+          'SIZE_OUT_OF_RANGE',
+          `the tree size requested(${lastSize}) was greater than what is currently observable(${published})`,
+        );
+      }
+      const hashes = log.reader.consistencyProof(firstSize, lastSize);
+      return jsonReply({ rootHash: hex(log.reader.rootAt(lastSize)), hashes: hashes.map(hex) }, { 'Cache-Control': 'no-cache' });
+    }),
+  ];
 }

@@ -6,11 +6,12 @@
  * checkpoint. Absent ones are left out. More than maxSearchItems items in all
  * → 422 TOO_MANY, with Rekor's message.
  */
-import { Router } from 'express';
 import { prepareEntry } from '../../entry/index.js';
 import { LogError } from '../../errors.js';
 import type { RouteContext } from '../context.js';
 import { logEntryText, type EntryFacts } from '../log-entry.js';
+import { jsonTextReply } from '../reply.js';
+import { post, type Route } from '../route.js';
 import { lookupEntryId } from './entries.js';
 
 interface SearchLogQuery {
@@ -19,40 +20,35 @@ interface SearchLogQuery {
   entries?: unknown[];
 }
 
-export function retrieveRoutes({ log, api, limits }: RouteContext): Router {
-  const r = Router();
-
-  r.post('/api/v1/log/entries/retrieve', (req, res) => {
-    // Count first: an oversized query gets Rekor's answer, not a schema error deep inside it.
-    const total = countItems(req.body);
-    if (total > limits.maxSearchItems) {
-      throw new LogError('TOO_MANY', `more than max allowed ${limits.maxSearchItems} entries in request`, {
-        details: { items: total, max: limits.maxSearchItems },
-      });
-    }
-    const q = api.checkRequest('searchLogQuery', req).body as SearchLogQuery;
-    const found: EntryFacts[] = [];
-    for (const id of q.entryUUIDs ?? []) {
-      const e = lookupEntryId(log, id);
-      if (e !== undefined) found.push(e);
-    }
-    for (const proposed of q.entries ?? []) {
-      const p = prepareEntry(proposed, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
-      const e = log.reader.entryByLeafHash(p.leafHash);
-      if (e !== undefined) found.push(e);
-    }
-    for (const index of q.logIndexes ?? []) {
-      const e = log.reader.entryByIndex(index);
-      if (e !== undefined) found.push(e);
-    }
-    const checkpoint = log.reader.latest();
-    res
-      .set('Cache-Control', 'no-cache')
-      .type('application/json')
-      .send(`[${found.map((e) => logEntryText(log, e, checkpoint)).join(',')}]`);
-  });
-
-  return r;
+export function retrieveRoutes({ log, api, limits }: RouteContext): Route[] {
+  return [
+    post('/api/v1/log/entries/retrieve', 'json', (req) => {
+      // Count first: an oversized query gets Rekor's answer, not a schema error deep inside it.
+      const total = countItems(req.body);
+      if (total > limits.maxSearchItems) {
+        throw new LogError('TOO_MANY', `more than max allowed ${limits.maxSearchItems} entries in request`, {
+          details: { items: total, max: limits.maxSearchItems },
+        });
+      }
+      const q = api.checkRequest('searchLogQuery', req).body as SearchLogQuery;
+      const found: EntryFacts[] = [];
+      for (const id of q.entryUUIDs ?? []) {
+        const e = lookupEntryId(log, id);
+        if (e !== undefined) found.push(e);
+      }
+      for (const proposed of q.entries ?? []) {
+        const p = prepareEntry(proposed, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
+        const e = log.reader.entryByLeafHash(p.leafHash);
+        if (e !== undefined) found.push(e);
+      }
+      for (const index of q.logIndexes ?? []) {
+        const e = log.reader.entryByIndex(index);
+        if (e !== undefined) found.push(e);
+      }
+      const checkpoint = log.reader.latest();
+      return jsonTextReply(`[${found.map((e) => logEntryText(log, e, checkpoint)).join(',')}]`, { 'Cache-Control': 'no-cache' });
+    }),
+  ];
 }
 
 function countItems(body: unknown): number {

@@ -8,21 +8,18 @@
  * superseded by wider ones under other URLs but never changed), so every tile
  * and bundle is served `Cache-Control: public, max-age=31536000, immutable`.
  */
-import { Router } from 'express';
 import type { LogService } from '../../log/index.js';
 import { parseTilePath, TILE_WIDTH } from '../../merkle/index.js';
-import { writeReply, type Reply } from '../reply.js';
+import type { Reply } from '../reply.js';
+import { get, type Route } from '../route.js';
 
-export function tileRoutes(log: LogService): Router {
-  const r = Router();
-  r.get(/^\/tile\/.*/, (req, res) => {
-    writeReply(res, tileReply(log, req.path));
-  });
-  return r;
+/** Every path under /tile/ (the four documented families); parseTilePath decides which it is. */
+export function tileRoutes(log: LogService): Route[] {
+  return [get('/tile/*', (req) => tileReply(log, req.path))];
 }
 
 /** 200 with the tile or bundle at `path` (`/tile/…`, no query); throws BAD_REQUEST/NOT_FOUND as parseTilePath and the reader do. */
-export function tileReply(log: LogService, path: string): Reply {
+function tileReply(log: LogService, path: string): Reply {
   const p = parseTilePath(path.slice(1));
   const partial = p.width < TILE_WIDTH;
   const body =

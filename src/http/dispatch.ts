@@ -1,0 +1,130 @@
+/**
+ * The dispatcher: the node:http request listener that serves a route table.
+ * For every request, in this order:
+ *
+ * 1. split the request target into path and query (node:querystring: a
+ *    repeated key gives an array, which a parameter schema then refuses);
+ * 2. run the guard chain (guards.ts); a guard's refusal is the answer;
+ * 3. find the route (router.ts); none → 404 NOT_FOUND (OPTIONS on a known
+ *    path → 200 with Allow);
+ * 4. read the body as the route says (body.ts);
+ * 5. run the handler and write its Reply; anything it throws becomes the
+ *    error reply of its LogError (an unknown error is INTERNAL, 500, and is
+ *    reported to `logError`).
+ *
+ * An answer written while a large body is still arriving (413, a guard's
+ * refusal) closes the connection lingering (lingering-close.ts), so the
+ * client reads it even while still sending.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import { LogError } from '../errors.js';
+import { hasBody, readBody } from './body.js';
+import { STATUS, toLogError } from './errors.js';
+import { clientAddress, guardRequest, type Guard } from './guards.js';
+import type { TokenRecord } from './auth.js';
+import { closeLingering } from './lingering-close.js';
+import { parseJsonBody } from '../api/index.js';
+import { typedReply, writeReply, type Reply } from './reply.js';
+import type { RequestParts, Route } from './route.js';
+import { Router } from './router.js';
+
+export interface DispatchOptions {
+  readonly routes: readonly Route[];
+  /** Run in order before any route; default none. */
+  readonly guards?: readonly Guard[];
+  /** Tokens the guards authenticate requests against. */
+  readonly tokens?: readonly TokenRecord[];
+  /** Proxy hops whose X-Forwarded-For is trusted for the client address (clientAddress); default 0. */
+  readonly trustProxy?: number;
+  /** Largest accepted request body, bytes; beyond it 413 TOO_LARGE. */
+  readonly maxRequestBytes: number;
+  /** The reply for an error (the Rekor API's JSON, or another surface's format). */
+  readonly errorReply: (err: LogError) => Reply;
+  /** Where 5xx causes are reported. */
+  readonly logError?: (msg: string, err: unknown) => void;
+}
+
+/** A listener serving `o.routes`; `.routes` lists them (for documentation checks). */
+export type Dispatcher = RequestListener & { readonly routes: readonly Route[] };
+
+const NO_QUERY: RequestParts['query'] = Object.freeze({});
+
+export function dispatcher(o: DispatchOptions): Dispatcher {
+  const router = new Router(o.routes);
+  const guards = o.guards ?? [];
+  const tokens = o.tokens ?? [];
+  const trustProxy = o.trustProxy ?? 0;
+  const logError = o.logError ?? (() => undefined);
+
+  const send = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
+    if (res.headersSent || res.writableEnded) return;
+    if (mustLinger(req, reply, o.maxRequestBytes)) closeLingering(req, res);
+    writeReply(res, reply);
+  };
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+    const le = toLogError(err);
+    if (STATUS[le.code] >= 500) logError(`${req.method ?? '?'} ${req.url ?? '?'} failed with ${le.code}`, le.cause ?? le);
+    send(req, res, o.errorReply(le));
+  };
+  const read = async (req: IncomingMessage, route: Route, parts: RequestParts): Promise<Reply> => {
+    const bytes = await readBody(req, o.maxRequestBytes, route.body === 'bytes' ? 'any' : 'json');
+    const withBody = route.body === 'json' ? { ...parts, body: bytes === undefined ? undefined : parseJsonBody(bytes) } : { ...parts, raw: bytes };
+    return route.handle(withBody);
+  };
+
+  const listener: RequestListener = (req, res) => {
+    try {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const method = req.method ?? 'GET';
+      if (guards.length > 0) {
+        const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), tokens);
+        for (const guard of guards) {
+          const refused = guard(g);
+          if (refused !== undefined) return send(req, res, refused);
+        }
+      }
+      const match = router.match(method, path);
+      if (match === undefined) return send(req, res, noRoute(router, method, path));
+      const parts: RequestParts = { method, path, params: match.params, query: q < 0 ? NO_QUERY : parseQuery(url.slice(q + 1)), headers: req.headers };
+      const reply = match.route.body === 'none' ? match.route.handle(parts) : read(req, match.route, parts);
+      if (reply instanceof Promise) {
+        reply.then(
+          (r) => send(req, res, r),
+          (err: unknown) => fail(req, res, err),
+        );
+      } else {
+        send(req, res, reply);
+      }
+    } catch (err) {
+      fail(req, res, err);
+    }
+  };
+  return Object.assign(listener, { routes: router.routes });
+}
+
+/**
+ * Whether answering now means closing with a lingering close: the body is
+ * still arriving and is either large (chunked, or declared beyond the limit)
+ * or the reply closes the connection anyway. A small declared body left
+ * unread is drained by node:http and the connection kept alive.
+ */
+function mustLinger(req: IncomingMessage, reply: Reply, limit: number): boolean {
+  if (!hasBody(req) || req.complete) return false;
+  const declared = req.headers['content-length'];
+  return reply.headers['Connection'] === 'close' || declared === undefined || Number(declared) > limit;
+}
+
+function forwardedFor(req: IncomingMessage): string | undefined {
+  const h = req.headers['x-forwarded-for'];
+  return Array.isArray(h) ? h.join(',') : h;
+}
+
+/** OPTIONS on a path some route serves: 200 with Allow; anything else 404. */
+function noRoute(router: Router, method: string, path: string): Reply {
+  const allowed = method === 'OPTIONS' ? router.allowed(path) : [];
+  if (allowed.length === 0) throw new LogError('NOT_FOUND', `no route for ${method} ${path}`);
+  return typedReply('text/plain; charset=utf-8', allowed.join(', '), { Allow: allowed.join(', ') });
+}
