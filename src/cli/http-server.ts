@@ -13,8 +13,9 @@
  * (30 s by default, which would let a slow client hold a connection 30 s past
  * its deadline): it is set to a quarter of the headers timeout (at most 1 s).
  * Requests the parser refuses get a JSON error body (clientErrorHandler).
+ * closeHttpServer drains it within a deadline (see there).
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { clientErrorHandler } from '../http/index.js';
@@ -31,7 +32,14 @@ export function checkServerLimits(l: ServerLimits): void {
   }
 }
 
-/** An HTTP server for `app` with the limits of `l` applied. */
+/** Responses not yet finished, and whether the server is draining; kept per server by trackResponses. */
+interface Drain {
+  readonly open: Set<ServerResponse>;
+  draining: boolean;
+}
+const drains = new WeakMap<Server, Drain>();
+
+/** An HTTP server for `app` with the limits of `l` applied, whose responses closeHttpServer can drain. */
 export function createHttpServer(app: RequestListener, l: ServerLimits): Server {
   checkServerLimits(l);
   const server = createServer(
@@ -46,13 +54,52 @@ export function createHttpServer(app: RequestListener, l: ServerLimits): Server 
   server.maxRequestsPerSocket = l.maxRequestsPerSocket;
   if (l.maxConnections > 0) server.maxConnections = l.maxConnections;
   server.on('clientError', clientErrorHandler());
+  trackResponses(server);
   return server;
 }
 
-/** Stop accepting connections, close idle keep-alive sockets, and resolve once in-flight requests are done. */
-export function closeHttpServer(server: Server): Promise<void> {
+/**
+ * Track `server`'s unfinished responses, so that once it drains every
+ * further response says `Connection: close`. The listener runs before the
+ * app's, so the header is set before any handler writes.
+ */
+export function trackResponses(server: Server): void {
+  const d: Drain = { open: new Set(), draining: false };
+  drains.set(server, d);
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (d.draining) res.setHeader('Connection', 'close');
+    d.open.add(res);
+    res.once('close', () => d.open.delete(res));
+  });
+}
+
+/**
+ * Stop `server` within `graceMs`:
+ * 1. stop accepting connections (new ones are refused by the kernel);
+ * 2. close idle keep-alive connections at once;
+ * 3. answer the requests in flight and any that still arrive on open
+ *    connections, each with `Connection: close` (for a server made by
+ *    createHttpServer/trackResponses), so every connection closes after its
+ *    current response; a response whose headers went out before the drain
+ *    began closes its connection once it is finished;
+ * 4. resolve when every connection is closed, or at `graceMs`, when the
+ *    remaining connections are cut (destroyed).
+ */
+export function closeHttpServer(server: Server, graceMs = 10_000): Promise<void> {
+  const d = drains.get(server);
+  if (d !== undefined && !d.draining) {
+    d.draining = true;
+    for (const res of d.open) {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+      else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+    }
+  }
   return new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

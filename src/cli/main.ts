@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ argv: rest, env: process.env });
       const logger = jsonLogger(config.logLevel);
       const running = await serve(config, logger);
-      stopOnSignals(running, logger);
+      stopOnSignals(running, logger, config.shutdownGraceMs);
       return -1; // keep running
     }
     case 'keygen': {

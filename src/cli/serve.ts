@@ -1,4 +1,8 @@
-/** `cairn serve`: open the log, listen, drain on SIGTERM/SIGINT. */
+/**
+ * `cairn serve`: open the log, listen, and stop within --shutdown-grace-ms:
+ * drain HTTP (closeHttpServer), then finish the batch in flight and close
+ * the log, the workers and the store.
+ */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
@@ -83,7 +87,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      await closeHttpServer(server);
+      // HTTP gets the grace period less a reserve for closing the log (the batch in flight, the final sync).
+      await closeHttpServer(server, config.shutdownGraceMs - Math.min(2_000, Math.floor(config.shutdownGraceMs / 4)));
       await witnessing?.close();
       await admission.close();
       await log.close();

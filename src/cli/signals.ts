@@ -1,11 +1,25 @@
-/** Long-running commands (serve, witness) stop cleanly on SIGTERM/SIGINT: drain, close, exit 0 (1 if stopping fails). */
+/**
+ * Long-running commands (serve, witness) stop cleanly on SIGTERM/SIGINT:
+ * drain, close, exit 0 (1 if stopping fails). The process exits within
+ * `graceMs` of the signal whatever happens: if stopping is still under way
+ * then, it exits 1. Cutting a commit short is safe: nothing is answered
+ * before it is durable, and a restart recovers as after a crash.
+ */
 import type { Logger } from './logger.js';
 
-export function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger): void {
+export function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger, graceMs = 10_000): void {
   const shutdown = (sig: string): void => {
-    logger.info('shutting down', { signal: sig });
+    logger.info('shutting down', { signal: sig, graceMs });
+    const t0 = performance.now();
+    setTimeout(() => {
+      logger.error('shutdown did not finish within the grace period; exiting', { graceMs });
+      process.exit(1);
+    }, graceMs).unref();
     running.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('stopped', { ms: Math.round(performance.now() - t0) });
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error('shutdown failed', { err });
         process.exit(1);

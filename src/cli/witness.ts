@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { WitnessConfig } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { createWitnessApp } from '../http/index.js';
-import { closeHttpServer } from './http-server.js';
+import { closeHttpServer, trackResponses } from './http-server.js';
 import { parseVkey, type NoteVerifier } from '../note/index.js';
 import { openSqliteWitnessStore } from '../storage/index.js';
 import { Witness, type WitnessedLog } from '../witness/index.js';
@@ -54,6 +54,7 @@ export async function runWitness(config: WitnessConfig, logger: Logger, clock: C
       onCosigned: (origin, size) => logger.info('cosigned', { origin, treeSize: size }),
     });
     server = createServer(app);
+    trackResponses(server);
     server.headersTimeout = 20_000;
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 30_000;

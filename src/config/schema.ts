@@ -71,6 +71,12 @@ export interface Config {
   readonly maxRequestsPerSocket: number;
   /** Most open connections; beyond it new ones are closed at once (0 = no limit). */
   readonly maxConnections: number;
+  /**
+   * Longest time, ms, from SIGTERM/SIGINT to exit: connections are drained,
+   * the batch in flight is committed; whatever still runs at the end is cut
+   * off (no acknowledged entry is lost: answers follow durable commits).
+   */
+  readonly shutdownGraceMs: number;
 }
 
 /** One witness: its submission prefix (`<url>/add-checkpoint`) and its verifier key. */
@@ -150,6 +156,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'keepAliveTimeoutMs', flag: '--keep-alive-timeout-ms', env: 'CAIRN_KEEP_ALIVE_TIMEOUT_MS', help: 'idle time after which a keep-alive connection is closed, ms' },
   { key: 'maxRequestsPerSocket', flag: '--max-requests-per-socket', env: 'CAIRN_MAX_REQUESTS_PER_SOCKET', help: 'most requests on one connection before it is closed (0 = no limit)' },
   { key: 'maxConnections', flag: '--max-connections', env: 'CAIRN_MAX_CONNECTIONS', help: 'most open connections; further ones are closed at once (0 = no limit)' },
+  { key: 'shutdownGraceMs', flag: '--shutdown-grace-ms', env: 'CAIRN_SHUTDOWN_GRACE_MS', help: 'longest time from SIGTERM/SIGINT to exit, ms: new connections are refused at once, in-flight requests answered with `Connection: close`, idle connections closed, the batch in flight committed; at the end, open connections are cut and the process exits' },
 ];
 
 /** JSON Schema (draft 2020-12 subset understood by ajv) of a Config, with defaults. keyFile's default is derived. */
@@ -197,5 +204,6 @@ export const CONFIG_SCHEMA = {
     keepAliveTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
     maxRequestsPerSocket: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
     maxConnections: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
+    shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 10000 },
   },
 } as const;
