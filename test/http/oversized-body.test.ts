@@ -3,13 +3,14 @@
  * receives even while it is still sending (lingering close,
  * src/http/lingering-close.ts): raw sockets keep writing a 2 MB or 50 MB
  * body, with Content-Length or chunked, and must read the whole 413
- * response before any reset or broken pipe, and then the end of the stream.
+ * response, then the end of the stream, with no reset or broken pipe
+ * while they finish sending.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { httpRequest, keepAliveAgent } from '../support/http-client.js';
-import { testApp } from './helpers.js';
+import { testApp } from '../support/http.js';
 
 const LIMIT = 262_144;
 const CHUNK = Buffer.alloc(64 * 1024, 'a');
@@ -77,7 +78,7 @@ function upload(port: number, head: string, bodyBytes: number, chunked: boolean)
         const n = Math.min(CHUNK.length, bodyBytes - sent);
         const piece = CHUNK.subarray(0, n);
         sent += n;
-        const more = chunked ? socket.write(`${n.toString(16)}\r\n`) && socket.write(piece) && socket.write('\r\n') : socket.write(piece);
+        const more = chunked ? socket.write(Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), piece, Buffer.from('\r\n')])) : socket.write(piece);
         if (sent >= bodyBytes && chunked) socket.write('0\r\n\r\n');
         if (!more) {
           socket.once('drain', pump);
@@ -124,6 +125,10 @@ describe('an oversized request body', function () {
       const out = await upload(port, headFor(bytes, chunked), bytes, chunked);
       assert.ok(out.completeAt !== undefined, `the full response arrived (got ${JSON.stringify(out.response.slice(0, 200))}, error ${JSON.stringify(out.error)})`);
       if (out.error !== undefined) assert.ok(out.error.at >= out.completeAt, `${out.error.code} at ${out.error.at} ms came before the answer (${out.completeAt} ms)`);
+      // The server drains up to LINGER_MAX_BYTES (64 MiB) after answering, so these clients finish sending without any error at all.
+      assert.equal(out.error, undefined, 'no reset or broken pipe');
+      assert.equal(out.sent, bytes);
+      assert.ok(out.ended, 'the server half-closed after its answer');
       const text = out.response.slice(0, completeLength(out.response));
       assert.match(text, /^HTTP\/1\.1 413 /);
       assert.match(text, /\r\nconnection: close\r\n/i);
