@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpRequest, keepAliveAgent } from '../support/http-client.js';
@@ -57,15 +58,19 @@ describe('cairn serve on SIGTERM', function () {
     const clients = Array.from({ length: CLIENTS }, () => client());
     // Load until at least 200 entries were acknowledged, then SIGTERM.
     while (answers.filter((a) => a.status === 201).length < 200) await new Promise((r) => setTimeout(r, 20));
+    // An idle kept-alive connection: one answered request, then nothing.
+    const idle = await idleConnection(s.url);
     signalAt = performance.now();
     s.child.kill('SIGTERM');
     const exit = await s.exited;
     const exitMs = performance.now() - signalAt;
+    const idleClosedMs = (await idle.closed) - signalAt;
     await Promise.all(clients);
     agent.destroy();
 
     assert.deepEqual(exit, { code: 0, signal: null }, s.logs.join('\n'));
     assert.ok(exitMs < GRACE_MS / 2, `exited ${Math.round(exitMs)} ms after SIGTERM (grace ${GRACE_MS} ms)`);
+    assert.ok(idleClosedMs >= 0 && idleClosedMs < 1_000, `the idle connection was closed ${Math.round(idleClosedMs)} ms after SIGTERM`);
     assert.ok(!failures.some((f) => /timed out/.test(f.message)), `a request hung: ${JSON.stringify(failures.filter((f) => /timed out/.test(f.message)))}`);
     const before = answers.filter((a) => a.at < signalAt);
     const afterSignal = answers.filter((a) => a.at >= signalAt);
@@ -91,4 +96,35 @@ describe('cairn serve on SIGTERM', function () {
       await again.stop();
     }
   });
+
+  it('cuts a connection that never finishes its request at the end of the grace period, and exits', async () => {
+    const s = await startServer(['--data-dir', join(dir, 'stuck'), '--shutdown-grace-ms', '1500', '--headers-timeout-ms', '60000', '--request-timeout-ms', '60000']);
+    const { hostname, port } = new URL(s.url);
+    const stuck = connect(Number(port), hostname);
+    stuck.on('error', () => undefined);
+    await new Promise((r) => stuck.once('connect', r));
+    stuck.write('POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    const closed = new Promise<number>((r) => stuck.once('close', () => r(performance.now())));
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    s.child.kill('SIGTERM');
+    const exit = await s.exited;
+    const exitMs = performance.now() - t0;
+    assert.deepEqual(exit, { code: 0, signal: null }, s.logs.join('\n'));
+    assert.ok(exitMs < 1_500 + 1_000, `exited ${Math.round(exitMs)} ms after SIGTERM (grace 1,500 ms)`);
+    assert.ok((await closed) - t0 >= 1_000, 'the stuck request had until near the deadline');
+  });
 });
+
+/** A kept-alive connection that made one request; `closed` resolves (performance.now()) when the server closes it. */
+async function idleConnection(url: string): Promise<{ socket: Socket; closed: Promise<number> }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
+  const answered = new Promise<void>((r) => socket.once('data', () => r()));
+  const closed = new Promise<number>((r) => socket.once('close', () => r(performance.now())));
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await answered;
+  return { socket, closed };
+}
