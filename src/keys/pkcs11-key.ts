@@ -118,7 +118,11 @@ function certificateSpki(token: TokenSession, peer: Pkcs11js.Template, uri: Pkcs
   const certs = findObjects(token, [{ type: b.CKA_CLASS, value: b.CKO_CERTIFICATE }, ...peer]);
   if (certs.length !== 1) throw new LogError('KEY_INVALID', `token "${token.label}" holds no single public key or certificate for ${describeObject(uri)}; the public key cannot be read`);
   const [der] = attrs(token, certs[0] as Handle, [b.CKA_VALUE]) as [Buffer];
-  return new Uint8Array(new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }));
+  try {
+    return new Uint8Array(new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }));
+  } catch (err) {
+    throw new LogError('KEY_INVALID', `the certificate beside ${describeObject(uri)} in token "${token.label}" does not parse: ${describeError(err)}`);
+  }
 }
 
 function tokenSigningKey(token: TokenSession, key: Handle, spki: Uint8Array, algorithm: SigningAlgorithm): SigningKey {

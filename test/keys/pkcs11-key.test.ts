@@ -5,6 +5,7 @@
  * `openssl dgst`, and the clear refusals.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,6 +114,33 @@ describe('keys: PKCS#11 keys in SoftHSM2', function () {
         assert.ok(opensslVerifies(token.dir, key.publicKeyPem, PAYLOAD, await key.sign(PAYLOAD), c.digest));
       });
     }
+
+    it('a key imported with only its certificate beside it: the public key comes from the certificate', async () => {
+      const pem = join(token.dir, 'a.pem');
+      execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', pem]);
+      execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', pem, '-outform', 'DER', '-out', join(token.dir, 'a.der')]);
+      execFileSync('openssl', ['req', '-new', '-x509', '-key', pem, '-subj', '/CN=release', '-days', '1', '-outform', 'DER', '-out', join(token.dir, 'a.crt')]);
+      token.pkcs11Tool(['--write-object', join(token.dir, 'a.der'), '--type', 'privkey', '--id', '05', '--label', 'imported']);
+      token.pkcs11Tool(['--write-object', join(token.dir, 'a.crt'), '--type', 'cert', '--id', '05', '--label', 'imported']);
+      const key = await open(token.uri('imported'));
+      const want = execFileSync('openssl', ['pkey', '-in', pem, '-pubout'], { encoding: 'utf8' });
+      assert.equal(key.publicKeyPem, want);
+      assert.ok(opensslVerifies(token.dir, want, PAYLOAD, await key.sign(PAYLOAD), 'sha256'));
+    });
+
+    it("a public object that belongs to another key: the first signature is refused, not returned", async () => {
+      const [a, b] = ['a', 'b'].map((n) => {
+        const pem = join(token.dir, `${n}.pem`);
+        execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', pem]);
+        return pem;
+      }) as [string, string];
+      execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', a, '-outform', 'DER', '-out', join(token.dir, 'a.der')]);
+      execFileSync('openssl', ['pkey', '-in', b, '-pubout', '-outform', 'DER', '-out', join(token.dir, 'b.pub.der')]);
+      token.pkcs11Tool(['--write-object', join(token.dir, 'a.der'), '--type', 'privkey', '--id', '06', '--label', 'mixed']);
+      token.pkcs11Tool(['--write-object', join(token.dir, 'b.pub.der'), '--type', 'pubkey', '--id', '06', '--label', 'mixed']);
+      const key = await open(token.uri('mixed'));
+      await assert.rejects(key.sign(PAYLOAD), hasCode('KEY_INVALID', /does not verify with its public key/));
+    });
 
     it('finds the module by module-name through its p11-kit registration', async function () {
       if (!existsSync('/usr/share/p11-kit/modules/softhsm2.module')) this.skip();
