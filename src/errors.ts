@@ -50,8 +50,8 @@ export type ErrorCode =
   | 'ARTIFACT_INVALID' // a signature artifact (payload, envelope, bundle, signature manifest) is malformed
   | 'CONFIG_INVALID'
   // signing keys (src/keys)
-  | 'KEY_INVALID' // a signing key reference or key is unusable as given: bad file, wrong passphrase or PIN, bad PKCS#11 URI, no such token/object, unsupported algorithm
-  | 'KEY_UNAVAILABLE' // the key source failed: PKCS#11 module not loadable or erroring, signing failed, key closed
+  | 'KEY_INVALID' // a signing key reference or key is unusable as given: bad file, wrong passphrase or PIN, bad PKCS#11 URI, missing or unloadable module, no such token/object, unsupported algorithm
+  | 'KEY_UNAVAILABLE' // the key source failed: PKCS#11 support (pkcs11js) not installed, module or token error, signing failed, key closed
   | 'INTERNAL';
 
 /** Base error. `details` carries structured, JSON-safe context (e.g. `existingIndex`). */
