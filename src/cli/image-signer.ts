@@ -24,6 +24,7 @@ import {
   dsseEntry,
   dssePae,
   hashedrekordEntry,
+  hashedrekordHashAlgorithm,
   inTotoStatement,
   legacyAttestationLayer,
   legacySignatureLayer,
@@ -63,16 +64,22 @@ export interface SignatureWritten {
   readonly bundle?: Uint8Array;
 }
 
-/** The hashedrekord digest each key pairs with (Rekor's allow-list: P-256/SHA-256, P-384/SHA-384, RSA/SHA-256). */
+/** The hashedrekord digest of a legacy signature by this key (Rekor's pairing: P-256/SHA-256, P-384/SHA-384, RSA/SHA-256). */
 function hashedrekordAlgorithm(key: SigningKey): HashAlgorithm {
-  switch (key.algorithm) {
-    case 'ecdsa-p256-sha256':
-    case 'rsa-pkcs1v15-sha256':
-      return 'sha256';
-    case 'ecdsa-p384-sha384':
-      return 'sha384';
-    case 'ed25519':
-      throw new UsageError('an Ed25519 key cannot make a legacy signature (its hashedrekord entry would need Ed25519ph): use --format bundle');
+  if (key.algorithm === 'ed25519') {
+    throw new UsageError('an Ed25519 key cannot make a legacy signature (its hashedrekord entry would need Ed25519ph): use --format bundle');
+  }
+  return hashedrekordHashAlgorithm(key.publicKeySpki);
+}
+
+/**
+ * Refuses keys whose DSSE signature the log cannot check: Rekor's `dsse`
+ * kind (and Cairn's) verifies ECDSA over SHA-256 whatever the curve, and a
+ * P-384 key signs with SHA-384.
+ */
+function checkBundleKey(key: SigningKey): void {
+  if (key.algorithm === 'ecdsa-p384-sha384') {
+    throw new UsageError('a P-384 key cannot make a bundle (the log checks DSSE signatures over SHA-256): use --format legacy, or a P-256 key');
   }
 }
 
@@ -103,6 +110,7 @@ export async function signedStatement(
   predicate: unknown,
   subjectAnnotations?: Readonly<Record<string, string>>,
 ): Promise<DsseEnvelope> {
+  checkBundleKey(ctx.key);
   const payload = inTotoStatement(target.digest, predicateType, predicate, subjectAnnotations);
   const sig = await ctx.key.sign(dssePae(IN_TOTO_PAYLOAD_TYPE, payload));
   return { payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signatures: [{ keyid: '', sig }] };

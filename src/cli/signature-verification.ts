@@ -152,7 +152,24 @@ async function fetchOnline(ctx: VerifyContext, entry: TlogEntry | undefined): Pr
   ctx.progress(`confirming log entry ${entry.logIndex} at ${ctx.log.baseUrl}`);
   const fresh = await ctx.log.entryByBody(entry.body);
   if (fresh === undefined) return { missing: `the log at ${ctx.log.baseUrl} does not hold the entry (index ${entry.logIndex})` };
-  return fresh;
+  return ctx.trust.minWitnesses > 0 ? withCosignedCheckpoint(ctx.log, fresh) : fresh;
+}
+
+/**
+ * A log may serve witness cosignatures only on its latest checkpoint
+ * (`/checkpoint`; Cairn does), not on those of its inclusion proofs. When
+ * that note states exactly the proof's tree head (same text: origin, size,
+ * root), it is the same checkpoint with more signatures, and the proof is
+ * checked against it: the log's signature and the witnesses' are then all
+ * verified on one note. Otherwise the proof's own checkpoint is kept.
+ */
+async function withCosignedCheckpoint(log: RekorClient, fresh: TlogEntry): Promise<TlogEntry> {
+  const proof = fresh.inclusionProof;
+  if (proof === undefined) return fresh;
+  const latest = await log.checkpoint();
+  const textOf = (note: string): string => note.slice(0, note.indexOf('\n\n') + 1);
+  if (latest === undefined || textOf(latest) === '' || textOf(latest) !== textOf(proof.checkpoint)) return fresh;
+  return { ...fresh, inclusionProof: { ...proof, checkpoint: latest } };
 }
 
 function report<T extends { readonly tlog: TlogVerified | undefined }>(format: 'legacy' | 'bundle', where: string, v: Verdict<T>, online: boolean): SignatureReport {

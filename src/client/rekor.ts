@@ -1,7 +1,8 @@
 /**
  * A Rekor v1 API client (rekor-v1.md §1) for Cairn or any Rekor v1 log:
  * submit a proposed entry, read an entry by UUID or index (each read carries
- * an inclusion proof against the log's latest checkpoint), read the log info.
+ * an inclusion proof against the log's latest checkpoint), read the log info
+ * and the latest (cosigned) checkpoint.
  *
  * Browser-safe: global fetch only. Nothing it returns is trusted: answers
  * are parsed defensively (log-entry.ts) and the caller verifies SETs, proofs
@@ -109,6 +110,23 @@ export class RekorClient {
    */
   entryByBody(body: Uint8Array): Promise<RekorEntry | undefined> {
     return this.entryByUuid(toHex(leafHashOfBody(body)));
+  }
+
+  /**
+   * The log's latest checkpoint as served at `/checkpoint` (c2sp.org/tlog-tiles),
+   * a signed note that may carry witness cosignatures after the log's own
+   * signatures. Unverified text; undefined when the log has no such route (404).
+   */
+  async checkpoint(): Promise<string | undefined> {
+    const url = `${this.baseUrl}/checkpoint`;
+    const answer = await exchange(url, { method: 'GET', headers: { ...this.#headers(false), Accept: 'text/plain' } }, { maxResponseBytes: 64 * 1024, ...this.#opts });
+    if (answer.status === 404) return undefined;
+    if (answer.status !== 200) throw refused(url, answer);
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(answer.body);
+    } catch {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the checkpoint from ${url}: not UTF-8`);
+    }
   }
 
   /** GET `/api/v1/log`. */
