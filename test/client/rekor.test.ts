@@ -79,6 +79,17 @@ describe('RekorClient', () => {
       assert.equal(await client.entryByIndex(1_000_000), undefined);
     });
 
+    it('reads the latest checkpoint note; undefined where the log serves none', async () => {
+      const note = await new RekorClient(cairn.url).checkpoint();
+      assert.match(note ?? '', /^127\.0\.0\.1:\d+ - \d+\n\d+\n[A-Za-z0-9+/=]+\n\n\u2014 /);
+      const { url, server } = await listen((_req, res) => void res.writeHead(404).end());
+      try {
+        assert.equal(await new RekorClient(url).checkpoint(), undefined);
+      } finally {
+        server.close();
+      }
+    });
+
     it('reads the log info', async () => {
       const info = await new RekorClient(cairn.url).logInfo();
       assert.equal(info.treeId, cairn.identity.treeId);
