@@ -113,12 +113,11 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const admission: Admission = {
     async admit(raw: Uint8Array, limits: EntryLimits): Promise<PreparedEntry> {
       if (!admitting) throw new LogError('SHUTTING_DOWN', 'the server is shutting down');
-      // A copy of exactly the body's bytes is moved, not cloned (a Buffer may view a larger shared allocation).
-      const own = new Uint8Array(raw);
-      const reply = await send({ task: 'admit', raw: own, limits }, [own.buffer]);
+      const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+      const reply = await send({ task: 'admit', raw: bytes, limits });
       if (!('admitted' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
       const e = reply.admitted;
-      return { kind: e.kind, body: view(e.body), leafHash: view(e.leafHash), searchKeys: e.searchKeys };
+      return { kind: e.kind, body: Buffer.from(e.body, 'latin1'), leafHash: Buffer.from(e.leafHash, 'latin1'), searchKeys: e.searchKeys };
     },
     // Only admission stops: the log may still need the threads to sign the batch in flight.
     close() {

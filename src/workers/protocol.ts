@@ -5,17 +5,30 @@
  * same turn of the event loop travel together.
  */
 import type { KeyObject } from 'node:crypto';
-import type { EntryLimits, PreparedEntry } from '../entry/index.js';
+import type { EntryLimits } from '../entry/index.js';
 import type { ErrorCode } from '../errors.js';
 
 /** The two tasks: admit a request body (admitSubmission), sign messages with the log key. */
+/**
+ * Bytes travel as latin1 strings (one char per byte): a string costs a
+ * fraction of what an ArrayBuffer costs to post, moved or cloned (~2 against
+ * ~3–18 µs per task, measured with node 20).
+ */
 export type Task =
-  | { readonly task: 'admit'; readonly raw: Uint8Array; readonly limits: EntryLimits }
+  | { readonly task: 'admit'; readonly raw: string; readonly limits: EntryLimits }
   | { readonly task: 'sign'; readonly messages: readonly Uint8Array[] };
 export type TaskRequest = Task & { readonly id: number };
 
+/** A PreparedEntry whose body and leaf hash travel as latin1 strings. */
+export interface AdmittedEntry {
+  readonly kind: string;
+  readonly body: string;
+  readonly leafHash: string;
+  readonly searchKeys: string[];
+}
+
 export type TaskReply =
-  | { readonly id: number; readonly admitted: PreparedEntry }
+  | { readonly id: number; readonly admitted: AdmittedEntry }
   | { readonly id: number; readonly signatures: Uint8Array[] }
   | { readonly id: number; readonly err: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
 

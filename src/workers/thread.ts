@@ -30,6 +30,10 @@ try {
 if (process.env['CAIRN_REQUIRE_NATIVE'] === '1') requireNativeEcdsa();
 const api = loadApiSpec(data.openapiPath);
 
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
 /** Bytes in an ArrayBuffer of their own (a copy when they view a larger one, e.g. Buffer's shared pool), to be moved, not cloned. */
 function own(b: Uint8Array): Uint8Array {
   const mine = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
@@ -40,8 +44,8 @@ function own(b: Uint8Array): Uint8Array {
 function run(m: TaskRequest): TaskReply {
   try {
     if (m.task === 'admit') {
-      const e = admitSubmission(api, m.raw, m.limits);
-      return { id: m.id, admitted: { kind: e.kind, body: own(e.body), leafHash: own(e.leafHash), searchKeys: e.searchKeys } };
+      const e = admitSubmission(api, Buffer.from(m.raw, 'latin1'), m.limits);
+      return { id: m.id, admitted: { kind: e.kind, body: latin1(e.body), leafHash: latin1(e.leafHash), searchKeys: e.searchKeys } };
     }
     const key = data.signingKey;
     if (key === undefined) throw new LogError('INTERNAL', 'this worker pool was given no key to sign with');
