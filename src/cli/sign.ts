@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeError } from '../errors.js';
+import { LogError, describeError } from '../errors.js';
 import { formatReference, isIndexMediaType, repositoryName, withDigest, type Descriptor, type ImageReference, type RegistryClient } from '../oci/index.js';
 import { parseDescriptor } from '../signing/index.js';
 import { EXIT, UsageError, exitStatusOf } from './exit-codes.js';
@@ -83,7 +83,7 @@ export async function withPlatforms(registry: RegistryClient, ref: ImageReferenc
   if (!isIndexMediaType(top.mediaType)) return [top];
   const { bytes } = await registry.getManifest(withDigest(ref, top.digest), top.digest);
   const json = JSON.parse(new TextDecoder().decode(bytes)) as { manifests?: unknown };
-  if (!Array.isArray(json.manifests)) throw new UsageError(`${top.digest} is an index without a manifests list`);
+  if (!Array.isArray(json.manifests)) throw new LogError('REGISTRY_PROTOCOL', `couldn't sign the platforms of ${top.digest}: the index has no manifests list`);
   const children = json.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`));
   return [top, ...children.map((c) => ({ mediaType: c.mediaType, digest: c.digest, size: c.size }))];
 }
