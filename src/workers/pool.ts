@@ -46,7 +46,6 @@ interface Thread {
   readonly pending: Map<number, { resolve: (reply: TaskReply) => void; reject: (e: unknown) => void }>;
   /** Tasks not yet posted: they leave together, once this turn of the event loop is done. */
   outbox: TaskRequest[];
-  transfer: ArrayBuffer[];
 }
 
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
@@ -57,7 +56,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   let closed = false;
 
   const spawn = (i: number): void => {
-    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map(), outbox: [], transfer: [] };
+    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map(), outbox: [] };
     t.worker.unref();
     t.worker.on('message', ({ replies }: ReplyBatch) => {
       for (const m of replies) {
@@ -84,7 +83,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     for (let i = 0; i < Math.max(1, opts.size); i++) spawn(i);
   };
 
-  const send = (task: Task, transfer: ArrayBuffer[] = [], to?: Thread): Promise<TaskReply> => {
+  const send = (task: Task, to?: Thread): Promise<TaskReply> => {
     if (closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the server is shutting down'));
     start();
     let best = to ?? threads[0]!;
@@ -93,7 +92,6 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     return new Promise<TaskReply>((resolve, reject) => {
       best.pending.set(id, { resolve, reject });
       best.outbox.push({ ...task, id });
-      best.transfer.push(...transfer);
       flushing ??= setImmediate(flush);
     });
   };
@@ -103,9 +101,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     for (const t of threads) {
       if (t.outbox.length === 0) continue;
       const batch: TaskBatch = { tasks: t.outbox };
-      t.worker.postMessage(batch, t.transfer);
+      t.worker.postMessage(batch);
       t.outbox = [];
-      t.transfer = [];
     }
   };
 
@@ -137,8 +134,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
             const per = Math.ceil(messages.length / threads.length);
             const parts = await Promise.all(
               threads.map((t, i) => {
-                const part = messages.slice(i * per, (i + 1) * per);
-                return part.length === 0 ? Promise.resolve([]) : send({ task: 'sign', messages: part }, [], t).then(signatures);
+                const part = messages.slice(i * per, (i + 1) * per).map((m) => Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('latin1'));
+                return part.length === 0 ? Promise.resolve([]) : send({ task: 'sign', messages: part }, t).then(signatures);
               }),
             );
             return parts.flat();
@@ -156,12 +153,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   return { admission, signer, start, close };
 }
 
-/** A Buffer over the bytes a message brought (its own copy already: no second copy). */
-function view(b: Uint8Array): Buffer {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
-
 function signatures(reply: TaskReply): Uint8Array[] {
   if (!('signatures' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
-  return reply.signatures.map(view);
+  return reply.signatures.map((s) => Buffer.from(s, 'latin1'));
 }

@@ -16,7 +16,7 @@ import type { ErrorCode } from '../errors.js';
  */
 export type Task =
   | { readonly task: 'admit'; readonly raw: string; readonly limits: EntryLimits }
-  | { readonly task: 'sign'; readonly messages: readonly Uint8Array[] };
+  | { readonly task: 'sign'; readonly messages: readonly string[] };
 export type TaskRequest = Task & { readonly id: number };
 
 /** A PreparedEntry whose body and leaf hash travel as latin1 strings. */
@@ -29,7 +29,7 @@ export interface AdmittedEntry {
 
 export type TaskReply =
   | { readonly id: number; readonly admitted: AdmittedEntry }
-  | { readonly id: number; readonly signatures: Uint8Array[] }
+  | { readonly id: number; readonly signatures: string[] }
   | { readonly id: number; readonly err: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
 
 /** What each thread is started with. */

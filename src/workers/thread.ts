@@ -34,13 +34,6 @@ function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
-/** Bytes in an ArrayBuffer of their own (a copy when they view a larger one, e.g. Buffer's shared pool), to be moved, not cloned. */
-function own(b: Uint8Array): Uint8Array {
-  const mine = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
-  transfer.push(mine.buffer as ArrayBuffer);
-  return mine;
-}
-
 function run(m: TaskRequest): TaskReply {
   try {
     if (m.task === 'admit') {
@@ -49,7 +42,7 @@ function run(m: TaskRequest): TaskReply {
     }
     const key = data.signingKey;
     if (key === undefined) throw new LogError('INTERNAL', 'this worker pool was given no key to sign with');
-    return { id: m.id, signatures: m.messages.map((msg) => own(sign(null, msg, key))) };
+    return { id: m.id, signatures: m.messages.map((msg) => latin1(sign(null, Buffer.from(msg, 'latin1'), key))) };
   } catch (err) {
     const e = err instanceof LogError ? err : new LogError('INTERNAL', `worker task ${m.task} failed`);
     return { id: m.id, err: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: { ...e.details } }) } };
@@ -61,7 +54,6 @@ const admitting: TaskRequest[] = [];
 let scheduled = false;
 /** Replies not yet posted, and when the oldest of them was made (performance.now(), ms). */
 let outbox: TaskReply[] = [];
-let transfer: ArrayBuffer[] = [];
 let oldest = 0;
 /** Most time a finished admission's reply waits for others to travel with it, ms. */
 const REPLY_BATCH_MS = 1;
@@ -76,9 +68,8 @@ function runOne(): void {
   // A signature holds up a whole batch: it leaves at once. Admissions leave together, at most REPLY_BATCH_MS late.
   if (m.task === 'sign' || !more || performance.now() - oldest >= REPLY_BATCH_MS) {
     const batch: ReplyBatch = { replies: outbox };
-    parentPort?.postMessage(batch, transfer);
+    parentPort?.postMessage(batch);
     outbox = [];
-    transfer = [];
   }
   if (more) schedule();
 }
