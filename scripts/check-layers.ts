@@ -1,6 +1,6 @@
 /**
- * Fails (exit 1) on any import edge the layering forbids (DESIGN.md "Layers",
- * style-anchors.md §6). Runs in `npm test`.
+ * Fails (exit 1) on any import edge the layering forbids (docs/ARCHITECTURE.md "Layers").
+ * Runs in `npm test`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';

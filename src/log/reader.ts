@@ -4,7 +4,7 @@
  * ever returned (tlog-tiles: "never serve a tile or bundle the latest
  * checkpoint does not imply").
  *
- * Proof cost (DESIGN.md "Storage": the same at ten million entries as at ten
+ * Proof cost (docs/ARCHITECTURE.md "Storage": the same at ten million entries as at ten
  * thousand): an inclusion proof reads exactly one leaf-group row from the
  * store (the level-0 part of its path, src/merkle/leaf-group.ts) and takes
  * every node above tree level 7 from tiles held in memory (TileCache), plus

@@ -1,5 +1,5 @@
 /**
- * Start-up self-check (DESIGN.md invariants): the latest checkpoint must carry
+ * Start-up self-check (docs/ARCHITECTURE.md "Invariants"): the latest checkpoint must carry
  * a valid signature by this log's key over this log's origin, and the root
  * recomputed from the stored tiles must equal it; the right-most stored
  * entries must hash to the leaves of the right-most level-0 tile.

@@ -12,6 +12,6 @@ export function fixturePath(...parts: string[]): string {
 
 /**
  * The Tessera testdata log (transparency-dev/tessera@1811ae1 testdata/log,
- * Apache-2.0, see its LICENSE), copied from shared/testvectors/tessera-log.
+ * Apache-2.0, see its LICENSE and README in test/fixtures/tessera-log).
  */
 export const TESSERA_DIR = fixturePath('tessera-log');

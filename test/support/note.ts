@@ -1,7 +1,6 @@
 /**
  * Shared test helpers for src/note: an assertion on LogError codes, fixed
- * keys, and the Tessera test vectors (test/fixtures/tessera-log, copied from
- * shared/testvectors) and the constants their README gives.
+ * keys, and the Tessera test vectors (test/fixtures/tessera-log) and the constants their README gives.
  */
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * GET /metrics: Prometheus text exposition format 0.0.4, written by hand
  * (no client library): the log's state and, per configured witness, the
- * cosignature collection state (DESIGN.md "Configuration and operation").
+ * cosignature collection state (README "Settings").
  */
 import { typedReply } from '../reply.js';
 import { get, type Route } from '../route.js';
