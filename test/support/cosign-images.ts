@@ -1,6 +1,5 @@
 /**
- * Puts containers/image's cosign-signed test images (test/fixtures/cosign-images)
- * into a test registry: the image manifest at a tag, and its cosign
+ * Puts containers/image's cosign-signed test images into a test registry: the image manifest at a tag, and its cosign
  * signature as cosign stores it (`sha256-<hex>.sig`, one simple-signing
  * layer with the signature's annotations).
  *
@@ -11,15 +10,30 @@
  * links under the repository), from where the registry serves it over its
  * API like any other. The signature goes through the API.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseImageReference, sha256Digest, type RegistryClient } from '../../src/oci/index.js';
 import { appendSignatureLayer, describe, signatureTag } from '../../src/signing/index.js';
 import type { TestRegistry } from './registry.js';
 
-/** dist/test/support → the source tree's test/fixtures/cosign-images. */
-export const COSIGN_IMAGES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'cosign-images');
+/**
+ * Where the images are: `CAIRN_COSIGN_IMAGES`, else `testvectors/cosign-images`
+ * in the project's shared folder beside the repository (`../shared`), which
+ * holds test data taken from other projects; this repository does not. The
+ * folder holds, from containers/image's `signature/fixtures/` (Apache-2.0):
+ * `key-rekor-valid/`, `fulcio-rekor-valid/`, `valid/` (each `manifest.json`
+ * and `signature-1` of `dir-img-cosign-<name>/`), `modified-manifest/manifest.json`
+ * and `cosign.pub`.
+ */
+export const COSIGN_IMAGES =
+  process.env['CAIRN_COSIGN_IMAGES'] ??
+  resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'testvectors', 'cosign-images');
+
+/** True when the cosign-signed test images are present (see COSIGN_IMAGES). */
+export function hasCosignImages(): boolean {
+  return existsSync(join(COSIGN_IMAGES, 'key-rekor-valid', 'signature-1'));
+}
 
 /** One `signature-N` file: header `\0sigstore-json\n`, then `{mimeType, payload, annotations}`. */
 export interface FixtureSignature {
