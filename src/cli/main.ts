@@ -14,25 +14,17 @@
  *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
  *   cairn help               list commands and settings
  */
-import { loadConfig, settingsTable } from '../config/index.js';
 import { describeError } from '../errors.js';
-import { makeIdentity } from '../log/index.js';
-import { generateKeyFile, readKeyFile } from './keyfile.js';
-import { keygenSigningMain } from './keygen-signing.js';
-import { jsonLogger } from './logger.js';
-import { serve } from './serve.js';
-import { stopOnSignals } from './signals.js';
-import { openLogFromConfig } from './open-log.js';
-import { monitorMain, witnessMain } from './subcommands.js';
-import { tokenMain } from './tokens.js';
-import { attestMain } from './attest.js';
-import { signMain } from './sign.js';
-import { verifyMain } from './verify.js';
 
+// Each command's modules load only when it runs: a one-shot command such as `cairn verify` does not
+// pay for the server, the store or the other commands at start-up.
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv;
   switch (cmd) {
     case 'serve': {
+      const [{ loadConfig }, { jsonLogger }, { serve }, { stopOnSignals }] = await Promise.all([
+        import('../config/index.js'), import('./logger.js'), import('./serve.js'), import('./signals.js'),
+      ]);
       const config = loadConfig({ argv: rest, env: process.env });
       const logger = jsonLogger(config.logLevel);
       const running = await serve(config, logger);
@@ -40,7 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'keygen': {
-      if (rest.includes('--signing')) return keygenSigningMain(rest, process.env);
+      if (rest.includes('--signing')) return (await import('./keygen-signing.js')).keygenSigningMain(rest, process.env);
+      const [{ generateKeyFile }, { makeIdentity }] = await Promise.all([import('./keyfile.js'), import('../log/index.js')]);
       const i = rest.indexOf('--out');
       const out = i >= 0 ? rest[i + 1] : undefined;
       if (out === undefined) throw new Error('usage: cairn keygen --out FILE');
@@ -50,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'vkey': {
+      const [{ loadConfig }, { openLogFromConfig }] = await Promise.all([import('../config/index.js'), import('./open-log.js')]);
       const config = loadConfig({ argv: rest, env: process.env });
       const opened = openLogFromConfig(config);
       process.stdout.write(`${opened.identity.vkey}\n`);
@@ -58,32 +52,35 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'check-key': {
+      const [{ loadConfig }, { readKeyFile }] = await Promise.all([import('../config/index.js'), import('./keyfile.js')]);
       const config = loadConfig({ argv: rest, env: process.env });
       readKeyFile(config.keyFile);
       process.stdout.write(`${config.keyFile}: ok\n`);
       return 0;
     }
     case 'witness':
-      return witnessMain(rest);
+      return (await import('./subcommands.js')).witnessMain(rest);
     case 'monitor':
-      return monitorMain(rest);
+      return (await import('./subcommands.js')).monitorMain(rest);
     case 'token':
-      return tokenMain(rest);
+      return (await import('./tokens.js')).tokenMain(rest);
     case 'sign':
-      return signMain(rest);
+      return (await import('./sign.js')).signMain(rest);
     case 'attest':
-      return attestMain(rest);
+      return (await import('./attest.js')).attestMain(rest);
     case 'verify':
-      return verifyMain(rest, false);
+      return (await import('./verify.js')).verifyMain(rest, false);
     case 'verify-attestation':
-      return verifyMain(rest, true);
+      return (await import('./verify.js')).verifyMain(rest, true);
     case 'help':
     case '--help':
-    case '-h':
+    case '-h': {
+      const { settingsTable } = await import('../config/index.js');
       process.stdout.write(
         `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|sign|attest|verify|verify-attestation|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
       );
       return 0;
+    }
     default:
       throw new Error(`unknown command ${JSON.stringify(cmd)}; try: cairn help`);
   }
