@@ -41,7 +41,8 @@ export interface OpenDatabaseOptions {
   /**
    * Commit without waiting for the disk: `synchronous=OFF` and no automatic
    * checkpoints, for a store that makes commits durable itself, off the event
-   * loop (SqliteStore.sync). Migrations still run with `synchronous=FULL`.
+   * loop (SqliteStore.sync, whose policy is durability.ts). Migrations still
+   * run with `synchronous=FULL`.
    * Ignored for in-memory databases. Default false.
    */
   readonly deferredSync?: boolean;
@@ -53,7 +54,8 @@ export interface OpenDatabaseOptions {
  *
  * - Creates the parent directory if missing.
  * - WAL journal with `synchronous=FULL`: a committed transaction is on disk
- *   (the WAL is fsynced at every commit). In-memory databases have no WAL.
+ *   (the WAL is fsynced at every commit), unless `deferredSync` (then
+ *   durable once SqliteStore.sync resolved). In-memory databases have no WAL.
  * - Foreign keys off (the schema uses none), `busy_timeout` set.
  * - Applies pending migrations, one transaction each, tracked by `user_version`.
  *
