@@ -106,6 +106,13 @@ export interface LogStore {
    * appendBatch is durable.
    */
   sync?(): Promise<void>;
+  /**
+   * Undefined when appendBatch may run now without waiting for the disk;
+   * else a promise that settles once it may (e.g. a checkpoint's file sync is
+   * in flight). Optional: appendBatch MUST be correct without it (it then
+   * waits on the calling thread).
+   */
+  writeBarrier?(): Promise<void> | undefined;
 
   /** The latest committed checkpoint (the log publishes it once durable), or undefined for a new log. */
   latestCheckpoint(): CheckpointRow | undefined;

@@ -112,7 +112,7 @@ export function wrapStore(inner: LogStore, overrides: Partial<LogStore>): LogSto
   const methods: Array<keyof LogStore> = [
     'appendBatch', 'latestCheckpoint', 'checkpointAt', 'listCheckpoints', 'addCosignature', 'cosignatures',
     'entryByIndex', 'entriesInRange', 'entryByLeafHash', 'indexOfLeafHash', 'searchKey', 'tile', 'getMeta',
-    'setMeta', 'sizeOnDisk', 'close', 'leafGroup', 'sync',
+    'setMeta', 'sizeOnDisk', 'close', 'leafGroup', 'sync', 'writeBarrier',
   ];
   const out: Record<string, unknown> = {};
   for (const m of methods) {

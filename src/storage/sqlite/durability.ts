@@ -42,6 +42,8 @@ export class WalDurability {
   #uncheckpointedBatches = 0;
   /** A checkpoint copied the WAL into the file, whose fdatasync has not finished: no write may restart the WAL yet. */
   #fileSyncPending = false;
+  /** Settles when that fdatasync has finished (or failed). */
+  #fileSync: Promise<void> | undefined;
   #closed = false;
 
   constructor(db: Database) {
@@ -60,6 +62,15 @@ export class WalDurability {
     const run = this.#chain.then(() => this.#syncOnce());
     this.#chain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Undefined when a write may go ahead at once; else a promise that settles
+   * once the database file's fdatasync after a checkpoint has finished, so the
+   * next commit can wait for it off the event loop rather than in beforeWrite.
+   */
+  writeBarrier(): Promise<void> | undefined {
+    return this.#fileSyncPending ? this.#fileSync : undefined;
   }
 
   /** Before any write: never restart the WAL over frames the file does not durably hold yet. */
@@ -93,7 +104,9 @@ export class WalDurability {
       this.#uncheckpointedEntries = 0;
       this.#uncheckpointedBatches = 0;
       this.#fileSyncPending = true;
-      await fdatasyncAsync(this.#fd(''));
+      const fileSync = fdatasyncAsync(this.#fd(''));
+      this.#fileSync = fileSync.catch(() => undefined);
+      await fileSync;
       this.#fileSyncPending = false;
     } catch (err) {
       throw toLogError('sync the database to disk', err, 'STORE_FAILED');

@@ -70,6 +70,11 @@ export class SqliteStore implements LogStore {
     return this.#durability?.sync() ?? Promise.resolve();
   }
 
+  /** See LogStore.writeBarrier (durability.ts: a checkpoint's file sync in flight). */
+  writeBarrier(): Promise<void> | undefined {
+    return this.#durability?.writeBarrier();
+  }
+
   /**
    * Commit `batch` in one IMMEDIATE transaction: the compare-and-swap on the
    * latest checkpoint size, entries, search keys, tiles, checkpoint. Committed
