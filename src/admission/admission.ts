@@ -1,7 +1,7 @@
 /**
  * Admission: the request body of `POST /api/v1/log/entries` (rekor-v1.md §1,
  * createLogEntry) in, a PreparedEntry out. All of a submission's CPU work
- * happens here, before the sequencer (DESIGN.md "The write path", step 1):
+ * happens here, before the sequencer (docs/ARCHITECTURE.md "The write path"):
  * JSON parsing under the API's one rule set, the createLogEntry schema, and
  * prepareEntry (validation, signature verification, canonicalisation,
  * hashing).

@@ -1,5 +1,5 @@
 /**
- * The commit protocol (DESIGN.md "The write path", steps 3–5): one routine,
+ * The commit protocol (docs/ARCHITECTURE.md "The write path"): one routine,
  * `Committer.commit`, that takes a batch from the sequencer and reads top to
  * bottom: fix its indices and time, extend the right edge, sign its SETs and
  * checkpoint, one transaction, await durability, publish, answer. The

@@ -1,5 +1,5 @@
 /**
- * The sequencer: the pool, dedup and scheduling (DESIGN.md "The write path",
+ * The sequencer: the pool, dedup and scheduling (docs/ARCHITECTURE.md "The write path",
  * step 2). It takes batches and hands them to the commit routine
  * (commit.ts), which does everything else.
  *
