@@ -1,5 +1,5 @@
 /**
- * PKCS#11 modules: loading the binding (the optional `pkcs11js` addon), finding
+ * PKCS#11 modules: loading the binding (the `pkcs11js` addon, loaded on first use), finding
  * a module's library file, and sharing one initialized instance per library
  * per process (PKCS#11 v2.40 §5.4: C_Initialize once per application; a second
  * call fails with CKR_CRYPTOKI_ALREADY_INITIALIZED, and C_Finalize ends every
@@ -25,7 +25,7 @@ export interface Module {
 
 let cachedBinding: Binding | undefined;
 
-/** The `pkcs11js` addon; KEY_UNAVAILABLE when the optional dependency did not install or build. */
+/** The `pkcs11js` addon; KEY_UNAVAILABLE when it is not installed or does not load. */
 export function loadBinding(): Binding {
   if (cachedBinding !== undefined) return cachedBinding;
   try {
@@ -33,7 +33,7 @@ export function loadBinding(): Binding {
   } catch (err) {
     throw new LogError(
       'KEY_UNAVAILABLE',
-      `PKCS#11 support is not installed: the optional dependency pkcs11js did not build (${describeError(err).split('\n')[0] ?? ''}); run npm rebuild pkcs11js with a C++ compiler present`,
+      `PKCS#11 support is not installed: the pkcs11js addon does not load (${describeError(err).split('\n')[0] ?? ''}); run npm rebuild pkcs11js with a C++ compiler present`,
     );
   }
   return cachedBinding;
