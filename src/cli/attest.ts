@@ -5,14 +5,15 @@
  * entry, attached as cosign does: a layer appended at `sha256-<hex>.att`
  * and a Sigstore bundle referrer (`--format legacy|bundle|both`, default both).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors.js';
-import { formatReference, repositoryName } from '../oci/index.js';
+import { repositoryName } from '../oci/index.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { attachBundleFor, attachLegacyAttestation, logEnvelope, signedStatement, type SignatureWritten } from './image-signer.js';
-import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, logClient, openKey, outputMode, processIo, registryClient, required, type Io } from './image-options.js';
-import { fail, withPlatforms } from './sign.js';
+import { attachBundleFor, attachLegacyAttestation, logEnvelope, signedStatement } from './image-signer.js';
+import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, logClient, outputMode, processIo, required, type Io } from './image-options.js';
+import { writeForTargets } from './image-targets.js';
+import { fail } from './sign.js';
 
 export const ATTEST_USAGE = `usage: cairn attest IMAGE --predicate FILE --type URI --key KEY --log-url URL [--format legacy|bundle|both]
        [--recursive] [--bundle-out FILE] [--registry-ca FILE] [--insecure-registry] [--output text|json]
@@ -49,36 +50,22 @@ export async function attestMain(argv: readonly string[], io: Io = processIo): P
     const predicate = readPredicate(required(values, 'predicate', ATTEST_USAGE));
     const log = logClient(required(values, 'log-url', ATTEST_USAGE), values, io);
     const keyRef = required(values, 'key', ATTEST_USAGE);
-    const registry = registryClient(values, io);
-    const key = await openKey(keyRef, io);
-    try {
-      const progress = (msg: string): void => io.err(`cairn: ${msg}\n`);
-      progress(`resolving ${formatReference(ref)}`);
-      const top = await registry.resolve(ref);
-      if (output === 'text') io.out(`${top.digest}\n`);
-      const targets = values.recursive === true ? await withPlatforms(registry, ref, top) : [top];
-      const ctx = { registry, log, key, ref, now: () => new Date(), progress };
-      const written: SignatureWritten[] = [];
-      for (const target of targets) {
-        const envelope = await signedStatement(ctx, target, predicateType, predicate);
-        const logged = await logEnvelope(ctx, envelope, `the attestation about ${target.digest}`);
-        if (format !== 'bundle') written.push(await attachLegacyAttestation(ctx, target, envelope, predicateType, logged));
-        if (format !== 'legacy') written.push(await attachBundleFor(ctx, target, envelope, predicateType, logged));
-      }
-      const bundleOut = values['bundle-out'];
-      const topBundle = written.find((w) => w.format === 'bundle' && w.digest === top.digest)?.bundle;
-      if (typeof bundleOut === 'string' && topBundle !== undefined) writeFileSync(bundleOut, topBundle);
-      if (output === 'json') {
-        const attestations = written.map(({ bundle: _b, ...w }) => w);
-        io.out(`${JSON.stringify({ image: repositoryName(ref), digest: top.digest, mediaType: top.mediaType, predicateType, attestations })}\n`);
-      } else {
-        for (const w of written) io.out(`attested ${w.digest} (${w.format}): ${w.format === 'legacy' ? `${repositoryName(ref)}:${w.location}` : `referrer ${w.location}`}, log entry ${w.logIndex}\n`);
-      }
-      return EXIT.OK;
-    } finally {
-      await key.close();
-      registry.close();
+    const run = { ref, log, keyRef, values, output, recursive: values.recursive === true, bundleOut: values['bundle-out'] };
+    const { top, written } = await writeForTargets(run, io, async (ctx, target) => {
+      const envelope = await signedStatement(ctx, target, predicateType, predicate);
+      const logged = await logEnvelope(ctx, envelope, `the attestation about ${target.digest}`);
+      return [
+        ...(format !== 'bundle' ? [await attachLegacyAttestation(ctx, target, envelope, predicateType, logged)] : []),
+        ...(format !== 'legacy' ? [await attachBundleFor(ctx, target, envelope, predicateType, logged)] : []),
+      ];
+    });
+    if (output === 'json') {
+      const attestations = written.map(({ bundle: _b, ...w }) => w);
+      io.out(`${JSON.stringify({ image: repositoryName(ref), digest: top.digest, mediaType: top.mediaType, predicateType, attestations })}\n`);
+    } else {
+      for (const w of written) io.out(`attested ${w.digest} (${w.format}): ${w.format === 'legacy' ? `${repositoryName(ref)}:${w.location}` : `referrer ${w.location}`}, log entry ${w.logIndex}\n`);
     }
+    return EXIT.OK;
   } catch (err) {
     return fail(io, output, 'attest', err);
   }

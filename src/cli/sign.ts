@@ -5,14 +5,13 @@
  * referrer (`--format legacy|bundle|both`, default both). `--recursive` also
  * signs every platform manifest of an index. Exit statuses: exit-codes.ts.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LogError, describeError } from '../errors.js';
-import { formatReference, isIndexMediaType, repositoryName, withDigest, type Descriptor, type ImageReference, type RegistryClient } from '../oci/index.js';
-import { parseDescriptor } from '../signing/index.js';
+import { describeError } from '../errors.js';
+import { repositoryName, type Descriptor, type ImageReference } from '../oci/index.js';
 import { EXIT, UsageError, exitStatusOf } from './exit-codes.js';
 import { signBundle, signLegacy, type SignatureWritten } from './image-signer.js';
-import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, keyValues, logClient, openKey, outputMode, processIo, registryClient, required, type Io } from './image-options.js';
+import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, keyValues, logClient, outputMode, processIo, required, type Io } from './image-options.js';
+import { writeForTargets } from './image-targets.js';
 
 export const SIGN_USAGE = `usage: cairn sign IMAGE --key KEY --log-url URL [--format legacy|bundle|both] [--recursive]
        [--bundle-out FILE] [--annotation k=v]... [--registry-ca FILE] [--insecure-registry] [--output text|json]
@@ -50,42 +49,16 @@ export async function signMain(argv: readonly string[], io: Io = processIo): Pro
     const annotations = keyValues(values.annotation, 'annotation');
     const log = logClient(required(values, 'log-url', SIGN_USAGE), values, io);
     const keyRef = required(values, 'key', SIGN_USAGE);
-    const registry = registryClient(values, io);
-    const key = await openKey(keyRef, io);
-    try {
-      const progress = (msg: string): void => io.err(`cairn: ${msg}\n`);
-      progress(`resolving ${formatReference(ref)}`);
-      const top = await registry.resolve(ref);
-      if (output === 'text') io.out(`${top.digest}\n`);
-      const targets = values.recursive === true ? await withPlatforms(registry, ref, top) : [top];
-      const ctx = { registry, log, key, ref, now: () => new Date(), progress };
-      const written: SignatureWritten[] = [];
-      for (const target of targets) {
-        if (format !== 'bundle') written.push(await signLegacy(ctx, target, annotations));
-        if (format !== 'legacy') written.push(await signBundle(ctx, target, annotations));
-      }
-      const bundleOut = values['bundle-out'];
-      const topBundle = written.find((w) => w.format === 'bundle' && w.digest === top.digest)?.bundle;
-      if (typeof bundleOut === 'string' && topBundle !== undefined) writeFileSync(bundleOut, topBundle);
-      report(io, output, ref, top, written);
-      return EXIT.OK;
-    } finally {
-      await key.close();
-      registry.close();
-    }
+    const run = { ref, log, keyRef, values, output, recursive: values.recursive === true, bundleOut: values['bundle-out'] };
+    const { top, written } = await writeForTargets(run, io, async (ctx, target) => [
+      ...(format !== 'bundle' ? [await signLegacy(ctx, target, annotations)] : []),
+      ...(format !== 'legacy' ? [await signBundle(ctx, target, annotations)] : []),
+    ]);
+    report(io, output, ref, top, written);
+    return EXIT.OK;
   } catch (err) {
     return fail(io, output, 'sign', err);
   }
-}
-
-/** The index's platform manifests after the index itself (`--recursive`). */
-export async function withPlatforms(registry: RegistryClient, ref: ImageReference, top: Descriptor): Promise<Descriptor[]> {
-  if (!isIndexMediaType(top.mediaType)) return [top];
-  const { bytes } = await registry.getManifest(withDigest(ref, top.digest), top.digest);
-  const json = JSON.parse(new TextDecoder().decode(bytes)) as { manifests?: unknown };
-  if (!Array.isArray(json.manifests)) throw new LogError('REGISTRY_PROTOCOL', `couldn't sign the platforms of ${top.digest}: the index has no manifests list`);
-  const children = json.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`));
-  return [top, ...children.map((c) => ({ mediaType: c.mediaType, digest: c.digest, size: c.size }))];
 }
 
 function report(io: Io, output: 'text' | 'json', ref: ImageReference, top: Descriptor, written: readonly SignatureWritten[]): void {
