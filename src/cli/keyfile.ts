@@ -3,57 +3,28 @@
  * 0600 on first start (or ahead of time by `cairn keygen`); a key file that
  * group or others can read is refused. The key is never logged or served.
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LogError, describeError } from '../errors.js';
+import { writeNewFile } from '../keys/index.js';
 
 /**
  * Write a fresh Ed25519 key to `path` (mode 0600, fsynced). Refuses to
- * overwrite an existing file. Crash-safe: the key is written and fsynced
- * under a temporary name, then hard-linked to `path` (atomic, and failing if
- * `path` exists) and the directory fsynced, so a crash leaves either no key
- * file or a complete one, never an empty or partial key that would keep the
- * log from starting again.
+ * overwrite an existing file. Crash-safe (writeNewFile): a crash leaves
+ * either no key file or a complete one, never an empty or partial key that
+ * would keep the log from starting again.
  */
 export function generateKeyFile(path: string): KeyObject {
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, pem);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(tmp, 0o600);
-    try {
-      linkSync(tmp, path);
-    } finally {
-      unlinkSync(tmp);
-    }
-    fsyncDir(dir);
+    mkdirSync(dirname(path), { recursive: true });
+    writeNewFile(path, pem, 0o600);
   } catch (err) {
     throw new LogError('CONFIG_INVALID', `couldn't create the log key file ${path}: ${describeError(err)}`);
   }
   return privateKey;
-}
-
-/** fsync a directory so a new name in it is durable (best effort where directories cannot be opened). */
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    /* not supported on this platform or file system */
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** Read the key at `path`. Throws CONFIG_INVALID when it is unreadable, readable by others, or not Ed25519. */

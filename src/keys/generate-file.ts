@@ -2,10 +2,11 @@
  * `cairn keygen --signing`: a fresh ECDSA P-256 pair written as a private key
  * file (mode 0600) and the public key beside it.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LogError, describeError } from '../errors.js';
+import { writeNewFile } from './new-file.js';
 
 /** What {@link generateSigningKeyFiles} wrote. */
 export interface GeneratedKeyFiles {
@@ -44,9 +45,9 @@ export function generateSigningKeyFiles(outPrivate: string, opts?: { passphrase?
   } catch (err) {
     throw new LogError('KEY_INVALID', `couldn't create the directory for ${outPrivate}: ${describeError(err)}`);
   }
-  writeNewFile(outPrivate, privatePem, 0o600);
+  writeKeyFile(outPrivate, privatePem, 0o600);
   try {
-    writeNewFile(publicPath, publicKeyPem, 0o644);
+    writeKeyFile(publicPath, publicKeyPem, 0o644);
   } catch (err) {
     unlinkSync(outPrivate);
     throw err;
@@ -54,40 +55,12 @@ export function generateSigningKeyFiles(outPrivate: string, opts?: { passphrase?
   return { privatePath: outPrivate, publicPath, publicKeyPem };
 }
 
-/** Writes `text` to the new file `path` with `mode` (atomic link; KEY_INVALID if `path` exists). */
-function writeNewFile(path: string, text: string, mode: number): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+/** Writes `text` to the new file `path` with `mode`; KEY_INVALID if `path` exists or cannot be written. */
+function writeKeyFile(path: string, text: string, mode: number): void {
   try {
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      fchmodSync(fd, mode); // the mode exactly, whatever the umask
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      linkSync(tmp, path);
-    } finally {
-      unlinkSync(tmp);
-    }
-    fsyncDir(dir);
+    writeNewFile(path, text, mode);
   } catch (err) {
     const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
     throw new LogError('KEY_INVALID', exists ? `${path} already exists; refusing to overwrite it` : `couldn't write ${path}: ${describeError(err)}`);
-  }
-}
-
-/** fsync a directory so a new name in it is durable (best effort). */
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    /* not supported on this platform or file system */
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

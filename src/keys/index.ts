@@ -13,6 +13,7 @@ export { openSigningKey } from './open.js';
 export { readPublicKey } from './public-key.js';
 export { generateSigningKeyFiles, publicPathFor } from './generate-file.js';
 export type { GeneratedKeyFiles } from './generate-file.js';
+export { writeNewFile } from './new-file.js';
 export { generateKeyInToken } from './pkcs11-generate.js';
 export { parsePkcs11Uri, redactPin } from './pkcs11-uri.js';
 export { MIN_RSA_BITS } from './algorithm.js';
