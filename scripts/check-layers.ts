@@ -34,6 +34,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   keys: ['errors.ts', 'entry'],
   // Browser-safe fetch-and-verify of the log's API (global fetch only, no node: I/O builtins).
   client: ['errors.ts', 'merkle', 'note', 'entry', 'signing'],
+  // Deploy-time policy: which images may run, verified through the registry, the signing layer and the log client.
+  policy: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'signing', 'oci', 'keys', 'client'],
+  // Kubernetes: workload objects and manifests, AdmissionReview, JSONPatch, the webhook server.
+  kube: ['errors.ts', 'clock.ts', 'policy'],
   cli: ['*'],
 };
 /** Layers that also run in a browser (the explorer): no node: builtins at all, I/O through global fetch only. */
