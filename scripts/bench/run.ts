@@ -137,7 +137,7 @@ async function read(): Promise<void> {
   const dir = tempDir('read');
   try {
     const data = join(dir, 'data');
-    const opened = openLogFromConfig(loadConfig({ overrides: { dataDir: data, publicUrl: 'http://127.0.0.1', batchMaxSize: 8192, poolMaxSize: 65_536 } }), undefined, {
+    const opened = await openLogFromConfig(loadConfig({ overrides: { dataDir: data, publicUrl: 'http://127.0.0.1', batchMaxSize: 8192, poolMaxSize: 65_536 } }), undefined, {
       signEntryTimestamps: false,
     });
     await growTo(opened.log, P.readSize, 32_768);
@@ -196,7 +196,7 @@ async function latency(): Promise<void> {
 }
 
 /** Mean microseconds per inclusion proof over `n` random indices at the log's current size. */
-function proofCostUs(opened: ReturnType<typeof openLogFromConfig>, n = 20_000): number {
+function proofCostUs(opened: Awaited<ReturnType<typeof openLogFromConfig>>, n = 20_000): number {
   const size = opened.log.reader.latest().size;
   const idx = Array.from({ length: n }, () => Math.floor(Math.random() * size));
   for (let i = 0; i < 1000; i++) opened.log.reader.inclusionProof(idx[i]!, size); // warm up the JIT, not the data
@@ -210,7 +210,7 @@ async function scale(): Promise<void> {
   try {
     const data = join(dir, 'data');
     const config = loadConfig({ overrides: { dataDir: data, publicUrl: 'http://127.0.0.1', batchMaxSize: 8192, poolMaxSize: 65_536 } });
-    const opened = openLogFromConfig(config, undefined, { signEntryTimestamps: false });
+    const opened = await openLogFromConfig(config, undefined, { signEntryTimestamps: false });
     const costs: number[] = [];
     const t0 = performance.now();
     for (const size of P.scaleSizes) {

@@ -4,7 +4,7 @@
  * picks implementations.
  *
  *   cairn serve [flags]      run the log (default)
- *   cairn keygen --out FILE  create an Ed25519 log key ahead of time
+ *   cairn keygen [--type ecdsa-p256|ed25519] --out FILE  create a log (or note) key ahead of time
  *   cairn keygen --signing … create an image-signing key (file or PKCS#11 token)
  *   cairn vkey [flags]       print the log's C2SP verifier key
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
@@ -33,29 +33,24 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'keygen': {
       if (rest.includes('--signing')) return (await import('./keygen-signing.js')).keygenSigningMain(rest, process.env);
-      const [{ generateKeyFile }, { makeIdentity }] = await Promise.all([import('./keyfile.js'), import('../log/index.js')]);
-      const i = rest.indexOf('--out');
-      const out = i >= 0 ? rest[i + 1] : undefined;
-      if (out === undefined) throw new Error('usage: cairn keygen --out FILE');
-      const key = generateKeyFile(out);
-      const pub = makeIdentity(key, '1', 'http://localhost').publicKeyPem;
-      process.stdout.write(`wrote ${out} (mode 0600)\n${pub}`);
-      return 0;
+      return (await import('./keygen-log.js')).keygenLogMain(rest);
     }
     case 'vkey': {
       const [{ loadConfig }, { openLogFromConfig }] = await Promise.all([import('../config/index.js'), import('./open-log.js')]);
       const config = loadConfig({ argv: rest, env: process.env });
-      const opened = openLogFromConfig(config);
+      const opened = await openLogFromConfig(config);
       process.stdout.write(`${opened.identity.vkey}\n`);
       await opened.log.close();
       opened.store.close();
+      await opened.keys.close();
       return 0;
     }
     case 'check-key': {
       const [{ loadConfig }, { readKeyFile }] = await Promise.all([import('../config/index.js'), import('./keyfile.js')]);
       const config = loadConfig({ argv: rest, env: process.env });
-      readKeyFile(config.keyFile);
-      process.stdout.write(`${config.keyFile}: ok\n`);
+      if (/^pkcs11:/i.test(config.keyFile)) throw new Error('check-key reads key files; a pkcs11: key is checked when the server opens it');
+      const type = readKeyFile(config.keyFile).asymmetricKeyType === 'ed25519' ? 'Ed25519' : 'ECDSA P-256';
+      process.stdout.write(`${config.keyFile}: ok (${type})\n`);
       return 0;
     }
     case 'witness':

@@ -1,6 +1,6 @@
 /**
- * Opening a log from a Config: data dir, store, key, tree ID, identity,
- * service. Shared by `cairn serve` and the tests that start a real server.
+ * Opening a log from a Config: data dir, store, keys, tree ID, identity,
+ * service. Shared by `cairn serve`, `cairn vkey` and the benchmarks.
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
@@ -8,15 +8,16 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
-import { LogService, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
+import { LogService, initLog, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
 import { openSqliteStore, type LogStore } from '../storage/index.js';
-import { loadOrCreateKey } from './keyfile.js';
+import { openLogKeys, signerFor, type LogKeys } from './log-keys.js';
 
 export interface OpenedLog {
   readonly store: LogStore;
   readonly log: LogService;
   readonly identity: LogIdentity;
-  readonly keyCreated: boolean;
+  /** The opened keys: close them after the log (serve's stop does). */
+  readonly keys: LogKeys;
 }
 
 /** Default number of tiles the service caches (≈16 KiB each: 64 MiB). */
@@ -27,11 +28,11 @@ export const TILE_CACHE_SIZE = 4096;
  * for tools that grow a log through the core append path (benchmarks); the
  * server always signs SETs.
  */
-export function openLogFromConfig(
+export async function openLogFromConfig(
   config: Config,
   clock: Clock = systemClock(),
   opts: { signEntryTimestamps?: boolean } = {},
-): OpenedLog {
+): Promise<OpenedLog> {
   try {
     mkdirSync(config.dataDir, { recursive: true });
     accessSync(config.dataDir, constants.W_OK | constants.R_OK);
@@ -41,17 +42,23 @@ export function openLogFromConfig(
   const path = join(config.dataDir, 'cairn.db');
   const store = openSqliteStore({ path, quickCheck: wantsQuickCheck(config.startupCheck, path) });
   const contentCheck = wantsContentCheck(config.startupCheck, path);
+  let keys: LogKeys | undefined;
   try {
-    const { key, created } = loadOrCreateKey(config.keyFile);
+    keys = await openLogKeys(config);
     let treeId = store.getMeta('treeId');
     if (treeId === undefined) {
       treeId = newTreeId((n) => randomBytes(n));
       store.setMeta('treeId', treeId);
     }
-    const identity = makeIdentity(key, treeId, config.publicUrl);
-    pinMeta(store, 'logId', identity.logId, 'the log key', config.keyFile);
+    // File keys give the identity their private halves (signing on the event loop by default); token keys only their public ones.
+    const identity = makeIdentity(keys.log.privateKey ?? keys.log.publicKey, treeId, config.publicUrl, keys.note?.privateKey ?? keys.note?.publicKey);
+    pinMeta(store, 'logId', identity.logId, 'the log key', keys.log.ref);
     pinMeta(store, 'origin', identity.origin, 'the checkpoint origin (from --public-url)', config.publicUrl);
+    pinMeta(store, 'vkey', identity.vkey, 'the note key (C2SP verifier key)', keys.note?.ref ?? keys.log.ref);
+    const signer = signerFor(keys);
+    await initLog(store, identity, clock, signer);
     const log = LogService.open(store, identity, clock, {
+      signer,
       batchMaxSize: config.batchMaxSize,
       batchMaxAgeMs: config.batchMaxAgeMs,
       poolMaxSize: config.poolMaxSize,
@@ -66,9 +73,10 @@ export function openLogFromConfig(
         throw new LogError('CORRUPT', `couldn't open the log in ${path}: ${describeError(err)}; restore the data dir from a backup`, { cause: err });
       }
     }
-    return { store, log, identity, keyCreated: created };
+    return { store, log, identity, keys };
   } catch (err) {
     store.close();
+    await keys?.close();
     throw err;
   }
 }

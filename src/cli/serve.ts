@@ -14,6 +14,7 @@ import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { readTokensFile } from './tokens.js';
+import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
 import { startWitnessing } from './witnessing.js';
 
@@ -31,9 +32,10 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     throw new LogError('CONFIG_INVALID', 'invalid configuration: --read-auth needs --tokens-file');
   }
   const tokens = config.tokensFile === undefined ? undefined : readTokensFile(config.tokensFile);
-  const opened = openLogFromConfig(config);
-  const { log, identity } = opened;
-  if (opened.keyCreated) logger.info('created a new log key', { keyFile: config.keyFile });
+  const opened = await openLogFromConfig(config);
+  const { log, identity, keys } = opened;
+  if (keys.log.created) logger.info('created a new log key', { keyFile: keys.log.ref, type: keys.log.type });
+  if (keys.note?.created === true) logger.info('created a new note key', { noteKeyFile: keys.note.ref });
   if (process.env['CAIRN_REQUIRE_NATIVE'] === '1') requireNativeEcdsa(); // throws when the addon does not load
   const fallback = prehashedEcdsaFallbackReason();
   if (fallback === undefined) logger.info('prehashed ECDSA verification: native (OpenSSL)');
@@ -43,13 +45,15 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     // Safer than serving read-only: whatever is stored no longer matches what the log signed.
     await log.close();
     opened.store.close();
+    await keys.close();
     throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
   }
 
   const witnessing = startWitnessing(config, log, logger);
-  const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKey: identity.privateKey }) : undefined;
+  const signingKeys = poolKeys(keys);
+  const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, ...(signingKeys === undefined ? {} : { signingKeys }) }) : undefined;
   if (pool !== undefined) {
-    log.useSigner(pool.signer); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
+    log.useSigner(signerFor(keys, pool)); // file keys sign in the threads: the event loop keeps HTTP, sequencing and the commit
     pool.start(); // the threads start and compile the API schema while the server comes up
   }
   const admission = pool?.admission ?? inlineAdmission();
@@ -78,6 +82,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     url,
     origin: identity.origin,
     logID: identity.logId,
+    keyType: identity.keyType,
     treeSize: status.size,
     vkey: identity.vkey,
     accessControl: tokens === undefined ? 'off' : { tokens: tokens.length, readAuth: config.readAuth },
@@ -94,6 +99,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       await log.close();
       await pool?.close();
       opened.store.close();
+      await keys.close();
     })();
     return stopping;
   };

@@ -15,7 +15,7 @@ import {
   parsePrivateKeyString,
   type Cosigner,
 } from '../note/index.js';
-import { loadOrCreateKey } from './keyfile.js';
+import { WITNESS_KEY, loadOrCreateKey } from './keyfile.js';
 
 /** Key name used when neither `--name` nor an x/mod key string gives one. */
 export const DEFAULT_WITNESS_NAME = 'cairn-witness';
@@ -48,7 +48,7 @@ export function loadWitnessKey(path: string, name: string | undefined): WitnessK
     }
     return make(parsed.name, parsed.privateKey, false);
   }
-  const { key, created } = loadOrCreateKey(path);
+  const { key, created } = loadOrCreateKey(path, WITNESS_KEY);
   return make(name ?? DEFAULT_WITNESS_NAME, key, created);
 }
 

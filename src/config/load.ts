@@ -155,7 +155,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function settingsTable<K extends string>(
   settings: readonly SettingSpec<K>[] = SETTINGS as unknown as readonly SettingSpec<K>[],
   schema: { readonly properties: object } = CONFIG_SCHEMA,
-  derived: Readonly<Record<string, string>> = { keyFile: '`<data-dir>/log-key.pem`' },
+  derived: Readonly<Record<string, string>> = { keyFile: '`<data-dir>/log-key.pem`', noteKeyFile: '`<data-dir>/note-key.pem` (ECDSA log keys)' },
 ): string {
   const props = schema.properties as Record<string, { default?: unknown }>;
   const rows = settings.map((s) => {

@@ -25,11 +25,12 @@
 import type { Clock } from '../clock.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { RightEdge } from '../merkle/index.js';
-import { formatCheckpoint, signNote } from '../note/index.js';
+import { formatCheckpoint } from '../note/index.js';
 import type { Batch, CheckpointRow, LogStore, SearchKey, StoredEntry } from '../storage/types.js';
+import { checkpointNote } from './checkpoint-note.js';
 import type { LogIdentity } from './identity.js';
 import { setPayload } from './set.js';
-import type { LogSigner } from './signer.js';
+import type { LogSigned, LogSigner } from './signer.js';
 import type { LogState } from './state.js';
 import type { Sequenced, Submission } from './types.js';
 
@@ -160,13 +161,13 @@ export class Committer {
 
       // 3. Sign the SETs and the checkpoint, maybe off the event loop and alongside the batch before. Nothing is
       //    written yet: a failure here fails this batch (and those after it), not the log.
-      const sigs = await this.#sign([...payloads, Buffer.from(text)], subs.length);
-      const checkpoint: CheckpointRow = { size: grown.size, root: grown.root, time, note: checkpointNote(this.#identity, text, sigs[payloads.length]!) };
+      const sigs = await this.#sign(payloads, Buffer.from(text), subs.length);
+      const checkpoint: CheckpointRow = { size: grown.size, root: grown.root, time, note: checkpointNote(this.#identity, text, sigs.checkpoint) };
       const entries: StoredEntry[] = new Array(subs.length);
       const searchKeys: SearchKey[] = [];
       const empty = new Uint8Array(0);
       subs.forEach((s, i) => {
-        entries[i] = { index: from + i, leafHash: s.leafHash, body: s.body, kind: s.kind, integratedTime, set: this.#signEntryTimestamps ? sigs[i]! : empty };
+        entries[i] = { index: from + i, leafHash: s.leafHash, body: s.body, kind: s.kind, integratedTime, set: this.#signEntryTimestamps ? sigs.sets[i]! : empty };
         for (const key of s.searchKeys) searchKeys.push({ key, index: from + i });
       });
       const batch: Batch = { entries, searchKeys, tiles: grown.tiles, checkpoint };
@@ -222,15 +223,18 @@ export class Committer {
     }
   }
 
-  /** Step 3: one signature per message; the last is the checkpoint's. A signing failure is a batch failure. */
-  async #sign(messages: readonly Uint8Array[], entries: number): Promise<Uint8Array[]> {
-    let sigs: Uint8Array[];
+  /** Step 3: one signature per SET payload, and the checkpoint's lines. A signing failure is a batch failure. */
+  async #sign(payloads: readonly Uint8Array[], checkpoint: Uint8Array, entries: number): Promise<LogSigned> {
+    let sigs: LogSigned;
     try {
-      sigs = await this.#signer.sign(messages);
+      sigs = await this.#signer.sign(payloads, checkpoint);
     } catch (err) {
       throw new LogError('STORE_FAILED', `couldn't sign a batch of ${entries}: ${describeError(err)}`, { cause: err });
     }
-    if (sigs.length !== messages.length) throw stop(`the signer returned ${sigs.length} signatures for ${messages.length} messages`);
+    const lines = this.#identity.checkpointLines.length;
+    if (sigs.sets.length !== payloads.length || sigs.checkpoint.length !== lines) {
+      throw stop(`the signer returned ${sigs.sets.length} SETs and ${sigs.checkpoint.length} checkpoint signatures for ${payloads.length} and ${lines}`);
+    }
     return sigs;
   }
 
@@ -293,16 +297,6 @@ export class Committer {
 /** A fatal error whose submitters are told the log refuses writes (or `code`). */
 function stop(reason: string, code: 'READ_ONLY' | 'STORE_FAILED' = 'READ_ONLY'): FatalError {
   return new FatalError(`couldn't commit: ${reason}`, new LogError(code, code === 'READ_ONLY' ? `the log refuses writes: ${reason}` : `couldn't publish the batch: ${reason}`));
-}
-
-/**
- * The signed note of a checkpoint from one Ed25519 signature over its text:
- * the identity's checkpoint signers (C2SP key ID, Rekor key hint) sign the
- * same text with the same key, and Ed25519 is deterministic, so both lines
- * carry that signature.
- */
-function checkpointNote(identity: LogIdentity, text: string, signature: Uint8Array): string {
-  return signNote(text, identity.checkpointSigners.map((s) => ({ name: s.name, keyId: s.keyId, sign: () => signature })));
 }
 
 function newTurn(): Turn {

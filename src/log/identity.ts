@@ -1,27 +1,34 @@
 /**
- * The log's identity: key, tree ID, origin and the names clients look for.
+ * The log's identity: keys, tree ID, origin and the names clients look for.
+ * Everything a client pins is derived here, in one place, from the public
+ * keys (a rotated key or a new shard gets its identity from the same call).
  *
- * - logID = hex SHA-256 of the public key's DER SubjectPublicKeyInfo (Rekor).
+ * - logID = hex SHA-256 of the log key's DER SubjectPublicKeyInfo (Rekor),
+ *   for Ed25519 and ECDSA P-256 log keys alike.
  * - origin = `<host> - <treeID>` as Rekor v1 checkpoints (rekor-v1.md §5).
  * - key name = `<host>` of the public URL: Rekor clients require it to be a
  *   substring of the log URL they trust; C2SP signed-note names must not
  *   contain spaces or '+', which `<host>` satisfies.
- * - The checkpoint carries two Ed25519 signatures by the same key under that
- *   name: one with the C2SP key ID SHA-256(name ‖ 0x0A ‖ 0x01 ‖ pubkey)[:4]
- *   (c2sp.org/signed-note), one with Rekor's key hint SHA-256(SPKI)[:4].
+ * - The checkpoint carries two signature lines under that name: the note
+ *   key's Ed25519 signature with the C2SP key ID
+ *   SHA-256(name ‖ 0x0A ‖ 0x01 ‖ pubkey)[:4] (c2sp.org/signed-note), for
+ *   Go's x/mod, witnesses and monitors; and the log key's signature with
+ *   Rekor's key hint SHA-256(SPKI)[:4] (Ed25519 over the text, or ECDSA
+ *   P-256 over its SHA-256, ASN.1 DER), for sigstore clients. An Ed25519 log
+ *   key is its own note key.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LogError } from '../errors.js';
 import {
-  ed25519NoteSigner,
   ed25519NoteVerifier,
   ed25519PublicKeyBytes,
   formatVkey,
   logIdOf,
+  rekorNoteVerifier,
   spkiDer,
-  type NoteSigner,
   type NoteVerifier,
 } from '../note/index.js';
+import { logKeyTypeOf, type LogKeyType } from './signer.js';
 
 export interface LogIdentity {
   /** Positive 63-bit tree ID, as a decimal string (Rekor's LogInfo.treeID). */
@@ -31,27 +38,51 @@ export interface LogIdentity {
   readonly host: string;
   readonly origin: string;
   readonly publicUrl: string;
-  /** Hex SHA-256 of the DER SPKI. */
+  /** The log key's type: what its SETs and Rekor checkpoint line are. */
+  readonly keyType: LogKeyType;
+  /** Hex SHA-256 of the log key's DER SPKI. */
   readonly logId: string;
+  /** The log key (public). */
   readonly publicKey: KeyObject;
   readonly publicKeyPem: string;
-  /** C2SP verifier key `name+keyid+base64(0x01‖pub)`. */
+  /** The note key (public, Ed25519): the log key itself for an Ed25519 log. */
+  readonly notePublicKey: KeyObject;
+  /** C2SP verifier key of the note key, `name+keyid+base64(0x01‖pub)`. */
   readonly vkey: string;
-  /** Signers for checkpoints: C2SP key ID first, then Rekor key hint. */
-  readonly checkpointSigners: readonly NoteSigner[];
-  /** Verifiers matching checkpointSigners (same order). */
+  /** The checkpoint's signature lines (name, key ID): C2SP note key first, then the log key's Rekor hint. */
+  readonly checkpointLines: readonly { readonly name: string; readonly keyId: number }[];
+  /** Verifiers matching checkpointLines (same order). */
   readonly checkpointVerifiers: readonly NoteVerifier[];
-  /** The log's private key, for its signers (log/signer.ts on the event loop, the worker pool's in threads). */
-  readonly privateKey: KeyObject;
+  /**
+   * The private keys, when the identity was made from them (key files):
+   * what the log signs with on the event loop unless given another signer.
+   * Undefined for keys held in a token.
+   */
+  readonly privateKeys: { readonly log: KeyObject; readonly note: KeyObject | undefined } | undefined;
 }
 
 /** Largest tree ID: 2^63 - 1 (a positive int64). */
 const MAX_TREE_ID = (1n << 63n) - 1n;
 
-/** Validates and derives the identity. Throws CONFIG_INVALID on a bad key, URL or tree ID. */
-export function makeIdentity(privateKey: KeyObject, treeId: string, publicUrl: string): LogIdentity {
-  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new LogError('CONFIG_INVALID', 'the log key must be an Ed25519 private key');
+/**
+ * Validates and derives the identity from the log key and, for an ECDSA log
+ * key, the note key (each a private KeyObject, or public when the private
+ * half lives in a token). Throws CONFIG_INVALID on a bad key, URL or a note
+ * key where none belongs (or none where one must be), CORRUPT on a bad tree ID.
+ */
+export function makeIdentity(logKey: KeyObject, treeId: string, publicUrl: string, noteKey?: KeyObject): LogIdentity {
+  const keyType = logKeyTypeOf(logKey);
+  if (keyType === undefined) {
+    throw new LogError('CONFIG_INVALID', `the log key is a ${describeKey(logKey)} key; Cairn signs logs with ECDSA P-256 or Ed25519 keys`);
+  }
+  if (keyType === 'ed25519' && noteKey !== undefined) {
+    throw new LogError('CONFIG_INVALID', 'an Ed25519 log key signs its checkpoints for C2SP clients itself: give no separate note key');
+  }
+  if (keyType === 'ecdsa-p256' && noteKey === undefined) {
+    throw new LogError('CONFIG_INVALID', 'an ECDSA log key needs an Ed25519 note key for the C2SP checkpoint signature');
+  }
+  if (noteKey !== undefined && noteKey.asymmetricKeyType !== 'ed25519') {
+    throw new LogError('CONFIG_INVALID', `the note key is a ${describeKey(noteKey)} key; it must be Ed25519 (c2sp.org/signed-note)`);
   }
   if (!/^[1-9][0-9]{0,18}$/.test(treeId) || BigInt(treeId) > MAX_TREE_ID) {
     throw new LogError('CORRUPT', `stored tree ID ${JSON.stringify(treeId)} is not a positive 63-bit integer`);
@@ -63,23 +94,32 @@ export function makeIdentity(privateKey: KeyObject, treeId: string, publicUrl: s
     throw new LogError('CONFIG_INVALID', `public URL ${JSON.stringify(publicUrl)} is not a URL`);
   }
   if (host === '' || /[\s+]/.test(host)) throw new LogError('CONFIG_INVALID', `public URL host ${JSON.stringify(host)} cannot name a key`);
-  const publicKey = createPublicKey(privateKey);
-  const spki = spkiDer(publicKey);
-  const pub = ed25519PublicKeyBytes(publicKey);
+  const publicKey = logKey.type === 'private' ? createPublicKey(logKey) : logKey;
+  const noteSource = noteKey ?? logKey;
+  const notePublicKey = noteSource.type === 'private' ? createPublicKey(noteSource) : noteSource;
+  const checkpointVerifiers = [ed25519NoteVerifier(host, notePublicKey, 'c2sp'), rekorNoteVerifier(host, publicKey)];
   return {
     treeId,
     treeIdHex: BigInt(treeId).toString(16).padStart(16, '0'),
     host,
     origin: `${host} - ${treeId}`,
     publicUrl,
-    logId: logIdOf(spki),
+    keyType,
+    logId: logIdOf(spkiDer(publicKey)),
     publicKey,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    vkey: formatVkey(host, 0x01, pub),
-    checkpointSigners: [ed25519NoteSigner(host, privateKey, 'c2sp'), ed25519NoteSigner(host, privateKey, 'rekor')],
-    checkpointVerifiers: [ed25519NoteVerifier(host, publicKey, 'c2sp'), ed25519NoteVerifier(host, publicKey, 'rekor')],
-    privateKey,
+    notePublicKey,
+    vkey: formatVkey(host, 0x01, ed25519PublicKeyBytes(notePublicKey)),
+    checkpointLines: checkpointVerifiers.map((v) => ({ name: v.name, keyId: v.keyId })),
+    checkpointVerifiers,
+    privateKeys:
+      logKey.type === 'private' && (noteKey === undefined || noteKey.type === 'private') ? { log: logKey, note: noteKey } : undefined,
   };
+}
+
+function describeKey(key: KeyObject): string {
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return `${key.asymmetricKeyType ?? key.type}${curve === undefined ? '' : ` (${curve})`}`;
 }
 
 /** A fresh random positive 63-bit tree ID, decimal. `random` supplies 8 random bytes. */

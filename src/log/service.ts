@@ -11,8 +11,9 @@
 import type { Clock } from '../clock.js';
 import { LogError, describeError } from '../errors.js';
 import { EMPTY_ROOT, RightEdge } from '../merkle/index.js';
-import { formatCheckpoint, parseNote, signNote, type NoteVerifier } from '../note/index.js';
+import { formatCheckpoint, parseNote, type NoteVerifier } from '../note/index.js';
 import type { CheckpointRow, LogStore } from '../storage/types.js';
+import { checkpointNote, signCheckpointNow } from './checkpoint-note.js';
 import { Committer } from './commit.js';
 import type { LogIdentity } from './identity.js';
 import { LogReader } from './reader.js';
@@ -27,6 +28,11 @@ import { verifyWitnessLine } from './witness-signature.js';
 export interface LogServiceOptions extends SequencerOptions {
   /** Most hash tiles kept in memory (≈16 KiB each). */
   readonly tileCacheSize: number;
+  /**
+   * How batches are signed; default: on the event loop with the identity's
+   * private keys (an identity without them, keys in a token, needs one).
+   */
+  readonly signer?: LogSigner;
 }
 
 export interface LogStatus {
@@ -63,7 +69,7 @@ export class LogService {
     const tiles = new TileCache(store, opts.tileCacheSize);
     this.#state.onPublish((published) => tiles.put(published.batch.tiles));
     this.reader = new LogReader(store, tiles, () => this.#state.published);
-    this.#committer = new Committer(store, identity, clock, this.#state, edge, inlineSigner(identity.privateKey), opts.signEntryTimestamps);
+    this.#committer = new Committer(store, identity, clock, this.#state, edge, opts.signer ?? defaultSigner(identity), opts.signEntryTimestamps);
     this.#sequencer = new Sequencer(store, this.#state, this.#committer, opts);
   }
 
@@ -85,7 +91,7 @@ export class LogService {
    * next batch on; undefined goes back to signing on the event loop.
    */
   useSigner(signer: LogSigner | undefined): void {
-    this.#committer.useSigner(signer ?? inlineSigner(this.identity.privateKey));
+    this.#committer.useSigner(signer ?? defaultSigner(this.identity));
   }
 
   /** Called synchronously after each published batch, before its submitters are answered. */
@@ -125,13 +131,37 @@ export class LogService {
   }
 }
 
-/** A new log publishes a signed size-0 checkpoint (root SHA-256("")) so /checkpoint always answers. */
+/** Signing with the identity's private keys on the event loop; without them, every batch fails until useSigner. */
+function defaultSigner(identity: LogIdentity): LogSigner {
+  const keys = identity.privateKeys;
+  if (keys !== undefined) return inlineSigner(keys.log, keys.note);
+  return { sign: () => Promise.reject(new LogError('INTERNAL', 'this log has no signer: its keys are not in files and none was given')) };
+}
+
+/**
+ * A new log publishes a signed size-0 checkpoint (root SHA-256("")) so
+ * /checkpoint always answers. `initLog` does it with any signer (a token's)
+ * before LogService.open; open does it itself with the identity's private keys.
+ * A store that already has a checkpoint is left alone.
+ */
+export async function initLog(store: LogStore, identity: LogIdentity, clock: Clock, signer: LogSigner): Promise<void> {
+  if (store.latestCheckpoint() !== undefined) return;
+  const text = emptyCheckpointText(store, identity);
+  const { checkpoint: sigs } = await signer.sign([], Buffer.from(text));
+  if (store.latestCheckpoint() !== undefined) return;
+  store.appendBatch(0, { entries: [], searchKeys: [], tiles: [], checkpoint: { size: 0, root: EMPTY_ROOT, time: clock.now(), note: checkpointNote(identity, text, sigs) } });
+}
+
 function createEmptyLog(store: LogStore, identity: LogIdentity, clock: Clock): CheckpointRow {
+  const text = emptyCheckpointText(store, identity);
+  const checkpoint: CheckpointRow = { size: 0, root: EMPTY_ROOT, time: clock.now(), note: signCheckpointNow(identity, text) };
+  store.appendBatch(0, { entries: [], searchKeys: [], tiles: [], checkpoint });
+  return checkpoint;
+}
+
+function emptyCheckpointText(store: LogStore, identity: LogIdentity): string {
   if (store.entryByIndex(0) !== undefined) {
     throw new LogError('CORRUPT', 'the store holds entries but no checkpoint');
   }
-  const text = formatCheckpoint({ origin: identity.origin, size: 0, root: EMPTY_ROOT });
-  const checkpoint: CheckpointRow = { size: 0, root: EMPTY_ROOT, time: clock.now(), note: signNote(text, identity.checkpointSigners) };
-  store.appendBatch(0, { entries: [], searchKeys: [], tiles: [], checkpoint });
-  return checkpoint;
+  return formatCheckpoint({ origin: identity.origin, size: 0, root: EMPTY_ROOT });
 }

@@ -28,6 +28,7 @@ export {
   keyIdHex,
   logIdOf,
   rekorKeyHint,
+  rekorNoteVerifier,
   spkiDer,
   toPublicKey,
   verifyEd25519,

@@ -119,6 +119,35 @@ export function ed25519NoteVerifier(name: string, publicKey: KeyObject | Uint8Ar
   };
 }
 
+/**
+ * A note verifier for a Rekor v1 log key of any type Cairn signs with, under
+ * key name `name` and Rekor's key hint SHA-256(DER SPKI)[:4] (rekor-v1 §5):
+ * Ed25519 verifies the raw note text (RFC 8032); ECDSA verifies an ASN.1 DER
+ * signature over SHA-256 of it, as Rekor's ECDSA checkpoints are signed.
+ * Throws LogError('NOTE_INVALID') for an invalid key name, RangeError for a
+ * key that is neither Ed25519 nor EC.
+ */
+export function rekorNoteVerifier(name: string, publicKey: KeyObject): NoteVerifier {
+  const pub = publicKey.type === 'private' ? createPublicKey(publicKey) : publicKey;
+  checkName(name);
+  const type = pub.asymmetricKeyType;
+  if (type !== 'ed25519' && type !== 'ec') throw new RangeError(`need an Ed25519 or EC key, got ${type ?? pub.type}`);
+  return {
+    name,
+    keyId: rekorKeyHint(spkiDer(pub)),
+    verify: (msg, sig) => (type === 'ed25519' ? verifyEd25519(pub, msg, sig) : verifyEcdsaSha256(pub, msg, sig)),
+  };
+}
+
+/** ECDSA verification of an ASN.1 DER signature over SHA-256(msg) that never throws. */
+function verifyEcdsaSha256(publicKey: KeyObject, msg: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    return verify('sha256', msg, { key: publicKey, dsaEncoding: 'der' }, sig);
+  } catch {
+    return false;
+  }
+}
+
 /** RFC 8032 Ed25519 verification that never throws: false for any malformed input. */
 export function verifyEd25519(publicKey: KeyObject, msg: Uint8Array, sig: Uint8Array): boolean {
   if (sig.length !== 64) return false;

@@ -10,28 +10,29 @@
  *   replaced; after close() every call rejects with SHUTTING_DOWN.
  * - A LogError thrown in a thread is rebuilt with its code, message and details.
  */
-import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Admission } from '../admission/index.js';
 import type { EntryLimits, PreparedEntry } from '../entry/index.js';
 import { LogError } from '../errors.js';
-import type { LogSigner } from '../log/index.js';
-import type { ReplyBatch, Task, TaskBatch, TaskReply, TaskRequest, ThreadData } from './protocol.js';
+import { logSigner, type KeySigner, type LogSigner } from '../log/index.js';
+import type { PoolSigningKeys, ReplyBatch, SigningKeyName, Task, TaskBatch, TaskReply, TaskRequest, ThreadData } from './protocol.js';
 
 export interface WorkerPoolOptions {
   /** Threads, ≥ 1. */
   readonly size: number;
   /** openapi.yaml whose createLogEntry schema admission checks; default: the one loadApiSpec finds. */
   readonly openapiPath?: string;
-  /** The log's Ed25519 private key: with it the pool offers a `signer`. */
-  readonly signingKey?: KeyObject;
+  /** The log's private keys (log key; note key unless the log key is Ed25519): with them the pool offers a `signer`. */
+  readonly signingKeys?: PoolSigningKeys;
 }
 
 export interface WorkerPool {
   /** Admission in the pool's threads; its close() stops admitting, not the threads. */
   readonly admission: Admission;
-  /** Signing with the log key in the pool's threads (undefined without `signingKey`). */
+  /** Signing SETs and checkpoints in the pool's threads (undefined without `signingKeys`). */
   readonly signer: LogSigner | undefined;
+  /** Signing with one of the keys in the threads, to compose with a key held elsewhere (a token). */
+  readonly keySigner: (key: SigningKeyName) => KeySigner | undefined;
   /**
    * Start the threads now (otherwise on first use): each takes ~0.3 s to start
    * and compile the API schema, which no submitter should wait for.
@@ -50,7 +51,7 @@ interface Thread {
 
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const url = new URL('./thread.js', import.meta.url);
-  const data: ThreadData = { ...(opts.openapiPath === undefined ? {} : { openapiPath: opts.openapiPath }), ...(opts.signingKey === undefined ? {} : { signingKey: opts.signingKey }) };
+  const data: ThreadData = { ...(opts.openapiPath === undefined ? {} : { openapiPath: opts.openapiPath }), ...(opts.signingKeys === undefined ? {} : { signingKeys: opts.signingKeys }) };
   const threads: Thread[] = [];
   let nextId = 1;
   let closed = false;
@@ -123,8 +124,9 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     },
   };
 
-  const signer: LogSigner | undefined =
-    opts.signingKey === undefined
+  /** Signing with `key` in the threads: a batch's messages split evenly across all of them. */
+  const keySigner = (key: SigningKeyName): KeySigner | undefined =>
+    opts.signingKeys?.[key] === undefined
       ? undefined
       : {
           async sign(messages) {
@@ -135,12 +137,14 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
             const parts = await Promise.all(
               threads.map((t, i) => {
                 const part = messages.slice(i * per, (i + 1) * per).map((m) => Buffer.from(m.buffer, m.byteOffset, m.byteLength).toString('latin1'));
-                return part.length === 0 ? Promise.resolve([]) : send({ task: 'sign', messages: part }, t).then(signatures);
+                return part.length === 0 ? Promise.resolve([]) : send({ task: 'sign', key, messages: part }, t).then(signatures);
               }),
             );
             return parts.flat();
           },
         };
+  const logKey = keySigner('log');
+  const signer = logKey === undefined ? undefined : logSigner(logKey, keySigner('note'));
 
   async function close(): Promise<void> {
     if (closed) return;
@@ -150,7 +154,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     for (const t of all) for (const p of t.pending.values()) p.reject(new LogError('SHUTTING_DOWN', 'the server is shutting down'));
   }
 
-  return { admission, signer, start, close };
+  return { admission, signer, keySigner, start, close };
 }
 
 function signatures(reply: TaskReply): Uint8Array[] {

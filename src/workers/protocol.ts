@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import type { EntryLimits } from '../entry/index.js';
 import type { ErrorCode } from '../errors.js';
 
-/** The two tasks: admit a request body (admitSubmission), sign messages with the log key. */
+/** The two tasks: admit a request body (admitSubmission), sign messages with the log key or the note key. */
 /**
  * Bytes travel as latin1 strings (one char per byte): a string costs a
  * fraction of what an ArrayBuffer costs to post, moved or cloned (~2 against
@@ -16,7 +16,10 @@ import type { ErrorCode } from '../errors.js';
  */
 export type Task =
   | { readonly task: 'admit'; readonly raw: string; readonly limits: EntryLimits }
-  | { readonly task: 'sign'; readonly messages: readonly string[] };
+  | { readonly task: 'sign'; readonly key: SigningKeyName; readonly messages: readonly string[] };
+
+/** Which of the log's keys a `sign` task uses (src/log/signer.ts). */
+export type SigningKeyName = 'log' | 'note';
 export type TaskRequest = Task & { readonly id: number };
 
 /** A PreparedEntry whose body and leaf hash travel as latin1 strings. */
@@ -36,8 +39,8 @@ export type TaskReply =
 export interface ThreadData {
   /** openapi.yaml for the createLogEntry schema; default: the one loadApiSpec finds. */
   readonly openapiPath?: string;
-  /** The log's Ed25519 private key, for `sign` tasks; without it they fail. */
-  readonly signingKey?: KeyObject;
+  /** The log's private keys (Ed25519 or ECDSA P-256 log key, Ed25519 note key), for `sign` tasks; without them they fail. */
+  readonly signingKeys?: PoolSigningKeys;
 }
 
 /** One message each way. */
@@ -46,4 +49,10 @@ export interface TaskBatch {
 }
 export interface ReplyBatch {
   readonly replies: readonly TaskReply[];
+}
+
+/** The private keys a pool signs with: the log key, and the note key when it is not the log key. */
+export interface PoolSigningKeys {
+  readonly log: KeyObject;
+  readonly note?: KeyObject | undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * A thread of the worker pool (pool.ts). Runs `admit` tasks
- * (admitSubmission: parse, schema-check, prepare) and `sign` tasks (Ed25519
- * with the log key given at start). The API contract is compiled once, when
+ * (admitSubmission: parse, schema-check, prepare) and `sign` tasks (with the
+ * log key or the note key given at start: Ed25519, or ECDSA P-256 as DER). The API contract is compiled once, when
  * the thread starts.
  *
  * Signing goes first: a batch waiting for its signatures holds up every
@@ -10,13 +10,13 @@
  * task that arrives behind a burst of admissions overtakes them; its reply
  * leaves at once, while admissions' replies travel together (≤ 1 ms late).
  */
-import { sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { admitSubmission } from '../admission/index.js';
 import { loadApiSpec } from '../api/index.js';
 import { requireNativeEcdsa } from '../entry/index.js';
 import { LogError } from '../errors.js';
+import { signWithKey } from '../log/index.js';
 import type { ReplyBatch, TaskBatch, TaskReply, TaskRequest, ThreadData } from './protocol.js';
 
 const data = (workerData ?? {}) as ThreadData;
@@ -40,9 +40,9 @@ function run(m: TaskRequest): TaskReply {
       const e = admitSubmission(api, Buffer.from(m.raw, 'latin1'), m.limits);
       return { id: m.id, admitted: { kind: e.kind, body: latin1(e.body), leafHash: latin1(e.leafHash), searchKeys: e.searchKeys } };
     }
-    const key = data.signingKey;
-    if (key === undefined) throw new LogError('INTERNAL', 'this worker pool was given no key to sign with');
-    return { id: m.id, signatures: m.messages.map((msg) => latin1(sign(null, Buffer.from(msg, 'latin1'), key))) };
+    const key = data.signingKeys?.[m.key];
+    if (key === undefined) throw new LogError('INTERNAL', `this worker pool was given no ${m.key} key to sign with`);
+    return { id: m.id, signatures: m.messages.map((msg) => latin1(signWithKey(key, Buffer.from(msg, 'latin1')))) };
   } catch (err) {
     const e = err instanceof LogError ? err : new LogError('INTERNAL', `worker task ${m.task} failed`);
     return { id: m.id, err: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: { ...e.details } }) } };

@@ -71,11 +71,19 @@ describe('cairn keygen --signing', function () {
     assert.match(badUri.stderr, /unknown path attribute "bogus"/);
   });
 
-  it('leaves the log key command unchanged: keygen --out writes an Ed25519 log key', () => {
+  it('leaves the log key command beside it: keygen --out writes a log key, ECDSA P-256 unless --type ed25519', () => {
     const r = cairn(['keygen', '--out', join(dir, 'log-key.pem')]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^wrote .*log-key\.pem \(mode 0600\)\n-----BEGIN PUBLIC KEY-----/);
-    assert.equal(createPrivateKey(readFileSync(join(dir, 'log-key.pem'))).asymmetricKeyType, 'ed25519');
+    assert.match(r.stdout, /^wrote .*log-key\.pem \(mode 0600, ecdsa-p256\)\n-----BEGIN PUBLIC KEY-----/);
+    const ec = createPrivateKey(readFileSync(join(dir, 'log-key.pem')));
+    assert.equal(ec.asymmetricKeyType, 'ec');
+    assert.equal(ec.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    const ed = cairn(['keygen', '--type', 'ed25519', '--out', join(dir, 'ed.pem')]);
+    assert.equal(ed.status, 0, ed.stderr);
+    assert.equal(createPrivateKey(readFileSync(join(dir, 'ed.pem'))).asymmetricKeyType, 'ed25519');
+    const bad = cairn(['keygen', '--type', 'rsa', '--out', join(dir, 'rsa.pem')]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown --type "rsa"/);
   });
 
   describe('--pkcs11 URI (SoftHSM2)', () => {

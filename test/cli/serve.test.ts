@@ -18,22 +18,24 @@ describe('cairn serve (the real process)', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('when started on an empty data dir', () => {
-    it('creates a 0600 key and a tree, serves LogInfo and a checkpoint that Go x/mod note verifies, and keeps its identity across restarts', async function () {
+    it('creates 0600 keys (ECDSA P-256 log key, Ed25519 note key) and a tree, serves LogInfo and a checkpoint that Rekor clients and Go x/mod note verify, and keeps its identity across restarts', async function () {
       await requireGoOrSkip(this);
       const data = join(dir, 'data');
       const s1 = await startServer(['--data-dir', data, '--public-url', 'http://log.example.test']);
       try {
         assert.equal(statSync(join(data, 'log-key.pem')).mode % 0o1000, 0o600);
+        assert.equal(statSync(join(data, 'note-key.pem')).mode % 0o1000, 0o600);
         const info = (await (await fetch(`${s1.url}/api/v1/log`)).json()) as Record<string, unknown>;
         assert.equal(info['treeSize'], 0);
         assert.match(String(info['treeID']), /^[1-9][0-9]*$/);
         // Rekor clients: key hint SHA-256(SPKI)[:4], name = host, verify with the served public key.
         const pem = await (await fetch(`${s1.url}/api/v1/log/publicKey`)).text();
         const pub = createPublicKey(pem);
+        assert.equal(pub.asymmetricKeyDetails?.namedCurve, 'prime256v1', 'a new log gets an ECDSA P-256 key');
         const hint = createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest().readUInt32BE(0);
         const sth = parseNote(String(info['signedTreeHead']));
         const sig = sth.signatures.find((x) => x.keyId === hint && x.name === 'log.example.test');
-        assert.ok(sig && cryptoVerify(null, Buffer.from(sth.text), pub, sig.sig));
+        assert.ok(sig && cryptoVerify('sha256', Buffer.from(sth.text), { key: pub, dsaEncoding: 'der' }, sig.sig));
         assert.equal(sth.text, `log.example.test - ${String(info['treeID'])}\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n`);
         // C2SP clients: Go's x/mod note with the vkey.
         const vkey = (await (await fetch(`${s1.url}/api/v1/log/vkey`)).text()).trim();

@@ -3,6 +3,7 @@ import { sign } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
 import { openSqliteStore } from '../../src/storage/index.js';
 import type { LogStore } from '../../src/storage/types.js';
+import { logSigner } from '../../src/log/index.js';
 import { FaultyStore } from '../support/faulty-store.js';
 import { checkLog, openTestLog, rawEntry, wrapStore, type TestLog } from '../support/test-log.js';
 
@@ -179,8 +180,8 @@ describe('pipelined commits', () => {
     it('takes no other batch until N is committed, so the pool gathers into one larger batch', async () => {
       const t = openTestLog();
       const jobs: Array<{ messages: readonly Uint8Array[]; resolve: (s: Uint8Array[]) => void }> = [];
-      t.log.useSigner({ sign: (messages) => new Promise((resolve) => jobs.push({ messages, resolve })) });
-      const key = t.identity.privateKey;
+      t.log.useSigner(logSigner({ sign: (messages) => new Promise((resolve) => jobs.push({ messages, resolve })) }));
+      const key = t.identity.privateKeys!.log;
       const signNext = (): void => {
         const job = jobs.shift()!;
         job.resolve(job.messages.map((m) => sign(null, m, key)));

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { sign, verify } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
-import { setPayload, type LogSigner } from '../../src/log/index.js';
+import { logSigner, setPayload, type KeySigner } from '../../src/log/index.js';
 import { checkLog, openTestLog, rawEntry } from '../support/test-log.js';
 
 /** A signer that answers when the test says so (or at once with `auto`), counting calls. */
 function controlledSigner(key: Parameters<typeof sign>[2], auto = false) {
   const waiting: Array<{ payloads: readonly Uint8Array[]; resolve: (s: Uint8Array[]) => void; reject: (e: unknown) => void }> = [];
-  const signer: LogSigner & { calls: number } = {
+  const signer: KeySigner & { calls: number } = {
     calls: 0,
     sign(payloads) {
       signer.calls++;
@@ -38,8 +38,8 @@ describe('Sequencer with an entry-timestamp signer', () => {
   describe('when batches are signed elsewhere', () => {
     it('stores and answers SETs over the canonical payload, verifiable with the log key', async () => {
       const t = openTestLog(undefined, { batchMaxSize: 16, signEntryTimestamps: true });
-      const c = controlledSigner(t.identity.privateKey, true);
-      t.log.useSigner(c.signer);
+      const c = controlledSigner(t.identity.privateKeys!.log, true);
+      t.log.useSigner(logSigner(c.signer));
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.log.submit(rawEntry(`signed ${i}`))));
       assert.deepEqual(results.map((r) => r.index), Array.from({ length: 40 }, (_, i) => i));
       assert.ok(c.signer.calls >= 3, 'one signing call per batch');
@@ -57,8 +57,8 @@ describe('Sequencer with an entry-timestamp signer', () => {
   describe('when the same entry arrives while its batch is being signed', () => {
     it('answers DUPLICATE with the index of the one committed, and stores it once', async () => {
       const t = openTestLog(undefined, { signEntryTimestamps: true });
-      const c = controlledSigner(t.identity.privateKey);
-      t.log.useSigner(c.signer);
+      const c = controlledSigner(t.identity.privateKeys!.log);
+      t.log.useSigner(logSigner(c.signer));
       const first = t.log.submit(rawEntry('twice'));
       await c.waitFor();
       const second = t.log.submit(rawEntry('twice')).catch((e: unknown) => e);
@@ -75,8 +75,8 @@ describe('Sequencer with an entry-timestamp signer', () => {
   describe('when signing fails', () => {
     it('fails that batch with 503 STORE_FAILED, writes nothing, and the next batch commits', async () => {
       const t = openTestLog(undefined, { signEntryTimestamps: true });
-      const c = controlledSigner(t.identity.privateKey);
-      t.log.useSigner(c.signer);
+      const c = controlledSigner(t.identity.privateKeys!.log);
+      t.log.useSigner(logSigner(c.signer));
       const doomed = t.log.submit(rawEntry('doomed')).catch((e: unknown) => e);
       await c.waitFor();
       c.failNext(new Error('worker exited'));
@@ -95,8 +95,8 @@ describe('Sequencer with an entry-timestamp signer', () => {
   describe('when the log closes with a batch in flight', () => {
     it('commits the batch in flight and the pool before closing', async () => {
       const t = openTestLog(undefined, { signEntryTimestamps: true, batchMaxSize: 2 });
-      const c = controlledSigner(t.identity.privateKey, true);
-      t.log.useSigner(c.signer);
+      const c = controlledSigner(t.identity.privateKeys!.log, true);
+      t.log.useSigner(logSigner(c.signer));
       const subs = Array.from({ length: 5 }, (_, i) => t.log.submit(rawEntry(`closing ${i}`)));
       await t.log.close();
       const results = await Promise.all(subs);

@@ -141,7 +141,7 @@ export function checkLogEntry(t: TestLog, json: unknown): CheckedEntry {
   verifyInclusion(v.logIndex, p.treeSize, leafHash(body), p.hashes.map((h: string) => Buffer.from(h, 'hex')), cp.root);
   const setPayload = sortedJson({ body: v.body, integratedTime: v.integratedTime, logID: v.logID, logIndex: v.logIndex });
   assert.ok(
-    verify(null, Buffer.from(setPayload), t.identity.publicKey, Buffer.from(v.verification.signedEntryTimestamp, 'base64')),
+    verify(t.identity.keyType === 'ed25519' ? null : 'sha256', Buffer.from(setPayload), { key: t.identity.publicKey, dsaEncoding: 'der' }, Buffer.from(v.verification.signedEntryTimestamp, 'base64')),
     'the SET verifies with the log key',
   );
   return { id, body, logIndex: v.logIndex, treeSize: p.treeSize };

@@ -7,9 +7,9 @@
  * what is published, which is never beyond it.
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, type KeyObject } from 'node:crypto';
 import { ManualClock } from '../../src/clock.js';
-import { LogService, makeIdentity, type LogIdentity, type LogServiceOptions, type Submission } from '../../src/log/index.js';
+import { LogService, makeIdentity, type LogIdentity, type LogKeyType, type LogServiceOptions, type Submission } from '../../src/log/index.js';
 import { RightEdge, TILE_WIDTH, c2spTileBytes, leafHash, verifyConsistency } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
 import { openSqliteStore } from '../../src/storage/index.js';
@@ -21,6 +21,21 @@ export function testKey(seedByte = 7): KeyObject {
   const seed = Buffer.alloc(32, seedByte);
   const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
   return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
+/** A fixed ECDSA P-256 key (private scalar 0x0101…01 + `seedByte`), for logs with an ECDSA log key. */
+export function testEcdsaKey(seedByte = 1): KeyObject {
+  const ecdh = createECDH('prime256v1');
+  const d = Buffer.alloc(32, seedByte);
+  ecdh.setPrivateKey(d);
+  const pub = ecdh.getPublicKey();
+  const b64 = (b: Buffer): string => b.toString('base64url');
+  return createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64(d), x: b64(pub.subarray(1, 33)), y: b64(pub.subarray(33)) }, format: 'jwk' });
+}
+
+/** The identity of a test log whose log key is of `type` (ECDSA logs get the Ed25519 note key testKey(8)). */
+export function testIdentity(type: LogKeyType = 'ed25519', url = TEST_URL): LogIdentity {
+  return type === 'ed25519' ? makeIdentity(testKey(), TEST_TREE_ID, url) : makeIdentity(testEcdsaKey(), TEST_TREE_ID, url, testKey(8));
 }
 
 export const TEST_TREE_ID = '1234567890123456789';
@@ -46,15 +61,16 @@ export function openTestLog(
   store: LogStore = openSqliteStore({ path: ':memory:' }),
   opts: Partial<LogServiceOptions> = {},
   clock = new ManualClock(),
+  keyType: LogKeyType = 'ed25519',
 ): TestLog {
-  const identity = makeIdentity(testKey(), TEST_TREE_ID, TEST_URL);
+  const identity = testIdentity(keyType);
   const log = LogService.open(store, identity, clock, { ...FAST_OPTIONS, ...opts });
   return {
     store,
     log,
     identity,
     clock,
-    reopen: (s = store) => openTestLog(s, opts, clock),
+    reopen: (s = store) => openTestLog(s, opts, clock, keyType),
   };
 }
 

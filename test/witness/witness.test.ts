@@ -25,6 +25,7 @@ import {
 } from '../../src/note/index.js';
 import { openSqliteWitnessStore, type WitnessStore } from '../../src/storage/index.js';
 import { Witness } from '../../src/witness/index.js';
+import { signCheckpointNow } from '../../src/log/index.js';
 import { openTestLog, rawEntry, testKey, type TestLog } from '../support/test-log.js';
 import { checkCosignatureBytes, witnessedLogOf } from '../support/witness.js';
 
@@ -44,7 +45,7 @@ function bodyFor(t: TestLog, old: number, size: number, proofOverride?: Uint8Arr
 
 /** A checkpoint at `size` with `root`, signed with the log's key (as a misbehaving log would). */
 function signedBy(t: TestLog, size: number, root: Uint8Array): string {
-  return signNote(formatCheckpoint({ origin: t.identity.origin, size, root }), t.identity.checkpointSigners);
+  return signCheckpointNow(t.identity, formatCheckpoint({ origin: t.identity.origin, size, root }));
 }
 
 describe('cairn witness (tlog-witness add-checkpoint)', () => {

@@ -72,27 +72,35 @@ describe('createWorkerPool', () => {
 
   describe('signer', () => {
     describe('when the pool holds the log key', () => {
-      it('signs every message, in order, across the threads', async () => {
-        const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-        const pool = createWorkerPool({ size: 2, signingKey: privateKey });
-        try {
-          const messages = Array.from({ length: 9 }, (_, i) => Buffer.from(`payload ${i}`));
-          const sigs = await pool.signer!.sign(messages);
-          assert.equal(sigs.length, messages.length);
-          sigs.forEach((s, i) => assert.ok(verify(null, messages[i]!, publicKey, s), `signature ${i}`));
-          assert.deepEqual(await pool.signer!.sign([]), []);
-        } finally {
-          await pool.close();
-        }
-      });
+      for (const type of ['ed25519', 'ecdsa-p256'] as const) {
+        it(`signs every SET and the checkpoint, in order, across the threads (${type} log key)`, async () => {
+          const log = type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+          const note = generateKeyPairSync('ed25519');
+          const pool = createWorkerPool({ size: 2, signingKeys: { log: log.privateKey, note: type === 'ed25519' ? undefined : note.privateKey } });
+          try {
+            const messages = Array.from({ length: 9 }, (_, i) => Buffer.from(`payload ${i}`));
+            const checkpoint = Buffer.from('origin\n9\nroot\n');
+            const { sets, checkpoint: lines } = await pool.signer!.sign(messages, checkpoint);
+            assert.equal(sets.length, messages.length);
+            const digest = type === 'ed25519' ? null : 'sha256';
+            sets.forEach((s, i) => assert.ok(verify(digest, messages[i]!, { key: log.publicKey, dsaEncoding: 'der' }, s), `signature ${i}`));
+            assert.equal(lines.length, 2);
+            assert.ok(verify(digest, checkpoint, { key: log.publicKey, dsaEncoding: 'der' }, lines[1]!), 'the Rekor line is the log key\'s');
+            assert.ok(verify(null, checkpoint, type === 'ed25519' ? log.publicKey : note.publicKey, lines[0]!), 'the C2SP line is the note key\'s');
+            assert.deepEqual((await pool.signer!.sign([], checkpoint)).sets, []);
+          } finally {
+            await pool.close();
+          }
+        });
+      }
 
       it('keeps signing after admission closed, and refuses once the pool closed', async () => {
         const { privateKey } = generateKeyPairSync('ed25519');
-        const pool = createWorkerPool({ size: 1, signingKey: privateKey });
+        const pool = createWorkerPool({ size: 1, signingKeys: { log: privateKey } });
         await pool.admission.close();
-        assert.equal((await pool.signer!.sign([Buffer.from('x')])).length, 1);
+        assert.equal((await pool.signer!.sign([Buffer.from('x')], Buffer.from('c'))).sets.length, 1);
         await pool.close();
-        await assert.rejects(pool.signer!.sign([Buffer.from('x')]), (e: unknown) => isLogError(e, 'SHUTTING_DOWN'));
+        await assert.rejects(pool.signer!.sign([Buffer.from('x')], Buffer.from('c')), (e: unknown) => isLogError(e, 'SHUTTING_DOWN'));
       });
     });
 
@@ -100,6 +108,7 @@ describe('createWorkerPool', () => {
       it('offers no signer', async () => {
         const pool = createWorkerPool({ size: 1 });
         assert.equal(pool.signer, undefined);
+        assert.equal(pool.keySigner('log'), undefined);
         await pool.close();
       });
     });

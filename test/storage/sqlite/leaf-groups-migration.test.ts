@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/clock.js';
-import { LogService, makeIdentity, verifyStoredLog } from '../../../src/log/index.js';
+import { LogService, makeIdentity, signCheckpointNow, verifyStoredLog } from '../../../src/log/index.js';
 import {
   LEAF_GROUPS_PER_TILE,
   RightEdge,
@@ -20,7 +20,7 @@ import {
   verifyInclusion,
   type Tile,
 } from '../../../src/merkle/index.js';
-import { formatCheckpoint, signNote } from '../../../src/note/index.js';
+import { formatCheckpoint } from '../../../src/note/index.js';
 import { openDatabase, openSqliteStore, type SqliteStore } from '../../../src/storage/index.js';
 import { findMigrationsDir } from '../../../src/storage/sqlite/migrations.js';
 import { FAST_OPTIONS, TEST_TREE_ID, TEST_URL, testKey } from '../../support/test-log.js';
@@ -62,7 +62,7 @@ describe('migration 0002 (leaf groups)', () => {
       })();
     }
     root = edge.root();
-    const note = signNote(formatCheckpoint({ origin: identity.origin, size: SIZE, root }), identity.checkpointSigners);
+    const note = signCheckpointNow(identity, formatCheckpoint({ origin: identity.origin, size: SIZE, root }));
     db.prepare('INSERT INTO checkpoints (size, root, time_ms, note) VALUES (?, ?, ?, ?)').run(SIZE, root, 1_700_000_000_000, note);
     const fullRows = db.prepare('SELECT count(*) FROM tiles WHERE level = 0 AND width = 256').pluck().get();
     assert.equal(fullRows, 3, 'schema v1 keeps full level-0 tiles whole');
