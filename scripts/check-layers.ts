@@ -34,8 +34,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   keys: ['errors.ts', 'entry'],
   // Browser-safe fetch-and-verify of the log's API (global fetch only, no node: I/O builtins).
   client: ['errors.ts', 'merkle', 'note', 'entry', 'signing'],
-  // Deploy-time policy: which images may run, verified through the registry, the signing layer and the log client.
-  policy: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'signing', 'oci', 'keys', 'client'],
+  // The image verifier: the signatures attached to an image digest, read from the registry and checked with the
+  // signing layer's steps (online through the log client). One library for `cairn verify` and the policy.
+  verifier: ['errors.ts', 'oci', 'signing', 'client'],
+  // Deploy-time policy: which images may run, verified through the registry, the image verifier and the log client.
+  policy: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'signing', 'oci', 'keys', 'client', 'verifier'],
   // Kubernetes: workload objects and manifests, AdmissionReview, JSONPatch, the webhook server.
   kube: ['errors.ts', 'clock.ts', 'policy'],
   cli: ['*'],

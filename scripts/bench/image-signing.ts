@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RekorClient } from '../../src/client/index.js';
 import { signBundle, signLegacy } from '../../src/cli/image-signer.js';
-import { verifyAll } from '../../src/cli/signature-verification.js';
+import { verifyAll } from '../../src/verifier/index.js';
 import { generateSigningKeyFiles, openSigningKey, readPublicKey } from '../../src/keys/index.js';
 import { RegistryClient, parseImageReference, repositoryName, type ImageReference } from '../../src/oci/index.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, createTrust } from '../../src/signing/index.js';

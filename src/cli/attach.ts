@@ -4,23 +4,13 @@
  * as an OCI 1.1 referrer (oci-signatures.md §2 "Several signatures", §6
  * "Writing").
  */
-import { LogError, isLogError } from '../errors.js';
+import { LogError } from '../errors.js';
 import type { ImageReference, RegistryClient } from '../oci/index.js';
 import { ANNOTATION_SIGNATURE, appendSignatureLayer, parseImageManifest, type Blob, type ManifestToPush } from '../signing/index.js';
+import { manifestIfAny } from '../verifier/index.js';
 
 /** Rounds of read-append-write before giving up on writers replacing the tag under us. */
 const APPEND_ROUNDS = 4;
-
-/** The manifest at `tag`, or undefined when the registry has none. */
-export async function manifestIfAny(registry: RegistryClient, ref: ImageReference, tag: string): Promise<{ bytes: Uint8Array; digest: string } | undefined> {
-  try {
-    const got = await registry.getManifest(ref, tag);
-    return { bytes: got.bytes, digest: got.descriptor.digest };
-  } catch (err) {
-    if (isLogError(err, 'REGISTRY_NOT_FOUND')) return undefined;
-    throw err;
-  }
-}
 
 /** Uploads the blobs a manifest references (each skipped when the registry has it). */
 export async function pushBlobs(registry: RegistryClient, ref: ImageReference, manifest: ManifestToPush): Promise<void> {

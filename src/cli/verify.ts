@@ -3,7 +3,7 @@
  * `cairn verify-attestation IMAGE --key PUB --log-key LOGPUB --type URI`:
  * resolve IMAGE now, read every signature (attestation) attached to that
  * digest in both formats (legacy `.sig`/`.att` layers, bundle referrers),
- * verify each fully (signature-verification.ts), and, with --log-url and
+ * verify each fully (src/verifier), and, with --log-url and
  * without --offline, confirm each verified entry with a fresh inclusion
  * proof from the log. One line per signature (verdict and reason) or
  * `--output json`. Exit 0 only when at least one verified (exit-codes.ts).
@@ -15,7 +15,7 @@ import { formatReference, parseImageReference, repositoryName, type ImageReferen
 import { COSIGN_SIGN_PREDICATE_TYPE, createTrust, type Trust } from '../signing/index.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, intFlag, logClient, outputMode, processIo, registryClient, required, type Io } from './image-options.js';
-import { verifyAll, type SignatureReport } from './signature-verification.js';
+import { verifyAll, type SignatureReport } from '../verifier/index.js';
 import { fail } from './sign.js';
 
 export const VERIFY_USAGE = `usage: cairn verify IMAGE --key PUB --log-key LOGPUB [--log-url URL] [--offline]

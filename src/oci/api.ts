@@ -26,6 +26,8 @@ export interface ApiRequest {
   readonly accept?: readonly number[];
   /** What the request is about, for error messages: "manifest app:latest". */
   readonly what: string;
+  /** Aborts the request, its retries and the waits between them (REGISTRY_UNREACHABLE, reason ABORT_ERR). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface ApiOptions {
@@ -73,7 +75,7 @@ export class RegistryApi {
     const ownOrigin = url.origin === base.origin;
     const auth = ownOrigin ? await this.#auth.authorization(ref.registry, scope) : undefined;
     if (auth !== undefined) headers['Authorization'] = auth;
-    const httpReq = { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }), maxBytes: req.maxBytes };
+    const httpReq = { method: req.method, url, headers, ...(req.body === undefined ? {} : { body: req.body }), maxBytes: req.maxBytes, signal: req.signal };
     let res = await this.#exchange(httpReq, req.what, base.origin);
     if (res.status === 401 && ownOrigin) {
       headers['Authorization'] = await this.#auth.challenged(ref.registry, scope, res);
@@ -117,6 +119,7 @@ export class RegistryApi {
   async #withRetries(req: HttpRequest, what: string): Promise<HttpResponse> {
     const policy = this.#opts.retry;
     for (let attempt = 0; ; attempt++) {
+      throwIfAborted(req, what);
       let res: HttpResponse | undefined;
       let failure: LogError | undefined;
       try {
@@ -134,7 +137,28 @@ export class RegistryApi {
       const delay = backoffDelay(policy, attempt, typeof retryAfter === 'string' ? retryAfter : undefined);
       const why = res !== undefined ? `answered ${res.status}` : `failed (${String(failure?.details?.['reason'])})`;
       this.#opts.onProgress?.(`${req.method} ${what} at ${req.url.host} ${why}; retry ${attempt + 1} of ${policy.retries} in ${delay} ms`);
-      await policy.sleep(delay);
+      await abortable(policy.sleep(delay), req.signal);
     }
   }
+}
+
+/** The error an aborted request fails with. */
+function throwIfAborted(req: HttpRequest, what: string): void {
+  if (req.signal?.aborted !== true) return;
+  throw new LogError('REGISTRY_UNREACHABLE', `couldn't reach ${req.url.host} (${req.method} ${what}): aborted by the caller`, {
+    details: { host: req.url.host, reason: 'ABORT_ERR', retryable: false },
+  });
+}
+
+/** `wait`, cut short when `signal` fires (the caller then sees the abort at its next check). */
+function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return wait;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void wait.then(done, done);
+  });
 }

@@ -37,6 +37,12 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
 }
 
+/** Per-call options of the reading methods. */
+export interface ReadOptions {
+  /** Aborts the call: its requests, retries and waits (REGISTRY_UNREACHABLE, `details.reason` ABORT_ERR). */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** Manifests and indexes larger than this are refused (distribution 2.8 accepts at most 4 MiB too). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Default limit for {@link RegistryClient.getBlob}. */
@@ -77,7 +83,7 @@ export class RegistryClient {
    * lacks a digest or a media type. Throws REGISTRY_NOT_FOUND for an unknown
    * tag or digest.
    */
-  async resolve(ref: ImageReference): Promise<Descriptor> {
+  async resolve(ref: ImageReference, opts: ReadOptions = {}): Promise<Descriptor> {
     const reference = referenceOf(ref);
     const res = await this.#api.send(ref, {
       method: 'HEAD',
@@ -87,6 +93,7 @@ export class RegistryClient {
       what: `manifest ${formatReference(ref)}`,
       // A refused HEAD has no body to explain itself: the GET below repeats the question and carries the registry's error.
       accept: [400, 403, 404, 405, 406],
+      signal: opts.signal,
     });
     const digest = header(res, 'docker-content-digest');
     const mediaType = contentType(res);
@@ -95,7 +102,7 @@ export class RegistryClient {
       if (ref.digest !== undefined && digest !== ref.digest) throw mismatch(`manifest ${formatReference(ref)}`, ref.digest, digest);
       return { mediaType, digest, size };
     }
-    return (await this.getManifest(ref, reference)).descriptor;
+    return (await this.getManifest(ref, reference, opts)).descriptor;
   }
 
   /**
@@ -104,9 +111,9 @@ export class RegistryClient {
    * and against the registry's `Docker-Content-Digest`; throws
    * REGISTRY_DIGEST_MISMATCH otherwise. The descriptor's digest is computed.
    */
-  async getManifest(ref: ImageReference, reference: string): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+  async getManifest(ref: ImageReference, reference: string, opts: ReadOptions = {}): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
     const what = `manifest ${ref.registry}/${ref.repository}${isSha256Digest(reference) ? '@' : ':'}${reference}`;
-    const res = await this.#api.send(ref, { method: 'GET', path: `manifests/${reference}`, headers: { Accept: ACCEPT_MANIFESTS }, maxBytes: MAX_MANIFEST_BYTES, what });
+    const res = await this.#api.send(ref, { method: 'GET', path: `manifests/${reference}`, headers: { Accept: ACCEPT_MANIFESTS }, maxBytes: MAX_MANIFEST_BYTES, what, signal: opts.signal });
     const bytes = res.body;
     const digest = sha256Digest(bytes);
     if (isSha256Digest(reference) && reference !== digest) throw mismatch(what, reference, digest);
@@ -149,13 +156,13 @@ export class RegistryClient {
    * other hosts). MUST refuse a `desc.size` over `maxBytes` before fetching,
    * and content whose size or sha256 differs from `desc` (REGISTRY_DIGEST_MISMATCH).
    */
-  async getBlob(ref: ImageReference, desc: Descriptor, maxBytes = DEFAULT_MAX_BLOB_BYTES): Promise<Uint8Array> {
+  async getBlob(ref: ImageReference, desc: Descriptor, maxBytes = DEFAULT_MAX_BLOB_BYTES, opts: ReadOptions = {}): Promise<Uint8Array> {
     const digest = requireSha256Digest(desc.digest, 'a blob descriptor');
     const what = `blob ${digest} of ${ref.registry}/${ref.repository}`;
     if (!Number.isSafeInteger(desc.size) || desc.size < 0 || desc.size > maxBytes) {
       throw new LogError('REGISTRY_PROTOCOL', `couldn't fetch ${what}: its size ${desc.size} is not within 0..${maxBytes} bytes`);
     }
-    const res = await this.#api.send(ref, { method: 'GET', path: `blobs/${digest}`, maxBytes: desc.size, what });
+    const res = await this.#api.send(ref, { method: 'GET', path: `blobs/${digest}`, maxBytes: desc.size, what, signal: opts.signal });
     if (res.body.length !== desc.size) {
       throw new LogError('REGISTRY_DIGEST_MISMATCH', `couldn't fetch ${what}: got ${res.body.length} bytes, the descriptor says ${desc.size}`, { details: { expected: desc.size, actual: res.body.length } });
     }
@@ -204,8 +211,8 @@ export class RegistryClient {
    * (`Link` pages followed); otherwise the index at tag `sha256-<hex>` is read.
    * None is `[]`.
    */
-  referrers(ref: ImageReference, subject: string, artifactType?: string): Promise<Descriptor[]> {
-    return listReferrers(this.#api, ref, subject, artifactType);
+  referrers(ref: ImageReference, subject: string, artifactType?: string, opts: ReadOptions = {}): Promise<Descriptor[]> {
+    return listReferrers(this.#api, ref, subject, artifactType, opts.signal);
   }
 
   /**

@@ -5,7 +5,7 @@
 export { parseImageReference, formatReference, repositoryName, withDigest, DOCKER_HUB } from './reference.js';
 export type { ImageReference } from './reference.js';
 export { RegistryClient, MAX_MANIFEST_BYTES, DEFAULT_MAX_BLOB_BYTES } from './client.js';
-export type { RegistryClientOptions } from './client.js';
+export type { ReadOptions, RegistryClientOptions } from './client.js';
 export { loadCredentials, environmentCredentials } from './credentials.js';
 export type { Credentials, CredentialSource } from './credentials.js';
 export { sha256Digest, isSha256Digest, fallbackTag } from './digest.js';

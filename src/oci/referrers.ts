@@ -26,11 +26,11 @@ const MAX_ROUNDS = 5;
  * of `artifactType` (filtered here too, whether or not the registry did).
  * Follows `Link: <…>; rel="next"` pages. No referrers is `[]`, never an error.
  */
-export async function listReferrers(api: RegistryApi, ref: ImageReference, subject: string, artifactType?: string): Promise<Descriptor[]> {
+export async function listReferrers(api: RegistryApi, ref: ImageReference, subject: string, artifactType?: string, signal?: AbortSignal): Promise<Descriptor[]> {
   requireSha256Digest(subject, 'a referrers subject');
   const what = `referrers of ${subject} in ${ref.registry}/${ref.repository}`;
   const query = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
-  let res = await api.send(ref, { method: 'GET', path: `referrers/${subject}${query}`, headers: { Accept: OCI_INDEX }, maxBytes: MAX_INDEX_BYTES, what, accept: [400, 404, 405, 406] });
+  let res = await api.send(ref, { method: 'GET', path: `referrers/${subject}${query}`, headers: { Accept: OCI_INDEX }, maxBytes: MAX_INDEX_BYTES, what, accept: [400, 404, 405, 406], signal });
   let found: Descriptor[];
   if (res.status === 200 && contentType(res) === OCI_INDEX) {
     found = [];
@@ -39,10 +39,10 @@ export async function listReferrers(api: RegistryApi, ref: ImageReference, subje
       const next = nextLink(res);
       if (next === undefined) break;
       if (page >= MAX_PAGES) throw new LogError('REGISTRY_PROTOCOL', `couldn't list ${what}: more than ${MAX_PAGES} pages`);
-      res = await api.send(ref, { method: 'GET', path: next, headers: { Accept: OCI_INDEX }, maxBytes: MAX_INDEX_BYTES, what });
+      res = await api.send(ref, { method: 'GET', path: next, headers: { Accept: OCI_INDEX }, maxBytes: MAX_INDEX_BYTES, what, signal });
     }
   } else {
-    found = (await readFallback(api, ref, subject)).entries;
+    found = (await readFallback(api, ref, subject, signal)).entries;
   }
   return artifactType === undefined ? found : found.filter((d) => d.artifactType === artifactType);
 }
@@ -116,10 +116,10 @@ interface FallbackIndex {
 }
 
 /** The fallback index at `sha256-<hex>`; a 404 is an empty one. */
-async function readFallback(api: RegistryApi, ref: ImageReference, subject: string): Promise<FallbackIndex> {
+async function readFallback(api: RegistryApi, ref: ImageReference, subject: string, signal?: AbortSignal): Promise<FallbackIndex> {
   const tag = fallbackTag(subject);
   const what = `referrers tag ${tag} of ${ref.registry}/${ref.repository}`;
-  const res = await api.send(ref, { method: 'GET', path: `manifests/${tag}`, headers: { Accept: OCI_INDEX }, maxBytes: MAX_INDEX_BYTES, what, accept: [404] });
+  const res = await api.send(ref, { method: 'GET', path: `manifests/${tag}`, headers: { Accept: OCI_INDEX }, maxBytes: MAX_INDEX_BYTES, what, accept: [404], signal });
   if (res.status === 404) return { entries: [], rawEntries: [], raw: {}, etag: undefined };
   const claimed = header(res, 'docker-content-digest');
   if (claimed !== undefined && claimed.startsWith('sha256:') && claimed !== sha256Digest(res.body)) {

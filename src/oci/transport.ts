@@ -19,6 +19,8 @@ export interface HttpRequest {
   readonly body?: Uint8Array;
   /** Largest body accepted; a longer answer is cut off with REGISTRY_PROTOCOL. */
   readonly maxBytes: number;
+  /** Aborts the exchange (connecting, sending or reading): it fails with REGISTRY_UNREACHABLE, reason ABORT_ERR, not retryable. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface HttpResponse {
@@ -61,16 +63,16 @@ export class Transport {
     const headers: Record<string, string> = { 'User-Agent': this.#opts.userAgent, ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = String(req.body.length);
     return new Promise((resolve, reject) => {
-      const r = doRequest(req.url, { method: req.method, headers, agent: secure ? this.#https : this.#http }, (res) => {
+      const r = doRequest(req.url, { method: req.method, headers, agent: secure ? this.#https : this.#http, ...(req.signal === undefined ? {} : { signal: req.signal }) }, (res) => {
         const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
         const limit = req.method === 'HEAD' ? 0 : ok ? req.maxBytes : MAX_ERROR_BODY;
         readBody(res, limit, req.url, !ok).then(
           (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, url: req.url }),
-          reject,
+          (err: unknown) => reject(req.signal?.aborted === true ? networkError(req, req.signal.reason ?? err, 'ABORT_ERR') : err),
         );
       });
       r.setTimeout(this.#opts.timeoutMs, () => r.destroy(Object.assign(new Error(`no answer within ${this.#opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      r.on('error', (err) => reject(networkError(req, err)));
+      r.on('error', (err) => reject(networkError(req, err, req.signal?.aborted === true ? 'ABORT_ERR' : undefined)));
       r.end(req.body === undefined ? undefined : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength));
     });
   }
@@ -133,13 +135,14 @@ function tooLarge(url: URL, maxBytes: number): LogError {
 }
 
 /** Maps a socket/TLS/DNS failure to REGISTRY_UNREACHABLE with a hint a user can act on. */
-function networkError(req: { method: string; url: URL }, err: unknown): LogError {
-  if (err instanceof LogError) return err;
-  const code = (err as { code?: unknown }).code;
+function networkError(req: { method: string; url: URL }, err: unknown, forced?: string): LogError {
+  if (err instanceof LogError && forced === undefined) return err;
+  const code = forced ?? (err as { code?: unknown }).code;
   const c = typeof code === 'string' ? code : 'UNKNOWN';
   let hint = '';
   if (c === 'ECONNREFUSED') hint = ' (connection refused: is the registry running on that port?)';
   else if (c === 'ENOTFOUND' || c === 'EAI_AGAIN') hint = ' (the host name does not resolve)';
+  else if (c === 'ABORT_ERR') hint = ' (aborted by the caller)';
   else if (/CERT|SSL|TLS|EPROTO|SELF_SIGNED|VERIFY/.test(c)) {
     hint = req.url.protocol === 'https:'
       ? ' (TLS failed: give the registry\'s CA with --registry-ca, or use --insecure-registry for a plain-HTTP registry)'

@@ -6,6 +6,11 @@
  * given), each entry is first read from the log afresh and its new
  * inclusion proof, against the log's current signed checkpoint, is what the
  * verification checks: an entry the log no longer holds is refused.
+ *
+ * Used by `cairn verify` and by the deploy-time policy (src/policy): one
+ * verification library. Registry failures that say nothing about a
+ * signature (unreachable, unauthorized, denied, aborted) and log failures
+ * are thrown, not reported.
  */
 import type { RekorClient } from '../client/index.js';
 import type { ImageReference, RegistryClient } from '../oci/index.js';
@@ -23,7 +28,7 @@ import {
   type Trust,
   type Verdict,
 } from '../signing/index.js';
-import { MAX_SIGNATURE_BLOB_BYTES, bundleReferrers, legacyLayers, readForVerification } from './image-signatures.js';
+import { MAX_SIGNATURE_BLOB_BYTES, bundleReferrers, legacyLayers, readForVerification } from './attached.js';
 
 /** The verdict on one signature, as printed. */
 export interface SignatureReport {
@@ -55,6 +60,11 @@ export interface VerifyContext {
   /** Confirm entries online with this log (undefined: offline). */
   readonly log: RekorClient | undefined;
   readonly progress: (msg: string) => void;
+  /**
+   * Aborts the registry reads. Log reads are aborted by the `log` client's
+   * own fetch (give it one bound to the same signal).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Reports on the `.sig` (`.att`) layers and bundles of the digest; `predicateType` filters bundles and attestations. */
@@ -63,13 +73,13 @@ export async function verifyAll(ctx: VerifyContext, kind: 'signature' | 'attesta
 }
 
 async function verifyLegacy(ctx: VerifyContext, kind: 'signature' | 'attestation', predicateType: string | undefined): Promise<SignatureReport[]> {
-  const found = await legacyLayers(ctx.registry, ctx.ref, ctx.digest, kind);
+  const found = await legacyLayers(ctx.registry, ctx.ref, ctx.digest, kind, { signal: ctx.signal });
   if (found === undefined) return [];
   if ('problem' in found) return [{ format: 'legacy', where: found.tag, ok: false, reason: 'MANIFEST_INVALID', message: found.problem }];
   const reports: SignatureReport[] = [];
   for (const [i, descriptor] of found.layers.entries()) {
     const where = `${found.tag}#${i}`;
-    const blob = await readForVerification(() => ctx.registry.getBlob(ctx.ref, descriptor, MAX_SIGNATURE_BLOB_BYTES));
+    const blob = await readForVerification(() => ctx.registry.getBlob(ctx.ref, descriptor, MAX_SIGNATURE_BLOB_BYTES, { signal: ctx.signal }));
     if (!(blob instanceof Uint8Array)) {
       reports.push({ format: 'legacy', where, ok: false, reason: blob.code, message: blob.problem });
       continue;
@@ -93,9 +103,9 @@ async function verifyLegacy(ctx: VerifyContext, kind: 'signature' | 'attestation
 
 async function verifyBundles(ctx: VerifyContext, predicateType: string | undefined): Promise<SignatureReport[]> {
   const reports: SignatureReport[] = [];
-  for (const d of await bundleReferrers(ctx.registry, ctx.ref, ctx.digest)) {
+  for (const d of await bundleReferrers(ctx.registry, ctx.ref, ctx.digest, { signal: ctx.signal })) {
     const where = d.digest;
-    const manifest = await readForVerification(async () => (await ctx.registry.getManifest(ctx.ref, d.digest)).bytes);
+    const manifest = await readForVerification(async () => (await ctx.registry.getManifest(ctx.ref, d.digest, { signal: ctx.signal })).bytes);
     if (!(manifest instanceof Uint8Array)) {
       reports.push({ format: 'bundle', where, ok: false, reason: manifest.code, message: manifest.problem });
       continue;
@@ -106,7 +116,7 @@ async function verifyBundles(ctx: VerifyContext, predicateType: string | undefin
       continue;
     }
     const layer = m.value.layer;
-    const bundle = await readForVerification(() => ctx.registry.getBlob(ctx.ref, layer, MAX_SIGNATURE_BLOB_BYTES));
+    const bundle = await readForVerification(() => ctx.registry.getBlob(ctx.ref, layer, MAX_SIGNATURE_BLOB_BYTES, { signal: ctx.signal }));
     if (!(bundle instanceof Uint8Array)) {
       reports.push({ format: 'bundle', where, ok: false, reason: bundle.code, message: bundle.problem });
       continue;

@@ -6,14 +6,24 @@
  * `sha256-<hex>` fallback tag). Nothing here is trusted; each is verified.
  */
 import { describeError, isLogError } from '../errors.js';
-import type { ImageReference, RegistryClient } from '../oci/index.js';
+import type { ImageReference, ReadOptions, RegistryClient } from '../oci/index.js';
 import { BUNDLE_MEDIA_TYPE_PREFIX, attestationTag, parseImageManifest, signatureTag, type Descriptor } from '../signing/index.js';
-import { manifestIfAny } from './attach.js';
 
 /** Largest signature blob read (a payload, an envelope or a bundle). */
 export const MAX_SIGNATURE_BLOB_BYTES = 1024 * 1024;
 /** Most bundle referrers examined per image. */
 export const MAX_BUNDLES = 100;
+
+/** The manifest at `tag`, or undefined when the registry has none. */
+export async function manifestIfAny(registry: RegistryClient, ref: ImageReference, tag: string, opts: ReadOptions = {}): Promise<{ bytes: Uint8Array; digest: string } | undefined> {
+  try {
+    const got = await registry.getManifest(ref, tag, opts);
+    return { bytes: got.bytes, digest: got.descriptor.digest };
+  } catch (err) {
+    if (isLogError(err, 'REGISTRY_NOT_FOUND')) return undefined;
+    throw err;
+  }
+}
 
 /** The legacy manifest of `digest`: its layers, or why it is unreadable; undefined when there is none. */
 export async function legacyLayers(
@@ -21,9 +31,10 @@ export async function legacyLayers(
   ref: ImageReference,
   digest: string,
   kind: 'signature' | 'attestation',
+  opts: ReadOptions = {},
 ): Promise<{ tag: string; layers: readonly Descriptor[] } | { tag: string; problem: string } | undefined> {
   const tag = kind === 'signature' ? signatureTag(digest) : attestationTag(digest);
-  const manifest = await manifestIfAny(registry, ref, tag);
+  const manifest = await manifestIfAny(registry, ref, tag, opts);
   if (manifest === undefined) return undefined;
   try {
     return { tag, layers: parseImageManifest(manifest.bytes).layers };
@@ -33,8 +44,8 @@ export async function legacyLayers(
 }
 
 /** The referrers of `digest` that may be bundles (artifact type `application/vnd.dev.sigstore.bundle…`, or none given). */
-export async function bundleReferrers(registry: RegistryClient, ref: ImageReference, digest: string): Promise<Descriptor[]> {
-  const found = await registry.referrers(ref, digest);
+export async function bundleReferrers(registry: RegistryClient, ref: ImageReference, digest: string, opts: ReadOptions = {}): Promise<Descriptor[]> {
+  const found = await registry.referrers(ref, digest, undefined, opts);
   return found
     .filter((d) => d.artifactType === undefined || d.artifactType.startsWith(BUNDLE_MEDIA_TYPE_PREFIX))
     .slice(0, MAX_BUNDLES)
@@ -44,7 +55,8 @@ export async function bundleReferrers(registry: RegistryClient, ref: ImageRefere
 /**
  * A blob or manifest read for verification: its bytes, or the registry's
  * refusal as a problem. A registry that cannot be reached or refuses access
- * is an error (exit 3 or 1), not a verdict on one signature.
+ * is an error (thrown: it says nothing about one signature), not a verdict
+ * on one signature.
  */
 export async function readForVerification(read: () => Promise<Uint8Array>): Promise<Uint8Array | { problem: string; code: string }> {
   try {
