@@ -15,10 +15,11 @@
 export type PolicyReasonCode =
   | 'NO_MATCHING_RULE' // no rule's `images` matched and `default: deny`
   | 'UNSIGNED' // no signature attached to the digest
-  | 'UNTRUSTED_SIGNER' // signatures present, none by a key or identity the rule trusts
-  | 'NOT_LOGGED' // signed by a trusted signer, but no valid log entry (SET, proof) for it
+  | 'UNTRUSTED_SIGNER' // signatures present and logged, none by a key the rule trusts (or certificate-based: unsupported)
+  | 'NOT_LOGGED' // signatures present, but no valid entry (SET, proof) in the rule's log (checked before the signer)
   | 'INSUFFICIENT_WITNESSES' // logged, but the checkpoint lacks minWitnesses trusted cosignatures
   | 'MISSING_ATTESTATION' // a required predicate type has no verified attestation
+  | 'INVALID_SIGNATURE' // signatures present, none well-formed for this image (blob, manifest, payload digest or repository)
   | 'INVALID_REFERENCE' // the image reference cannot be parsed
   | 'REGISTRY_ERROR' // the registry could not be reached or answered wrongly
   | 'LOG_ERROR' // the log could not be reached for an online proof
@@ -37,7 +38,8 @@ export interface ImageVerdict {
   /**
    * allow: may run. deny: refused (an `enforce` rule, or the default).
    * warn: would be refused, but the matching rule is in `warn` mode: allowed
-   * with `reasons` as warnings.
+   * with `reasons` as warnings (for every reason, TIMEOUT and
+   * REGISTRY_ERROR included: a warn-mode rule never refuses).
    */
   readonly decision: 'allow' | 'deny' | 'warn';
   /** Index in `rules` of the rule that decided, absent when the default or an exemption did. */
@@ -58,7 +60,7 @@ export interface ImageVerdict {
 export interface EvaluateOptions {
   /** The workload's namespace (exemptions); absent outside a cluster (`cairn policy check`). */
   readonly namespace?: string;
-  /** Aborts registry and log calls; the verdict is then `deny` with TIMEOUT. */
+  /** Aborts registry and log calls; the verdict is then `deny` (`warn` under a warn-mode rule) with TIMEOUT. */
   readonly signal?: AbortSignal;
 }
 
