@@ -24,8 +24,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   api: ['errors.ts'],
   // Submissions in, prepared entries out: the interface HTTP sees, and its inline implementation.
   admission: ['errors.ts', 'entry', 'api'],
-  // Threads for admission and log-key signing, created by the composition root.
-  workers: ['errors.ts', 'entry', 'api', 'admission', 'log'],
+  // Threads for admission and log-key signing, created by the composition root; keys: a thread's own
+  // session on a log key held in a PKCS#11 token.
+  workers: ['errors.ts', 'entry', 'api', 'admission', 'log', 'keys'],
   http: ['errors.ts', 'clock.ts', 'merkle', 'note', 'entry', 'log', 'config', 'witness', 'api', 'admission'],
   // The signing system around the log: pure formats and verification steps, the registry client,
   // key sources.

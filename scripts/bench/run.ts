@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,logkeys]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -16,6 +16,8 @@
  *  - core:    in-process appends and proofs vs raw SQLite (scripts/bench-core.ts).
  *  - sign:    sign and verify one container image, median and p99 over 100 images, beside the
  *             registry and log round trips (scripts/bench/image-signing.ts; needs docker-registry).
+ *  - logkeys: SETs/s with the log key in a SoftHSM2 token vs a file, Ed25519 and ECDSA P-256, and
+ *             the submit throughput with the token key vs a file key (scripts/bench/log-keys.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { openLogFromConfig } from '../../src/cli/open-log.js';
 import { loadConfig } from '../../src/config/index.js';
 import { growTo } from './grow.js';
 import { imageSigningBench } from './image-signing.js';
+import { logKeysBench } from './log-keys.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
@@ -268,6 +271,7 @@ async function main(): Promise<void> {
     ['latency', latency],
     ['scale', scale],
     ['sign', async () => void (results['sign'] = await imageSigningBench(QUICK, log))],
+    ['logkeys', async () => void (results['logkeys'] = await logKeysBench(QUICK, log))],
   ];
   for (const [name, fn] of steps) {
     if (!ONLY.has(name)) continue;

@@ -32,6 +32,8 @@ export interface OpenedKey {
   readonly privateKey: KeyObject | undefined;
   /** Signing on the event loop (a file key) or in the token. */
   readonly signer: KeySigner;
+  /** What the worker pool's threads sign with: the private key, or the token key's URI (each thread opens a session). */
+  readonly poolKey: KeyObject | string;
   /** True when this start created the key file. */
   readonly created: boolean;
   close(): Promise<void>;
@@ -81,25 +83,26 @@ export async function openLogKeys(settings: LogKeySettings, opts: { tokenSession
 }
 
 /**
- * The signer for the log: file keys sign in the worker pool's threads when
- * there is one, else on the event loop; token keys sign in their token.
+ * The signer for the log: with a worker pool made with poolKeys(keys), every
+ * key signs in its threads (a token key through each thread's own session);
+ * without one, file keys sign on the event loop and token keys in the token
+ * (C_SignInit on the event loop, C_SignAsync off it).
  */
 export function signerFor(keys: LogKeys, pool?: WorkerPool): LogSigner {
-  const pick = (k: OpenedKey, name: 'log' | 'note'): KeySigner => (k.privateKey !== undefined ? pool?.keySigner(name) : undefined) ?? k.signer;
+  const pick = (k: OpenedKey, name: 'log' | 'note'): KeySigner => pool?.keySigner(name) ?? k.signer;
   return logSigner(pick(keys.log, 'log'), keys.note === undefined ? undefined : pick(keys.note, 'note'));
 }
 
-/** The file-held private keys, for the worker pool (undefined when the log key is in a token). */
-export function poolKeys(keys: LogKeys): { log: KeyObject; note?: KeyObject | undefined } | undefined {
-  if (keys.log.privateKey === undefined) return undefined;
-  return { log: keys.log.privateKey, note: keys.note?.privateKey };
+/** The keys for the worker pool's threads. */
+export function poolKeys(keys: LogKeys): { log: KeyObject | string; note?: KeyObject | string | undefined } {
+  return { log: keys.log.poolKey, note: keys.note?.poolKey };
 }
 
 async function openKey(ref: string, role: KeyRole, sessions: number): Promise<OpenedKey> {
   if (/^pkcs11:/i.test(ref)) return openTokenKey(ref, role, sessions);
   const { key, created } = loadOrCreateKey(ref, role);
   const type = logKeyTypeOf(key) as LogKeyType; // loadOrCreateKey accepted it
-  return { ref, type, publicKey: createPublicKey(key), privateKey: key, signer: keyObjectSigner(key), created, close: () => Promise.resolve() };
+  return { ref, type, publicKey: createPublicKey(key), privateKey: key, signer: keyObjectSigner(key), poolKey: key, created, close: () => Promise.resolve() };
 }
 
 /** `sessions` sessions on the token key the URI names, signing round-robin. */
@@ -130,5 +133,5 @@ async function openTokenKey(uri: string, role: KeyRole, sessions: number): Promi
       return Promise.all(messages.map((m) => (keys[next++ % keys.length] as SigningKey).sign(m)));
     },
   };
-  return { ref, type, publicKey, privateKey: undefined, signer, created: false, close: closeAll };
+  return { ref, type, publicKey, privateKey: undefined, signer, poolKey: uri, created: false, close: closeAll };
 }

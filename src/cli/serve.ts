@@ -50,10 +50,9 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   }
 
   const witnessing = startWitnessing(config, log, logger);
-  const signingKeys = poolKeys(keys);
-  const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, ...(signingKeys === undefined ? {} : { signingKeys }) }) : undefined;
+  const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
-    log.useSigner(signerFor(keys, pool)); // file keys sign in the threads: the event loop keeps HTTP, sequencing and the commit
+    log.useSigner(signerFor(keys, pool)); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
     pool.start(); // the threads start and compile the API schema while the server comes up
   }
   const admission = pool?.admission ?? inlineAdmission();

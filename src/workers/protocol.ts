@@ -51,8 +51,15 @@ export interface ReplyBatch {
   readonly replies: readonly TaskReply[];
 }
 
-/** The private keys a pool signs with: the log key, and the note key when it is not the log key. */
+/**
+ * The keys a pool signs with: the log key, and the note key when it is not
+ * the log key. Each is a private KeyObject (a key file), or the RFC 7512
+ * `pkcs11:` URI of a key in a token: each thread then opens its own session
+ * on it and signs there, so the token's work (C_SignInit runs on the calling
+ * thread) stays off the event loop.
+ */
 export interface PoolSigningKeys {
-  readonly log: KeyObject;
-  readonly note?: KeyObject | undefined;
+  readonly log: PoolKey;
+  readonly note?: PoolKey | undefined;
 }
+export type PoolKey = KeyObject | string;

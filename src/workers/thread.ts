@@ -1,7 +1,9 @@
 /**
  * A thread of the worker pool (pool.ts). Runs `admit` tasks
  * (admitSubmission: parse, schema-check, prepare) and `sign` tasks (with the
- * log key or the note key given at start: Ed25519, or ECDSA P-256 as DER). The API contract is compiled once, when
+ * log key or the note key given at start: Ed25519, or ECDSA P-256 as DER; a
+ * key in a PKCS#11 token signs through this thread's own session, opened on
+ * first use and left open until the thread ends). The API contract is compiled once, when
  * the thread starts.
  *
  * Signing goes first: a batch waiting for its signatures holds up every
@@ -15,9 +17,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { admitSubmission } from '../admission/index.js';
 import { loadApiSpec } from '../api/index.js';
 import { requireNativeEcdsa } from '../entry/index.js';
-import { LogError } from '../errors.js';
+import { LogError, describeError } from '../errors.js';
+import { openSigningKey, type SigningKey } from '../keys/index.js';
 import { signWithKey } from '../log/index.js';
-import type { ReplyBatch, TaskBatch, TaskReply, TaskRequest, ThreadData } from './protocol.js';
+import type { ReplyBatch, SigningKeyName, TaskBatch, TaskReply, TaskRequest, ThreadData } from './protocol.js';
 
 const data = (workerData ?? {}) as ThreadData;
 // Name the thread (Linux; elsewhere this fails and is skipped), so that `top -H` and the benchmarks' per-thread CPU tell it apart.
@@ -34,7 +37,33 @@ function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
-function run(m: TaskRequest): TaskReply {
+/** This thread's sessions on token keys, by key name. Never closed: C_Finalize would end every session of the process. */
+const tokenKeys = new Map<SigningKeyName, Promise<SigningKey>>();
+
+function tokenKey(name: SigningKeyName, uri: string): Promise<SigningKey> {
+  let key = tokenKeys.get(name);
+  if (key === undefined) {
+    key = openSigningKey(uri);
+    tokenKeys.set(name, key);
+    key.catch(() => tokenKeys.delete(name)); // retried by the next task
+  }
+  return key;
+}
+
+/** A `sign` task with a token key: one signature at a time on this thread's session. */
+async function signInToken(m: TaskRequest & { task: 'sign' }, uri: string): Promise<TaskReply> {
+  try {
+    const key = await tokenKey(m.key, uri);
+    const signatures: string[] = [];
+    for (const msg of m.messages) signatures.push(latin1(await key.sign(Buffer.from(msg, 'latin1'))));
+    return { id: m.id, signatures };
+  } catch (err) {
+    const e = err instanceof LogError ? err : new LogError('KEY_UNAVAILABLE', `couldn't sign in the token: ${describeError(err)}`);
+    return { id: m.id, err: { code: e.code, message: e.message } };
+  }
+}
+
+function run(m: TaskRequest): TaskReply | Promise<TaskReply> {
   try {
     if (m.task === 'admit') {
       const e = admitSubmission(api, Buffer.from(m.raw, 'latin1'), m.limits);
@@ -42,6 +71,7 @@ function run(m: TaskRequest): TaskReply {
     }
     const key = data.signingKeys?.[m.key];
     if (key === undefined) throw new LogError('INTERNAL', `this worker pool was given no ${m.key} key to sign with`);
+    if (typeof key === 'string') return signInToken(m, key);
     return { id: m.id, signatures: m.messages.map((msg) => latin1(signWithKey(key, Buffer.from(msg, 'latin1')))) };
   } catch (err) {
     const e = err instanceof LogError ? err : new LogError('INTERNAL', `worker task ${m.task} failed`);
@@ -62,8 +92,15 @@ function runOne(): void {
   scheduled = false;
   const m = signing.shift() ?? admitting.shift();
   if (m === undefined) return;
+  const reply = run(m);
+  if (reply instanceof Promise) {
+    // Signed in a token: the reply leaves alone, when the token answers; meanwhile the thread admits.
+    void reply.then((r) => parentPort?.postMessage({ replies: [r] } satisfies ReplyBatch));
+    if (signing.length + admitting.length > 0) schedule();
+    return;
+  }
   if (outbox.length === 0) oldest = performance.now();
-  outbox.push(run(m));
+  outbox.push(reply);
   const more = signing.length + admitting.length > 0;
   // A signature holds up a whole batch: it leaves at once. Admissions leave together, at most REPLY_BATCH_MS late.
   if (m.task === 'sign' || !more || performance.now() - oldest >= REPLY_BATCH_MS) {
