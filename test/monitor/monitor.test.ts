@@ -109,6 +109,18 @@ describe('cairn monitor', function () {
       assert.deepEqual(third.events.map((e) => e['event']), ['unchanged']);
     });
 
+    it('follows a log with an ECDSA log key through its note key\'s vkey', async () => {
+      const t = openTestLog(undefined, { batchMaxSize: 1000 }, undefined, 'ecdsa-p256');
+      const s = await serveLog(t);
+      served.push(s);
+      const args = ['--log-url', s.url, '--vkey', t.identity.vkey, '--state-file', join(dir, 'ecdsa.json'), '--once'];
+      assert.equal((await monitor(args)).code, 0);
+      await grow(t, ['one', 'two', 'three', 'four']);
+      const next = await monitor(args);
+      assert.equal(next.code, 0, next.problems);
+      assert.deepEqual(next.events.map((e) => [e['event'], e['treeSize'], e['from']]), [['verified', 4, 0]]);
+    });
+
     it('reports new entries signed by a watched key or for a watched digest', async () => {
       const t = openTestLog();
       const s = await serveLog(t);

@@ -90,3 +90,42 @@ describe('signer key types end to end', () => {
     });
   }
 });
+
+describe('log key types end to end', () => {
+  let cairn: CairnServer;
+  before(async () => {
+    cairn = await startCairn('ecdsa-p256');
+  });
+  after(async () => {
+    await cairn?.close();
+  });
+
+  it('an ECDSA P-256 log key: SETs and checkpoints verify with it, in legacy signatures and bundles; another log key is refused', async () => {
+    const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const spkiOf = (k: KeyObject): Uint8Array => new Uint8Array(k.export({ type: 'spki', format: 'der' }));
+    const pemOf = (k: KeyObject): string => k.export({ type: 'spki', format: 'pem' }).toString();
+    const payload = simpleSigningPayload(REPO, D);
+    const signature = new Uint8Array(sign('sha256', payload, signer.privateKey));
+    const { entry } = await submitEntry(cairn.url, hashedrekordEntry(payload, signature, pemOf(signer.publicKey), hashedrekordHashAlgorithm(spkiOf(signer.publicKey))));
+    const layer = legacySignatureLayer({ payload, signature, entry });
+    const legacy = { descriptor: layer.descriptor, blob: layer.bytes, imageDigest: D, repository: REPO };
+    const statement = inTotoStatement(D, COSIGN_SIGN_PREDICATE_TYPE, {});
+    const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: statement, signatures: [{ keyid: '', sig: new Uint8Array(sign('sha256', dssePae(IN_TOTO_PAYLOAD_TYPE, statement), signer.privateKey)) }] };
+    const logged = await submitEntry(cairn.url, dsseEntry(envelope, [pemOf(signer.publicKey)]));
+    const bundle = { bundle: bundleBytes(buildBundle({ entry: logged.entry, content: { dsseEnvelope: envelope }, publicKeyHint: publicKeyHint(spkiOf(signer.publicKey)) })), imageDigest: D, predicateType: COSIGN_SIGN_PREDICATE_TYPE };
+
+    for (const requireInclusionProof of [false, true]) {
+      const trust = createTrust({ signerKeys: [signer.publicKey], logKeys: [cairn.identity.publicKey], requireInclusionProof });
+      if (!requireInclusionProof) {
+        // cosign's legacy layer carries the SET, no inclusion proof.
+        const l = verifyLegacySignature(legacy, trust);
+        assert.ok(l.ok, l.ok ? '' : `${l.reason}: ${l.message}`);
+      }
+      const b = verifyBundle(bundle, trust);
+      assert.ok(b.ok, b.ok ? '' : `${b.reason}: ${b.message}`);
+    }
+    const stranger = createTrust({ signerKeys: [signer.publicKey], logKeys: [generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey] });
+    const refused = verifyLegacySignature(legacy, stranger);
+    assert.ok(!refused.ok);
+  });
+});

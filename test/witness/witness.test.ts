@@ -82,6 +82,14 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
       assert.equal(store.latest(t.identity.origin)?.size, 5);
     });
 
+    it('cosigns the checkpoints of a log with an ECDSA log key, checked by its note key (the Rekor line is not the vkey\'s)', async () => {
+      const ec = openTestLog(undefined, {}, undefined, 'ecdsa-p256');
+      await grow(ec, 4);
+      const w = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [witnessedLogOf(ec)], store, clock });
+      const res = await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(bodyFor(ec, 0, 4)).expect(200);
+      assert.equal(checkCosignatureBytes(res.text.trim(), NAME, testKey(21), parseNote(ec.store.checkpointAt(4)!.note).text), Math.floor(clock.now() / 1000));
+    });
+
     it('persists the new state before answering (a second connection to the file sees it)', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'cairn-witness-'));
       try {

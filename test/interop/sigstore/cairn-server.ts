@@ -8,9 +8,9 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { ManualClock } from '../../../src/clock.js';
 import { createApp } from '../../../src/http/index.js';
-import { LogService, makeIdentity, type LogIdentity } from '../../../src/log/index.js';
+import { LogService, type LogIdentity, type LogKeyType } from '../../../src/log/index.js';
 import { openSqliteStore } from '../../../src/storage/index.js';
-import { FAST_OPTIONS, TEST_TREE_ID, testKey } from '../../support/test-log.js';
+import { FAST_OPTIONS, testIdentity } from '../../support/test-log.js';
 
 export interface CairnServer {
   readonly url: string;
@@ -19,7 +19,8 @@ export interface CairnServer {
   close(): Promise<void>;
 }
 
-export async function startCairn(): Promise<CairnServer> {
+/** A Cairn server on 127.0.0.1 whose log key is of `keyType` (an ECDSA log gets an Ed25519 note key). */
+export async function startCairn(keyType: LogKeyType = 'ed25519'): Promise<CairnServer> {
   // The identity needs the URL, which needs the port: listen first, attach the app after.
   let handler: RequestListener = (_req, res) => {
     res.statusCode = 503;
@@ -33,7 +34,7 @@ export async function startCairn(): Promise<CairnServer> {
   const addr = server.address();
   if (addr === null || typeof addr !== 'object') throw new Error('no server address');
   const url = `http://127.0.0.1:${addr.port}`;
-  const identity = makeIdentity(testKey(), TEST_TREE_ID, url);
+  const identity = testIdentity(keyType, url);
   const store = openSqliteStore({ path: ':memory:' });
   const log = LogService.open(store, identity, new ManualClock(), FAST_OPTIONS);
   handler = createApp({ log, maxRequestBytes: 1 << 20 });
