@@ -14,7 +14,7 @@ import { parseVkey, type NoteVerifier } from '../note/index.js';
 import { openSqliteWitnessStore } from '../storage/index.js';
 import { Witness, type WitnessedLog } from '../witness/index.js';
 import type { Logger } from './logger.js';
-import { loadWitnessKey } from './witness-key.js';
+import { openWitnessKey } from './witness-key.js';
 
 export interface RunningWitness {
   readonly server: Server;
@@ -42,7 +42,7 @@ export function witnessedLogs(settings: WitnessConfig['logs']): WitnessedLog[] {
 export async function runWitness(config: WitnessConfig, logger: Logger, clock: Clock = systemClock()): Promise<RunningWitness> {
   const logs = witnessedLogs(config.logs);
   if (logs.length === 0) logger.warn('no logs configured (--log ORIGIN=VKEY): every checkpoint will be refused with 404');
-  const key = loadWitnessKey(config.keyFile, config.name);
+  const key = await openWitnessKey(config.keyFile, config.name);
   if (key.created) logger.info('created a new witness key', { keyFile: config.keyFile });
   const store = openSqliteWitnessStore({ path: join(config.dataDir, 'witness.db') });
   let server: Server;
@@ -64,6 +64,7 @@ export async function runWitness(config: WitnessConfig, logger: Logger, clock: C
     });
   } catch (err) {
     store.close();
+    await key.close();
     throw err;
   }
   const addr = server.address();
@@ -76,6 +77,7 @@ export async function runWitness(config: WitnessConfig, logger: Logger, clock: C
     stopping ??= (async () => {
       await closeHttpServer(server);
       store.close();
+      await key.close();
     })();
     return stopping;
   };

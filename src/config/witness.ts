@@ -20,7 +20,7 @@ export interface WitnessConfig {
   readonly host: string;
   /** Directory of the state database (`witness.db`) and, by default, the key. */
   readonly dataDir: string;
-  /** Ed25519 key: PKCS#8 PEM or an x/mod `PRIVATE+KEY+…` string; default `<dataDir>/witness-key.pem` (created 0600). */
+  /** Ed25519 key: PKCS#8 PEM, an x/mod `PRIVATE+KEY+…` string or a `pkcs11:` URI; default `<dataDir>/witness-key.pem` (created 0600). */
   readonly keyFile: string;
   /** Cosignature key name; default: the name in an x/mod key string, else `cairn-witness`. */
   readonly name: string | undefined;
@@ -35,7 +35,7 @@ export const WITNESS_SETTINGS: readonly SettingSpec<Key>[] = [
   { key: 'port', flag: '--port', env: 'CAIRN_WITNESS_PORT', help: 'TCP port to listen on (0 picks a free port)' },
   { key: 'host', flag: '--host', env: 'CAIRN_WITNESS_HOST', help: 'interface to bind' },
   { key: 'dataDir', flag: '--data-dir', env: 'CAIRN_WITNESS_DATA_DIR', help: 'directory for the witness state database (and the key, by default)' },
-  { key: 'keyFile', flag: '--key-file', env: 'CAIRN_WITNESS_KEY_FILE', help: 'Ed25519 witness key: PKCS#8 PEM or an x/mod `PRIVATE+KEY+…` string (default `<data-dir>/witness-key.pem`, created 0600)' },
+  { key: 'keyFile', flag: '--key-file', env: 'CAIRN_WITNESS_KEY_FILE', help: 'Ed25519 witness key: PKCS#8 PEM or an x/mod `PRIVATE+KEY+…` string (default `<data-dir>/witness-key.pem`, created 0600), or an RFC 7512 `pkcs11:` URI of an Ed25519 key in a token (PIN from `pin-value`/`pin-source`)' },
   { key: 'name', flag: '--name', env: 'CAIRN_WITNESS_NAME', help: 'key name of the cosignatures (a schema-less URL is recommended); must match an x/mod key string\'s name' },
   {
     key: 'logs',

@@ -39,9 +39,9 @@ export function createWitnessApp(deps: WitnessAppDeps): Dispatcher {
   const { witness } = deps;
   return dispatcher({
     routes: [
-      post('/add-checkpoint', 'bytes', (req) => {
+      post('/add-checkpoint', 'bytes', async (req) => {
         if (req.raw === undefined) throw new LogError('BAD_REQUEST', 'the request has no body');
-        const cosigned = witness.addCheckpoint(req.raw);
+        const cosigned = await witness.addCheckpoint(req.raw);
         deps.onCosigned?.(cosigned.origin, cosigned.size);
         return typedReply('text/plain; charset=utf-8', cosigned.signatures, NO_STORE);
       }),

@@ -80,6 +80,27 @@ export function cosign(cosigner: Cosigner, checkpointText: string, timestampSec:
   return formatSignatureLine(cosigner.name, cosigner.keyId, timestampedSignature(cosigner, encoder.encode(checkpointText), timestampSec));
 }
 
+/**
+ * A cosigner whose key signs asynchronously (a key in a PKCS#11 token):
+ * the same name and type-0x04 key ID, Ed25519 over the cosignature message.
+ */
+export interface AsyncCosigner {
+  readonly name: string;
+  readonly keyId: number;
+  signMessage(msg: Uint8Array): Promise<Uint8Array>;
+}
+
+/** {@link cosign} with a cosigner that may sign asynchronously; the same line. */
+export async function cosignAsync(cosigner: Cosigner | AsyncCosigner, checkpointText: string, timestampSec: number): Promise<string> {
+  const text = encoder.encode(checkpointText);
+  const msg = cosignatureMessage(text, timestampSec);
+  const ts = new Uint8Array(8);
+  new DataView(ts.buffer).setBigUint64(0, BigInt(timestampSec), false);
+  const sig = await cosigner.signMessage(msg);
+  if (sig.length !== 64) throw new LogError('NOTE_INVALID', `couldn't cosign: the key returned a ${sig.length}-byte signature, not an Ed25519 one`);
+  return formatSignatureLine(cosigner.name, cosigner.keyId, concatBytes(ts, sig));
+}
+
 /** Adapts a cosigner to a NoteSigner for signNote: every note it signs is cosigned as of `timestampSec`. */
 export function cosignatureNoteSigner(cosigner: Cosigner, timestampSec: number): NoteSigner {
   checkTimestamp(timestampSec);

@@ -46,13 +46,14 @@ export type { NotePrivateKey } from './key-strings.js';
 
 export {
   cosign,
+  cosignAsync,
   cosignatureMessage,
   cosignatureNoteSigner,
   ed25519CosignatureVerifier,
   ed25519Cosigner,
   verifyCosignature,
 } from './cosignature.js';
-export type { CosignatureVerifier, Cosigner } from './cosignature.js';
+export type { AsyncCosigner, CosignatureVerifier, Cosigner } from './cosignature.js';
 
 export { MAX_PROOF_LINES, formatAddCheckpoint, parseAddCheckpoint } from './add-checkpoint.js';
 export type { AddCheckpointRequest } from './add-checkpoint.js';

@@ -25,12 +25,13 @@ import type { Clock } from '../clock.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { EMPTY_ROOT, hashesEqual, verifyConsistency } from '../merkle/index.js';
 import {
-  cosign,
+  cosignAsync,
   openNote,
   parseAddCheckpoint,
   parseCheckpoint,
   parseNote,
   type Checkpoint,
+  type AsyncCosigner,
   type Cosigner,
   type NoteVerifier,
 } from '../note/index.js';
@@ -45,8 +46,8 @@ export interface WitnessedLog {
 }
 
 export interface WitnessOptions {
-  /** The witness's cosigning key (key name and type-0x04 key ID). */
-  readonly cosigner: Cosigner;
+  /** The witness's cosigning key (key name and type-0x04 key ID); it may sign asynchronously (a token). */
+  readonly cosigner: Cosigner | AsyncCosigner;
   /** The logs it witnesses; origins MUST be distinct. */
   readonly logs: readonly WitnessedLog[];
   /** Its durable state: latest cosigned checkpoint per origin. */
@@ -64,7 +65,7 @@ export interface Cosigned {
 }
 
 export class Witness {
-  readonly #cosigner: Cosigner;
+  readonly #cosigner: Cosigner | AsyncCosigner;
   readonly #logs: ReadonlyMap<string, WitnessedLog>;
   readonly #store: WitnessStore;
   readonly #clock: Clock;
@@ -98,12 +99,12 @@ export class Witness {
   }
 
   /**
-   * Handles one add-checkpoint request body (attacker-controlled). Returns
-   * the cosignature once the new state is durable; throws LogError with the
+   * Handles one add-checkpoint request body (attacker-controlled). Resolves
+   * with the cosignature once the new state is durable (the key signs after); throws LogError with the
    * codes of the module table, or STORE_FAILED / SHUTTING_DOWN when the state
    * could not be written (nothing was cosigned).
    */
-  addCheckpoint(body: string | Uint8Array): Cosigned {
+  async addCheckpoint(body: string | Uint8Array): Promise<Cosigned> {
     const req = parseAddCheckpoint(body);
     const { text, checkpoint } = parseSubmitted(req.checkpoint);
     const log = this.#logs.get(checkpoint.origin);
@@ -134,7 +135,7 @@ export class Witness {
     }
     // Only now, with the state durable, is the checkpoint cosigned.
     const timestamp = Math.floor(this.#clock.now() / 1000);
-    return { origin: log.origin, size: checkpoint.size, signatures: cosign(this.#cosigner, text, timestamp) };
+    return { origin: log.origin, size: checkpoint.size, signatures: await cosignAsync(this.#cosigner, text, timestamp) };
   }
 }
 

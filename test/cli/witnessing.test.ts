@@ -18,6 +18,8 @@ import { ecKey, hashedRekord } from '../support/http.js';
 import { startCommand, startServer, type ServerProcess } from '../support/server-process.js';
 import { openTestLog, rawEntry } from '../support/test-log.js';
 import { checkCosignatureBytes } from '../support/witness.js';
+import { requirePartOrSkip } from '../support/parts.js';
+import { createSoftToken, softhsmAvailable } from '../support/softhsm.js';
 
 /** The fields of a process's "serving" log line. */
 function servingLine(p: ServerProcess): Record<string, any> {
@@ -93,6 +95,28 @@ describe('cairn witness (real processes)', function () {
     assert.equal(res.status, 409);
     assert.equal(res.headers.get('content-type'), 'text/x.tlog.size');
     assert.equal(await res.text(), '12\n');
+  });
+
+  it('a witness whose key is in SoftHSM2 (--key-file pkcs11:…) cosigns the checkpoints of a log with an ECDSA log key', async function () {
+    requirePartOrSkip(this, 'HSM', softhsmAvailable());
+    const token = createSoftToken();
+    try {
+      token.pkcs11Tool(['--keypairgen', '--key-type', 'EC:edwards25519', '--label', 'witness', '--id', '03']);
+      const t = openTestLog(undefined, {}, undefined, 'ecdsa-p256');
+      const w = await startCommand('witness', ['--data-dir', join(dir, 'hsm'), '--name', 'hsm.example', '--key-file', token.uri('witness'), '--log', `${t.identity.origin}=${t.identity.vkey}`], token.env);
+      procs.push(w);
+      const vkey = servingLine(w)['vkey'] as string;
+      for (let i = 0; i < 3; i++) await t.log.submit(rawEntry(`hsm witness ${i}`));
+      const checkpoint = t.store.checkpointAt(3)!.note;
+      const res = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint }) });
+      assert.equal(res.status, 200, await res.clone().text());
+      const line = (await res.text()).trim();
+      const text = parseNote(checkpoint).text;
+      const ts = verifyCosignature(parseVkey(vkey) as CosignatureVerifier, text, line);
+      assert.equal(checkCosignatureBytes(line, 'hsm.example', publicKeyOf(vkey), text), ts);
+    } finally {
+      token.remove();
+    }
   });
 
   it('`cairn serve --witness URL=VKEY` (twice) serves its checkpoint with both witnesses\' cosignatures', async () => {
