@@ -153,6 +153,7 @@ function throwIfAborted(req: HttpRequest, what: string): void {
 /** `wait`, cut short when `signal` fires (the caller then sees the abort at its next check). */
 function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return wait;
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       signal.removeEventListener('abort', done);
