@@ -11,6 +11,7 @@
 export type { Pkcs11Uri, SigningAlgorithm, SigningKey } from './types.js';
 export { openSigningKey } from './open.js';
 export { readPublicKey } from './public-key.js';
+export { readTokenPublicKey } from './pkcs11-public.js';
 export { generateSigningKeyFiles, publicPathFor } from './generate-file.js';
 export type { GeneratedKeyFiles } from './generate-file.js';
 export { writeNewFile } from './new-file.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type * as Pkcs11js from 'pkcs11js';
 import { LogError, describeError } from '../errors.js';
 import { CURVE_P256, ecSpki } from './ec-encoding.js';
-import { describeObject, findObjects } from './pkcs11-key.js';
+import { describeObject, findObjects } from './pkcs11-objects.js';
 import { redactPin, parsePkcs11Uri } from './pkcs11-uri.js';
 import { ckr } from './pkcs11-module.js';
 import { openTokenSession } from './pkcs11-token.js';

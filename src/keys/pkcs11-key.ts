@@ -4,19 +4,19 @@
  * v2.40 §2.3.6), RSA (CKM_SHA256_RSA_PKCS, §2.1.11) and Ed25519 (CKM_EDDSA,
  * pure, PKCS#11 v3.0 §2.3.14) keys are supported.
  */
-import { X509Certificate, createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import type * as Pkcs11js from 'pkcs11js';
 import { LogError, describeError } from '../errors.js';
 import { algorithmOfKey, digestOf } from './algorithm.js';
-import { ecSpki, ed25519Spki, rawEcdsaToDer } from './ec-encoding.js';
+import { rawEcdsaToDer } from './ec-encoding.js';
+import { CKK_EC_EDWARDS, certificateSpki, describeObject, findObjects, keyObjectSpki, keyTypeOf, readAttributes } from './pkcs11-objects.js';
 import { redactPin, parsePkcs11Uri } from './pkcs11-uri.js';
 import { openTokenSession, type TokenSession } from './pkcs11-token.js';
 import type { Handle } from './pkcs11-module.js';
 import { spkiToPem } from './public-key.js';
 import type { Pkcs11Uri, SigningAlgorithm, SigningKey } from './types.js';
 
-/** PKCS#11 v3.0 constants that pkcs11js (a v2.40 binding) does not name: CKK_EC_EDWARDS, CKM_EDDSA. */
-const CKK_EC_EDWARDS = 0x40;
+/** PKCS#11 v3.0 CKM_EDDSA, which pkcs11js (a v2.40 binding) does not name. */
 const CKM_EDDSA = 0x1057;
 
 /**
@@ -52,22 +52,6 @@ function privateKeyTemplate(token: TokenSession, uri: Pkcs11Uri): Pkcs11js.Templ
   return t;
 }
 
-/** `"label" id 0a0b…`, for messages. */
-export function describeObject(uri: Pkcs11Uri): string {
-  return [uri.object === undefined ? '' : `"${uri.object}"`, uri.id === undefined ? '' : `id ${Buffer.from(uri.id).toString('hex')}`].filter((s) => s !== '').join(' ');
-}
-
-/** The objects matching `template` in the token. */
-export function findObjects(token: TokenSession, template: Pkcs11js.Template): Handle[] {
-  const { p11 } = token.module;
-  p11.C_FindObjectsInit(token.session, template);
-  try {
-    return p11.C_FindObjects(token.session, 16);
-  } finally {
-    p11.C_FindObjectsFinal(token.session);
-  }
-}
-
 function findOne(token: TokenSession, template: Pkcs11js.Template, what: string): Handle {
   const found = findObjects(token, template);
   if (found.length === 0) throw new LogError('KEY_INVALID', `token "${token.label}" holds no ${what} (or the PIN does not unlock it)`);
@@ -75,33 +59,25 @@ function findOne(token: TokenSession, template: Pkcs11js.Template, what: string)
   return found[0] as Handle;
 }
 
-/** Reads attributes of `object`; each value is a Buffer. */
-function attrs(token: TokenSession, object: Handle, types: number[]): Buffer[] {
-  const got = token.module.p11.C_GetAttributeValue(token.session, object, types.map((type) => ({ type })));
-  return got.map((a) => (Buffer.isBuffer(a.value) ? a.value : Buffer.alloc(0)));
-}
-
 /** The key's SPKI, from its public-key object or certificate (see {@link openPkcs11Key}). */
 function publicKeyOf(token: TokenSession, key: Handle, uri: Pkcs11Uri): { spki: Uint8Array; algorithm: SigningAlgorithm } {
   const b = token.module.binding;
-  const [keyType, id, label] = attrs(token, key, [b.CKA_KEY_TYPE, b.CKA_ID, b.CKA_LABEL]) as [Buffer, Buffer, Buffer];
-  const type = keyType.length >= 8 ? Number(keyType.readBigUInt64LE(0)) : keyType.readUInt32LE(0);
+  const [id, label] = readAttributes(token, key, [b.CKA_ID, b.CKA_LABEL]) as [Buffer, Buffer];
+  const type = keyTypeOf(token, key);
   const peer: Pkcs11js.Template = id.length > 0 ? [{ type: b.CKA_ID, value: id }] : [{ type: b.CKA_LABEL, value: label }];
   let spki: Uint8Array;
   if (type === b.CKK_EC || type === CKK_EC_EDWARDS) {
+    // A private EC key holds no point: read it from the public-key object, else the certificate.
     const pub = findObjects(token, [{ type: b.CKA_CLASS, value: b.CKO_PUBLIC_KEY }, ...peer]);
     if (pub.length === 1) {
-      const [params, point] = attrs(token, pub[0] as Handle, [b.CKA_EC_PARAMS, b.CKA_EC_POINT]) as [Buffer, Buffer];
-      spki = type === b.CKK_EC ? ecSpki(params, point) : ed25519Spki(params, point);
+      spki = keyObjectSpki(token, pub[0] as Handle, `the token key ${describeObject(uri)}`);
     } else {
-      spki = certificateSpki(token, peer, uri);
+      const certs = findObjects(token, [{ type: b.CKA_CLASS, value: b.CKO_CERTIFICATE }, ...peer]);
+      if (certs.length !== 1) throw new LogError('KEY_INVALID', `token "${token.label}" holds no single public key or certificate for ${describeObject(uri)}; the public key cannot be read`);
+      spki = certificateSpki(token, certs[0] as Handle, `beside ${describeObject(uri)}`);
     }
-  } else if (type === b.CKK_RSA) {
-    const [n, e] = attrs(token, key, [b.CKA_MODULUS, b.CKA_PUBLIC_EXPONENT]) as [Buffer, Buffer];
-    const jwk = { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') };
-    spki = new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }));
   } else {
-    throw new LogError('KEY_INVALID', `the token key ${describeObject(uri)} has key type 0x${type.toString(16)}; Cairn signs with EC (P-256, P-384), Ed25519 or RSA keys in tokens`);
+    spki = keyObjectSpki(token, key, `the token key ${describeObject(uri)}`);
   }
   let algorithm: SigningAlgorithm;
   try {
@@ -111,18 +87,6 @@ function publicKeyOf(token: TokenSession, key: Handle, uri: Pkcs11Uri): { spki: 
     throw new LogError('KEY_INVALID', `the token's public key for ${describeObject(uri)} does not parse: ${describeError(err)}`);
   }
   return { spki, algorithm };
-}
-
-function certificateSpki(token: TokenSession, peer: Pkcs11js.Template, uri: Pkcs11Uri): Uint8Array {
-  const b = token.module.binding;
-  const certs = findObjects(token, [{ type: b.CKA_CLASS, value: b.CKO_CERTIFICATE }, ...peer]);
-  if (certs.length !== 1) throw new LogError('KEY_INVALID', `token "${token.label}" holds no single public key or certificate for ${describeObject(uri)}; the public key cannot be read`);
-  const [der] = attrs(token, certs[0] as Handle, [b.CKA_VALUE]) as [Buffer];
-  try {
-    return new Uint8Array(new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }));
-  } catch (err) {
-    throw new LogError('KEY_INVALID', `the certificate beside ${describeObject(uri)} in token "${token.label}" does not parse: ${describeError(err)}`);
-  }
 }
 
 function tokenSigningKey(token: TokenSession, key: Handle, spki: Uint8Array, algorithm: SigningAlgorithm): SigningKey {

@@ -24,7 +24,7 @@ export interface TokenSession {
  * (the message lists those present), when the token needs a PIN and the URI
  * gives none, or when the PIN is wrong or locked.
  */
-export function openTokenSession(uri: Pkcs11Uri, readWrite: boolean): TokenSession {
+export function openTokenSession(uri: Pkcs11Uri, readWrite: boolean, opts: { loginOptional?: boolean } = {}): TokenSession {
   const module = acquireModule(resolveModulePath(uri));
   let session: Handle | undefined;
   try {
@@ -33,7 +33,7 @@ export function openTokenSession(uri: Pkcs11Uri, readWrite: boolean): TokenSessi
     const { p11, binding } = module;
     const label = token.label.trimEnd();
     session = p11.C_OpenSession(slot, binding.CKF_SERIAL_SESSION | (readWrite ? binding.CKF_RW_SESSION : 0));
-    login(module, session, token, label, uri);
+    login(module, session, token, label, uri, opts.loginOptional === true);
     const opened = session;
     let closed = false;
     return {
@@ -104,12 +104,13 @@ function findSlot(module: Module, uri: Pkcs11Uri): { slot: Handle; token: Pkcs11
   return only;
 }
 
-function login(module: Module, session: Handle, token: Pkcs11js.TokenInfo, label: string, uri: Pkcs11Uri): void {
+function login(module: Module, session: Handle, token: Pkcs11js.TokenInfo, label: string, uri: Pkcs11Uri, optional: boolean): void {
   const { p11, binding } = module;
   const protectedPath = (token.flags & binding.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0;
   const pin = readPin(uri);
-  if (pin === undefined && !protectedPath) {
-    if ((token.flags & binding.CKF_LOGIN_REQUIRED) === 0) return;
+  if (pin === undefined && (optional || !protectedPath)) {
+    // Without a PIN, public objects can still be read (`loginOptional`, for verifiers).
+    if (optional || (token.flags & binding.CKF_LOGIN_REQUIRED) === 0) return;
     throw new LogError('KEY_INVALID', `token "${label}" needs a PIN: add ?pin-source=file:/path/to/pin (or pin-value=…) to the URI`);
   }
   try {
