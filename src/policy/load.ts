@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { LogError, describeError } from '../errors.js';
-import { readPublicKey } from '../keys/index.js';
+import { readPublicKey, readTokenPublicKey } from '../keys/index.js';
 import { parseVkey } from '../note/index.js';
 import { createTrust } from '../signing/index.js';
 import { compileImagePattern } from './glob.js';
@@ -115,12 +115,10 @@ function resolveRule(r: RuleDocument, index: number, source: string, base: strin
 
 /** A public key: a PEM file (relative to the policy's directory) or a PKCS#11 URI of a public object. */
 function readKey(ref: string, base: string, source: string, where: string): TrustedKey {
-  if (/^pkcs11:/i.test(ref)) {
-    throw invalid(source, where, 'PKCS#11 public keys are not supported yet; export the public key to a PEM file');
-  }
-  const path = resolvePath(ref, base);
+  const token = /^pkcs11:/i.test(ref);
+  const path = token ? ref : resolvePath(ref, base);
   try {
-    return { source: path, key: readPublicKey(path) };
+    return { source: path, key: token ? readTokenPublicKey(ref) : readPublicKey(path) };
   } catch (err) {
     throw invalid(source, where, describeError(err));
   }

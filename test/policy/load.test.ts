@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLogError } from '../../src/errors.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/index.js';
+import { generateKeyInToken } from '../../src/keys/index.js';
+import { requirePartOrSkip } from '../support/parts.js';
 import { testWitness } from '../support/signing-log.js';
+import { createSoftToken, softhsmAvailable, type SoftToken } from '../support/softhsm.js';
 
 describe('policy file', () => {
   let dir: string;
@@ -137,6 +140,25 @@ exemptNamespaces: ["kube-system"]
 
     it('says so when the file cannot be read', () => {
       assert.throws(() => loadPolicyFile(join(dir, 'nope.yaml')), /couldn't read the policy file .*nope\.yaml/);
+    });
+  });
+
+  describe('when a key is a PKCS#11 public object', () => {
+    let token: SoftToken;
+    before(function () {
+      requirePartOrSkip(this, 'HSM', softhsmAvailable());
+      token = createSoftToken('policy');
+      token.use();
+    });
+    after(() => token?.remove());
+
+    it('reads it from the token (no PIN needed), and names the rule when it is missing', async () => {
+      const { publicKeyPem } = await generateKeyInToken(token.uri('release'));
+      const uri = `pkcs11:token=policy;object=release;type=public?module-path=${token.modulePath}`;
+      const p = load(`rules:\n  - images: [x]\n    keys: ["${uri}"]\n    log: {publicKey: keys/log.pub}\n`);
+      assert.equal(p.rules[0]?.keys[0]?.source, uri);
+      assert.equal(p.rules[0]?.keys[0]?.key.export({ type: 'spki', format: 'pem' }), publicKeyPem);
+      assert.match(problem(`rules:\n  - images: [x]\n    keys: ["${uri.replace('release', 'absent')}"]\n    log: {publicKey: keys/log.pub}\n`), /rules\[0\]\.keys\[0\]: token "policy" holds no public key or certificate "absent"/);
     });
   });
 });
