@@ -8,3 +8,10 @@ export { authenticate, requiredAccess, tokenSha256Hex } from './auth.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { TokenBuckets } from './rate-limit.js';
 export { clientErrorHandler } from './client-errors.js';
+// Other HTTPS surfaces (the admission webhook, src/kube) are served by the same dispatcher,
+// error table and metrics writer.
+export { dispatcher, type Dispatcher } from './dispatch.js';
+export { get, post, type Route, type RequestParts } from './route.js';
+export { jsonReply, typedReply, type Reply } from './reply.js';
+export { errorReply } from './errors.js';
+export { formatMetrics, type Family, type Sample } from './routes/metrics.js';

@@ -8,13 +8,13 @@ import { get, type Route } from '../route.js';
 import type { LogService, WitnessStatus } from '../../log/index.js';
 import type { SubmitTimings } from '../submit-timings.js';
 
-/** Labels, value, and for summaries the series suffix (`_sum`, `_count`). */
-type Sample = readonly [labels: Readonly<Record<string, string>>, value: number, suffix?: string];
+/** Labels, value, and for summaries and histograms the series suffix (`_sum`, `_count`, `_bucket`). */
+export type Sample = readonly [labels: Readonly<Record<string, string>>, value: number, suffix?: string];
 
 /** Families in exposition order; a family with no samples is left out. */
-interface Family {
+export interface Family {
   readonly name: string;
-  readonly type: 'gauge' | 'counter' | 'summary';
+  readonly type: 'gauge' | 'counter' | 'summary' | 'histogram';
   readonly help: string;
   readonly samples: readonly Sample[];
 }
