@@ -1,14 +1,17 @@
 /**
  * The one table of exit statuses of the image-signing commands (`cairn sign`,
- * `attest`, `verify`, `verify-attestation`), and the mapping from error codes
- * to them.
+ * `attest`, `verify`, `verify-attestation`) and of `cairn policy check`, and
+ * the mapping from error codes to them.
  *
  * | status | meaning |
  * | --- | --- |
- * | 0 | done: signed and attached; or at least one signature verified fully |
- * | 1 | not verified (each signature's reason printed), or the registry or the log refused or answered wrongly |
- * | 2 | bad usage: unknown flag, missing or malformed argument, unreadable key or file |
- * | 3 | the registry, the log or the key's token could not be reached or used (connection, timeout, 5xx/429 after retries, PKCS#11 module failure) |
+ * | 0 | done: signed and attached; or at least one signature verified fully; policy check: every image would be admitted (warn-mode verdicts printed) |
+ * | 1 | not verified (each signature's reason printed), or the registry or the log refused or answered wrongly; policy check: an image would be refused (a registry or log that cannot be reached refuses too, as the webhook fails closed) |
+ * | 2 | bad usage: unknown flag, missing or malformed argument, unreadable key or file; policy check: also an invalid policy file or a manifest that is not YAML |
+ * | 3 | the registry, the log or the key's token could not be reached or used (connection, timeout, 5xx/429 after retries, PKCS#11 module failure); not used by policy check |
+ *
+ * `cairn admit` is a server: bad flags, an unusable policy or TLS files exit 2 at start-up;
+ * SIGTERM exits 0 once drained (1 when the drain fails or overruns), as `cairn serve`.
  */
 import { isLogError, type ErrorCode } from '../errors.js';
 

@@ -12,6 +12,8 @@
  *   cairn token --name N     create a bearer token for --tokens-file
  *   cairn sign|attest IMAGE  sign an image (attest: an attestation about it), log it, attach it in the registry
  *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
+ *   cairn admit [flags]      the Kubernetes admission webhook (only signed, logged images run)
+ *   cairn policy check …     the admission verdicts for Kubernetes manifests
  *   cairn help               list commands and settings
  */
 import { describeError } from '../errors.js';
@@ -67,12 +69,16 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./verify.js')).verifyMain(rest, false);
     case 'verify-attestation':
       return (await import('./verify.js')).verifyMain(rest, true);
+    case 'admit':
+      return (await import('./admit.js')).admitMain(rest);
+    case 'policy':
+      return (await import('./policy-check.js')).policyMain(rest);
     case 'help':
     case '--help':
     case '-h': {
       const { settingsTable } = await import('../config/index.js');
       process.stdout.write(
-        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|sign|attest|verify|verify-attestation|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
+        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|sign|attest|verify|verify-attestation|admit|policy|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, cairn admit --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
       );
       return 0;
     }

@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchFiles, type WatchedFiles } from '../../src/kube/index.js';
-
-/** A ConfigMap volume as the kubelet writes it: `<dir>/..<ts>/<file>`, `..data` → it, `<file>` → `..data/<file>`. */
-function kubeletVolume(dir: string, files: Record<string, string>): { update(files: Record<string, string>): void } {
-  let n = 0;
-  const write = (fs: Record<string, string>): void => {
-    const ts = `..2026_12_02_${n++}`;
-    mkdirSync(join(dir, ts));
-    for (const [name, text] of Object.entries(fs)) writeFileSync(join(dir, ts, name), text);
-    symlinkSync(ts, join(dir, '..data_tmp'));
-    renameSync(join(dir, '..data_tmp'), join(dir, '..data')); // the atomic swap
-  };
-  write(files);
-  for (const name of Object.keys(files)) symlinkSync(join('..data', name), join(dir, name));
-  return { update: write };
-}
+import { kubeletVolume } from '../support/kubelet-volume.js';
 
 describe('watchFiles', () => {
   let dir: string;
