@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,logkeys]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -16,6 +16,9 @@
  *  - core:    in-process appends and proofs vs raw SQLite (scripts/bench-core.ts).
  *  - sign:    sign and verify one container image, median and p99 over 100 images, beside the
  *             registry and log round trips (scripts/bench/image-signing.ts; needs docker-registry).
+ *  - admission: `cairn admit` answering AdmissionReviews for a 5-container Pod over TLS, cold
+ *             (cache off) and warm, p50/p99 and admissions/s, beside a registry manifest HEAD and
+ *             the webhook's /healthz (scripts/bench/admission.ts; needs docker-registry).
  *  - logkeys: SETs/s with the log key in a SoftHSM2 token vs a file, Ed25519 and ECDSA P-256, and
  *             the submit throughput with the token key vs a file key (scripts/bench/log-keys.ts).
  */
@@ -27,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { openLogFromConfig } from '../../src/cli/open-log.js';
 import { loadConfig } from '../../src/config/index.js';
 import { growTo } from './grow.js';
+import { admissionBench } from './admission.js';
 import { imageSigningBench } from './image-signing.js';
 import { logKeysBench } from './log-keys.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
@@ -36,7 +40,7 @@ const QUICK = argv.includes('--quick');
 const jsonAt = argv.indexOf('--json');
 const JSON_FILE = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
 const onlyAt = argv.indexOf('--only');
-const ONLY = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'submit,read,latency,scale,sign').split(','));
+const ONLY = new Set((onlyAt >= 0 ? (argv[onlyAt + 1] ?? '') : 'submit,read,latency,scale,sign,admission').split(','));
 
 const P = QUICK
   ? { submitSecs: 8, readSize: 100_000, readSecs: 5, latencySecs: 8, scaleSizes: [10_000, 100_000, 300_000] }
@@ -271,6 +275,7 @@ async function main(): Promise<void> {
     ['latency', latency],
     ['scale', scale],
     ['sign', async () => void (results['sign'] = await imageSigningBench(QUICK, log))],
+    ['admission', async () => void (results['admission'] = await admissionBench(QUICK, log))],
     ['logkeys', async () => void (results['logkeys'] = await logKeysBench(QUICK, log))],
   ];
   for (const [name, fn] of steps) {
