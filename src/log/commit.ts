@@ -175,7 +175,7 @@ export class Committer {
       // 4. Wait for the batch before to be committed: transactions go in index order. If it failed, this batch's indices
       //    assumed entries that do not exist: fail it too. Still nothing written.
       if (!(await previous.committed)) throw new LogError('STORE_FAILED', `couldn't commit a batch of ${subs.length}: the batch before it failed`);
-      await this.#store.writeBarrier?.(); // the store's own disk wait (a checkpoint's file sync), off the event loop
+      await this.#store.writeBarrier?.(); // the store's own housekeeping (a short catch-up checkpoint), off the event loop
       const refused = this.#state.readOnly;
       if (refused !== undefined) throw new LogError('READ_ONLY', `the log refuses writes: ${refused}`);
 

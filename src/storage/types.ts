@@ -107,10 +107,10 @@ export interface LogStore {
    */
   sync?(): Promise<void>;
   /**
-   * Undefined when appendBatch may run now without waiting for the disk;
-   * else a promise that settles once it may (e.g. a checkpoint's file sync is
-   * in flight). Optional: appendBatch MUST be correct without it (it then
-   * waits on the calling thread).
+   * Undefined when appendBatch may run now; else a promise that settles once
+   * the store would rather it ran (e.g. a short checkpoint of the WAL that
+   * completes only while nothing commits). Optional, and never needed for
+   * correctness: appendBatch MUST be correct and durable without it.
    */
   writeBarrier?(): Promise<void> | undefined;
 

@@ -70,9 +70,14 @@ export class SqliteStore implements LogStore {
     return this.#durability?.sync() ?? Promise.resolve();
   }
 
-  /** See LogStore.writeBarrier (durability.ts: a checkpoint's file sync in flight). */
+  /** See LogStore.writeBarrier (durability.ts: a short catch-up checkpoint in flight). */
   writeBarrier(): Promise<void> | undefined {
     return this.#durability?.writeBarrier();
+  }
+
+  /** Resolves once no checkpoint of the WAL runs in the background (durability.ts); for tests and benchmarks. */
+  checkpointsSettled(): Promise<void> {
+    return this.#durability?.checkpointsSettled() ?? Promise.resolve();
   }
 
   /**
@@ -91,7 +96,6 @@ export class SqliteStore implements LogStore {
     this.#open('commit batch');
     validateBatch(previousSize, batch);
     try {
-      this.#durability?.beforeWrite();
       this.#commit.immediate(previousSize, batch);
     } catch (err) {
       throw this.#commitError(err, batch);
@@ -123,7 +127,6 @@ export class SqliteStore implements LogStore {
       throw new LogError('NOT_FOUND', `couldn't add cosignature: no checkpoint at size ${row.size}`);
     }
     try {
-      this.#durability?.beforeWrite();
       this.#s.insertCosignature.run(row.size, row.witness, row.line);
       this.#durability?.afterSmallWrite();
     } catch (err) {
@@ -193,7 +196,6 @@ export class SqliteStore implements LogStore {
       });
     }
     try {
-      this.#durability?.beforeWrite();
       this.#s.insertMeta.run(key, value);
       this.#durability?.afterSmallWrite();
     } catch (err) {
@@ -219,13 +221,13 @@ export class SqliteStore implements LogStore {
     this.#closed = true;
     try {
       if (this.#durability !== undefined) {
+        this.#durability.close(); // first: its checkpointer's connection closes, its checkpoint in progress done
         // Leave a durable, checkpointed file: as with synchronous=FULL, closing checkpoints the WAL and syncs both.
         this.#db.pragma('synchronous = FULL');
         this.#db.pragma('wal_checkpoint(TRUNCATE)');
       }
     } finally {
       this.#db.close();
-      this.#durability?.close();
     }
   }
 

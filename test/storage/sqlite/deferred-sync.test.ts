@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -48,19 +48,55 @@ describe('SqliteStore deferred sync', () => {
       const store = openSqliteStore({ path });
       const initial = statSync(path).size;
       let size = 0;
-      // More than CHECKPOINT_EVERY_BATCHES (512) batches: at least one checkpoint runs inside sync().
+      // More than CHECKPOINT_EVERY_BATCHES (512) batches: at least one checkpoint starts after a sync().
       for (let b = 0; b < 600; b++) {
         store.appendBatch(size, batch(size, 2));
         size += 2;
         if (b % 7 === 0) await store.sync();
       }
       await store.sync();
-      assert.ok(statSync(path).size > initial, 'a checkpoint inside sync() copied the WAL into the file');
+      await store.checkpointsSettled();
+      assert.ok(statSync(path).size > initial, 'a background checkpoint copied the WAL into the file');
       store.close();
       const again = openSqliteStore({ path });
       try {
         assert.equal(again.latestCheckpoint()?.size, size);
         for (const i of [0, 1, 599, 1000, size - 1]) assertEntry(again.entryByIndex(i), entry(i));
+      } finally {
+        again.close();
+      }
+    });
+
+    it('restarts the WAL under steady commits: a checkpoint that commits overtook is caught up behind the write barrier', async () => {
+      const path = join(dir, 'log.db');
+      const store = openSqliteStore({ path });
+      try {
+        let size = 0;
+        let overlapped = 0;
+        // Commit and sync without waiting for checkpoints, as the log does, honouring the write barrier as it does.
+        for (let b = 0; b < 1600 && walRestarts(path) === 0; b++) {
+          await store.writeBarrier();
+          store.appendBatch(size, batch(size, 2));
+          size += 2;
+          await store.sync();
+          let settled = false;
+          void store.checkpointsSettled().then(() => (settled = true));
+          await Promise.resolve();
+          if (!settled) overlapped++;
+        }
+        await store.checkpointsSettled();
+        assert.ok(overlapped > 0, 'commits went on while a checkpoint ran');
+        await store.writeBarrier();
+        store.appendBatch(size, batch(size, 1)); // the first write after a complete checkpoint restarts the WAL
+        assert.ok(walRestarts(path) > 0, 'the WAL was restarted (its checkpoint sequence number moved)');
+        await store.sync();
+      } finally {
+        store.close();
+      }
+      const again = openSqliteStore({ path });
+      try {
+        const size = again.latestCheckpoint()?.size ?? 0;
+        for (let i = 0; i < size; i += 97) assertEntry(again.entryByIndex(i), entry(i));
       } finally {
         again.close();
       }
@@ -114,3 +150,14 @@ describe('SqliteStore deferred sync', () => {
     });
   });
 });
+
+/** The checkpoint sequence number in the WAL header (https://sqlite.org/fileformat.html#wal_file_format): how often the WAL restarted. */
+function walRestarts(path: string): number {
+  const fd = openSync(`${path}-wal`, 'r');
+  try {
+    const header = Buffer.alloc(32);
+    return readSync(fd, header, 0, 32, 0) < 32 ? 0 : header.readUInt32BE(12);
+  } finally {
+    closeSync(fd);
+  }
+}
