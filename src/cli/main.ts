@@ -9,6 +9,7 @@
  *   cairn vkey [flags]       print the log's C2SP verifier key
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
+ *   cairn trust-root --url URL  print the log as a sigstore TrustedRoot
  *   cairn token --name N     create a bearer token for --tokens-file
  *   cairn sign|attest IMAGE  sign an image (attest: an attestation about it), log it, attach it in the registry
  *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./subcommands.js')).witnessMain(rest);
     case 'monitor':
       return (await import('./subcommands.js')).monitorMain(rest);
+    case 'trust-root':
+      return (await import('./trust-root.js')).trustRootMain(rest);
     case 'token':
       return (await import('./tokens.js')).tokenMain(rest);
     case 'sign':
@@ -78,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     case '-h': {
       const { settingsTable } = await import('../config/index.js');
       process.stdout.write(
-        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|token|sign|attest|verify|verify-attestation|admit|policy|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, cairn admit --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
+        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|trust-root|token|sign|attest|verify|verify-attestation|admit|policy|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, cairn admit --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
       );
       return 0;
     }

@@ -17,3 +17,5 @@ export type { WitnessResponse, WitnessTransport } from './witness-submit.js';
 export { verifyWitnessLine } from './witness-signature.js';
 export type { StoredLogSummary } from './verify-stored.js';
 export { verifyStoredLog } from './verify-stored.js';
+export type { TrustedRootJson, TrustedTlog } from './trusted-root.js';
+export { TRUSTED_ROOT_MEDIA_TYPE, trustedRoot, trustedTlog } from './trusted-root.js';

@@ -74,6 +74,7 @@ describe('openapi.yaml', () => {
         ['GET', '/api/v1/log/publicKey'],
         ['GET', '/api/v1/log/publicKey?treeID=1'],
         ['GET', '/api/v1/log/vkey'],
+        ['GET', '/api/v1/log/trusted-root'],
         ['GET', '/api/v1/log/proof?firstSize=1&lastSize=4'],
         ['GET', '/api/v1/log/proof?firstSize=3&lastSize=2'],
         ['GET', '/api/v1/log/proof'],

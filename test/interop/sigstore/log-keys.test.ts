@@ -13,6 +13,8 @@
  *   cosign signature, reproduced with node:crypto: ECDSA (ASN.1 DER) over
  *   SHA-256 of the canonical JSON {body, integratedTime, logID, logIndex},
  *   with an ECDSA public key only (signature/internal/rekor_set.go).
+ * - `cairn trust-root --url` (GET /api/v1/log/trusted-root): the trusted root
+ *   sigstore-js is given as it is, and the key's validFor window it enforces.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleFromJSON, bundleToJSON, type Bundle } from '@sigstore/bundle';
-import { HashAlgorithm, PublicKeyDetails, type TrustedRoot } from '@sigstore/protobuf-specs';
+import { HashAlgorithm, PublicKeyDetails, TrustedRoot as TrustedRootJson, type TrustedRoot } from '@sigstore/protobuf-specs';
 import { MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { requireGoOrSkip, runGoTool } from '../../support/go.js';
@@ -135,6 +137,22 @@ for (const c of CASES) {
       const wrong = toTrustMaterial({ ...root, tlogs: [{ ...root.tlogs[0]!, publicKey: { ...root.tlogs[0]!.publicKey!, rawBytes: other } }] }, keys);
       assert.throws(() => new Verifier(wrong, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 }).verify(toSignedEntity(bySet, artifact)), /inclusion promise/);
       assert.throws(() => new Verifier(wrong, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 0 }).verify(toSignedEntity(byProof, artifact)), /checkpoint signature/);
+    });
+
+    it('sigstore-js verifies the bundle with the trusted root `cairn trust-root --url` prints, and refuses an entry outside the key\'s window', async () => {
+      const r = spawnSync(process.execPath, [MAIN_JS, 'trust-root', '--url', url], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const printed = JSON.parse(r.stdout) as Record<string, any>;
+      assert.deepEqual(printed, JSON.parse(await get('/api/v1/log/trusted-root')));
+      assert.equal(printed['tlogs'][0].publicKey.keyDetails, c.type === 'ed25519' ? 'PKIX_ED25519' : 'PKIX_ECDSA_P256_SHA_256');
+      const keys = { [KEY_HINT]: { rawBytes: signing.publicKey.export({ type: 'spki', format: 'der' }), keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256, validFor: { start: new Date(0), end: undefined } } };
+      const trust = toTrustMaterial(TrustedRootJson.fromJSON(printed), keys);
+      new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 }).verify(toSignedEntity(bundle, artifact));
+      // A key valid only from after the entry was integrated does not vouch for it.
+      const integrated = Number(bundle.verificationMaterial.tlogEntries[0]!.integratedTime);
+      const later = structuredClone(printed);
+      later['tlogs'][0].publicKey.validFor = { start: new Date((integrated + 60) * 1000).toISOString() };
+      assert.throws(() => new Verifier(toTrustMaterial(TrustedRootJson.fromJSON(later), keys), { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 }).verify(toSignedEntity(bundle, artifact)), /inclusion promise/);
     });
 
     it("Go's x/mod note verifies the checkpoint with the vkey, and x/mod tlog the tree from the tiles", async function () {
