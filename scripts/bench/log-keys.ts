@@ -10,8 +10,8 @@
  *            (what `serve` does), Ed25519 and ECDSA P-256; with the event
  *            loop's utilisation while the token signs.
  *  - submit: entries/s of `cairn serve` (64 connections, signed hashedrekord
- *            entries) with an ECDSA P-256 log key in a file vs in the token,
- *            alternating rounds.
+ *            entries) with an ECDSA P-256 log key in a file vs in the token
+ *            (default --verify-workers 1, and 2), alternating rounds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,21 +106,26 @@ export async function logKeysBench(quick: boolean, log: (s: string) => void): Pr
     const noteFile = join(dir, 'note.pem');
     generateKeyFile(noteFile, 'ed25519');
     const tokenServer = await startCairn(join(dir, 'token-data'), ['--key-file', token.uri('ecdsa-p256'), '--note-key-file', noteFile]);
+    const token2Server = await startCairn(join(dir, 'token2-data'), ['--key-file', token.uri('ecdsa-p256'), '--note-key-file', noteFile, '--verify-workers', '2']);
     try {
       const rounds = 2;
       const perRound = (quick ? 6 : 16) / rounds;
       let file = 0;
       let tok = 0;
+      let tok2 = 0;
       for (let i = 0; i < rounds; i++) {
         file += await submitRound(fileServer.url, perRound);
         tok += await submitRound(tokenServer.url, perRound);
+        tok2 += await submitRound(token2Server.url, perRound);
       }
       out['submitFileKeyPerSec'] = round(file / rounds);
       out['submitTokenKeyPerSec'] = round(tok / rounds);
       out['submitTokenToFile'] = round(tok / file, 3);
+      out['submitTokenKey2WorkersPerSec'] = round(tok2 / rounds);
     } finally {
       await fileServer.stop();
       await tokenServer.stop();
+      await token2Server.stop();
     }
   } finally {
     token?.remove();
