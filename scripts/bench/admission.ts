@@ -93,7 +93,7 @@ export async function admissionBench(quick: boolean, log: (s: string) => void): 
     writeFileSync(join(dir, 'policy.yaml'), `rules:\n  - images: ["${registry.host}/bench/**"]\n    keys: [signer.pub]\n    log: {publicKey: log.pub, url: "${cairn.url}"}\n    insecureRegistry: true\n`);
     const { ca, server } = testCaAndServer(dir);
     const admit = (extra: string[]): Promise<ServerProcess> =>
-      startCommand('admit', ['--policy', join(dir, 'policy.yaml'), '--tls-cert', server.certFile, '--tls-key', server.keyFile, '--log-level', 'warn', ...extra]).then((p) => (webhooks.push(p), p));
+      startCommand('admit', ['--policy', join(dir, 'policy.yaml'), '--tls-cert', server.certFile, '--tls-key', server.keyFile, ...extra]).then((p) => (webhooks.push(p), p));
     const agent = new Agent({ keepAlive: true, ca: readFileSync(ca.certFile), maxSockets: 16 });
     const pod = JSON.stringify(admissionReview(workload('Pod', 'bench', 'prod', { containers: images })));
     const admitOnce = (url: string) => async (): Promise<void> => {
