@@ -11,9 +11,12 @@
  *          scratch (registry reads, signatures, log proofs);
  *  - warm: the default cache: the digests were verified before, each request
  *          resolves the tags and finds them verified;
- *  - admissions/s: warm, 16 requests in flight for a few seconds;
- *  - baseline: one registry manifest HEAD (the round trip a warm image costs)
- *          and one HTTPS GET /healthz of the webhook (TLS, parsing, dispatch).
+ *  - warm, tag TTL: the same with `--tag-ttl-ms 60000`: the tags' digests are
+ *          reused too, so a request makes no registry call;
+ *  - admissions/s: warm (and warm with the tag TTL), 16 requests in flight for a few seconds;
+ *  - baseline: one registry manifest HEAD, and five at once (the registry round
+ *          trips a warm request needs), and one HTTPS GET /healthz of the
+ *          webhook (TLS, parsing, dispatch).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -51,6 +54,22 @@ function call(agent: Agent, url: string, path: string, body?: string): Promise<{
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Calls of `f` per second with 16 in flight for `secs`. */
+async function throughput(secs: number, f: () => Promise<void>): Promise<number> {
+  let done = 0;
+  const t0 = performance.now();
+  const until = t0 + secs * 1000;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (performance.now() < until) {
+        await f();
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
 }
 
 /** Times `n` sequential calls of `f`, ms each. */
@@ -111,24 +130,22 @@ export async function admissionBench(quick: boolean, log: (s: string) => void): 
     await admitOnce(warm.url)();
     const warmMs = await timedRuns(warmRuns, admitOnce(warm.url));
 
-    log(`  throughput: 16 in flight for ${loadSecs} s (warm)`);
-    let done = 0;
-    const until = performance.now() + loadSecs * 1000;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (performance.now() < until) {
-          await admitOnce(warm.url)();
-          done++;
-        }
-      }),
-    );
-    const perSec = done / ((performance.now() - t0) / 1000);
+    log(`  warm with --tag-ttl-ms 60000: ${warmRuns} admissions`);
+    const tagged = await admit(['--tag-ttl-ms', '60000']);
+    await admitOnce(tagged.url)();
+    const taggedMs = await timedRuns(warmRuns, admitOnce(tagged.url));
+
+    log(`  throughput: 16 in flight for ${loadSecs} s (warm, then warm with the tag TTL)`);
+    const perSec = await throughput(loadSecs, admitOnce(warm.url));
+    const taggedPerSec = await throughput(loadSecs, admitOnce(tagged.url));
 
     log('  baselines: registry manifest HEAD, webhook GET /healthz');
+    const refs = images.map((i) => parseImageReference(i));
     const head = await timedRuns(warmRuns, async () => {
-      const ref = parseImageReference(images[0]!);
-      await client.resolve(ref);
+      await client.resolve(refs[0]!);
+    });
+    const heads = await timedRuns(warmRuns, async () => {
+      await Promise.all(refs.map((r) => client.resolve(r)));
     });
     const healthz = await timedRuns(warmRuns, async () => {
       await call(agent, warm.url, '/healthz');
@@ -138,6 +155,8 @@ export async function admissionBench(quick: boolean, log: (s: string) => void): 
     const c = stats(coldMs);
     const w = stats(warmMs);
     const h = stats(head);
+    const h5 = stats(heads);
+    const t = stats(taggedMs);
     const hz = stats(healthz);
     return {
       containers: CONTAINERS,
@@ -146,8 +165,13 @@ export async function admissionBench(quick: boolean, log: (s: string) => void): 
       warmP50Ms: w.p50,
       warmP99Ms: w.p99,
       warmAdmissionsPerSec: Number(perSec.toFixed(1)),
+      warmTagTtlP50Ms: t.p50,
+      warmTagTtlP99Ms: t.p99,
+      warmTagTtlAdmissionsPerSec: Number(taggedPerSec.toFixed(1)),
       baselineHeadP50Ms: h.p50,
       baselineHeadP99Ms: h.p99,
+      baseline5HeadsP50Ms: h5.p50,
+      baseline5HeadsP99Ms: h5.p99,
       baselineHealthzP50Ms: hz.p50,
       baselineHealthzP99Ms: hz.p99,
       warmCacheHits: Number(/^cairn_admit_cache_hits_total (\S+)$/m.exec(metrics)?.[1] ?? NaN),

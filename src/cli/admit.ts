@@ -32,6 +32,8 @@ export const ADMIT_USAGE = `usage: cairn admit --policy FILE --tls-cert FILE --t
                          answer comes before it: checks stop 1 s earlier
   --cache-ttl-ms MS      how long a verified image digest is trusted without
                          verifying again (default 300000; 0: never cached)
+  --tag-ttl-ms MS        how long a tag's digest is reused before the registry
+                         is asked again (default 0: every request resolves)
   --fail-open            allow (with a warning) images that could not be
                          checked: registry or log unreachable, deadline
   --reload-interval-ms MS  how often the files are checked (default 2000)
@@ -48,6 +50,7 @@ export interface AdmitOptions {
   readonly port: number;
   readonly timeoutMs: number;
   readonly cacheTtlMs: number;
+  readonly tagTtlMs: number;
   readonly failOpen: boolean;
   readonly reloadIntervalMs: number;
   readonly shutdownGraceMs: number;
@@ -76,6 +79,7 @@ export function admitOptions(argv: readonly string[], env: Readonly<Record<strin
       port: { type: 'string', default: '8443' },
       'timeout-ms': { type: 'string', default: '8000' },
       'cache-ttl-ms': { type: 'string', default: '300000' },
+      'tag-ttl-ms': { type: 'string', default: '0' },
       'fail-open': { type: 'boolean', default: false },
       'reload-interval-ms': { type: 'string', default: '2000' },
       'shutdown-grace-ms': { type: 'string', default: '10000' },
@@ -102,6 +106,7 @@ export function admitOptions(argv: readonly string[], env: Readonly<Record<strin
     port,
     timeoutMs,
     cacheTtlMs: intFlag(values, 'cache-ttl-ms'),
+    tagTtlMs: intFlag(values, 'tag-ttl-ms'),
     failOpen: values['fail-open'],
     reloadIntervalMs,
     shutdownGraceMs: intFlag(values, 'shutdown-grace-ms'),
@@ -133,7 +138,7 @@ function readFile(path: string, what: string): Buffer {
 
 /** Starts the webhook; resolves once it listens. Throws CONFIG_INVALID for an unusable policy or TLS pair. */
 export async function startAdmit(o: AdmitOptions, logger: Logger): Promise<RunningAdmit> {
-  const evaluatorOf = (policy: Policy): Evaluator => createEvaluator(policy, { cacheTtlMs: o.cacheTtlMs, ...(o.logToken === undefined ? {} : { logToken: o.logToken }) });
+  const evaluatorOf = (policy: Policy): Evaluator => createEvaluator(policy, { cacheTtlMs: o.cacheTtlMs, tagTtlMs: o.tagTtlMs, ...(o.logToken === undefined ? {} : { logToken: o.logToken }) });
   const policyText = readFile(o.policyFile, 'policy file');
   let evaluator = evaluatorOf(loadPolicyFile(o.policyFile));
   const tls = { cert: readFile(o.certFile, 'TLS certificate'), key: readFile(o.keyFile, 'TLS key') };
