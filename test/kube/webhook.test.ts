@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { generateSigningKeyFiles } from '../../src/keys/index.js';
 import { workloadImages } from '../../src/kube/index.js';
+import { describeRun } from '../support/cairn-cli.js';
 import { startAdmissionWorld, httpsCall, type AdmissionWorld } from '../support/admission-world.js';
 import { WORKLOAD_KINDS, admissionReview, applyReplacePatch, workload } from '../support/kube-objects.js';
 import { requirePartOrSkip } from '../support/parts.js';
@@ -105,6 +107,15 @@ describe('cairn admit', function () {
     });
     it('allows anything in an exempt namespace, unpinned', async () => {
       assert.deepEqual(await review('/mutate', admissionReview(workload('DaemonSet', 'd', 'kube-system', { containers: [unsigned.ref] }), { uid: 'x' })), { uid: 'x', allowed: true });
+    });
+    it('denies an image signed and logged, but by a key the rule does not trust', async () => {
+      const other = generateSigningKeyFiles(`${world.w.dir}/other-signer.pem`);
+      const { ref } = await world.w.push('team/other-signer', { tag: 'v1' });
+      const r = await world.w.run(['sign', ref, '--key', other.privatePath, ...world.w.signFlags().slice(2)]);
+      assert.equal(r.status, 0, describeRun(r));
+      const res = await review('/validate', admissionReview(workload('StatefulSet', 's', 'prod', { containers: [ref] })));
+      assert.equal(res.allowed, false);
+      assert.match(res.status.message, new RegExp(`${escape(ref)}: UNTRUSTED_SIGNER`));
     });
     it('denies an image no rule matches (default deny)', async () => {
       const res = await review('/validate', admissionReview(workload('Pod', 'p', 'prod', { containers: [`${world.w.registry.host}/elsewhere/app:v1`] })));
