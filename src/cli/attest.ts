@@ -15,8 +15,9 @@ import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, logClient, outputMode, pr
 import { writeForTargets } from './image-targets.js';
 import { fail } from './sign.js';
 
-export const ATTEST_USAGE = `usage: cairn attest IMAGE --predicate FILE --type URI --key KEY --log-url URL [--format legacy|bundle|both]
-       [--recursive] [--bundle-out FILE] [--registry-ca FILE] [--insecure-registry] [--output text|json]
+export const ATTEST_USAGE = `usage: cairn attest IMAGE --predicate FILE --type URI --key KEY --log-url URL
+       [--format legacy|bundle|both] [--recursive] [--bundle-out FILE]
+       [--registry-ca FILE] [--insecure-registry] [--output text|json]
   --predicate  JSON file: the statement's predicate (an object)
   --type       the predicate type URI, e.g. https://slsa.dev/provenance/v1`;
 

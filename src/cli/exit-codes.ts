@@ -1,21 +1,20 @@
 /**
- * The one table of exit statuses of the image-signing commands (`cairn sign`,
- * `attest`, `verify`, `verify-attestation`) and of `cairn policy check`, and
- * the mapping from error codes to them.
+ * The one table of `cairn` exit statuses, and the mapping from errors to them.
  *
  * | status | meaning |
  * | --- | --- |
- * | 0 | done: signed and attached; or at least one signature verified fully; policy check: every image would be admitted (warn-mode verdicts printed) |
- * | 1 | not verified (each signature's reason printed), or the registry or the log refused or answered wrongly; policy check: an image would be refused (a registry or log that cannot be reached refuses too, as the webhook fails closed) |
- * | 2 | bad usage: unknown flag, missing or malformed argument, unreadable key or file; policy check: also an invalid policy file or a manifest that is not YAML |
+ * | 0 | done (`--help`, `--version`, a command that finished); image commands: signed and attached, or at least one signature verified fully; policy check: every image would be admitted (warn-mode verdicts printed); servers (`serve`, `witness`, `admit`): stopped by SIGTERM/SIGINT once drained |
+ * | 1 | image commands: not verified (each signature's reason printed), or the registry or the log refused or answered wrongly; policy check: an image would be refused (an unreachable registry or log refuses too: the webhook fails closed); servers: the drain failed or overran the grace period |
+ * | 2 | bad usage or configuration: unknown command or flag, a setting out of range, missing or malformed argument, unreadable key or file, an invalid policy file; `serve`, `vkey`, `witness`: also any failure to start (a damaged data dir, a key that does not match the log, a port in use) |
  * | 3 | the registry, the log or the key's token could not be reached or used (connection, timeout, 5xx/429 after retries, PKCS#11 module failure); not used by policy check |
+ * | 4 | no log: a command that reads a log (`vkey`) was pointed at a data dir without one; nothing is created (only `serve` creates a log) |
  *
- * `cairn admit` is a server: bad flags, an unusable policy or TLS files exit 2 at start-up;
- * SIGTERM exits 0 once drained (1 when the drain fails or overruns), as `cairn serve`.
+ * Servers exit only on a signal or a failure: at start-up, bad flags, an
+ * unusable policy or TLS files exit 2.
  */
 import { isLogError, type ErrorCode } from '../errors.js';
 
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3, NO_LOG: 4 } as const;
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
 
 /** Error codes that are not the fault of signatures, registries or logs but of how the command was called. */
@@ -28,8 +27,20 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** An error that ends the command with a given status (NO_LOG), its message said as is. */
+export class ExitError extends Error {
+  override readonly name = 'ExitError';
+  constructor(
+    readonly status: ExitStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The exit status for a thrown error. */
 export function exitStatusOf(err: unknown): ExitStatus {
+  if (err instanceof ExitError) return err.status;
   if (err instanceof UsageError) return EXIT.USAGE;
   if (isLogError(err)) {
     if (UNREACHABLE_CODES.has(err.code)) return EXIT.UNREACHABLE;
@@ -37,4 +48,9 @@ export function exitStatusOf(err: unknown): ExitStatus {
   }
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) return EXIT.USAGE;
   return EXIT.FAILED;
+}
+
+/** The exit status of an error that escapes a command to main: its own status, else 2 (failed to start, see the table). */
+export function mainExitStatus(err: unknown): ExitStatus {
+  return err instanceof ExitError ? err.status : EXIT.USAGE;
 }

@@ -12,7 +12,7 @@ import { describeError } from '../errors.js';
 import type { LogKeyType } from '../log/index.js';
 import { generateKeyFile } from './keyfile.js';
 
-const USAGE = 'usage: cairn keygen [--type ecdsa-p256|ed25519] --out FILE   (image-signing keys: cairn keygen --signing)';
+const USAGE = 'usage: cairn keygen [--type ecdsa-p256|ed25519] --out FILE\n       cairn keygen --signing --help   (image-signing keys)';
 const TYPES: readonly LogKeyType[] = ['ecdsa-p256', 'ed25519'];
 
 export function keygenLogMain(

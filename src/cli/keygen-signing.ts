@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { describeError, isLogError } from '../errors.js';
 import { generateKeyInToken, generateSigningKeyFiles, redactPin } from '../keys/index.js';
 
-const USAGE = 'usage: cairn keygen --signing --out key.pem   |   cairn keygen --signing --pkcs11 URI [--out key.pub]';
+const USAGE = 'usage: cairn keygen --signing --out key.pem\n       cairn keygen --signing --pkcs11 URI [--out key.pub]';
 
 /** Runs the command; resolves with the exit status. Output goes to `out`, messages to `err`. */
 export async function keygenSigningMain(
@@ -36,7 +36,9 @@ export async function keygenSigningMain(
     return 2;
   }
   if (values.help === true) {
-    out(`${USAGE}\n(CAIRN_KEY_PASSWORD encrypts the key file; a PKCS#11 URI looks like pkcs11:token=ci;object=release?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin)\n`);
+    out(
+      `${USAGE}\n\nCAIRN_KEY_PASSWORD encrypts the key file. A PKCS#11 URI looks like\n  pkcs11:token=ci;object=release?module-path=/usr/lib/softhsm/libsofthsm2.so\n    &pin-source=file:/run/pin\n(one string, without the line break)\n`,
+    );
     return 0;
   }
   try {

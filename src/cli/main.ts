@@ -15,14 +15,41 @@
  *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
  *   cairn admit [flags]      the Kubernetes admission webhook (only signed, logged images run)
  *   cairn policy check …     the admission verdicts for Kubernetes manifests
- *   cairn help               list commands and settings
+ *   cairn help [COMMAND]     list the commands (COMMAND: its flags); also `cairn COMMAND --help`
+ *   cairn --version          the package version
+ *
+ * Exit statuses: the table in exit-codes.ts (and the README).
  */
 import { describeError } from '../errors.js';
+import { UsageError, mainExitStatus } from './exit-codes.js';
+
+const wantsHelp = (args: readonly string[]): boolean => args.includes('--help') || args.includes('-h');
 
 // Each command's modules load only when it runs: a one-shot command such as `cairn verify` does not
 // pay for the server, the store or the other commands at start-up.
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv;
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    process.stdout.write(`${(await import('./help.js')).version()}\n`);
+    return 0;
+  }
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    const help = await import('./help.js');
+    const [topic] = rest;
+    if (topic === undefined || topic === 'help') {
+      process.stdout.write(help.commandList());
+      return 0;
+    }
+    if (!help.COMMANDS.some((c) => c.name === topic)) throw new UsageError(`unknown command ${JSON.stringify(topic)}; try: cairn help`);
+    return main([topic, '--help']);
+  }
+  if (wantsHelp(rest)) {
+    const text = (await import('./help.js')).commandHelp(cmd);
+    if (text !== undefined) {
+      process.stdout.write(text);
+      return 0;
+    }
+  }
   switch (cmd) {
     case 'serve': {
       const [{ loadConfig }, { jsonLogger }, { serve }, { stopOnSignals }] = await Promise.all([
@@ -41,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     case 'vkey': {
       const [{ loadConfig }, { openLogFromConfig }] = await Promise.all([import('../config/index.js'), import('./open-log.js')]);
       const config = loadConfig({ argv: rest, env: process.env });
-      const opened = await openLogFromConfig(config);
+      const opened = await openLogFromConfig(config, undefined, { existing: true });
       process.stdout.write(`${opened.identity.vkey}\n`);
       await opened.log.close();
       opened.store.close();
@@ -76,17 +103,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./admit.js')).admitMain(rest);
     case 'policy':
       return (await import('./policy-check.js')).policyMain(rest);
-    case 'help':
-    case '--help':
-    case '-h': {
-      const { settingsTable } = await import('../config/index.js');
-      process.stdout.write(
-        `usage: cairn <serve|keygen|vkey|check-key|witness|monitor|trust-root|token|sign|attest|verify|verify-attestation|admit|policy|help> [flags]\n(cairn witness --help, cairn monitor --help, cairn sign --help, cairn admit --help, …: their settings)\n\nSettings of serve (flags override environment variables):\n\n${settingsTable()}\n`,
-      );
-      return 0;
-    }
     default:
-      throw new Error(`unknown command ${JSON.stringify(cmd)}; try: cairn help`);
+      throw new UsageError(`unknown command ${JSON.stringify(cmd)}; try: cairn help`);
   }
 }
 
@@ -96,6 +114,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`cairn: ${describeError(err)}\n`);
-    process.exit(2);
+    process.exit(mainExitStatus(err));
   },
 );

@@ -3,13 +3,14 @@
  * service. Shared by `cairn serve`, `cairn vkey` and the benchmarks.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { LogService, initLog, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
 import { openSqliteStore, type LogStore } from '../storage/index.js';
+import { EXIT, ExitError } from './exit-codes.js';
 import { openLogKeys, signerFor, type LogKeys } from './log-keys.js';
 
 export interface OpenedLog {
@@ -31,8 +32,9 @@ export const TILE_CACHE_SIZE = 4096;
 export async function openLogFromConfig(
   config: Config,
   clock: Clock = systemClock(),
-  opts: { signEntryTimestamps?: boolean } = {},
+  opts: { signEntryTimestamps?: boolean; existing?: boolean } = {},
 ): Promise<OpenedLog> {
+  if (opts.existing === true) requireExistingLog(config);
   try {
     mkdirSync(config.dataDir, { recursive: true });
     accessSync(config.dataDir, constants.W_OK | constants.R_OK);
@@ -78,6 +80,24 @@ export async function openLogFromConfig(
     store.close();
     await keys?.close();
     throw err;
+  }
+}
+
+/**
+ * For commands that read a log (`cairn vkey`): the data dir must hold one,
+ * with its key file. Refused with exit status 4 before anything is created, so
+ * a mistyped --data-dir does not silently make a new log and key.
+ */
+function requireExistingLog(config: Config): void {
+  const db = join(config.dataDir, 'cairn.db');
+  if (!existsSync(db)) {
+    throw new ExitError(
+      EXIT.NO_LOG,
+      `no log in ${config.dataDir} (${db} does not exist); check --data-dir / CAIRN_DATA_DIR (only cairn serve creates a log)`,
+    );
+  }
+  if (!/^pkcs11:/i.test(config.keyFile) && !existsSync(config.keyFile)) {
+    throw new ExitError(EXIT.NO_LOG, `the log in ${config.dataDir} has no key file ${config.keyFile}; check --key-file / CAIRN_KEY_FILE`);
   }
 }
 

@@ -13,11 +13,14 @@ import { signBundle, signLegacy, type SignatureWritten } from './image-signer.js
 import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, keyValues, logClient, outputMode, processIo, required, type Io } from './image-options.js';
 import { writeForTargets } from './image-targets.js';
 
-export const SIGN_USAGE = `usage: cairn sign IMAGE --key KEY --log-url URL [--format legacy|bundle|both] [--recursive]
-       [--bundle-out FILE] [--annotation k=v]... [--registry-ca FILE] [--insecure-registry] [--output text|json]
+export const SIGN_USAGE = `usage: cairn sign IMAGE --key KEY --log-url URL [--format legacy|bundle|both]
+       [--recursive] [--bundle-out FILE] [--annotation k=v]...
+       [--registry-ca FILE] [--insecure-registry] [--output text|json]
   IMAGE      host[:port]/repo[:tag|@sha256:<hex>]
-  --key      private key: PEM file (passphrase from CAIRN_KEY_PASSWORD) or pkcs11: URI
-  --log-url  the transparency log (Rekor v1 API), e.g. http://127.0.0.1:3000 (token from CAIRN_LOG_TOKEN)`;
+  --key      private key: PEM file (passphrase from CAIRN_KEY_PASSWORD)
+             or pkcs11: URI
+  --log-url  the transparency log (Rekor v1 API), e.g. http://127.0.0.1:3000
+             (token from CAIRN_LOG_TOKEN)`;
 
 type Format = 'legacy' | 'bundle' | 'both';
 

@@ -1,19 +1,16 @@
 /**
  * `cairn witness` and `cairn monitor` as main.ts runs them: load the
- * command's settings from flags and environment, run, handle signals.
+ * command's settings from flags and environment, run, handle signals
+ * (their --help: help.ts, answered by main.ts).
  * Each returns an exit status, or -1 to keep running (a server).
  */
 import { stopOnSignals } from './signals.js';
-import { loadMonitorConfig, loadWitnessConfig, monitorSettingsTable, witnessSettingsTable } from '../config/index.js';
+import { loadMonitorConfig, loadWitnessConfig } from '../config/index.js';
 import { jsonLogger } from './logger.js';
 import { runMonitor } from './monitor.js';
 import { runWitness } from './witness.js';
 
 export async function witnessMain(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`usage: cairn witness [flags]\n\nSettings (flags override environment variables):\n\n${witnessSettingsTable()}\n`);
-    return 0;
-  }
   const config = loadWitnessConfig({ argv, env: process.env });
   const logger = jsonLogger(config.logLevel);
   const running = await runWitness(config, logger);
@@ -22,10 +19,6 @@ export async function witnessMain(argv: readonly string[]): Promise<number> {
 }
 
 export async function monitorMain(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`usage: cairn monitor --log-url URL --vkey VKEY [--once|--follow] [flags]\n\nSettings (flags override environment variables):\n\n${monitorSettingsTable()}\n`);
-    return 0;
-  }
   const config = loadMonitorConfig({ argv, env: process.env });
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());

@@ -19,13 +19,19 @@ import { verifyAll, type SignatureReport } from '../verifier/index.js';
 import { fail } from './sign.js';
 
 export const VERIFY_USAGE = `usage: cairn verify IMAGE --key PUB --log-key LOGPUB [--log-url URL] [--offline]
-       [--witness VKEY]... [--min-witnesses N] [--identity REPO] [--registry-ca FILE] [--insecure-registry] [--output text|json]
-       cairn verify-attestation IMAGE --key PUB --log-key LOGPUB --type URI [same flags]
+       [--witness VKEY]... [--min-witnesses N] [--identity REPO]
+       [--registry-ca FILE] [--insecure-registry] [--output text|json]
+       cairn verify-attestation IMAGE --key PUB --log-key LOGPUB --type URI
+       [same flags]
   --key       the signer's public key (PEM)
-  --log-key   the log's public key (PEM: GET <log>/api/v1/log/publicKey); repeatable
-  --log-url   also confirm each entry with a fresh inclusion proof from this log (unless --offline)
-  --witness   a witness verifier key (<name>+<id>+<base64>); --min-witnesses of them must cosign the checkpoint
-  --identity  the repository legacy signatures must name (default: IMAGE's), for a copy in a mirror`;
+  --log-key   the log's public key (PEM: GET <log>/api/v1/log/publicKey);
+              repeatable
+  --log-url   also confirm each entry with a fresh inclusion proof from this
+              log (unless --offline)
+  --witness   a witness verifier key (<name>+<id>+<base64>); --min-witnesses
+              of them must cosign the checkpoint
+  --identity  the repository legacy signatures must name (default: IMAGE's),
+              for a copy in a mirror`;
 
 /** Runs `cairn verify` (`attestation` false) or `cairn verify-attestation`; returns the exit status. */
 export async function verifyMain(argv: readonly string[], attestation: boolean, io: Io = processIo): Promise<number> {

@@ -8,6 +8,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogError, describeError } from '../errors.js';
+import { settingsHelp } from './help.js';
 import { CONFIG_SCHEMA, SETTINGS, type Config, type SettingSpec } from './schema.js';
 
 export interface ConfigSources {
@@ -59,27 +60,72 @@ export function loadSettings<K extends string>(
   const file = fileFlag ?? env[configEnv];
 
   const raw: Record<string, unknown> = file === undefined ? {} : readConfigFile(file);
+  // Where each value came from, so that an error names what the operator wrote.
+  const origin = new Map<string, string>();
+  for (const key of Object.keys(raw)) origin.set(key, `"${key}" in ${file}`);
   for (const s of settings) {
     const v = env[s.env];
-    if (v !== undefined && v !== '') raw[s.key] = s.list === undefined ? v : parseListText(v, s.list.parseItem, s.list.separator);
+    if (v !== undefined && v !== '') {
+      raw[s.key] = s.list === undefined ? v : parseListText(v, s.list.parseItem, s.list.separator);
+      origin.set(s.key, s.env);
+    }
   }
   for (const s of settings) {
     const v = flags.get(s.key);
-    if (v !== undefined) raw[s.key] = s.list === undefined ? v[v.length - 1] : v.map(s.list.parseItem);
+    if (v !== undefined) {
+      raw[s.key] = s.list === undefined ? v[v.length - 1] : v.map(s.list.parseItem);
+      origin.set(s.key, s.flag);
+    }
   }
   Object.assign(raw, sources.overrides ?? {});
 
   if (!validateSettings(raw)) {
-    const msgs = (validateSettings.errors ?? []).map((e) => {
+    const props = (validateSettings.schema as { properties?: Record<string, object> }).properties ?? {};
+    const seen = new Set<string>();
+    const msgs: string[] = [];
+    for (const e of validateSettings.errors ?? []) {
       const key = e.instancePath.split('/')[1] || String(e.params['additionalProperty'] ?? e.params['missingProperty'] ?? '');
       const spec = settings.find((s) => s.key === key);
-      const name = spec === undefined ? key : `${spec.flag} / ${spec.env}`;
-      const where = e.instancePath.split('/').length > 2 ? ` (at ${e.instancePath})` : '';
-      return `${name}${where} ${e.message ?? 'is invalid'}${raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`}`;
-    });
+      const nested = e.instancePath.split('/').length > 2;
+      if (!nested && seen.has(key)) continue; // ajv reports a range as two errors (type, then bound): one message per setting
+      seen.add(key);
+      const name = origin.get(key) ?? (spec === undefined ? key : spec.flag);
+      const got = raw[key] === undefined ? '' : ` (got ${JSON.stringify(raw[key])})`;
+      if (e.keyword === 'required') msgs.push(`${spec === undefined ? key : `${spec.flag} (or ${spec.env})`} is required`);
+      else if (e.keyword === 'additionalProperties') msgs.push(`${name}: unknown setting`);
+      else if (nested) msgs.push(`${name} (at ${e.instancePath}) ${e.message ?? 'is invalid'}${got}`);
+      else msgs.push(`${name} ${expectation(props[key] ?? {})}${got}`);
+    }
     throw new LogError('CONFIG_INVALID', `invalid configuration: ${msgs.join('; ')}`);
   }
   return raw;
+}
+
+/** What a setting's schema accepts, in words ("must be an integer from 1 to 65535"). */
+export function expectation(schema: { type?: unknown; enum?: readonly unknown[]; minimum?: number; maximum?: number; minLength?: number; pattern?: string }): string {
+  if (schema.enum !== undefined) return `must be one of ${schema.enum.map(String).join(', ')}`;
+  const range =
+    schema.minimum !== undefined && schema.maximum !== undefined
+      ? ` from ${schema.minimum} to ${schema.maximum}`
+      : schema.minimum !== undefined
+        ? ` of at least ${schema.minimum}`
+        : schema.maximum !== undefined
+          ? ` of at most ${schema.maximum}`
+          : '';
+  switch (schema.type) {
+    case 'integer':
+      return `must be an integer${range}`;
+    case 'number':
+      return `must be a number${range}`;
+    case 'boolean':
+      return 'must be true or false';
+    case 'array':
+      return 'must be a list (see --help)';
+    case 'string':
+      return schema.pattern !== undefined ? 'is not in the expected form (see --help)' : 'must not be empty';
+    default:
+      return 'is invalid (see --help)';
+  }
 }
 
 /** A list setting's environment text: a JSON array, or items separated by `separator` (default whitespace). */
@@ -147,6 +193,17 @@ function readConfigFile(path: string): Record<string, unknown> {
   return { ...(parsed as Record<string, unknown>) };
 }
 
+/** The text of the log's defaults computed at load time. */
+export const LOG_DERIVED_DEFAULTS: Readonly<Record<string, string>> = {
+  keyFile: '`<data-dir>/log-key.pem`',
+  noteKeyFile: '`<data-dir>/note-key.pem` (ECDSA log keys)',
+};
+
+/** `cairn serve --help`'s settings (flags, variables, defaults, meanings), fitting 80 columns. */
+export function logSettingsHelp(): string {
+  return settingsHelp(SETTINGS, CONFIG_SCHEMA, LOG_DERIVED_DEFAULTS);
+}
+
 /**
  * Markdown table of every setting with its default, for the README and
  * `cairn help` (by default the log's; `cairn witness` and `cairn monitor`
@@ -155,7 +212,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function settingsTable<K extends string>(
   settings: readonly SettingSpec<K>[] = SETTINGS as unknown as readonly SettingSpec<K>[],
   schema: { readonly properties: object } = CONFIG_SCHEMA,
-  derived: Readonly<Record<string, string>> = { keyFile: '`<data-dir>/log-key.pem`', noteKeyFile: '`<data-dir>/note-key.pem` (ECDSA log keys)' },
+  derived: Readonly<Record<string, string>> = LOG_DERIVED_DEFAULTS,
 ): string {
   const props = schema.properties as Record<string, { default?: unknown }>;
   const rows = settings.map((s) => {

@@ -6,6 +6,7 @@
  * `--once` and `--follow` are shorthands for `--mode once|follow`.
  */
 import { compileSettingsSchema, loadSettings, settingsTable, type SettingSources } from './load.js';
+import { settingsHelp } from './help.js';
 import { VKEY_SCHEMA, type SettingSpec } from './schema.js';
 
 /** Validated, frozen monitor configuration. */
@@ -91,5 +92,12 @@ export function loadMonitorConfig(sources: SettingSources = {}): MonitorConfig {
 
 /** The README / `cairn help` table of the monitor's settings. */
 export function monitorSettingsTable(): string {
-  return settingsTable(MONITOR_SETTINGS, MONITOR_CONFIG_SCHEMA, { minWitnesses: 'all listed', origin: 'from the first checkpoint' });
+  return settingsTable(MONITOR_SETTINGS, MONITOR_CONFIG_SCHEMA, MONITOR_DERIVED_DEFAULTS);
 }
+
+/** `cairn monitor --help`'s settings, fitting 80 columns. */
+export function monitorSettingsHelp(): string {
+  return settingsHelp(MONITOR_SETTINGS, MONITOR_CONFIG_SCHEMA, MONITOR_DERIVED_DEFAULTS);
+}
+
+const MONITOR_DERIVED_DEFAULTS = { minWitnesses: 'all listed', origin: 'from the first checkpoint' };

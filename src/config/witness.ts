@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { compileSettingsSchema, loadSettings, settingsTable, type SettingSources } from './load.js';
+import { settingsHelp } from './help.js';
 import { VKEY_SCHEMA, splitAtVkey, type SettingSpec } from './schema.js';
 
 /** A log the witness cosigns for: its checkpoint origin and verifier key. */
@@ -82,8 +83,12 @@ export function loadWitnessConfig(sources: SettingSources = {}): WitnessConfig {
 
 /** The README / `cairn help` table of the witness's settings. */
 export function witnessSettingsTable(): string {
-  return settingsTable(WITNESS_SETTINGS, WITNESS_CONFIG_SCHEMA, {
-    keyFile: '`<data-dir>/witness-key.pem`',
-    name: '`cairn-witness`',
-  });
+  return settingsTable(WITNESS_SETTINGS, WITNESS_CONFIG_SCHEMA, WITNESS_DERIVED_DEFAULTS);
 }
+
+/** `cairn witness --help`'s settings, fitting 80 columns. */
+export function witnessSettingsHelp(): string {
+  return settingsHelp(WITNESS_SETTINGS, WITNESS_CONFIG_SCHEMA, WITNESS_DERIVED_DEFAULTS);
+}
+
+const WITNESS_DERIVED_DEFAULTS = { keyFile: '`<data-dir>/witness-key.pem`', name: '`cairn-witness`' };

@@ -1,0 +1,80 @@
+/**
+ * What `cairn help`, `cairn --version` and the `--help` of the commands main.ts
+ * runs itself (serve, vkey, check-key, token, witness, monitor) print. Every
+ * line fits an 80-column terminal; the other commands keep their usage text
+ * beside their flags (sign.ts, verify.ts, …) under the same rule.
+ */
+import { readFileSync } from 'node:fs';
+import { logSettingsHelp, monitorSettingsHelp, witnessSettingsHelp, wrap } from '../config/index.js';
+
+/** Every command, with a one-line summary, in the order `cairn help` lists them. */
+export const COMMANDS: readonly { readonly name: string; readonly summary: string }[] = [
+  { name: 'serve', summary: 'run the log (the default command)' },
+  { name: 'vkey', summary: "print the log's C2SP verifier key" },
+  { name: 'keygen', summary: 'create a log or note key (--signing: an image-signing key)' },
+  { name: 'check-key', summary: 'check that the log key file can be read' },
+  { name: 'token', summary: 'create a bearer token for --tokens-file' },
+  { name: 'trust-root', summary: 'print a log as a sigstore TrustedRoot' },
+  { name: 'witness', summary: 'run a tlog-witness cosigner for configured logs' },
+  { name: 'monitor', summary: 'follow a log: verify checkpoints, tiles and keys' },
+  { name: 'sign', summary: 'sign an image, log the signature, attach it' },
+  { name: 'attest', summary: 'attest to an image (in-toto), log it, attach it' },
+  { name: 'verify', summary: "verify an image's signatures" },
+  { name: 'verify-attestation', summary: "verify an image's attestations" },
+  { name: 'admit', summary: 'the Kubernetes admission webhook' },
+  { name: 'policy', summary: 'policy check: admission verdicts for manifests' },
+  { name: 'help', summary: 'this list; help COMMAND: that command\'s flags' },
+];
+
+const EXIT_LINE =
+  'Exit status: 0 done, 1 failed (not verified, refused), 2 bad usage or configuration, 3 registry/log/token unreachable, 4 no log in the data dir (README: "Exit status").';
+
+/** `cairn help`: the commands, one per line. */
+export function commandList(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(20)}${c.summary}`);
+  return [
+    'usage: cairn <command> [flags]',
+    '       cairn <command> --help   (its flags)',
+    '       cairn --version',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    wrap(EXIT_LINE),
+    '',
+  ].join('\n');
+}
+
+const LOG_SETTINGS_NOTE = 'Settings (a flag overrides its environment variable, which overrides the JSON file named by --config FILE or CAIRN_CONFIG):';
+
+/** The `--help` of the commands main.ts runs itself; undefined for the others (they answer --help themselves). */
+export function commandHelp(command: string): string | undefined {
+  switch (command) {
+    case 'serve':
+      return `usage: cairn serve [flags]\n\n${wrap('Runs the log: creates the data dir, the database and the keys on first start. GET /healthz says whether the process is alive.')}\n\n${wrap(LOG_SETTINGS_NOTE)}\n\n${logSettingsHelp()}\n`;
+    case 'vkey':
+      return `usage: cairn vkey [--data-dir DIR] [--public-url URL] [flags]\n\n${wrap(
+        "Prints the log's C2SP verifier key (the note key's). Reads an existing log: a data dir without one is refused (exit 4) and nothing is created. It takes the settings of cairn serve (see cairn serve --help); those that name the log are --data-dir, --key-file, --note-key-file and --public-url.",
+      )}\n`;
+    case 'check-key':
+      return `usage: cairn check-key [--key-file FILE | --data-dir DIR]\n\n${wrap(
+        'Checks that the log key file (default <data-dir>/log-key.pem) can be read and says its type. Creates nothing. A pkcs11: key is checked when the server opens it. Takes the settings of cairn serve (cairn serve --help).',
+      )}\n`;
+    case 'token':
+      return `usage: cairn token --name NAME [--roles submit,admin]\n\n${wrap(
+        'Creates a random bearer token, prints it once, and prints the entry to add to the tokens file (--tokens-file of cairn serve). Roles: submit (POST entries), admin (/metrics); default submit. Restart the server to load new tokens.',
+      )}\n`;
+    case 'witness':
+      return `usage: cairn witness [flags]\n\n${wrap(LOG_SETTINGS_NOTE.replace('CAIRN_CONFIG', 'CAIRN_WITNESS_CONFIG'))}\n\n${witnessSettingsHelp()}\n`;
+    case 'monitor':
+      return `usage: cairn monitor --log-url URL --vkey VKEY [--once|--follow] [flags]\n\n${wrap(LOG_SETTINGS_NOTE.replace('CAIRN_CONFIG', 'CAIRN_MONITOR_CONFIG'))}\n\n${monitorSettingsHelp()}\n`;
+    default:
+      return undefined;
+  }
+}
+
+/** The version in the package.json beside the installed files (dist/src/cli/ → the package root). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+  return `${pkg.name ?? 'cairn'} ${pkg.version ?? 'unknown'}`;
+}
