@@ -38,8 +38,8 @@ import { toLogError } from './errors.js';
 /** Entries (or batches) committed between two checkpoints of the WAL into the database file. */
 const CHECKPOINT_EVERY_ENTRIES = 4096;
 const CHECKPOINT_EVERY_BATCHES = 512;
-/** How long close() waits for the checkpointer's thread to close its connection. */
-const CLOSE_WAIT_MS = 30_000;
+/** How long close() waits for the checkpointer's thread to close its connection (the default shutdown grace period). */
+const CLOSE_WAIT_MS = 10_000;
 
 const fdatasyncAsync = promisify(fdatasync);
 
