@@ -7,8 +7,10 @@
  * 3. The reference is resolved to its manifest digest in its registry (a
  *    digest reference names its digest); the verdict is about that digest,
  *    and an admitted image is pinned to it.
- * 4. A (rule, digest) verified less than `cacheTtlMs` ago is allowed again
- *    without verifying (`cached: true`). Only passes are cached.
+ * 4. A (rule, repository, digest) verified less than `cacheTtlMs` ago is
+ *    allowed again without verifying (`cached: true`). Only passes are
+ *    cached. The repository is part of the key: signatures are attached per
+ *    repository and name it, so one digest in two repositories is two checks.
  * 5. Otherwise the signatures attached to the digest are verified
  *    (verify-rule.ts). Failures are `deny`, or `warn` under a warn-mode rule.
  *
@@ -41,7 +43,7 @@ import { verifyUnderRule } from './verify-rule.js';
 export interface EvaluatorOptions {
   /** Time source of the caches. Default: the system clock. */
   readonly clock?: Clock;
-  /** How long a verified (rule, digest) is allowed without verifying again, ms. Default 300 000 (5 min); 0 disables. */
+  /** How long a verified (rule, repository, digest) is allowed without verifying again, ms. Default 300 000 (5 min); 0 disables. */
   readonly cacheTtlMs?: number;
   /** How long a tag's resolved digest is reused, ms. Default 0: every evaluation resolves the tag. */
   readonly tagTtlMs?: number;
@@ -146,10 +148,13 @@ class PolicyEvaluation implements Evaluator {
     let digest: string | undefined = ref.digest;
     try {
       digest ??= await this.#resolveTag(rule, registry, ref, signal);
-      if (this.#verified.get(`${rule.index} ${digest}`) === true) return { image, decision: 'allow', rule: rule.index, digest, reasons: [], cached: true };
+      // What verified is the digest in this repository (signatures are attached per repository, and a
+      // legacy payload names it): the same digest elsewhere is verified on its own.
+      const verifiedKey = `${rule.index} ${repositoryName(ref)}@${digest}`;
+      if (this.#verified.get(verifiedKey) === true) return { image, decision: 'allow', rule: rule.index, digest, reasons: [], cached: true };
       const reasons = await verifyUnderRule(rule, { registry, ref, digest, image, log: this.#logFor(rule, signal), signal });
       if (reasons.length > 0) return failed(image, rule, digest, reasons);
-      this.#verified.set(`${rule.index} ${digest}`, true);
+      this.#verified.set(verifiedKey, true);
       return { image, decision: 'allow', rule: rule.index, digest, reasons: [], cached: false };
     } catch (err) {
       return failed(image, rule, digest, [reasonOfError(err, image, signal)]);

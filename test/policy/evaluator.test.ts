@@ -10,7 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { generateSigningKeyFiles } from '../../src/keys/index.js';
+import { parseImageReference } from '../../src/oci/index.js';
 import { createEvaluator, parsePolicy, type Evaluator, type EvaluatorOptions, type ImageVerdict } from '../../src/policy/index.js';
+import { parseImageManifest, signatureTag } from '../../src/signing/index.js';
 import { describeRun } from '../support/cairn-cli.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startSigningWorld, type SigningWorld } from '../support/image-signing.js';
@@ -151,6 +153,44 @@ ${extra}`;
         assert.equal(v.decision, 'deny', `online ${online}`);
         assert.deepEqual(codes(v), ['NOT_LOGGED'], `online ${online}: ${JSON.stringify(v.reasons)}`);
       }
+    });
+  });
+
+  describe('when the signature attached is not about this image', () => {
+    it('denies it as INVALID_SIGNATURE (a signature copied from another repository names that repository)', async () => {
+      const seed = `copied ${Math.random()}`;
+      const original = await w.push('team/copy-from', { tag: 'v1', seed });
+      const copy = await w.push('team/copy-to', { tag: 'v1', seed });
+      assert.equal(copy.image.digest, original.image.digest);
+      await sign(original.ref, [...w.signFlags(), '--format', 'legacy']);
+      // Copy the .sig manifest and its blobs, as a mirror that copies tags would.
+      const from = parseImageReference(original.ref);
+      const to = parseImageReference(copy.ref);
+      const tag = signatureTag(original.image.digest);
+      const sig = await w.client.getManifest(from, tag);
+      const parsed = parseImageManifest(sig.bytes);
+      for (const d of [parsed.config, ...parsed.layers]) await w.client.putBlob(to, await w.client.getBlob(from, d), d.mediaType);
+      await w.client.putManifest(to, tag, sig.bytes, sig.descriptor.mediaType);
+
+      // One evaluator for both: the original's verified digest must not stand for the copy's.
+      const e = evaluator(`rules:\n${rule()}`);
+      assert.equal((await e.evaluate(original.ref)).decision, 'allow');
+      const v = await e.evaluate(copy.ref);
+      assert.equal(v.decision, 'deny');
+      assert.deepEqual(codes(v), ['INVALID_SIGNATURE']);
+      assert.match(v.reasons[0]?.message ?? '', /REFERENCE_MISMATCH/);
+    });
+  });
+
+  describe('when the log cannot be reached for an online proof', () => {
+    it('denies with LOG_ERROR', async () => {
+      const { ref } = await push('team/log-down');
+      await sign(ref);
+      const down = `http://127.0.0.1:${await freePort()}`;
+      const v = await evaluator(`rules:\n${rule().replace(w.logUrl, down)}`).evaluate(ref);
+      assert.equal(v.decision, 'deny');
+      assert.deepEqual(codes(v), ['LOG_ERROR']);
+      assert.match(v.reasons[0]?.message ?? '', /couldn't confirm the signatures of .* with the log/);
     });
   });
 
@@ -303,7 +343,7 @@ ${extra}`;
       assert.equal(proxy.seen.length, seen);
     });
 
-    it('skips verification of a (rule, digest) verified within the TTL, resolving the tag each time; verifies again after it', async () => {
+    it('skips verification of a (rule, repository, digest) verified within the TTL, resolving the tag each time; verifies again after it', async () => {
       const ref = await pushAndSign('team/cached');
       const clock = new ManualClock();
       const e = evaluator(`rules:\n${rule('', `${proxy.host}/**`)}`, { clock, cacheTtlMs: 60_000 });
