@@ -8,13 +8,14 @@
  * | 2 | bad usage or configuration: unknown command or flag, a setting out of range, missing or malformed argument, unreadable key or file, an invalid policy file; `serve`, `vkey`, `witness`: also any failure to start (a damaged data dir, a key that does not match the log, a port in use) |
  * | 3 | the registry, the log or the key's token could not be reached or used (connection, timeout, 5xx/429 after retries, PKCS#11 module failure); not used by policy check |
  * | 4 | no log: a command that reads a log (`vkey`) was pointed at a data dir without one; nothing is created (only `serve` creates a log) |
+ * | 5 | the data dir is in use: another `cairn serve` holds its lock file (`<data-dir>/cairn.lock`) |
  *
  * Servers exit only on a signal or a failure: at start-up, bad flags, an
- * unusable policy or TLS files exit 2.
+ * unusable policy or TLS files exit 2 (5 for a data dir in use).
  */
 import { isLogError, type ErrorCode } from '../errors.js';
 
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3, NO_LOG: 4 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3, NO_LOG: 4, LOCKED: 5 } as const;
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
 
 /** Error codes that are not the fault of signatures, registries or logs but of how the command was called. */
@@ -27,7 +28,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** An error that ends the command with a given status (NO_LOG), its message said as is. */
+/** An error that ends the command with a given status (NO_LOG, LOCKED), its message said as is. */
 export class ExitError extends Error {
   override readonly name = 'ExitError';
   constructor(

@@ -27,7 +27,7 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
 ];
 
 const EXIT_LINE =
-  'Exit status: 0 done, 1 failed (not verified, refused), 2 bad usage or configuration, 3 registry/log/token unreachable, 4 no log in the data dir (README: "Exit status").';
+  'Exit status: 0 done, 1 failed (not verified, refused), 2 bad usage or configuration, 3 registry/log/token unreachable, 4 no log in the data dir, 5 data dir in use by another server (README: "Exit status").';
 
 /** `cairn help`: the commands, one per line. */
 export function commandList(): string {

@@ -1,7 +1,7 @@
 /**
  * `cairn serve`: open the log, listen, and stop within --shutdown-grace-ms:
  * drain HTTP (closeHttpServer), then finish the batch in flight and close
- * the log, the workers and the store.
+ * the log, the workers and the store. One server per data dir (data-dir-lock.ts).
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { createApp } from '../http/index.js';
 import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { readTokensFile } from './tokens.js';
 import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
@@ -32,7 +33,14 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     throw new LogError('CONFIG_INVALID', 'invalid configuration: --read-auth needs --tokens-file');
   }
   const tokens = config.tokensFile === undefined ? undefined : readTokensFile(config.tokensFile);
-  const opened = await openLogFromConfig(config);
+  const lock = lockDataDir(config.dataDir); // before anything in the data dir is opened or created
+  let opened: OpenedLog;
+  try {
+    opened = await openLogFromConfig(config);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const { log, identity, keys } = opened;
   if (keys.log.created) logger.info('created a new log key', { keyFile: keys.log.ref, type: keys.log.type });
   if (keys.note?.created === true) logger.info('created a new note key', { noteKeyFile: keys.note.ref });
@@ -46,6 +54,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     await log.close();
     opened.store.close();
     await keys.close();
+    lock.release();
     throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
   }
 
@@ -99,6 +108,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       await pool?.close();
       opened.store.close();
       await keys.close();
+      lock.release();
     })();
     return stopping;
   };
