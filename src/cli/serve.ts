@@ -77,7 +77,9 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     ...(tokens === undefined ? {} : { access: { tokens, readAuth: config.readAuth } }),
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     trustProxy: config.trustProxy,
+    stopping: () => stopping !== undefined,
   });
+  let stopping: Promise<void> | undefined; // set by stop(): GET /readyz then says "shutting down"
   const server = createHttpServer(app, config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -97,7 +99,6 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     rateLimit: config.rateLimit > 0 ? { perSecond: config.rateLimit, burst: config.rateLimitBurst } : 'off',
   });
 
-  let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // HTTP gets the grace period less a reserve for closing the log (the batch in flight, the final sync).

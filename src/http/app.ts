@@ -52,6 +52,8 @@ export interface AppDeps {
   readonly rateLimit?: RateLimitOptions;
   /** Proxy hops whose X-Forwarded-For is trusted for the client address (guards.ts clientAddress); default 0. */
   readonly trustProxy?: number;
+  /** Whether the server is shutting down (GET /readyz answers 503 "shutting down"); default never. */
+  readonly stopping?: () => boolean;
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -78,7 +80,7 @@ export function createApp(deps: AppDeps): CairnApp {
   const routes: Route[] = [
     ...entryRoutes(ctx),
     ...tileRoutes(deps.log),
-    ...healthRoutes(deps.log),
+    ...healthRoutes(deps.log, deps.stopping),
     ...checkpointRoutes(deps.log),
     ...logInfoRoutes(deps.log),
     ...checkpointHistoryRoutes(ctx),

@@ -5,7 +5,7 @@
  * src/cli/tokens.ts) and compares them in constant time.
  *
  * What each request needs ({@link requiredAccess}):
- * - `/healthz`: nothing (load balancers and orchestrators probe it);
+ * - `/healthz`, `/readyz`: nothing (load balancers and orchestrators probe them);
  * - `POST /api/v1/log/entries`: a token with role `submit` (or `admin`);
  * - reads (GET, and the two search POSTs): nothing, or any valid token when
  *   the policy sets `readAuth`;
@@ -54,7 +54,7 @@ const READ_POSTS: ReadonlySet<string> = new Set(['/api/v1/log/entries/retrieve',
  */
 export function requiredAccess(method: string, rawPath: string): Access {
   const path = rawPath.length > 1 ? rawPath.toLowerCase().replace(/\/$/, '') : rawPath;
-  if (path === '/healthz') return 'none';
+  if (path === '/healthz' || path === '/readyz') return 'none';
   if (method === 'GET' || method === 'HEAD') return path === '/metrics' ? 'admin' : 'read';
   if (method === 'POST' && path === '/api/v1/log/entries') return 'submit';
   if (method === 'POST' && READ_POSTS.has(path)) return 'read';

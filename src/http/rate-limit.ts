@@ -3,7 +3,7 @@
  * name when the request carries a valid one, else the client address). A
  * bucket holds at most `burst` requests and refills at `ratePerSecond`; a
  * request finding it empty gets 429 RATE_LIMITED with `Retry-After` (whole
- * seconds until a token is back). `/healthz` is never limited.
+ * seconds until a token is back). `/healthz` and `/readyz` are never limited.
  *
  * Memory is bounded: at most `maxClients` buckets are kept, least recently
  * used first out (an evicted client simply starts again with a full bucket).
@@ -67,11 +67,11 @@ export class TokenBuckets {
   }
 }
 
-/** The guard limiting each client (named by `keyOf`) to `o`; `/healthz` is never limited. */
+/** The guard limiting each client (named by `keyOf`) to `o`; `/healthz` and `/readyz` are never limited. */
 export function rateLimitGuard(o: RateLimitOptions, keyOf: (req: GuardRequest) => string): (req: GuardRequest) => Reply | undefined {
   const buckets = new TokenBuckets(o);
   return (req) => {
-    if (req.path === '/healthz') return undefined;
+    if (req.path === '/healthz' || req.path === '/readyz') return undefined;
     const wait = buckets.take(keyOf(req));
     if (wait === 0) return undefined;
     const r = errorReply(new LogError('RATE_LIMITED', `too many requests from this client; retry in ${wait} s`, { details: { retryAfterSeconds: wait } }));

@@ -37,7 +37,9 @@ describe('the data dir lock of cairn serve', function () {
     const next = await startServer(['--data-dir', dir, '--startup-check', 'fast']);
     assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8').split('\n')[0], String(next.child.pid), 'the stale lock was taken over');
     // An answered request: the server is up past its start (its signal handlers are installed).
-    assert.equal((await fetch(`${next.url}/healthz`)).status, 200);
+    const ready = await fetch(`${next.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { ready: true, treeSize: 0 });
     const stopped = await next.stop('SIGTERM');
     assert.equal(stopped.code, 0, `${JSON.stringify(stopped)}\n${next.logs.join('\n')}`);
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'a clean stop removes the lock file');

@@ -104,6 +104,7 @@ describe('openapi.yaml', () => {
         ['GET', '/tile/entries/000'],
         ['GET', '/tile/entries/000.p/4'],
         ['GET', '/healthz'],
+        ['GET', '/readyz'],
         ['GET', '/openapi.yaml'],
       ];
       // The duplicate needs the exact entry again.

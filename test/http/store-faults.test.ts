@@ -43,6 +43,7 @@ async function assertReadsServed(app: RequestListener, t: TestLog, size: number)
   await request(app).get('/tile/entries/000.p/' + String(size)).expect(200);
   const health = await request(app).get('/healthz').expect(200);
   assert.equal(health.body.status, 'ok', 'a failed batch is not fatal: the log still accepts writes');
+  assert.equal((await request(app).get('/readyz').expect(200)).body.ready, true);
 }
 
 /** Reads still answer while the log refuses writes. */
@@ -51,6 +52,10 @@ async function assertReadsServedReadOnly(app: RequestListener, size: number): Pr
   assert.equal(info.body.treeSize, size);
   await request(app).get('/checkpoint').expect(200);
   await request(app).get(`${ENTRIES}?logIndex=${size - 1}`).expect(200);
+  const ready = await request(app).get('/readyz').expect(503);
+  assert.equal(ready.body.ready, false);
+  assert.equal(ready.body.reason, 'read-only');
+  assert.equal(typeof ready.body.detail, 'string');
 }
 
 describe('storage faults through HTTP', () => {
