@@ -221,6 +221,6 @@ function reasonOfError(err: unknown, image: string, signal: AbortSignal | undefi
   if (signal?.aborted === true) return timeoutReason(image);
   if (!isLogError(err)) throw err;
   if (err.code.startsWith('LOG_')) return { code: 'LOG_ERROR', message: `couldn't confirm the signatures of ${image} with the log: ${err.message}` };
-  if (err.code === 'REGISTRY_NOT_FOUND') return { code: 'REGISTRY_ERROR', message: `${image} is not in its registry: ${err.message}` };
+  if (err.code === 'REGISTRY_NOT_FOUND') return { code: 'IMAGE_NOT_FOUND', message: `${image} is not in its registry: ${err.message}` };
   return { code: 'REGISTRY_ERROR', message: `couldn't read ${image} from its registry: ${err.message}` };
 }

@@ -21,7 +21,8 @@ export type PolicyReasonCode =
   | 'MISSING_ATTESTATION' // a required predicate type has no verified attestation
   | 'INVALID_SIGNATURE' // signatures present, none well-formed for this image (blob, manifest, payload digest or repository)
   | 'INVALID_REFERENCE' // the image reference cannot be parsed
-  | 'REGISTRY_ERROR' // the registry could not be reached or answered wrongly
+  | 'IMAGE_NOT_FOUND' // the registry answered that it has no such manifest: a verdict, not an outage (--fail-open does not cover it)
+  | 'REGISTRY_ERROR' // the registry could not be reached, refused access or answered wrongly
   | 'LOG_ERROR' // the log could not be reached for an online proof
   | 'TIMEOUT'; // the evaluation's signal fired first
 

@@ -205,6 +205,12 @@ describe('cairn admit', function () {
       assert.equal(res.warnings.length, 1, res.warnings.join('\n'));
       assert.deepEqual(JSON.parse(Buffer.from(res.patch, 'base64').toString('utf8')), [{ op: 'replace', path: '/spec/containers/1/image', value: `${signed.ref}@${signed.digest}` }]);
     });
+    it('refuses an image its registry does not have even under --fail-open: a tag pushed later must not run unverified', async () => {
+      const missing = `${world.w.registry.host}/team/never-pushed:v1`;
+      const res = await review('/validate', admissionReview(workload('Pod', 'p', 'prod', { containers: [missing] })), failOpen.url);
+      assert.equal(res.allowed, false);
+      assert.match(res.status.message, new RegExp(`${escape(missing)}: IMAGE_NOT_FOUND`));
+    });
     it('answers before the apiserver\'s timeout when the registry hangs: TIMEOUT, closed or open', async () => {
       for (const [p, allowed] of [[short, false], [failOpen, true]] as const) {
         const t0 = performance.now();

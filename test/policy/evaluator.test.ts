@@ -291,9 +291,9 @@ ${extra}`;
       assert.equal((await evaluator(`rules:\n${rule('    mode: warn\n', `${host}/**`)}`).evaluate(ref)).decision, 'warn');
     });
 
-    it('denies an image its registry does not have with REGISTRY_ERROR', async () => {
+    it('denies an image its registry does not have with IMAGE_NOT_FOUND', async () => {
       const v = await evaluator(`rules:\n${rule()}`).evaluate(`${w.registry.host}/team/never-pushed:v1`);
-      assert.deepEqual(codes(v), ['REGISTRY_ERROR']);
+      assert.deepEqual(codes(v), ['IMAGE_NOT_FOUND']);
       assert.match(v.reasons[0]?.message ?? '', /is not in its registry/);
     });
   });
