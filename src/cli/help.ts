@@ -51,7 +51,7 @@ const LOG_SETTINGS_NOTE = 'Settings (a flag overrides its environment variable, 
 export function commandHelp(command: string): string | undefined {
   switch (command) {
     case 'serve':
-      return `usage: cairn serve [flags]\n\n${wrap('Runs the log: creates the data dir, the database and the keys on first start. GET /healthz says whether the process is alive.')}\n\n${wrap(LOG_SETTINGS_NOTE)}\n\n${logSettingsHelp()}\n`;
+      return `usage: cairn serve [flags]\n\n${wrap('Runs the log: creates the data dir, the database and the keys on first start. The port opens at once; GET /readyz answers 503 "checking" during the start-up check, then 200 while writes are taken. One server per data dir (exit 5 if another holds <data-dir>/cairn.lock).')}\n\n${wrap(LOG_SETTINGS_NOTE)}\n\n${logSettingsHelp()}\n`;
     case 'vkey':
       return `usage: cairn vkey [--data-dir DIR] [--public-url URL] [flags]\n\n${wrap(
         "Prints the log's C2SP verifier key (the note key's). Reads an existing log: a data dir without one is refused (exit 4) and nothing is created. It takes the settings of cairn serve (see cairn serve --help); those that name the log are --data-dir, --key-file, --note-key-file and --public-url.",

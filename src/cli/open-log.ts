@@ -32,8 +32,14 @@ export const TILE_CACHE_SIZE = 4096;
 export async function openLogFromConfig(
   config: Config,
   clock: Clock = systemClock(),
-  opts: { signEntryTimestamps?: boolean; existing?: boolean } = {},
+  opts: {
+    signEntryTimestamps?: boolean;
+    existing?: boolean;
+    /** Start-up check progress (serve logs it); the check yields to the event loop between its phases. */
+    progress?: (msg: string, fields?: Record<string, unknown>) => void;
+  } = {},
 ): Promise<OpenedLog> {
+  const progress = opts.progress ?? (() => undefined);
   if (opts.existing === true) requireExistingLog(config);
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -42,8 +48,12 @@ export async function openLogFromConfig(
     throw new LogError('CONFIG_INVALID', `the data dir ${config.dataDir} is not a writable directory: ${describeError(err)}`);
   }
   const path = join(config.dataDir, 'cairn.db');
-  const store = openSqliteStore({ path, quickCheck: wantsQuickCheck(config.startupCheck, path) });
+  const quickCheck = wantsQuickCheck(config.startupCheck, path);
   const contentCheck = wantsContentCheck(config.startupCheck, path);
+  progress('start-up check: opening the database', { path, bytes: databaseBytes(path), quickCheck, rehash: contentCheck });
+  let t0 = performance.now();
+  const store = openSqliteStore({ path, quickCheck });
+  progress('start-up check: database open', { ms: Math.round(performance.now() - t0), quickCheck });
   let keys: LogKeys | undefined;
   try {
     keys = await openLogKeys(config);
@@ -68,9 +78,14 @@ export async function openLogFromConfig(
       tileCacheSize: TILE_CACHE_SIZE,
     });
     // quick_check finds damaged pages, not bytes changed inside records: the full check rehashes the content too.
+    progress('start-up check: self-check done', { treeSize: log.status().size, readOnly: log.status().readOnly });
     if (contentCheck && log.status().readOnly === undefined) {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // answer waiting probes ("checking") before the long phase
+      progress('start-up check: rehashing every entry, tile and checkpoint root', { treeSize: log.status().size });
+      t0 = performance.now();
       try {
         verifyStoredLog(store, log.reader.latest());
+        progress('start-up check: rehash done', { ms: Math.round(performance.now() - t0) });
       } catch (err) {
         throw new LogError('CORRUPT', `couldn't open the log in ${path}: ${describeError(err)}; restore the data dir from a backup`, { cause: err });
       }

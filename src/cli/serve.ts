@@ -3,7 +3,7 @@
  * drain HTTP (closeHttpServer), then finish the batch in flight and close
  * the log, the workers and the store. One server per data dir (data-dir-lock.ts).
  */
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
@@ -14,6 +14,7 @@ import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { startingListener } from './starting.js';
 import { readTokensFile } from './tokens.js';
 import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
@@ -34,10 +35,23 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   }
   const tokens = config.tokensFile === undefined ? undefined : readTokensFile(config.tokensFile);
   const lock = lockDataDir(config.dataDir); // before anything in the data dir is opened or created
+  // The port opens at once: probes see "checking" (starting.ts) while the log is opened and checked.
+  let listener: RequestListener = startingListener();
+  const server = createHttpServer((req, res) => listener(req, res), config);
   let opened: OpenedLog;
+  let url: string;
   try {
-    opened = await openLogFromConfig(config);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info('listening; opening and checking the log', { url, startupCheck: config.startupCheck });
+    opened = await openLogFromConfig(config, undefined, { progress: (msg, fields) => logger.info(msg, fields) });
   } catch (err) {
+    server.close();
     lock.release();
     throw err;
   }
@@ -54,6 +68,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     await log.close();
     opened.store.close();
     await keys.close();
+    server.close();
     lock.release();
     throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
   }
@@ -80,14 +95,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     stopping: () => stopping !== undefined,
   });
   let stopping: Promise<void> | undefined; // set by stop(): GET /readyz then says "shutting down"
-  const server = createHttpServer(app, config);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  listener = app;
   logger.info('serving', {
     url,
     origin: identity.origin,
