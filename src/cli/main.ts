@@ -57,8 +57,9 @@ async function main(argv: string[]): Promise<number> {
       ]);
       const config = loadConfig({ argv: rest, env: process.env });
       const logger = jsonLogger(config.logLevel);
-      const running = await serve(config, logger);
-      stopOnSignals(running, logger, config.shutdownGraceMs);
+      const running = serve(config, logger);
+      stopOnSignals(running, logger, config.shutdownGraceMs); // before 'serving' is logged: no window without handlers
+      await running;
       return -1; // keep running
     }
     case 'keygen': {

@@ -4,10 +4,19 @@
  * `graceMs` of the signal whatever happens: if stopping is still under way
  * then, it exits 1. Cutting a commit short is safe: nothing is answered
  * before it is durable, and a restart recovers as after a crash.
+ *
+ * `running` may still be starting (a promise): the handlers are installed at
+ * once, so a signal that arrives as the server announces itself is never
+ * met by Node's default action (death without cleanup); it stops the server
+ * as soon as start-up completes, within the same grace period.
  */
 import type { Logger } from './logger.js';
 
-export function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger, graceMs = 10_000): void {
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export function stopOnSignals(running: Stoppable | Promise<Stoppable>, logger: Logger, graceMs = 10_000): void {
   const shutdown = (sig: string): void => {
     logger.info('shutting down', { signal: sig, graceMs });
     const t0 = performance.now();
@@ -15,7 +24,7 @@ export function stopOnSignals(running: { stop(): Promise<void> }, logger: Logger
       logger.error('shutdown did not finish within the grace period; exiting', { graceMs });
       process.exit(1);
     }, graceMs).unref();
-    running.stop().then(
+    Promise.resolve(running).then((r) => r.stop()).then(
       () => {
         logger.info('stopped', { ms: Math.round(performance.now() - t0) });
         process.exit(0);

@@ -44,4 +44,13 @@ describe('the data dir lock of cairn serve', function () {
     assert.equal(stopped.code, 0, `${JSON.stringify(stopped)}\n${next.logs.join('\n')}`);
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'a clean stop removes the lock file');
   });
+
+  it('stops cleanly (exit 0, lock removed) on a SIGTERM sent the moment it says serving', async () => {
+    for (let i = 0; i < 3; i++) {
+      const server = await startServer(['--data-dir', dir, '--startup-check', 'fast']);
+      const stopped = await server.stop('SIGTERM');
+      assert.equal(stopped.code, 0, `${JSON.stringify(stopped)}\n${server.logs.join('\n')}`);
+      assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'a clean stop removes the lock file');
+    }
+  });
 });
