@@ -9,10 +9,10 @@
  * Exit status: 0 written; 2 bad usage or bad input (existing file, bad URI, wrong PIN, …);
  * 3 the key source failed (PKCS#11 module or token error, PKCS#11 support not installed).
  */
-import { closeSync, existsSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeError, isLogError } from '../errors.js';
-import { generateKeyInToken, generateSigningKeyFiles, redactPin } from '../keys/index.js';
+import { generateKeyInToken, generateSigningKeyFiles, redactPin, writeNewFile } from '../keys/index.js';
 
 const USAGE = 'usage: cairn keygen --signing --out key.pem\n       cairn keygen --signing --pkcs11 URI [--out key.pub]';
 
@@ -73,18 +73,11 @@ async function inToken(uri: string, publicOut: string | undefined, out: (text: s
   return 0;
 }
 
-/** Writes the public key to a new file (mode 0644); an existing file is an error (exit 2). */
+/** Writes the public key to a new file (mode 0644, crash-safe: writeNewFile); an existing file is an error (exit 2). */
 function writeNewPublicKey(path: string, pem: string): void {
-  let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    writeNewFile(path, pem, 0o644);
   } catch (e) {
     throw new Error(`couldn't write ${path}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists (the key was generated in the token; its public key is printed below)' : describeError(e)}`);
-  }
-  try {
-    writeSync(fd, pem);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
