@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eachLine } from '../../test/support/lines.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/scripts/bench → dist/src/cli/main.js */
@@ -15,23 +16,13 @@ export interface Child {
 
 function waitForLine(proc: ChildProcess, stream: 'stdout' | 'stderr', match: (line: string) => string | undefined): Promise<string> {
   return new Promise((resolveLine, reject) => {
-    let buf = '';
-    const src = stream === 'stdout' ? proc.stdout : proc.stderr;
-    const onData = (b: Buffer): void => {
-      buf += b.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const m = match(line);
-        if (m !== undefined) {
-          src?.off('data', onData);
-          resolveLine(m);
-        }
-      }
-    };
-    src?.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`process exited (${code}) before it was ready: ${buf}`)));
+    const lines = eachLine(stream === 'stdout' ? proc.stdout : proc.stderr, (line) => {
+      const m = match(line);
+      if (m === undefined) return;
+      lines.stop();
+      resolveLine(m);
+    });
+    proc.once('exit', (code) => reject(new Error(`process exited (${code}) before it was ready: ${lines.rest()}`)));
   });
 }
 

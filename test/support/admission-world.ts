@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describeRun } from './cairn-cli.js';
+import { eachLine, logRecord } from './lines.js';
 import { testCaAndServer, type CertFiles } from './certs.js';
 import { startSigningWorld, type SigningWorld } from './image-signing.js';
 import { startCommand, type ServerProcess } from './server-process.js';
@@ -115,25 +116,11 @@ export function httpsCall(url: string, path: string, caPem: string | Buffer, opt
 /** Resolves with the first log line of `p` (JSON, on stderr) whose `msg` is `msg`, arriving after the call. */
 export function nextLogLine(p: ServerProcess, msg: string): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
-    let buf = '';
-    const onData = (b: Buffer): void => {
-      buf += b.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const rec = JSON.parse(line) as Record<string, unknown>;
-          if (rec['msg'] === msg) {
-            p.child.stderr?.off('data', onData);
-            resolve(rec);
-            return;
-          }
-        } catch {
-          /* not JSON */
-        }
-      }
-    };
-    p.child.stderr?.on('data', onData);
+    const lines = eachLine(p.child.stderr, (line) => {
+      const rec = logRecord(line);
+      if (rec?.['msg'] !== msg) return;
+      lines.stop();
+      resolve(rec);
+    });
   });
 }

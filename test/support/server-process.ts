@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eachLine, logRecord } from './lines.js';
 
 /** dist/test/support → repo root's dist/src/cli/main.js */
 export const MAIN_JS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
@@ -36,37 +37,25 @@ export function startCommand(command: string, args: readonly string[], env: Reco
     child.once('exit', (code, signal) => r({ code, signal })),
   );
   return new Promise((resolveStart, reject) => {
-    let buf = '';
-    const onData = (b: Buffer): void => {
-      buf += b.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        logs.push(line);
-        try {
-          const rec = JSON.parse(line) as { msg?: string; url?: string };
-          if (rec.msg === 'serving' && rec.url !== undefined) {
-            const url = rec.url;
-            resolveStart({
-              child,
-              url,
-              logs,
-              exited,
-              stop: (signal = 'SIGTERM') => {
-                if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-                return exited;
-              },
-            });
-          }
-        } catch {
-          /* not JSON: keep it in logs */
-        }
+    const stderr = eachLine(child.stderr, (line) => {
+      logs.push(line); // JSON or not, kept in logs
+      const rec = logRecord(line);
+      if (rec?.['msg'] === 'serving' && typeof rec['url'] === 'string') {
+        const url = rec['url'];
+        resolveStart({
+          child,
+          url,
+          logs,
+          exited,
+          stop: (signal = 'SIGTERM') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
       }
-    };
-    child.stderr?.on('data', onData);
+    });
     child.stdout?.on('data', (b: Buffer) => logs.push(b.toString('utf8')));
-    void exited.then((e) => reject(new Error(`cairn exited before serving (${JSON.stringify(e)}): ${logs.join('\n')}${buf}`)));
+    void exited.then((e) => reject(new Error(`cairn exited before serving (${JSON.stringify(e)}): ${logs.join('\n')}${stderr.rest()}`)));
   });
 }
 

@@ -4,6 +4,7 @@
  * hands the process back once it is serving).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { eachLine, logRecord } from '../lines.js';
 import { MAIN_JS } from '../server-process.js';
 
 export interface Child {
@@ -24,26 +25,15 @@ export function spawnServe(args: readonly string[]): Child {
   const logs: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const serving = new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stderr!.on('data', (b: Buffer) => {
-      buf += b.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (logs.length < 200) logs.push(line);
-        try {
-          const rec = JSON.parse(line) as { msg?: string; url?: string };
-          if (rec.msg === 'serving' && rec.url !== undefined) resolve(rec.url);
-        } catch {
-          /* not a JSON log line */
-        }
-      }
+    const stderr = eachLine(child.stderr, (line) => {
+      if (logs.length < 200) logs.push(line);
+      const rec = logRecord(line);
+      if (rec?.['msg'] === 'serving' && typeof rec['url'] === 'string') resolve(rec['url']);
     });
     child.stdout!.on('data', (b: Buffer) => {
       if (logs.length < 200) logs.push(b.toString('utf8'));
     });
-    void exited.then((e) => reject(new Error(`cairn serve exited before serving (${JSON.stringify(e)}): ${logs.join('\n')}${buf}`)));
+    void exited.then((e) => reject(new Error(`cairn serve exited before serving (${JSON.stringify(e)}): ${logs.join('\n')}${stderr.rest()}`)));
   });
   serving.catch(() => undefined); // a kill during start-up is expected; callers that await it still see the rejection
   return {
