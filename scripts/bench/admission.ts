@@ -32,15 +32,10 @@ import { admissionReview, workload } from '../../test/support/kube-objects.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { startCommand, type ServerProcess } from '../../test/support/server-process.js';
 import { startCairn } from './procs.js';
+import { msPercentiles } from './workload.js';
 
 const CONTAINERS = 5;
 
-/** Median and 99th percentile (nearest rank) of `ms`, rounded to 0.01 ms. */
-function stats(ms: readonly number[]): { p50: number; p99: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-  return { p50: Number(at(0.5).toFixed(2)), p99: Number(at(0.99).toFixed(2)) };
-}
 
 /** One HTTPS request on `agent`; resolves with the status and body. */
 function call(agent: Agent, url: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -152,12 +147,12 @@ export async function admissionBench(quick: boolean, log: (s: string) => void): 
     });
     const metrics = (await call(agent, warm.url, '/metrics')).text;
     agent.destroy();
-    const c = stats(coldMs);
-    const w = stats(warmMs);
-    const h = stats(head);
-    const h5 = stats(heads);
-    const t = stats(taggedMs);
-    const hz = stats(healthz);
+    const c = msPercentiles(coldMs);
+    const w = msPercentiles(warmMs);
+    const h = msPercentiles(head);
+    const h5 = msPercentiles(heads);
+    const t = msPercentiles(taggedMs);
+    const hz = msPercentiles(healthz);
     return {
       containers: CONTAINERS,
       coldP50Ms: c.p50,

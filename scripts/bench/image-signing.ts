@@ -26,15 +26,10 @@ import { COSIGN_SIGN_PREDICATE_TYPE, createTrust } from '../../src/signing/index
 import { pushTestImage } from '../../test/support/images.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { startCairn } from './procs.js';
+import { msPercentiles } from './workload.js';
 
 const MAIN_JS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
 
-/** Median and 99th percentile (nearest rank) of `ms`, rounded to 0.01 ms. */
-function stats(ms: readonly number[]): { median: number; p99: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-  return { median: Number(at(0.5).toFixed(2)), p99: Number(at(0.99).toFixed(2)) };
-}
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -112,26 +107,26 @@ export async function imageSigningBench(quick: boolean, log: (s: string) => void
       cliSign.push(await timed(async () => execFileSync(process.execPath, [MAIN_JS, 'sign', image, '--key', files.privatePath, '--log-url', cairn.url, '--insecure-registry'], { stdio: 'ignore' })));
       cliVerify.push(await timed(async () => execFileSync(process.execPath, [MAIN_JS, 'verify', image, '--key', files.publicPath, '--log-key', logKeyFile, '--insecure-registry'], { stdio: 'ignore' })));
     }
-    const s = stats(sign);
-    const off = stats(offline);
-    const on = stats(online);
-    const mg = stats(manifestGet);
-    const eg = stats(entryGet);
+    const s = msPercentiles(sign);
+    const off = msPercentiles(offline);
+    const on = msPercentiles(online);
+    const mg = msPercentiles(manifestGet);
+    const eg = msPercentiles(entryGet);
     return {
       images: n,
-      signMedianMs: s.median,
+      signMedianMs: s.p50,
       signP99Ms: s.p99,
-      signResolveMedianMs: stats(resolves).median,
-      signLogSubmitMedianMs: stats(submits).median,
-      signAttachMedianMs: stats(attach).median,
-      verifyOfflineMedianMs: off.median,
+      signResolveMedianMs: msPercentiles(resolves).p50,
+      signLogSubmitMedianMs: msPercentiles(submits).p50,
+      signAttachMedianMs: msPercentiles(attach).p50,
+      verifyOfflineMedianMs: off.p50,
       verifyOfflineP99Ms: off.p99,
-      verifyOnlineMedianMs: on.median,
+      verifyOnlineMedianMs: on.p50,
       verifyOnlineP99Ms: on.p99,
-      baselineManifestGetMedianMs: mg.median,
-      baselineEntryGetMedianMs: eg.median,
-      cliSignMedianMs: stats(cliSign).median,
-      cliVerifyMedianMs: stats(cliVerify).median,
+      baselineManifestGetMedianMs: mg.p50,
+      baselineEntryGetMedianMs: eg.p50,
+      cliSignMedianMs: msPercentiles(cliSign).p50,
+      cliVerifyMedianMs: msPercentiles(cliVerify).p50,
     };
   } finally {
     await key.close();

@@ -28,6 +28,12 @@ export function hashedRekordBodies(n: number, keys = 16): string[] {
   return out;
 }
 
+/** p50 and p99 (nearest rank, {@link percentile}) of durations in ms, rounded to 0.01 ms; NaN when empty. */
+export function msPercentiles(ms: readonly number[]): { p50: number; p99: number } {
+  const round = (x: number): number => Number(x.toFixed(2));
+  return { p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)) };
+}
+
 /** Percentile (0..100) of an unsorted array of numbers; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
