@@ -25,7 +25,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   // service state (server side, retryable)
   | 'POOL_FULL' // the sequencer's pool is full; retry later
-  | 'STORE_FAILED' // a batch failed to commit; nothing of it was written
+  | 'STORE_FAILED' // a batch failed to commit (nothing of it was written), or the store cannot be reached now
   | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error)
   | 'SHUTTING_DOWN'
   | 'UPSTREAM_FAILED' // a remote service (a witness, a monitored log) was unreachable or answered unexpectedly

@@ -4,6 +4,8 @@
  */
 
 export type { Batch, CheckpointRow, CosignatureRow, LogStore, SearchKey, StoredEntry, TileRow } from './types.js';
+export type { AsyncLogStore } from './async-types.js';
+export { toAsyncStore } from './async-adapter.js';
 export { MAX_BODY_BYTES, validateBatch } from './batch.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { isLogError } from '../../src/errors.js';
-import { openSqliteStore } from '../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../../src/storage/index.js';
 import { sqliteCode } from '../../src/storage/sqlite/errors.js';
 import { FaultyStore } from '../support/faulty-store.js';
 import { batch } from './fixtures.js';
 import { assertNothingWritten, runStoreContract } from './store.contract.js';
 
 runStoreContract('FaultyStore with no failures armed', () => {
-  const store = new FaultyStore(openSqliteStore({ path: ':memory:' }));
-  return { store, cleanup: () => store.close() };
+  const store = toAsyncStore(new FaultyStore(openSqliteStore({ path: ':memory:' })));
+  return Promise.resolve({ store, cleanup: () => store.close() });
 });
 
 describe('FaultyStore', () => {
@@ -19,7 +19,7 @@ describe('FaultyStore', () => {
   afterEach(() => store.close());
 
   describe('when failures are armed', () => {
-    it('fails exactly the next N appends with STORE_FAILED carrying the SQLite code, writing nothing', () => {
+    it('fails exactly the next N appends with STORE_FAILED carrying the SQLite code, writing nothing', async () => {
       store.failNextAppends(2, 'SQLITE_READONLY');
       const first = batch(0, 3);
       for (let i = 0; i < 2; i++) {
@@ -27,7 +27,7 @@ describe('FaultyStore', () => {
           () => store.appendBatch(0, first),
           (err: unknown) => isLogError(err, 'STORE_FAILED') && sqliteCode(err.cause) === 'SQLITE_READONLY',
         );
-        assertNothingWritten(store, 0, first);
+        await assertNothingWritten(toAsyncStore(store), 0, first);
       }
       store.appendBatch(0, first);
       assert.equal(store.latestCheckpoint()?.size, 3);

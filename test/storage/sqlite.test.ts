@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore, type SqliteStore } from '../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore, type SqliteStore } from '../../src/storage/index.js';
 import { batch, tile } from './fixtures.js';
 import { runStoreContract, type StoreHarness } from './store.contract.js';
 
 /** A store on a file in a fresh temp dir; `reopen` closes it and opens the file again. */
-export function fileStore(): StoreHarness & { readonly path: string } {
+export function fileStore(): { readonly store: SqliteStore; readonly path: string; reopen(): SqliteStore; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-store-'));
   const path = join(dir, 'log.db');
   let store: SqliteStore = openSqliteStore({ path });
@@ -27,12 +27,22 @@ export function fileStore(): StoreHarness & { readonly path: string } {
   };
 }
 
-function memoryStore(): StoreHarness {
-  const store = openSqliteStore({ path: ':memory:' });
-  return { store, cleanup: () => store.close() };
+/** The file store behind the asynchronous contract (toAsyncStore). */
+function asyncFileStore(): Promise<StoreHarness> {
+  const h = fileStore();
+  return Promise.resolve({
+    store: toAsyncStore(h.store),
+    reopen: () => Promise.resolve(toAsyncStore(h.reopen())),
+    cleanup: () => Promise.resolve(h.cleanup()),
+  });
 }
 
-runStoreContract('SqliteStore on a file', fileStore);
+function memoryStore(): Promise<StoreHarness> {
+  const store = toAsyncStore(openSqliteStore({ path: ':memory:' }));
+  return Promise.resolve({ store, cleanup: () => store.close() });
+}
+
+runStoreContract('SqliteStore on a file', asyncFileStore);
 runStoreContract('SqliteStore in memory', memoryStore);
 
 describe('SqliteStore', () => {
@@ -64,7 +74,7 @@ describe('SqliteStore', () => {
       const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
       assert.equal(child.signal, 'SIGKILL', child.stderr);
       assert.ok(statSync(`${h.path}-wal`).size > 0, 'the batch is still only in the WAL');
-      const store = h.reopen!();
+      const store = h.reopen();
       assert.equal(store.latestCheckpoint()?.size, 10);
       assert.equal(store.entriesInRange(0, 100).length, 10);
     });

@@ -1,27 +1,30 @@
 /**
- * The LogStore contract suite (src/storage/types.ts), shared by every store
- * implementation, like Hono's router `common.case.test.ts`. A store's test
- * file calls {@link runStoreContract} with a factory.
+ * The store contract suite (src/storage/types.ts and async-types.ts), shared
+ * by every store implementation, like Hono's router `common.case.test.ts`. It
+ * runs on the asynchronous contract: a synchronous store runs through
+ * `toAsyncStore`. A store's test file calls {@link runStoreContract} with a
+ * factory.
  */
 
 import assert from 'node:assert/strict';
 import { isLogError, type ErrorCode } from '../../src/errors.js';
 import { leafGroupsOfTile } from '../../src/merkle/index.js';
-import type { Batch, LogStore } from '../../src/storage/types.js';
+import type { AsyncLogStore } from '../../src/storage/async-types.js';
+import type { Batch } from '../../src/storage/types.js';
 import { assertBytes, assertCheckpoint, assertEntry, assertTile, batch, checkpoint, entry, tile } from './fixtures.js';
 
 /** A fresh, empty store. `reopen` (persistent stores) closes it and opens the same data again. */
 export interface StoreHarness {
-  readonly store: LogStore;
-  readonly reopen?: () => LogStore;
-  /** Close whatever is open and delete any files. */
-  readonly cleanup: () => void;
+  readonly store: AsyncLogStore;
+  readonly reopen?: () => Promise<AsyncLogStore>;
+  /** Close whatever is open and delete any files or databases. */
+  readonly cleanup: () => Promise<void>;
 }
 
-/** Assert `fn` throws a LogError with `code`; returns it. */
-export function assertRefused(fn: () => unknown, code: ErrorCode): Error {
+/** Assert `promise` rejects with a LogError with `code`; returns it. */
+export async function assertRejected(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
   let thrown: unknown;
-  assert.throws(fn, (err: unknown) => {
+  await assert.rejects(promise, (err: unknown) => {
     thrown = err;
     return isLogError(err, code);
   });
@@ -29,104 +32,108 @@ export function assertRefused(fn: () => unknown, code: ErrorCode): Error {
 }
 
 /** Assert a refused `failed` batch left a store of `size` entries untouched. */
-export function assertNothingWritten(store: LogStore, size: number, failed: Batch): void {
-  assert.equal(store.latestCheckpoint()?.size ?? 0, size, 'latest checkpoint moved');
-  if (failed.checkpoint.size !== size) assert.equal(store.checkpointAt(failed.checkpoint.size), undefined, 'checkpoint written');
+export async function assertNothingWritten(store: AsyncLogStore, size: number, failed: Batch): Promise<void> {
+  assert.equal((await store.latestCheckpoint())?.size ?? 0, size, 'latest checkpoint moved');
+  if (failed.checkpoint.size !== size) assert.equal(await store.checkpointAt(failed.checkpoint.size), undefined, 'checkpoint written');
   for (const e of failed.entries) {
-    if (e.index >= size) assert.equal(store.entryByIndex(e.index), undefined, `entry ${e.index} written`);
-    const at = store.indexOfLeafHash(e.leafHash);
+    if (e.index >= size) assert.equal(await store.entryByIndex(e.index), undefined, `entry ${e.index} written`);
+    const at = await store.indexOfLeafHash(e.leafHash);
     assert.ok(at === undefined || at < size, `leaf hash of entry ${e.index} indexed at ${at}`);
   }
   for (const k of failed.searchKeys) {
-    assert.ok(!store.searchKey(k.key, 1000).some((i) => i >= size), `search key ${k.key} written`);
+    assert.ok(!(await store.searchKey(k.key, 1000)).some((i) => i >= size), `search key ${k.key} written`);
   }
 }
 
 /** Register the contract suite for the store made by `makeStore`. */
-export function runStoreContract(name: string, makeStore: () => StoreHarness): void {
+export function runStoreContract(name: string, makeStore: () => Promise<StoreHarness>): void {
   describe(`${name} (LogStore contract)`, () => {
     let h: StoreHarness;
-    let store: LogStore;
-    beforeEach(() => {
-      h = makeStore();
+    let store: AsyncLogStore;
+    beforeEach(async () => {
+      h = await makeStore();
       store = h.store;
     });
     afterEach(() => h.cleanup());
 
     describe('when empty', () => {
-      it('has no checkpoint, entries, tiles, cosignatures, search results or meta', () => {
-        assert.equal(store.latestCheckpoint(), undefined);
-        assert.equal(store.checkpointAt(0), undefined);
-        assert.deepEqual(store.listCheckpoints(0, 10), []);
-        assert.equal(store.entryByIndex(0), undefined);
-        assert.deepEqual(store.entriesInRange(0, 10), []);
-        assert.equal(store.entryByLeafHash(entry(0).leafHash), undefined);
-        assert.equal(store.indexOfLeafHash(entry(0).leafHash), undefined);
-        assert.deepEqual(store.searchKey('sha256:00', 10), []);
-        assert.equal(store.tile(0, 0), undefined);
-        assert.deepEqual(store.cosignatures(0), []);
-        assert.equal(store.getMeta('treeID'), undefined);
-        assert.ok(store.sizeOnDisk() >= 0);
+      it('has no checkpoint, entries, tiles, cosignatures, search results or meta', async () => {
+        assert.equal(await store.latestCheckpoint(), undefined);
+        assert.equal(await store.checkpointAt(0), undefined);
+        assert.deepEqual(await store.listCheckpoints(0, 10), []);
+        assert.equal(await store.entryByIndex(0), undefined);
+        assert.deepEqual(await store.entriesInRange(0, 10), []);
+        assert.equal(await store.entryByLeafHash(entry(0).leafHash), undefined);
+        assert.equal(await store.indexOfLeafHash(entry(0).leafHash), undefined);
+        assert.deepEqual(await store.searchKey('sha256:00', 10), []);
+        assert.equal(await store.tile(0, 0), undefined);
+        assert.deepEqual(await store.cosignatures(0), []);
+        assert.equal(await store.getMeta('treeID'), undefined);
+        assert.ok(await store.sizeOnDisk() >= 0);
       });
 
-      it('accepts a first batch on previous size 0, and a size-0 checkpoint', () => {
-        store.appendBatch(0, batch(0, 0));
-        assertCheckpoint(store.latestCheckpoint(), checkpoint(0));
-        store.appendBatch(0, batch(0, 3));
-        assert.equal(store.latestCheckpoint()?.size, 3);
+      it('accepts a first batch on previous size 0, and a size-0 checkpoint', async () => {
+        await store.appendBatch(0, batch(0, 0));
+        assertCheckpoint(await store.latestCheckpoint(), checkpoint(0));
+        await store.appendBatch(0, batch(0, 3));
+        assert.equal((await store.latestCheckpoint())?.size, 3);
       });
     });
 
     describe('when a batch is appended', () => {
       const first = batch(0, 5, { tiles: [tile(0, 0, 5)] });
-      beforeEach(() => store.appendBatch(0, first));
+      beforeEach(async () => {
+        await store.appendBatch(0, first);
+      });
 
-      it('returns every field of every entry by index, range and leaf hash', () => {
+      it('returns every field of every entry by index, range and leaf hash', async () => {
         for (const e of first.entries) {
-          assertEntry(store.entryByIndex(e.index), e);
-          assertEntry(store.entryByLeafHash(e.leafHash), e);
-          assert.equal(store.indexOfLeafHash(e.leafHash), e.index);
+          assertEntry(await store.entryByIndex(e.index), e);
+          assertEntry(await store.entryByLeafHash(e.leafHash), e);
+          assert.equal(await store.indexOfLeafHash(e.leafHash), e.index);
         }
-        const range = store.entriesInRange(1, 3);
+        const range = await store.entriesInRange(1, 3);
         assert.deepEqual(range.map((e) => e.index), [1, 2, 3]);
         range.forEach((e, i) => assertEntry(e, first.entries[i + 1]!));
       });
 
-      it('returns empty SETs and bodies as empty byte arrays, and large bodies whole', () => {
+      it('returns empty SETs and bodies as empty byte arrays, and large bodies whole', async () => {
         const odd = { ...entry(5), body: new Uint8Array(0), set: new Uint8Array(0) };
         const big = { ...entry(6), body: new Uint8Array(65_535).fill(7) };
-        store.appendBatch(5, batch(5, 2, { entries: [odd, big] }));
-        assertEntry(store.entryByIndex(5), odd);
-        assertEntry(store.entryByIndex(6), big);
+        await store.appendBatch(5, batch(5, 2, { entries: [odd, big] }));
+        assertEntry(await store.entryByIndex(5), odd);
+        assertEntry(await store.entryByIndex(6), big);
       });
 
-      it('stops ranges at the end of the log and ignores non-positive counts', () => {
-        assert.deepEqual(store.entriesInRange(3, 100).map((e) => e.index), [3, 4]);
-        assert.deepEqual(store.entriesInRange(5, 10), []);
-        assert.deepEqual(store.entriesInRange(0, 0), []);
-        assert.deepEqual(store.entriesInRange(0, -1), []);
+      it('stops ranges at the end of the log and ignores non-positive counts', async () => {
+        assert.deepEqual((await store.entriesInRange(3, 100)).map((e) => e.index), [3, 4]);
+        assert.deepEqual(await store.entriesInRange(5, 10), []);
+        assert.deepEqual(await store.entriesInRange(0, 0), []);
+        assert.deepEqual(await store.entriesInRange(0, -1), []);
       });
 
-      it('stores the checkpoint, the tiles and the search keys', () => {
-        assertCheckpoint(store.latestCheckpoint(), first.checkpoint);
-        assertCheckpoint(store.checkpointAt(5), first.checkpoint);
-        assertTile(store.tile(0, 0), tile(0, 0, 5));
+      it('stores the checkpoint, the tiles and the search keys', async () => {
+        assertCheckpoint(await store.latestCheckpoint(), first.checkpoint);
+        assertCheckpoint(await store.checkpointAt(5), first.checkpoint);
+        assertTile(await store.tile(0, 0), tile(0, 0, 5));
         const key = first.searchKeys[2]!;
-        assert.deepEqual(store.searchKey(key.key, 10), [2]);
+        assert.deepEqual(await store.searchKey(key.key, 10), [2]);
       });
 
-      it('appends the next batch on the new size', () => {
+      it('appends the next batch on the new size', async () => {
         const second = batch(5, 4, { tiles: [tile(0, 0, 9)] });
-        store.appendBatch(5, second);
-        assert.equal(store.latestCheckpoint()?.size, 9);
-        assertEntry(store.entryByIndex(8), second.entries[3]!);
-        assertTile(store.tile(0, 0), tile(0, 0, 9));
+        await store.appendBatch(5, second);
+        assert.equal((await store.latestCheckpoint())?.size, 9);
+        assertEntry(await store.entryByIndex(8), second.entries[3]!);
+        assertTile(await store.tile(0, 0), tile(0, 0, 9));
       });
     });
 
     describe('when a batch does not fit the stored log', () => {
       const first = batch(0, 4, { tiles: [tile(0, 0, 4)] });
-      beforeEach(() => store.appendBatch(0, first));
+      beforeEach(async () => {
+        await store.appendBatch(0, first);
+      });
 
       const cases: [string, () => [number, Batch]][] = [
         ['previousSize is behind the stored size', () => [2, batch(2, 3)]],
@@ -144,47 +151,48 @@ export function runStoreContract(name: string, makeStore: () => StoreHarness): v
         ['a leaf hash is not 32 bytes', () => [4, batch(4, 1, { entries: [{ ...entry(4), leafHash: new Uint8Array(31) }] })]],
       ];
       for (const [what, make] of cases) {
-        it(`refuses it with INCONSISTENT and writes nothing when ${what}`, () => {
+        it(`refuses it with INCONSISTENT and writes nothing when ${what}`, async () => {
           const [previousSize, bad] = make();
-          assertRefused(() => store.appendBatch(previousSize, bad), 'INCONSISTENT');
-          assertNothingWritten(store, 4, bad);
-          assertTile(store.tile(0, 0), tile(0, 0, 4));
+          await assertRejected(store.appendBatch(previousSize, bad), 'INCONSISTENT');
+          await assertNothingWritten(store, 4, bad);
+          assertTile(await store.tile(0, 0), tile(0, 0, 4));
           const good = batch(4, 2, { tiles: [tile(0, 0, 6)] });
-          store.appendBatch(4, good);
-          assertEntry(store.entryByIndex(5), good.entries[1]!);
+          await store.appendBatch(4, good);
+          assertEntry(await store.entryByIndex(5), good.entries[1]!);
         });
       }
 
-      it('names the existing entry of a duplicate leaf hash', () => {
-        const err = assertRefused(() => store.appendBatch(4, batch(4, 2, { entries: [entry(4), { ...entry(2), index: 5 }] })), 'INCONSISTENT');
+      it('names the existing entry of a duplicate leaf hash', async () => {
+        const err = await assertRejected(store.appendBatch(4, batch(4, 2, { entries: [entry(4), { ...entry(2), index: 5 }] })), 'INCONSISTENT');
         assert.equal((err as { details?: Record<string, unknown> }).details?.['existingIndex'], 2);
-        assert.equal(store.indexOfLeafHash(entry(2).leafHash), 2);
+        assert.equal(await store.indexOfLeafHash(entry(2).leafHash), 2);
       });
     });
 
     describe('when a level-0 tile becomes full (stores with leaf groups)', () => {
       const full = tile(0, 0, 256);
-      beforeEach(function () {
+      beforeEach(async function () {
         if (store.leafGroup === undefined) this.skip();
-        store.appendBatch(0, batch(0, 100, { tiles: [tile(0, 0, 100)] }));
-        store.appendBatch(100, batch(100, 156, { tiles: [full, tile(1, 0, 1)] }));
+        await store.appendBatch(0, batch(0, 100, { tiles: [tile(0, 0, 100)] }));
+        await store.appendBatch(100, batch(100, 156, { tiles: [full, tile(1, 0, 1)] }));
       });
 
-      it('returns the full tile byte for byte, and its 16 leaf-group rows', () => {
-        assertTile(store.tile(0, 0), full);
-        leafGroupsOfTile(full).forEach((row, g) => assertBytes(store.leafGroup?.(g), row, `leaf group ${g}`));
-        assert.equal(store.leafGroup?.(16), undefined);
+      it('returns the full tile byte for byte, and its 16 leaf-group rows', async () => {
+        assertTile(await store.tile(0, 0), full);
+        const rows = leafGroupsOfTile(full);
+        for (const [g, row] of rows.entries()) assertBytes(await store.leafGroup?.(g), row, `leaf group ${g}`);
+        assert.equal(await store.leafGroup?.(16), undefined);
       });
 
-      it('has no leaf groups for a partial tile', () => {
-        store.appendBatch(256, batch(256, 40, { tiles: [tile(0, 1, 40)] }));
-        assert.equal(store.leafGroup?.(16), undefined);
-        assertTile(store.tile(0, 1), tile(0, 1, 40));
+      it('has no leaf groups for a partial tile', async () => {
+        await store.appendBatch(256, batch(256, 40, { tiles: [tile(0, 1, 40)] }));
+        assert.equal(await store.leafGroup?.(16), undefined);
+        assertTile(await store.tile(0, 1), tile(0, 1, 40));
       });
 
-      it('accepts the same full tile again and changes nothing', () => {
-        store.appendBatch(256, batch(256, 1, { tiles: [full, tile(0, 1, 1)] }));
-        assertTile(store.tile(0, 0), full);
+      it('accepts the same full tile again and changes nothing', async () => {
+        await store.appendBatch(256, batch(256, 1, { tiles: [full, tile(0, 1, 1)] }));
+        assertTile(await store.tile(0, 0), full);
       });
 
       const refused: [string, () => Batch][] = [
@@ -192,65 +200,67 @@ export function runStoreContract(name: string, makeStore: () => StoreHarness): v
         ['another full tile 0/0', () => batch(256, 1, { tiles: [{ ...tile(0, 1, 256), index: 0 }] })],
       ];
       for (const [what, make] of refused) {
-        it(`refuses ${what} with INCONSISTENT and writes nothing`, () => {
+        it(`refuses ${what} with INCONSISTENT and writes nothing`, async () => {
           const bad = make();
-          assertRefused(() => store.appendBatch(256, bad), 'INCONSISTENT');
-          assertNothingWritten(store, 256, bad);
-          assertTile(store.tile(0, 0), full);
+          await assertRejected(store.appendBatch(256, bad), 'INCONSISTENT');
+          await assertNothingWritten(store, 256, bad);
+          assertTile(await store.tile(0, 0), full);
         });
       }
 
-      it('refuses a full tile that changes the stored partial one, keeping the partial', () => {
-        store.appendBatch(256, batch(256, 10, { tiles: [tile(0, 1, 10)] }));
+      it('refuses a full tile that changes the stored partial one, keeping the partial', async () => {
+        await store.appendBatch(256, batch(256, 10, { tiles: [tile(0, 1, 10)] }));
         const other = { ...tile(0, 2, 256), index: 1 };
-        assertRefused(() => store.appendBatch(266, batch(266, 246, { tiles: [other] })), 'INCONSISTENT');
-        assertTile(store.tile(0, 1), tile(0, 1, 10));
-        assert.equal(store.leafGroup?.(16), undefined);
+        await assertRejected(store.appendBatch(266, batch(266, 246, { tiles: [other] })), 'INCONSISTENT');
+        assertTile(await store.tile(0, 1), tile(0, 1, 10));
+        assert.equal(await store.leafGroup?.(16), undefined);
       });
 
-      it('refuses a full level-0 tile not in the full-tile layout', () => {
+      it('refuses a full level-0 tile not in the full-tile layout', async () => {
         const bad = batch(256, 256, { tiles: [{ ...tile(0, 1, 256), hashes: new Uint8Array(256 * 32) }] });
-        assertRefused(() => store.appendBatch(256, bad), 'INCONSISTENT');
+        await assertRejected(store.appendBatch(256, bad), 'INCONSISTENT');
       });
     });
 
     describe('when a batch has no entries', () => {
-      beforeEach(() => store.appendBatch(0, batch(0, 3)));
-
-      it('re-publishes the checkpoint at the same size and root', () => {
-        const resigned = { ...checkpoint(3), time: checkpoint(3).time + 60_000, note: 'resigned\n' };
-        store.addCosignature({ size: 3, witness: 'w', line: '— w old' });
-        store.appendBatch(3, batch(3, 0, { checkpoint: resigned }));
-        assertCheckpoint(store.latestCheckpoint(), resigned);
-        assert.deepEqual(store.listCheckpoints(0, 10).map((c) => c.size), [3]);
-        assert.deepEqual(store.cosignatures(3), [], 'cosignatures of the replaced note are dropped');
+      beforeEach(async () => {
+        await store.appendBatch(0, batch(0, 3));
       });
 
-      it('refuses a checkpoint at the same size with another root', () => {
+      it('re-publishes the checkpoint at the same size and root', async () => {
+        const resigned = { ...checkpoint(3), time: checkpoint(3).time + 60_000, note: 'resigned\n' };
+        await store.addCosignature({ size: 3, witness: 'w', line: '— w old' });
+        await store.appendBatch(3, batch(3, 0, { checkpoint: resigned }));
+        assertCheckpoint(await store.latestCheckpoint(), resigned);
+        assert.deepEqual((await store.listCheckpoints(0, 10)).map((c) => c.size), [3]);
+        assert.deepEqual(await store.cosignatures(3), [], 'cosignatures of the replaced note are dropped');
+      });
+
+      it('refuses a checkpoint at the same size with another root', async () => {
         const other = checkpoint(3, 'forked');
-        assertRefused(() => store.appendBatch(3, batch(3, 0, { checkpoint: other })), 'INCONSISTENT');
-        assertCheckpoint(store.latestCheckpoint(), checkpoint(3));
+        await assertRejected(store.appendBatch(3, batch(3, 0, { checkpoint: other })), 'INCONSISTENT');
+        assertCheckpoint(await store.latestCheckpoint(), checkpoint(3));
       });
     });
 
     describe('when several checkpoints are stored', () => {
-      beforeEach(() => {
-        for (let size = 0; size < 10; size += 2) store.appendBatch(size, batch(size, 2));
+      beforeEach(async () => {
+        for (let size = 0; size < 10; size += 2) await store.appendBatch(size, batch(size, 2));
       });
 
-      it('lists them ascending from a size, at most limit, and finds each by size', () => {
-        assert.deepEqual(store.listCheckpoints(0, 100).map((c) => c.size), [2, 4, 6, 8, 10]);
-        assert.deepEqual(store.listCheckpoints(5, 2).map((c) => c.size), [6, 8]);
-        assert.deepEqual(store.listCheckpoints(11, 2), []);
-        assert.deepEqual(store.listCheckpoints(0, 0), []);
-        assertCheckpoint(store.checkpointAt(6), checkpoint(6));
-        assert.equal(store.checkpointAt(5), undefined);
-        assertCheckpoint(store.latestCheckpoint(), checkpoint(10));
+      it('lists them ascending from a size, at most limit, and finds each by size', async () => {
+        assert.deepEqual((await store.listCheckpoints(0, 100)).map((c) => c.size), [2, 4, 6, 8, 10]);
+        assert.deepEqual((await store.listCheckpoints(5, 2)).map((c) => c.size), [6, 8]);
+        assert.deepEqual(await store.listCheckpoints(11, 2), []);
+        assert.deepEqual(await store.listCheckpoints(0, 0), []);
+        assertCheckpoint(await store.checkpointAt(6), checkpoint(6));
+        assert.equal(await store.checkpointAt(5), undefined);
+        assertCheckpoint(await store.latestCheckpoint(), checkpoint(10));
       });
 
-      it('pages through them with fromSize = last size + 1', () => {
+      it('pages through them with fromSize = last size + 1', async () => {
         const seen: number[] = [];
-        for (let from = 0, page = store.listCheckpoints(from, 2); page.length > 0; page = store.listCheckpoints(from, 2)) {
+        for (let from = 0, page = await store.listCheckpoints(from, 2); page.length > 0; page = await store.listCheckpoints(from, 2)) {
           seen.push(...page.map((c) => c.size));
           from = page[page.length - 1]!.size + 1;
         }
@@ -259,86 +269,88 @@ export function runStoreContract(name: string, makeStore: () => StoreHarness): v
     });
 
     describe('when cosignatures are added', () => {
-      beforeEach(() => store.appendBatch(0, batch(0, 2)));
+      beforeEach(async () => {
+        await store.appendBatch(0, batch(0, 2));
+      });
 
-      it('keeps them per checkpoint in insertion order, idempotently', () => {
-        store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta AAAA' });
-        store.addCosignature({ size: 2, witness: 'alpha', line: '— alpha BBBB' });
-        store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta AAAA' });
-        store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta CCCC' });
-        assert.deepEqual(store.cosignatures(2), [
+      it('keeps them per checkpoint in insertion order, idempotently', async () => {
+        await store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta AAAA' });
+        await store.addCosignature({ size: 2, witness: 'alpha', line: '— alpha BBBB' });
+        await store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta AAAA' });
+        await store.addCosignature({ size: 2, witness: 'zeta', line: '— zeta CCCC' });
+        assert.deepEqual(await store.cosignatures(2), [
           { size: 2, witness: 'zeta', line: '— zeta AAAA' },
           { size: 2, witness: 'alpha', line: '— alpha BBBB' },
         ]);
-        assert.deepEqual(store.cosignatures(3), []);
+        assert.deepEqual(await store.cosignatures(3), []);
       });
 
-      it('refuses a cosignature for a checkpoint that is not stored', () => {
-        assertRefused(() => store.addCosignature({ size: 7, witness: 'w', line: '— w AAAA' }), 'NOT_FOUND');
+      it('refuses a cosignature for a checkpoint that is not stored', async () => {
+        await assertRejected(store.addCosignature({ size: 7, witness: 'w', line: '— w AAAA' }), 'NOT_FOUND');
       });
     });
 
     describe('when search keys are stored', () => {
-      it('returns the indices under a key ascending, at most limit', () => {
-        store.appendBatch(0, batch(0, 3, { searchKeys: [{ key: 'a@example.com', index: 2 }, { key: 'a@example.com', index: 0 }] }));
-        store.appendBatch(3, batch(3, 2, { searchKeys: [{ key: 'a@example.com', index: 4 }, { key: 'b', index: 3 }, { key: 'b', index: 3 }] }));
-        assert.deepEqual(store.searchKey('a@example.com', 10), [0, 2, 4]);
-        assert.deepEqual(store.searchKey('a@example.com', 2), [0, 2]);
-        assert.deepEqual(store.searchKey('b', 10), [3]);
-        assert.deepEqual(store.searchKey('A@example.com', 10), [], 'keys are exact');
-        assert.deepEqual(store.searchKey('a@example.com', 0), []);
+      it('returns the indices under a key ascending, at most limit', async () => {
+        await store.appendBatch(0, batch(0, 3, { searchKeys: [{ key: 'a@example.com', index: 2 }, { key: 'a@example.com', index: 0 }] }));
+        await store.appendBatch(3, batch(3, 2, { searchKeys: [{ key: 'a@example.com', index: 4 }, { key: 'b', index: 3 }, { key: 'b', index: 3 }] }));
+        assert.deepEqual(await store.searchKey('a@example.com', 10), [0, 2, 4]);
+        assert.deepEqual(await store.searchKey('a@example.com', 2), [0, 2]);
+        assert.deepEqual(await store.searchKey('b', 10), [3]);
+        assert.deepEqual(await store.searchKey('A@example.com', 10), [], 'keys are exact');
+        assert.deepEqual(await store.searchKey('a@example.com', 0), []);
       });
     });
 
     describe('when meta is set', () => {
-      it('keeps the first value, accepts the same again and refuses another', () => {
-        store.setMeta('treeID', '1234');
-        store.setMeta('treeID', '1234');
-        assertRefused(() => store.setMeta('treeID', '5678'), 'INCONSISTENT');
-        assert.equal(store.getMeta('treeID'), '1234');
-        assert.equal(store.getMeta('origin'), undefined);
+      it('keeps the first value, accepts the same again and refuses another', async () => {
+        await store.setMeta('treeID', '1234');
+        await store.setMeta('treeID', '1234');
+        await assertRejected(store.setMeta('treeID', '5678'), 'INCONSISTENT');
+        assert.equal(await store.getMeta('treeID'), '1234');
+        assert.equal(await store.getMeta('origin'), undefined);
       });
     });
 
     describe('when reopened', () => {
-      it('keeps everything', function () {
+      it('keeps everything', async function () {
         if (h.reopen === undefined) this.skip();
         const written = batch(0, 3, { tiles: [tile(0, 0, 3), tile(1, 0, 1)] });
-        store.appendBatch(0, written);
-        store.addCosignature({ size: 3, witness: 'w', line: '— w AAAA' });
-        store.setMeta('treeID', '99');
-        store = h.reopen();
-        written.entries.forEach((e) => assertEntry(store.entryByIndex(e.index), e));
-        assert.equal(store.indexOfLeafHash(written.entries[1]!.leafHash), 1);
-        assertCheckpoint(store.latestCheckpoint(), written.checkpoint);
-        assertTile(store.tile(1, 0), tile(1, 0, 1));
-        assert.deepEqual(store.searchKey(written.searchKeys[0]!.key, 5), [0]);
-        store.appendBatch(3, batch(3, 253, { tiles: [tile(0, 0, 256)] }));
-        store = h.reopen();
-        assertTile(store.tile(0, 0), tile(0, 0, 256));
-        assert.deepEqual(store.cosignatures(3).map((c) => c.line), ['— w AAAA']);
-        assert.equal(store.getMeta('treeID'), '99');
-        store.appendBatch(256, batch(256, 1));
-        assert.equal(store.latestCheckpoint()?.size, 257);
+        await store.appendBatch(0, written);
+        await store.addCosignature({ size: 3, witness: 'w', line: '— w AAAA' });
+        await store.setMeta('treeID', '99');
+        store = await h.reopen();
+        for (const e of written.entries) assertEntry(await store.entryByIndex(e.index), e);
+        assert.equal(await store.indexOfLeafHash(written.entries[1]!.leafHash), 1);
+        assertCheckpoint(await store.latestCheckpoint(), written.checkpoint);
+        assertTile(await store.tile(1, 0), tile(1, 0, 1));
+        assert.deepEqual(await store.searchKey(written.searchKeys[0]!.key, 5), [0]);
+        await store.appendBatch(3, batch(3, 253, { tiles: [tile(0, 0, 256)] }));
+        store = await h.reopen();
+        assertTile(await store.tile(0, 0), tile(0, 0, 256));
+        assert.deepEqual((await store.cosignatures(3)).map((c) => c.line), ['— w AAAA']);
+        assert.equal(await store.getMeta('treeID'), '99');
+        await store.appendBatch(256, batch(256, 1));
+        assert.equal((await store.latestCheckpoint())?.size, 257);
       });
     });
 
     describe('when closed', () => {
-      it('refuses every later call, and closing again is a no-op', () => {
-        store.close();
-        store.close();
-        assert.throws(() => store.latestCheckpoint());
-        assert.throws(() => store.appendBatch(0, batch(0, 1)));
-        assert.throws(() => store.indexOfLeafHash(entry(0).leafHash));
+      it('refuses every later call, and closing again is a no-op', async () => {
+        await store.close();
+        await store.close();
+        await assertRejected(store.latestCheckpoint(), 'SHUTTING_DOWN');
+        await assertRejected(store.appendBatch(0, batch(0, 1)), 'SHUTTING_DOWN');
+        await assertRejected(store.indexOfLeafHash(entry(0).leafHash), 'SHUTTING_DOWN');
       });
     });
 
-    it('keeps leaf hashes as given (no aliasing of caller buffers)', () => {
+    it('keeps leaf hashes as given (no aliasing of caller buffers)', async () => {
       const e = entry(0);
       const hash = Buffer.from(e.leafHash);
-      store.appendBatch(0, batch(0, 1, { entries: [{ ...e, leafHash: hash }] }));
+      await store.appendBatch(0, batch(0, 1, { entries: [{ ...e, leafHash: hash }] }));
       hash.fill(0);
-      assertBytes(store.entryByIndex(0)?.leafHash, e.leafHash);
+      assertBytes((await store.entryByIndex(0))?.leafHash, e.leafHash);
     });
   });
 }
