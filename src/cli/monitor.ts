@@ -1,9 +1,12 @@
 /**
  * `cairn monitor`: follows a log (see src/monitor). Events are JSON lines on
  * stdout (`verified`, `unchanged`, `awaiting-cosignatures`, `match`);
- * problems go to stderr. Exit status:
+ * problems and the progress of a long catch-up go to stderr. During a
+ * catch-up the state file is saved as it goes (with the progress lines), so
+ * an interrupted run (a signal, a crash, SIGKILL) resumes where the last save
+ * left it. Exit status:
  *
- *   0  every checkpoint checked was verified and consistent (--once), or stopped by a signal (--follow)
+ *   0  every checkpoint checked was verified and consistent (--once), or stopped by a signal (the state saved)
  *   1  the log misbehaved: an inconsistency (with the evidence) or a checkpoint not signed by its key
  *   2  bad configuration or state file
  *   3  nothing could be verified now (--once): the log is unreachable, or the checkpoint lacks cosignatures
@@ -13,16 +16,21 @@ import type { MonitorConfig } from '../config/index.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import {
+  ProgressMeter,
   Watchlist,
   formatEvidence,
   httpLogClient,
   isEvidence,
   monitorStep,
   readState,
+  startAtLatest,
   writeState,
+  type CatchUpProgress,
   type KnownCheckpoint,
   type LogClient,
   type MonitorState,
+  type ResumeFrom,
+  type StepOutcome,
 } from '../monitor/index.js';
 import { parseVkey, type NoteVerifier } from '../note/index.js';
 
@@ -35,7 +43,14 @@ export interface MonitorIo {
   readonly signal?: AbortSignal;
   /** Defaults to the HTTP client of `config.logUrl`. */
   readonly client?: LogClient;
+  /** Progress lines of a long catch-up (stderr); defaults to `problem`. */
+  readonly progress?: (text: string) => void;
+  /** Milliseconds for rates and intervals; defaults to Date.now. */
+  readonly now?: () => number;
 }
+
+/** Thrown from the progress callback when a signal arrived: the state is saved, the run ends. */
+class Stopped extends Error {}
 
 /** Runs the monitor per `config`; resolves with the exit status (see the module comment). */
 export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<number> {
@@ -56,14 +71,43 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
   }
   const client = io.client ?? httpLogClient(config.logUrl, config.timeoutMs);
 
+  const now = io.now ?? Date.now;
+  const progress = io.progress ?? io.problem;
   for (;;) {
     const last: KnownCheckpoint = state === undefined
       ? { size: 0, root: EMPTY_ROOT, note: '' }
       : { size: state.size, root: new Uint8Array(Buffer.from(state.root, 'base64')), note: state.note };
+    const resume: ResumeFrom | undefined = state?.catchUp === undefined
+      ? undefined
+      : { note: state.catchUp.note, point: { next: state.catchUp.next, root: new Uint8Array(Buffer.from(state.catchUp.root, 'base64')) } };
+    const meter = new ProgressMeter(resume?.point.next ?? last.size, now(), config.progressIntervalMs);
+    let latest: CatchUpProgress | undefined;
+    /** Saves how far the catch-up got: the last verified checkpoint stays, `catchUp` says where to resume. */
+    const saveCatchUp = (p: CatchUpProgress): void => {
+      const cp = p.target.checkpoint;
+      const base: MonitorState = state ?? { version: 1, origin: cp.origin, size: 0, root: Buffer.from(EMPTY_ROOT).toString('base64'), note: '', verifiedAt: new Date(now()).toISOString() };
+      state = { ...base, catchUp: { note: p.target.note, next: p.point.next, root: Buffer.from(p.point.root).toString('base64') } };
+      writeState(config.stateFile, state);
+    };
+    const onProgress = (p: CatchUpProgress): void => {
+      latest = p;
+      // Matches first, then the state: a crash in between reports them again rather than never.
+      for (const m of p.matches) io.event({ event: 'match', ...m });
+      if (io.signal?.aborted === true) {
+        saveCatchUp(p);
+        progress(`stopped: ${meter.report(p.point.next, p.target.checkpoint.size, p.tiles, now()).line}; state saved in ${config.stateFile}\n`);
+        throw new Stopped();
+      }
+      const report = meter.update(p.point.next, p.target.checkpoint.size, p.tiles, now());
+      if (report === undefined) return;
+      saveCatchUp(p);
+      progress(`${report.line}\n`);
+    };
     try {
-      const out = await monitorStep(last, {
-        client, logVerifiers: [logVerifier], witnessVerifiers: witnesses, minWitnesses, origin: state?.origin ?? config.origin, watch,
-      });
+      const deps = {
+        client, logVerifiers: [logVerifier], witnessVerifiers: witnesses, minWitnesses, origin: state?.origin ?? config.origin, watch, onProgress,
+      };
+      const out: StepOutcome = state === undefined && config.start === 'latest' ? await startAtLatest(deps) : await monitorStep(last, deps, resume);
       const cp = out.checkpoint.checkpoint;
       const base = { treeSize: cp.size, root: Buffer.from(cp.root).toString('base64'), witnesses: out.checkpoint.witnesses };
       if (out.status === 'awaiting-cosignatures') {
@@ -73,15 +117,17 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
         io.event({ event: 'unchanged', ...base });
       } else {
         // Advanced, or a first run on an empty log (pins the origin).
-        // Matches first, then the state: a crash in between reports them again rather than never.
         const matches = out.status === 'advanced' ? out.matches : [];
         for (const m of matches) io.event({ event: 'match', ...m });
-        state = { version: 1, origin: cp.origin, size: cp.size, root: base.root, note: out.checkpoint.note, verifiedAt: new Date().toISOString() } satisfies MonitorState;
+        state = { version: 1, origin: cp.origin, size: cp.size, root: base.root, note: out.checkpoint.note, verifiedAt: new Date(now()).toISOString() } satisfies MonitorState;
         writeState(config.stateFile, state);
-        io.event({ event: 'verified', ...base, from: out.status === 'advanced' ? out.from : 0, matches: matches.length });
+        if (meter.reported && latest !== undefined) progress(`caught up: ${meter.report(cp.size, cp.size, latest.tiles, now()).line}\n`);
+        const resumed = out.status === 'advanced' && out.resumedAt !== undefined ? { resumedAt: out.resumedAt } : {};
+        io.event({ event: 'verified', ...base, from: out.status === 'advanced' ? out.from : 0, ...resumed, matches: matches.length });
       }
       if (out.checkpoint.badCosignatures.length > 0) io.problem(`cosignatures that do not verify: ${out.checkpoint.badCosignatures.join(', ')}\n`);
     } catch (err) {
+      if (err instanceof Stopped) return 0;
       if (isLogError(err, 'INCONSISTENT')) {
         io.problem(isEvidence(err.details) ? formatEvidence(err.details) : `INCONSISTENT: ${err.message}\n`);
         return 1;
@@ -92,6 +138,8 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
         return 1;
       }
       if (!isLogError(err, 'UPSTREAM_FAILED')) throw err;
+      // Keep the progress made: the next attempt resumes from it.
+      if (latest !== undefined) saveCatchUp(latest);
       io.problem(`couldn't check the log: ${describeError(err)}\n`);
       if (config.mode === 'once') return 3;
     }

@@ -35,6 +35,10 @@ export interface MonitorConfig {
   readonly intervalMs: number;
   /** Timeout of each HTTP request, ms. */
   readonly timeoutMs: number;
+  /** Where a first run (no state file) begins: `0`, the whole log; `latest`, the current checkpoint. */
+  readonly start: '0' | 'latest';
+  /** Least time between two progress lines (and state saves) during a catch-up, ms; 0: after every window of tiles. */
+  readonly progressIntervalMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -55,6 +59,8 @@ export const MONITOR_SETTINGS: readonly SettingSpec<Key>[] = [
   { key: 'mode', flag: '--mode', env: 'CAIRN_MONITOR_MODE', help: '`once` (check and exit; also `--once`) or `follow` (poll; also `--follow`)' },
   { key: 'intervalMs', flag: '--interval-ms', env: 'CAIRN_MONITOR_INTERVAL_MS', help: 'polling interval in follow mode, ms' },
   { key: 'timeoutMs', flag: '--timeout-ms', env: 'CAIRN_MONITOR_TIMEOUT_MS', help: 'timeout of each HTTP request, ms' },
+  { key: 'start', flag: '--start', env: 'CAIRN_MONITOR_START', help: 'where a first run begins: `0` (verify the whole log) or `latest` (the current checkpoint)' },
+  { key: 'progressIntervalMs', flag: '--progress-interval-ms', env: 'CAIRN_MONITOR_PROGRESS_INTERVAL_MS', help: 'least time between progress lines and state saves during a catch-up, ms' },
   { key: 'logLevel', flag: '--log-level', env: 'CAIRN_MONITOR_LOG_LEVEL', help: 'debug, info, warn, error or silent' },
 ];
 
@@ -77,6 +83,8 @@ export const MONITOR_CONFIG_SCHEMA = {
     mode: { enum: ['once', 'follow'], default: 'once' },
     intervalMs: { type: 'integer', minimum: 10, maximum: 86400000, default: 30000 },
     timeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+    start: { type: 'string', enum: ['0', 'latest'], default: '0' },
+    progressIntervalMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 2000 },
     logLevel: { enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' },
   },
 } as const;

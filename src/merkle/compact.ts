@@ -95,6 +95,11 @@ export class RightEdge {
     return this.#root;
   }
 
+  /** Bytes of hashes held (the partial tiles, interior rows included): O(log n), at most one full tile's layout per level. */
+  heldBytes(): number {
+    return this.#edge.reduce((sum, t) => sum + (t?.hashes.byteLength ?? 0), 0);
+  }
+
   /** An independent copy of this state (cheap: tiles are immutable and shared). */
   clone(): RightEdge {
     return new RightEdge(this.#size, this.#edge.slice());

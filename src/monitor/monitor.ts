@@ -10,7 +10,7 @@ import type { Tile, TileRef } from '../merkle/index.js';
 import type { NoteVerifier } from '../note/index.js';
 import type { LogClient } from './client.js';
 import type { KnownCheckpoint } from './evidence.js';
-import { TreeRebuild, edgeTiles, leafTiles, parseEntryBundle, tileFromBytes, tileKey } from './tree.js';
+import { TreeRebuild, edgeTiles, leafTiles, parseEntryBundle, tileFromBytes, tileKey, type RebuildPoint } from './tree.js';
 import { compareWithLast, verifyCheckpointNote, type VerifiedCheckpoint } from './verify.js';
 import type { WatchMatch, Watchlist } from './watch.js';
 
@@ -26,48 +26,92 @@ export interface MonitorDeps {
   readonly origin: string | undefined;
   /** Items to report entries for; undefined or empty: entry bundles are not fetched. */
   readonly watch?: Watchlist;
-  /** Tiles fetched at once (default 8). */
+  /** Tiles fetched at once (default 8): also the most level-0 tiles (and bundles) held at a time. */
   readonly concurrency?: number;
+  /**
+   * Called after each window of `concurrency` level-0 tiles is verified,
+   * awaited before the next window is fetched. Given it, matches are
+   * delivered here as they are found, and not again in the outcome.
+   */
+  readonly onProgress?: (p: CatchUpProgress) => void | Promise<void>;
+}
+
+/** Where a catch-up towards a new checkpoint is (see {@link MonitorDeps.onProgress}). */
+export interface CatchUpProgress {
+  /** Size of the last verified checkpoint, where the catch-up started. */
+  readonly from: number;
+  /** The checkpoint being caught up to. */
+  readonly target: VerifiedCheckpoint;
+  /** Leaves appended so far and their recomputed root: what a resumed catch-up starts from. */
+  readonly point: RebuildPoint;
+  /** Level-0 tiles verified in this run. */
+  readonly tiles: number;
+  /** Bytes of hashes held now: the right edge and the tiles of the window just verified. */
+  readonly heldBytes: number;
+  /** Watched entries found in the window. */
+  readonly matches: readonly WatchMatch[];
+}
+
+/** A catch-up interrupted before its end: its target checkpoint's note and the point reached. */
+export interface ResumeFrom {
+  readonly note: string;
+  readonly point: RebuildPoint;
 }
 
 export type StepOutcome =
   | { readonly status: 'unchanged'; readonly checkpoint: VerifiedCheckpoint }
   /** Not accepted yet: fewer than `need` listed witnesses cosigned it (they may still be collecting). */
   | { readonly status: 'awaiting-cosignatures'; readonly checkpoint: VerifiedCheckpoint; readonly need: number }
-  | { readonly status: 'advanced'; readonly from: number; readonly checkpoint: VerifiedCheckpoint; readonly matches: readonly WatchMatch[] };
+  | {
+    readonly status: 'advanced';
+    readonly from: number;
+    readonly checkpoint: VerifiedCheckpoint;
+    /** Watched entries not already delivered through `onProgress`. */
+    readonly matches: readonly WatchMatch[];
+    /** The leaf this run started at, when it resumed an interrupted catch-up. */
+    readonly resumedAt?: number;
+  };
 
 /**
  * Checks the log's current checkpoint against `last` (size 0 with the empty
- * root on a first run). Throws LogError: INCONSISTENT with evidence
- * (details, see evidence.ts) for a fork, a rollback, tiles or bundles that
- * contradict the checkpoint; NOTE_INVALID for a checkpoint the log key did
- * not sign; UPSTREAM_FAILED when the log cannot be read.
+ * root on a first run), or, with `resume`, finishes the interrupted catch-up
+ * towards `resume.note` from `resume.point`. Memory is bounded whatever the
+ * log's size: the right edge of the tree, and one window of tiles at a time.
+ * Throws LogError: INCONSISTENT with evidence (details, see evidence.ts) for
+ * a fork, a rollback, tiles or bundles that contradict the checkpoint;
+ * NOTE_INVALID for a checkpoint the log key did not sign; UPSTREAM_FAILED
+ * when the log cannot be read.
  */
-export async function monitorStep(last: KnownCheckpoint, deps: MonitorDeps): Promise<StepOutcome> {
-  const note = await deps.client.checkpoint();
+export async function monitorStep(last: KnownCheckpoint, deps: MonitorDeps, resume?: ResumeFrom): Promise<StepOutcome> {
+  const note = resume?.note ?? (await deps.client.checkpoint());
   const checkpoint = verifyCheckpointNote(note, deps.logVerifiers, deps.witnessVerifiers, deps.origin);
   const cmp = compareWithLast(last, checkpoint);
   if (cmp === 'same') return { status: 'unchanged', checkpoint };
   if (checkpoint.witnesses.length < deps.minWitnesses) return { status: 'awaiting-cosignatures', checkpoint, need: deps.minWitnesses };
 
   const current: KnownCheckpoint = { size: checkpoint.checkpoint.size, root: checkpoint.checkpoint.root, note };
-  const fetchTiles = tileFetcher(deps.client, deps.concurrency ?? 8);
+  const concurrency = deps.concurrency ?? 8;
+  if (concurrency < 1) throw new LogError('INTERNAL', 'concurrency must be ≥ 1');
+  const fetchTiles = (refs: readonly TileRef[]) => fetchWindow(deps.client, refs, concurrency);
+  const startAt = resume?.point.next ?? last.size;
+  const edgeRefs = resume === undefined
+    ? [...edgeTiles(last.size, current.size), ...edgeTiles(current.size, current.size)]
+    : edgeTiles(startAt, current.size);
   const edge = new Map<string, Tile>();
-  for (const t of await fetchTiles([...edgeTiles(last.size, current.size), ...edgeTiles(current.size, current.size)])) {
-    edge.set(tileKey(t.level, t.index), t);
-  }
-  const rebuild = TreeRebuild.start(last, current, edge);
+  for (const t of await fetchTiles(edgeRefs)) edge.set(tileKey(t.level, t.index), t);
+  const rebuild = resume === undefined ? TreeRebuild.start(last, current, edge) : TreeRebuild.resume(last, current, resume.point, edge);
+  edge.clear();
 
   const watching = deps.watch !== undefined && deps.watch.size > 0;
-  const matches: WatchMatch[] = [];
-  const refs = leafTiles(last.size, current.size);
-  const step = deps.concurrency ?? 8;
-  for (let i = 0; i < refs.length; i += step) {
-    const window = refs.slice(i, i + step);
+  const kept: WatchMatch[] = [];
+  const refs = leafTiles(startAt, current.size);
+  for (let i = 0; i < refs.length; i += concurrency) {
+    const window = refs.slice(i, i + concurrency);
     const [tiles, bundles] = await Promise.all([
       fetchTiles(window),
       watching ? Promise.all(window.map(async (r) => parseEntryBundle(await deps.client.entryBundle(r.index, r.width), r.width))) : undefined,
     ]);
+    const matches: WatchMatch[] = [];
     tiles.forEach((tile, k) => {
       const entries = rebuild.appendTile(tile, bundles?.[k]);
       for (const e of entries) {
@@ -75,27 +119,53 @@ export async function monitorStep(last: KnownCheckpoint, deps: MonitorDeps): Pro
         if (m.matched.length > 0) matches.push({ index: e.index, uuid: Buffer.from(e.leafHash).toString('hex'), kind: m.kind, matched: m.matched });
       }
     });
+    if (deps.onProgress === undefined) {
+      kept.push(...matches);
+      continue;
+    }
+    const windowBytes = tiles.reduce((sum, t) => sum + t.hashes.byteLength, 0);
+    await deps.onProgress({
+      from: last.size, target: checkpoint, point: rebuild.point(), tiles: i + window.length, heldBytes: rebuild.heldBytes() + windowBytes, matches,
+    });
   }
   rebuild.finish();
-  return { status: 'advanced', from: last.size, checkpoint, matches };
+  return { status: 'advanced', from: last.size, checkpoint, matches: kept, ...(resume === undefined ? {} : { resumedAt: startAt }) };
 }
 
-/** Fetches tiles (deduplicated, `concurrency` at a time) and checks each has exactly its width. */
-function tileFetcher(client: LogClient, concurrency: number): (refs: readonly TileRef[]) => Promise<Tile[]> {
-  const cache = new Map<string, Promise<Tile>>();
+/**
+ * Fetches one window of tiles, `concurrency` at a time, each coordinate once,
+ * and checks each has exactly its width. Nothing is kept between windows.
+ */
+async function fetchWindow(client: LogClient, refs: readonly TileRef[], concurrency: number): Promise<Tile[]> {
+  const once = new Map<string, Promise<Tile>>();
   const one = (r: TileRef): Promise<Tile> => {
     const key = `${tileKey(r.level, r.index)}@${r.width}`;
-    let p = cache.get(key);
+    let p = once.get(key);
     if (p === undefined) {
       p = client.tile(r.level, r.index, r.width).then((bytes) => tileFromBytes(r, bytes));
-      cache.set(key, p);
+      once.set(key, p);
     }
     return p;
   };
-  return async (refs) => {
-    if (concurrency < 1) throw new LogError('INTERNAL', 'concurrency must be ≥ 1');
-    const out: Tile[] = [];
-    for (let i = 0; i < refs.length; i += concurrency) out.push(...(await Promise.all(refs.slice(i, i + concurrency).map(one))));
-    return out;
-  };
+  const out: Tile[] = [];
+  for (let i = 0; i < refs.length; i += concurrency) out.push(...(await Promise.all(refs.slice(i, i + concurrency).map(one))));
+  return out;
+}
+
+/**
+ * A first run that begins at the log's current checkpoint rather than at 0
+ * (`--start latest`): verifies its signature, origin and cosignatures, and
+ * that the tiles at its right edge give its root, but not the leaves before
+ * it, which are trusted as signed. Outcome 'advanced' from its own size, or
+ * 'awaiting-cosignatures'. Throws as {@link monitorStep}.
+ */
+export async function startAtLatest(deps: MonitorDeps): Promise<StepOutcome> {
+  const note = await deps.client.checkpoint();
+  const checkpoint = verifyCheckpointNote(note, deps.logVerifiers, deps.witnessVerifiers, deps.origin);
+  if (checkpoint.witnesses.length < deps.minWitnesses) return { status: 'awaiting-cosignatures', checkpoint, need: deps.minWitnesses };
+  const current: KnownCheckpoint = { size: checkpoint.checkpoint.size, root: checkpoint.checkpoint.root, note };
+  const edge = new Map<string, Tile>();
+  for (const t of await fetchWindow(deps.client, edgeTiles(current.size, current.size), deps.concurrency ?? 8)) edge.set(tileKey(t.level, t.index), t);
+  TreeRebuild.start(current, current, edge).finish();
+  return { status: 'advanced', from: current.size, checkpoint, matches: [] };
 }

@@ -4,6 +4,10 @@
  * directory), so a crash leaves either the old or the new state, never a
  * torn one. A state file that does not parse is an error, never a reset:
  * starting over would forget what the log committed to.
+ *
+ * During a long catch-up the state is saved as it goes: `catchUp` holds the
+ * checkpoint being caught up to and how far the recomputation got (the
+ * leaves appended and their root), so an interrupted run resumes there.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -22,6 +26,18 @@ export interface MonitorState {
   readonly note: string;
   /** When it was verified (ISO 8601). */
   readonly verifiedAt: string;
+  /** A catch-up under way towards a larger checkpoint; absent when none is. */
+  readonly catchUp?: CatchUpState;
+}
+
+/** How far the catch-up towards a checkpoint (whose signed note is `note`) got. */
+export interface CatchUpState {
+  /** The target checkpoint's signed note. */
+  readonly note: string;
+  /** Leaves appended so far (from the start of the tree). */
+  readonly next: number;
+  /** Root of those leaves as recomputed, standard base64. */
+  readonly root: string;
 }
 
 /** Reads the state; undefined when the file does not exist. Throws CONFIG_INVALID when it is unreadable or malformed. */
@@ -47,9 +63,17 @@ export function readState(path: string): MonitorState | undefined {
     typeof s.root === 'string' &&
     Buffer.from(s.root, 'base64').length === 32 &&
     typeof s.note === 'string' &&
-    typeof s.verifiedAt === 'string';
+    typeof s.verifiedAt === 'string' &&
+    (s.catchUp === undefined || isCatchUp(s.catchUp, s.size ?? 0));
   if (!ok) throw new LogError('CONFIG_INVALID', `the monitor state ${path} is malformed; restore it or remove it to start over`);
   return s as MonitorState;
+}
+
+function isCatchUp(c: Partial<CatchUpState>, size: number): boolean {
+  return typeof c === 'object' && c !== null &&
+    typeof c.note === 'string' &&
+    Number.isSafeInteger(c.next) && (c.next ?? -1) >= size &&
+    typeof c.root === 'string' && Buffer.from(c.root, 'base64').length === 32;
 }
 
 /** Writes the state atomically and durably (see the module comment). Throws CONFIG_INVALID on failure. */

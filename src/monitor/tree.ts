@@ -78,6 +78,17 @@ export function parseEntryBundle(bytes: Uint8Array, count: number): Uint8Array[]
   return out;
 }
 
+/**
+ * How far a rebuild got towards its target checkpoint: the first `next`
+ * leaves were appended, and `root` is the root of those leaves as
+ * recomputed. Saved in the monitor's state so that an interrupted catch-up
+ * resumes here ({@link TreeRebuild.resume}).
+ */
+export interface RebuildPoint {
+  readonly next: number;
+  readonly root: Uint8Array;
+}
+
 /** A new entry met while rebuilding (when bundles are given). */
 export interface NewEntry {
   readonly index: number;
@@ -125,6 +136,45 @@ export class TreeRebuild {
       );
     }
     return new TreeRebuild(previous, current, edge);
+  }
+
+  /**
+   * Step 1 again, for a rebuild interrupted at `point` (which an earlier
+   * rebuild towards the same `current` returned): rebuilds the right edge of
+   * the first `point.next` leaves from `tiles` (at least
+   * `edgeTiles(point.next, current.size)`) and requires `point.root`. The
+   * tiles of the tree of `current.size` are fixed by its root, so tiles
+   * giving another root now are evidence: INCONSISTENT.
+   */
+  static resume(previous: KnownCheckpoint, current: KnownCheckpoint, point: RebuildPoint, tiles: ReadonlyMap<string, Tile>): TreeRebuild {
+    if (point.next < previous.size || point.next > current.size) {
+      throw new LogError('INTERNAL', `couldn't resume at leaf ${point.next}: outside ${previous.size}..${current.size}`);
+    }
+    const edge = RightEdge.fromTiles(point.next, (l, i) => tiles.get(tileKey(l, i)));
+    if (!hashesEqual(edge.root(), point.root)) {
+      throw inconsistency(
+        `the tiles the log serves for size ${current.size} no longer give the root of the first ${point.next} leaves recomputed from them before`,
+        previous,
+        current,
+        {
+          [`root of the first ${point.next} leaves, recomputed before`]: hex(point.root),
+          [`root of the first ${point.next} leaves, from the tiles served now`]: hex(edge.root()),
+        },
+      );
+    }
+    const rebuild = new TreeRebuild(previous, current, edge);
+    rebuild.#next = point.next;
+    return rebuild;
+  }
+
+  /** Where the rebuild is: leaves appended and their root (see {@link RebuildPoint}). */
+  point(): RebuildPoint {
+    return { next: this.#next, root: this.#edge.root() };
+  }
+
+  /** Bytes of hashes the rebuild holds: the right edge only, O(log n) whatever the log's size. */
+  heldBytes(): number {
+    return this.#edge.heldBytes();
   }
 
   /**
