@@ -178,7 +178,7 @@ export async function startAdmit(o: AdmitOptions, logger: Logger): Promise<Runni
         return true;
       } catch (err) {
         metrics.reload('policy', false);
-        logger.error('policy reload failed; keeping the policy in force', { policy: o.policyFile, err: describeError(err) });
+        logger.error('policy reload failed; keeping the policy in force', { policy: o.policyFile, err });
         return false;
       }
     }, o.reloadIntervalMs),
@@ -190,7 +190,7 @@ export async function startAdmit(o: AdmitOptions, logger: Logger): Promise<Runni
         return true;
       } catch (err) {
         metrics.reload('tls', false);
-        logger.error('TLS reload failed; keeping the certificate in force', { cert: o.certFile, err: describeError(err) });
+        logger.error('TLS reload failed; keeping the certificate in force', { cert: o.certFile, err });
         return false;
       }
     }, o.reloadIntervalMs),

@@ -1,28 +1,62 @@
-/** Structured JSON-lines logging to stderr. Secrets (the key) are never passed here. */
+/**
+ * Structured logs: pino's JSON lines on stderr, one object per line with
+ * pino's standard fields first: `level` (pino's numbers: 20 debug, 30 info,
+ * 40 warn, 50 error), `time` (milliseconds since the epoch), `pid`,
+ * `hostname`, then the call's fields, then `msg`.
+ *
+ * - A field named like a standard one (`level`, `time`, `msg`, `pid`,
+ *   `hostname`) never overwrites it: it is written as `field_<name>`.
+ * - A field `err` holding an Error is written by pino's errWithCause
+ *   serializer: `type`, `message`, `stack`, its own properties (a LogError's
+ *   `code` and `details`) and `cause`, serialized the same way, to any depth.
+ * - Lines are written synchronously: a line logged just before the process
+ *   exits is never lost.
+ *
+ * Secrets (keys, tokens) are never passed here.
+ */
+import { pino, stdSerializers, type DestinationStream, type Logger as Pino } from 'pino';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` is written at the configured level (to skip building costly fields). */
+  enabled(level: Exclude<Level, 'silent'>): boolean;
 }
 
-export function jsonLogger(level: Level, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const emit = (lvl: Exclude<Level, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
-    if (RANK[lvl] < RANK[level]) return;
-    const rec: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...fields };
-    if (rec['err'] instanceof Error) {
-      const e = rec['err'];
-      rec['err'] = { message: e.message, code: (e as { code?: unknown }).code, stack: e.stack };
-    }
-    write(`${JSON.stringify(rec)}\n`);
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-  };
+/** Fields pino writes itself, which a call's fields must not shadow. */
+const STANDARD = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
+
+/** A logger writing at `level` and above to `destination` (default: stderr, synchronously). */
+export function jsonLogger(level: Level, destination?: DestinationStream): Logger {
+  const p: Pino = pino(
+    {
+      level,
+      serializers: { err: stdSerializers.errWithCause },
+      formatters: { log: renameStandard },
+    },
+    destination ?? pino.destination({ dest: 2, sync: true }),
+  );
+  const at =
+    (lvl: Exclude<Level, 'silent'>) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (fields === undefined) p[lvl](msg);
+      else p[lvl](fields, msg);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), enabled: (lvl) => p.isLevelEnabled(lvl) };
+}
+
+/** The call's fields with each standard name `k` written as `field_k`. */
+function renameStandard(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(fields)) {
+    if (!STANDARD.has(k)) continue;
+    out ??= { ...fields };
+    out[`field_${k}`] = out[k];
+    delete out[k];
+  }
+  return out ?? fields;
 }

@@ -12,6 +12,7 @@ import { inlineAdmission } from '../admission/index.js';
 import { createApp } from '../http/index.js';
 import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
+import { accessLog } from './access-log.js';
 import type { Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startingListener } from './starting.js';
@@ -73,6 +74,17 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
   }
 
+  if (logger.enabled('debug')) {
+    log.onPublish((p) =>
+      logger.debug('batch committed; checkpoint published', {
+        treeSize: p.checkpoint.size,
+        entries: p.entries.length,
+        firstIndex: p.checkpoint.size - p.entries.length,
+        root: Buffer.from(p.checkpoint.root).toString('hex'),
+        checkpointTime: p.checkpoint.time,
+      }),
+    );
+  }
   const witnessing = startWitnessing(config, log, logger);
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
@@ -88,6 +100,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     maxSearchItems: config.maxSearchItems,
     maxSearchResults: config.maxSearchResults,
     logError: (msg, err) => logger.error(msg, { err }),
+    onServed: accessLog(logger),
     ...(witnessing === undefined ? {} : { witnessStatus: () => witnessing.status() }),
     ...(tokens === undefined ? {} : { access: { tokens, readAuth: config.readAuth } }),
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),

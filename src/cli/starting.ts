@@ -12,10 +12,17 @@
  * phases. Once the log is open, serve.ts hands the server to the API.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { requestId } from '../http/index.js';
 
-function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+function reply(req: IncomingMessage, res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Request-Id': requestId(req.headers),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -23,9 +30,9 @@ export function startingListener(): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!.toLowerCase().replace(/(.)\/$/, '$1');
     const get = req.method === 'GET' || req.method === 'HEAD';
-    if (get && path === '/healthz') return reply(res, 200, { status: 'starting' });
-    if (get && path === '/readyz') return reply(res, 503, { ready: false, reason: 'checking' });
+    if (get && path === '/healthz') return reply(req, res, 200, { status: 'starting' });
+    if (get && path === '/readyz') return reply(req, res, 503, { ready: false, reason: 'checking' });
     req.resume(); // discard a body: the connection stays usable
-    return reply(res, 503, { code: 'STARTING', message: 'the log is starting (start-up check under way); retry shortly' }, { 'Retry-After': '1' });
+    return reply(req, res, 503, { code: 'STARTING', message: 'the log is starting (start-up check under way); retry shortly' }, { 'Retry-After': '1' });
   };
 }

@@ -13,6 +13,7 @@ import { closeHttpServer, trackResponses } from './http-server.js';
 import { parseVkey, type NoteVerifier } from '../note/index.js';
 import { openSqliteWitnessStore } from '../storage/index.js';
 import { Witness, type WitnessedLog } from '../witness/index.js';
+import { accessLog } from './access-log.js';
 import type { Logger } from './logger.js';
 import { openWitnessKey } from './witness-key.js';
 
@@ -52,6 +53,7 @@ export async function runWitness(config: WitnessConfig, logger: Logger, clock: C
       witness,
       logError: (msg, err) => logger.error(msg, { err }),
       onCosigned: (origin, size) => logger.info('cosigned', { origin, treeSize: size }),
+      onServed: accessLog(logger),
     });
     server = createServer(app);
     trackResponses(server);

@@ -43,7 +43,8 @@ export function startWitnessing(
     backoffInitialMs: config.witnessBackoffMs,
     backoffMaxMs: Math.max(config.witnessBackoffMs, config.witnessBackoffMaxMs),
     onEvent: (e) => {
-      if (e.type === 'cosigned') logger.info('checkpoint cosigned', { witness: e.witness, treeSize: e.size, ms: e.ms });
+      if (e.type === 'request') logger.debug('asking a witness to cosign', { witness: e.witness, oldSize: e.oldSize, treeSize: e.size });
+      else if (e.type === 'cosigned') logger.info('checkpoint cosigned', { witness: e.witness, treeSize: e.size, ms: e.ms });
       else if (e.type === 'conflict') logger.info('witness reported its size', { witness: e.witness, witnessSize: e.witnessSize });
       else {
         const fields = { witness: e.witness, treeSize: e.size, code: e.code, error: e.error, failures: e.failures, retryInMs: e.retryInMs };

@@ -15,6 +15,7 @@ import { requestGuards } from './guards.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from '../api/index.js';
 import type { Route } from './route.js';
+import type { ServedListener } from './served.js';
 import { SubmitTimings } from './submit-timings.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   readonly trustProxy?: number;
   /** Whether the server is shutting down (GET /readyz answers 503 "shutting down"); default never. */
   readonly stopping?: () => boolean;
+  /** Told of every answered request (the access log); default none. */
+  readonly onServed?: ServedListener;
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -98,5 +101,6 @@ export function createApp(deps: AppDeps): CairnApp {
     maxRequestBytes: deps.maxRequestBytes,
     errorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
+    ...(deps.onServed === undefined ? {} : { onServed: deps.onServed }),
   });
 }

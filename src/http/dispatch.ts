@@ -15,6 +15,9 @@
  * An answer written while a large body is still arriving (413, a guard's
  * refusal) closes the connection lingering (lingering-close.ts), so the
  * client reads it even while still sending.
+ *
+ * Every answer carries the request's ID in `X-Request-Id` (served.ts), and
+ * once written is reported to `onServed` (access log, request metrics).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -28,6 +31,7 @@ import { parseJsonBody } from '../api/index.js';
 import { typedReply, writeReply, type Reply } from './reply.js';
 import type { RequestParts, Route } from './route.js';
 import { Router } from './router.js';
+import { NO_ROUTE, requestId, type ServedListener } from './served.js';
 
 export interface DispatchOptions {
   readonly routes: readonly Route[];
@@ -43,6 +47,15 @@ export interface DispatchOptions {
   readonly errorReply: (err: LogError) => Reply;
   /** Where 5xx causes are reported. */
   readonly logError?: (msg: string, err: unknown) => void;
+  /** Told of every answered request (served.ts); default none. */
+  readonly onServed?: ServedListener;
+}
+
+/** A request being answered: its ID, arrival time (performance.now()) and, once matched, its route template. */
+interface Arrival {
+  readonly id: string;
+  readonly t0: number;
+  route: string;
 }
 
 /** A listener serving `o.routes`; `.routes` lists them (for documentation checks). */
@@ -56,16 +69,18 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
   const tokens = o.tokens ?? [];
   const trustProxy = o.trustProxy ?? 0;
   const logError = o.logError ?? (() => undefined);
+  const onServed = o.onServed;
 
-  const send = (req: IncomingMessage, res: ServerResponse, reply: Reply): void => {
+  const send = (req: IncomingMessage, res: ServerResponse, reply: Reply, at: Arrival): void => {
     if (res.headersSent || res.writableEnded) return;
     if (mustLinger(req, reply, o.maxRequestBytes)) closeLingering(req, res);
     writeReply(res, reply);
+    onServed?.({ requestId: at.id, method: req.method ?? 'GET', route: at.route, status: reply.status, durationMs: performance.now() - at.t0 });
   };
-  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown, at: Arrival): void => {
     const le = toLogError(err);
-    if (STATUS[le.code] >= 500) logError(`${req.method ?? '?'} ${req.url ?? '?'} failed with ${le.code}`, le.cause ?? le);
-    send(req, res, o.errorReply(le));
+    if (STATUS[le.code] >= 500) logError(`${req.method ?? '?'} ${req.url ?? '?'} failed with ${le.code} (request ${at.id})`, le.cause ?? le);
+    send(req, res, o.errorReply(le), at);
   };
   const read = async (req: IncomingMessage, route: Route, parts: RequestParts): Promise<Reply> => {
     const bytes = await readBody(req, o.maxRequestBytes, route.body === 'bytes' ? 'any' : 'json');
@@ -74,6 +89,8 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
   };
 
   const listener: RequestListener = (req, res) => {
+    const at: Arrival = { id: requestId(req.headers), t0: performance.now(), route: NO_ROUTE };
+    res.setHeader('X-Request-Id', at.id);
     try {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
@@ -83,23 +100,27 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
         const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), tokens);
         for (const guard of guards) {
           const refused = guard(g);
-          if (refused !== undefined) return send(req, res, refused);
+          if (refused !== undefined) {
+            at.route = routeLabel(router, method, path);
+            return send(req, res, refused, at);
+          }
         }
       }
       const match = router.match(method, path);
-      if (match === undefined) return send(req, res, noRoute(router, method, path));
+      if (match === undefined) return send(req, res, noRoute(router, method, path), at);
+      at.route = match.route.path;
       const parts: RequestParts = { method, path, params: match.params, query: q < 0 ? NO_QUERY : parseQuery(url.slice(q + 1)), headers: req.headers };
       const reply = match.route.body === 'none' ? match.route.handle(parts) : read(req, match.route, parts);
       if (reply instanceof Promise) {
         reply.then(
-          (r) => send(req, res, r),
-          (err: unknown) => fail(req, res, err),
+          (r) => send(req, res, r, at),
+          (err: unknown) => fail(req, res, err, at),
         );
       } else {
-        send(req, res, reply);
+        send(req, res, reply, at);
       }
     } catch (err) {
-      fail(req, res, err);
+      fail(req, res, err, at);
     }
   };
   return Object.assign(listener, { routes: router.routes });
@@ -115,6 +136,15 @@ function mustLinger(req: IncomingMessage, reply: Reply, limit: number): boolean 
   if (!hasBody(req) || req.complete) return false;
   const declared = req.headers['content-length'];
   return reply.headers['Connection'] === 'close' || declared === undefined || Number(declared) > limit;
+}
+
+/** The template of the route `path` would reach, for a request refused before routing; NO_ROUTE when none. */
+function routeLabel(router: Router, method: string, path: string): string {
+  try {
+    return router.match(method, path)?.route.path ?? NO_ROUTE;
+  } catch {
+    return NO_ROUTE;
+  }
 }
 
 function forwardedFor(req: IncomingMessage): string | undefined {

@@ -11,6 +11,7 @@ export { clientErrorHandler } from './client-errors.js';
 // Other HTTPS surfaces (the admission webhook, src/kube) are served by the same dispatcher,
 // error table and metrics writer.
 export { dispatcher, type Dispatcher } from './dispatch.js';
+export { requestId, type Served, type ServedListener } from './served.js';
 export { get, post, type Route, type RequestParts } from './route.js';
 export { jsonReply, typedReply, type Reply } from './reply.js';
 export { errorReply } from './errors.js';

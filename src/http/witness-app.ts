@@ -19,6 +19,7 @@ import { dispatcher, type Dispatcher } from './dispatch.js';
 import { STATUS } from './errors.js';
 import { jsonReply, typedReply, type Reply } from './reply.js';
 import { get, post } from './route.js';
+import type { ServedListener } from './served.js';
 
 export interface WitnessAppDeps {
   readonly witness: Witness;
@@ -28,6 +29,8 @@ export interface WitnessAppDeps {
   readonly logError?: (msg: string, err: unknown) => void;
   /** Called after each cosigned checkpoint (for logs and tests). */
   readonly onCosigned?: (origin: string, size: number) => void;
+  /** Told of every answered request (the access log); default none. */
+  readonly onServed?: ServedListener;
 }
 
 /** Default body limit of add-checkpoint requests. */
@@ -50,6 +53,7 @@ export function createWitnessApp(deps: WitnessAppDeps): Dispatcher {
     maxRequestBytes: deps.maxBodyBytes ?? WITNESS_MAX_BODY_BYTES,
     errorReply: witnessErrorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
+    ...(deps.onServed === undefined ? {} : { onServed: deps.onServed }),
   });
 }
 

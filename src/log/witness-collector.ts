@@ -55,6 +55,7 @@ export interface WitnessCollectorOptions {
 }
 
 export type WitnessEvent =
+  | { readonly type: 'request'; readonly witness: string; readonly oldSize: number; readonly size: number }
   | { readonly type: 'cosigned'; readonly witness: string; readonly size: number; readonly ms: number }
   | { readonly type: 'conflict'; readonly witness: string; readonly witnessSize: number }
   | { readonly type: 'failed'; readonly witness: string; readonly size: number; readonly error: string; readonly code: string | undefined; readonly failures: number; readonly retryInMs: number };
@@ -187,6 +188,7 @@ export class WitnessCollector {
     const s = w.status;
     const started = this.#opts.clock.now();
     const signal = AbortSignal.any([w.abort.signal, AbortSignal.timeout(this.#opts.requestTimeoutMs)]);
+    this.#opts.onEvent?.({ type: 'request', witness: s.name, oldSize: s.witnessSize, size: target.size });
     const result = await exchange(this.#log.reader, w.endpoint.url, w.endpoint.verifier, target, s.witnessSize, this.#opts.transport, signal, (size) => {
       s.witnessSize = size;
       s.conflicts++;

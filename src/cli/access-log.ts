@@ -1,0 +1,13 @@
+/**
+ * The access log: one `info` line `request` per answered request, with its
+ * request ID, method, route template, status and duration in milliseconds
+ * (src/http/served.ts says what each field is).
+ */
+import type { ServedListener } from '../http/index.js';
+import type { Logger } from './logger.js';
+
+export function accessLog(logger: Logger): ServedListener {
+  if (!logger.enabled('info')) return () => undefined;
+  return (s) =>
+    logger.info('request', { requestId: s.requestId, method: s.method, route: s.route, status: s.status, durationMs: Math.round(s.durationMs * 1000) / 1000 });
+}
