@@ -23,6 +23,12 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
+  // admin operations' second factor (src/http/admin.ts): the one-time code in X-Cairn-OTP
+  | 'OTP_REQUIRED' // no one-time code was given
+  | 'OTP_INVALID' // the code is not the token's current one (±1 step)
+  | 'OTP_REUSED' // the code was valid but is already spent
+  | 'OTP_LOCKED' // too many wrong codes for this token in a row: codes are refused for a while
+  | 'RELOAD_REFUSED' // a reload of a file (tokens) was refused; what was in force stays in force
   // service state (server side, retryable)
   | 'POOL_FULL' // the sequencer's pool is full; retry later
   | 'STORE_FAILED' // a batch failed to commit (nothing of it was written), or the store cannot be reached now

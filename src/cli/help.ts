@@ -14,6 +14,7 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
   { name: 'keygen', summary: 'create a log or note key (--signing: an image-signing key)' },
   { name: 'check-key', summary: 'check that the log key file can be read' },
   { name: 'token', summary: 'create a bearer token for --tokens-file' },
+  { name: 'totp-secret', summary: 'create the one-time-code secret of admin operations' },
   { name: 'trust-root', summary: 'print a log as a sigstore TrustedRoot' },
   { name: 'witness', summary: 'run a tlog-witness cosigner for configured logs' },
   { name: 'monitor', summary: 'follow a log: verify checkpoints, tiles and keys' },
@@ -62,7 +63,7 @@ export function commandHelp(command: string): string | undefined {
       )}\n`;
     case 'token':
       return `usage: cairn token --name NAME [--roles submit,admin]\n\n${wrap(
-        'Creates a random bearer token, prints it once, and prints the entry to add to the tokens file (--tokens-file of cairn serve). Roles: submit (POST entries), admin (/metrics); default submit. Restart the server to load new tokens.',
+        'Creates a random bearer token, prints it once, and prints the entry to add to the tokens file (--tokens-file of cairn serve). Roles: submit (POST entries), admin (/metrics and admin operations under /api/v1/admin/); default submit. The server loads a changed tokens file on SIGHUP or POST /api/v1/admin/tokens/reload (cairn admin reload-tokens).',
       )}\n`;
     case 'witness':
       return `usage: cairn witness [flags]\n\n${wrap(LOG_SETTINGS_NOTE.replace('CAIRN_CONFIG', 'CAIRN_WITNESS_CONFIG'))}\n\n${witnessSettingsHelp()}\n`;

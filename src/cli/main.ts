@@ -11,6 +11,7 @@
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
  *   cairn trust-root --url URL  print the log as a sigstore TrustedRoot
  *   cairn token --name N     create a bearer token for --tokens-file
+ *   cairn totp-secret --out FILE  create the TOTP secret of admin operations
  *   cairn sign|attest IMAGE  sign an image (attest: an attestation about it), log it, attach it in the registry
  *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
  *   cairn admit [flags]      the Kubernetes admission webhook (only signed, logged images run)
@@ -52,13 +53,14 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case 'serve': {
-      const [{ loadConfig }, { jsonLogger }, { serve }, { stopOnSignals }] = await Promise.all([
+      const [{ loadConfig }, { jsonLogger }, { serve }, { stopOnSignals, reloadOnHangup }] = await Promise.all([
         import('../config/index.js'), import('./logger.js'), import('./serve.js'), import('./signals.js'),
       ]);
       const config = loadConfig({ argv: rest, env: process.env });
       const logger = jsonLogger(config.logLevel);
       const running = serve(config, logger);
       stopOnSignals(running, logger, config.shutdownGraceMs); // before 'serving' is logged: no window without handlers
+      reloadOnHangup(running, logger);
       await running;
       return -1; // keep running
     }
@@ -92,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./trust-root.js')).trustRootMain(rest);
     case 'token':
       return (await import('./tokens.js')).tokenMain(rest);
+    case 'totp-secret':
+      return (await import('./totp-secret.js')).totpSecretMain(rest);
     case 'sign':
       return (await import('./sign.js')).signMain(rest);
     case 'attest':

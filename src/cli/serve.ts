@@ -9,7 +9,7 @@ import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { prehashedEcdsaFallbackReason, requireNativeEcdsa } from '../entry/index.js';
 import { inlineAdmission } from '../admission/index.js';
-import { createApp } from '../http/index.js';
+import { OneTimeCodes, createApp, type TokenRecord } from '../http/index.js';
 import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import { accessLog } from './access-log.js';
@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startingListener } from './starting.js';
 import { readTokensFile } from './tokens.js';
+import { readTotpSecretFile } from './totp-secret.js';
 import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
 import { startWitnessing } from './witnessing.js';
@@ -25,6 +26,12 @@ export interface Running {
   readonly server: Server;
   readonly opened: OpenedLog;
   readonly url: string;
+  /**
+   * Re-reads the tokens file and puts it in force (POST
+   * /api/v1/admin/tokens/reload and SIGHUP); throws CONFIG_INVALID, the
+   * tokens in force kept, when it is refused. Undefined without --tokens-file.
+   */
+  readonly reloadTokens: (() => readonly TokenRecord[]) | undefined;
   stop(): Promise<void>;
 }
 
@@ -34,7 +41,21 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   if (config.readAuth && config.tokensFile === undefined) {
     throw new LogError('CONFIG_INVALID', 'invalid configuration: --read-auth needs --tokens-file');
   }
-  const tokens = config.tokensFile === undefined ? undefined : readTokensFile(config.tokensFile);
+  if (config.adminTotpSecretFile !== undefined && config.tokensFile === undefined) {
+    throw new LogError('CONFIG_INVALID', 'invalid configuration: --admin-totp-secret-file needs --tokens-file (admin operations need a token with role admin)');
+  }
+  const tokensFile = config.tokensFile;
+  let tokens = tokensFile === undefined ? undefined : readTokensFile(tokensFile);
+  const otp = config.adminTotpSecretFile === undefined ? undefined : new OneTimeCodes(readTotpSecretFile(config.adminTotpSecretFile));
+  const reloadTokens =
+    tokensFile === undefined
+      ? undefined
+      : (): readonly TokenRecord[] => {
+          const fresh = readTokensFile(tokensFile); // throws before anything changes
+          tokens = fresh;
+          logger.info('tokens reloaded', { tokensFile, tokens: fresh.length, admins: fresh.filter((t) => t.roles.includes('admin')).length });
+          return fresh;
+        };
   const lock = lockDataDir(config.dataDir); // before anything in the data dir is opened or created
   // The port opens at once: probes see "checking" (starting.ts) while the log is opened and checked.
   let listener: RequestListener = startingListener();
@@ -102,7 +123,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     logError: (msg, err) => logger.error(msg, { err }),
     onServed: accessLog(logger),
     ...(witnessing === undefined ? {} : { witnessStatus: () => witnessing.status() }),
-    ...(tokens === undefined ? {} : { access: { tokens, readAuth: config.readAuth } }),
+    ...(tokens === undefined ? {} : { access: { tokens: () => tokens ?? [], readAuth: config.readAuth } }),
+    admin: { ...(otp === undefined ? {} : { otp }), operations: reloadTokens === undefined ? {} : { reloadTokens } },
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     trustProxy: config.trustProxy,
     stopping: () => stopping !== undefined,
@@ -116,7 +138,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     keyType: identity.keyType,
     treeSize: status.size,
     vkey: identity.vkey,
-    accessControl: tokens === undefined ? 'off' : { tokens: tokens.length, readAuth: config.readAuth },
+    accessControl: tokens === undefined ? 'off' : { tokens: tokens.length, readAuth: config.readAuth, adminOtp: otp !== undefined },
     rateLimit: config.rateLimit > 0 ? { perSecond: config.rateLimit, burst: config.rateLimitBurst } : 'off',
   });
 
@@ -134,5 +156,5 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     })();
     return stopping;
   };
-  return { server, opened, url, stop };
+  return { server, opened, url, reloadTokens, stop };
 }

@@ -9,6 +9,10 @@
  * once, so a signal that arrives as the server announces itself is never
  * met by Node's default action (death without cleanup); it stops the server
  * as soon as start-up completes, within the same grace period.
+ *
+ * SIGHUP reloads what can be reloaded while serving (the tokens file): a
+ * refused file is logged and the old tokens stay in force. Without a handler
+ * SIGHUP would kill the process, so serve always installs one.
  */
 import type { Logger } from './logger.js';
 
@@ -37,4 +41,28 @@ export function stopOnSignals(running: Stoppable | Promise<Stoppable>, logger: L
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+interface Reloadable {
+  readonly reloadTokens: (() => unknown) | undefined;
+}
+
+/** On SIGHUP: reload the tokens file (logged either way; a refused file keeps the tokens in force). */
+export function reloadOnHangup(running: Reloadable | Promise<Reloadable>, logger: Logger): void {
+  process.on('SIGHUP', () => {
+    Promise.resolve(running).then(
+      (r) => {
+        if (r.reloadTokens === undefined) {
+          logger.info('SIGHUP: nothing to reload (no --tokens-file)');
+          return;
+        }
+        try {
+          r.reloadTokens(); // logs 'tokens reloaded'
+        } catch (err) {
+          logger.error('SIGHUP: the tokens file was refused; the tokens in force stay in force', { err });
+        }
+      },
+      () => undefined, // start-up failed: main reports it
+    );
+  });
 }

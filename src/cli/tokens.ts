@@ -7,7 +7,8 @@
  *   when group or others may write it (they could add a token).
  * - `cairn token --name NAME [--roles submit,admin]` makes a random token
  *   (`cairn_` + 32 random bytes, base64url), prints it once, and prints the
- *   line to add to the tokens file. Restart the server to load new tokens.
+ *   line to add to the tokens file. The server loads a changed file on
+ *   SIGHUP or `POST /api/v1/admin/tokens/reload` (src/cli/signals.ts, serve.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -76,7 +77,7 @@ export function tokenMain(argv: readonly string[], out: (text: string) => void =
   const { token, entry } = newToken(name, roles);
   out(
     `token (give it to the client; it is not stored anywhere and cannot be shown again):\n${token}\n\n` +
-      `add this entry to the "tokens" list of the tokens file (--tokens-file), then restart the server:\n${JSON.stringify(entry)}\n`,
+      `add this entry to the "tokens" list of the tokens file (--tokens-file), then reload it (kill -HUP <server pid>, or cairn admin reload-tokens):\n${JSON.stringify(entry)}\n`,
   );
   return 0;
 }

@@ -65,6 +65,8 @@ export interface Config {
   readonly tokensFile?: string;
   /** With a tokens file: reads need a valid token too. */
   readonly readAuth: boolean;
+  /** Base32 TOTP secret file (mode 0600 or stricter): admin operations need its one-time code too. */
+  readonly adminTotpSecretFile?: string;
   /** Requests per second each client (token, else address) may make; 0 = no limit. */
   readonly rateLimit: number;
   /** Requests a client may make at once before the rate applies. */
@@ -158,6 +160,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'witnessBackoffMs', flag: '--witness-backoff-ms', env: 'CAIRN_WITNESS_BACKOFF_MS', help: 'first retry delay after a failed witness submission, ms (doubles per failure)' },
   { key: 'witnessBackoffMaxMs', flag: '--witness-backoff-max-ms', env: 'CAIRN_WITNESS_BACKOFF_MAX_MS', help: 'longest retry delay of witness submissions, ms' },
   { key: 'tokensFile', flag: '--tokens-file', env: 'CAIRN_TOKENS_FILE', help: 'JSON file of bearer tokens `{"tokens": [{"name", "sha256", "roles"}]}`, roles `submit` and `admin` (lines from `cairn token`); set: POST /api/v1/log/entries needs role submit, /metrics role admin; unset: no access control' },
+  { key: 'adminTotpSecretFile', flag: '--admin-totp-secret-file', env: 'CAIRN_ADMIN_TOTP_SECRET_FILE', help: 'file holding a base32 TOTP secret (from `cairn totp-secret`; refused when group or others may read it): admin operations (`/api/v1/admin/`) then need, besides a token with role admin, its current RFC 6238 code (SHA-1, 6 digits, 30 s) in the `X-Cairn-OTP` header, each code accepted once; unset: the role is enough' },
   { key: 'readAuth', flag: '--read-auth', env: 'CAIRN_READ_AUTH', help: '`true`: reads need a valid token too (needs --tokens-file); /healthz stays open' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'CAIRN_RATE_LIMIT', help: 'requests per second per client (its token, else its address); beyond it 429 with Retry-After; 0 = off' },
   { key: 'rateLimitBurst', flag: '--rate-limit-burst', env: 'CAIRN_RATE_LIMIT_BURST', help: 'requests a client may make at once before --rate-limit applies' },
@@ -208,6 +211,7 @@ export const CONFIG_SCHEMA = {
     witnessBackoffMaxMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 60000 },
     tokensFile: { type: 'string', minLength: 1 },
     readAuth: { type: 'boolean', default: false },
+    adminTotpSecretFile: { type: 'string', minLength: 1 },
     rateLimit: { type: 'number', minimum: 0, maximum: 1000000, default: 0 },
     rateLimitBurst: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     trustProxy: { type: 'integer', minimum: 0, maximum: 10, default: 0 },

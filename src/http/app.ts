@@ -7,6 +7,8 @@
  */
 import type { LogService, WitnessStatus } from '../log/index.js';
 import { inlineAdmission, type Admission } from '../admission/index.js';
+import { systemClock, type Clock } from '../clock.js';
+import { AdminGate, type AdminAudit } from './admin.js';
 import type { AccessPolicy } from './auth.js';
 import type { ApiLimits, RouteContext } from './context.js';
 import { dispatcher, type Dispatcher } from './dispatch.js';
@@ -17,6 +19,8 @@ import { loadApiSpec } from '../api/index.js';
 import type { Route } from './route.js';
 import type { ServedListener } from './served.js';
 import { SubmitTimings } from './submit-timings.js';
+import type { OneTimeCodes } from './totp.js';
+import { adminRoutes, type AdminOperations } from './routes/admin.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
 import { entryRoutes } from './routes/entries.js';
@@ -57,6 +61,19 @@ export interface AppDeps {
   readonly stopping?: () => boolean;
   /** Told of every answered request (the access log); default none. */
   readonly onServed?: ServedListener;
+  /**
+   * Admin operations under /api/v1/admin/ (admin.ts): they always need role
+   * admin (so none is served without `access`); `otp` adds the one-time
+   * code, `audit` records every admin request, `operations` are what the
+   * log's own admin routes do (routes/admin.ts).
+   */
+  readonly admin?: {
+    readonly otp?: OneTimeCodes;
+    readonly audit?: AdminAudit;
+    readonly operations?: AdminOperations;
+  };
+  /** Time of admin records and one-time codes; default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -92,11 +109,19 @@ export function createApp(deps: AppDeps): CairnApp {
     ...retrieveRoutes(ctx),
     ...indexRoutes(ctx),
     ...openapiRoutes(api),
+    ...adminRoutes(deps.admin?.operations ?? {}),
   ];
+  const admin = new AdminGate({
+    tokens: deps.access !== undefined,
+    clock: deps.clock ?? systemClock(),
+    ...(deps.admin?.otp === undefined ? {} : { otp: deps.admin.otp }),
+    ...(deps.admin?.audit === undefined ? {} : { audit: deps.admin.audit }),
+  });
   return dispatcher({
     routes,
     guards: requestGuards(deps),
     tokens: deps.access?.tokens ?? [],
+    admin,
     trustProxy: deps.trustProxy ?? 0,
     maxRequestBytes: deps.maxRequestBytes,
     errorReply,

@@ -9,7 +9,9 @@
  * - `POST /api/v1/log/entries`: a token with role `submit` (or `admin`);
  * - reads (GET, and the two search POSTs): nothing, or any valid token when
  *   the policy sets `readAuth`;
- * - `GET /metrics` and any other write: role `admin`.
+ * - `GET /metrics`, anything under `/api/v1/admin/` (whatever the method;
+ *   admin.ts adds its second factor and audit record) and any other write:
+ *   role `admin`.
  * Unknown routes fall to the strictest rule that fits their method, so a
  * route added later is never open by accident.
  *
@@ -23,6 +25,7 @@ import { LogError } from '../errors.js';
 import { errorReply } from './errors.js';
 import type { GuardRequest } from './guards.js';
 import type { Reply } from './reply.js';
+import type { OtpRefusal } from './totp.js';
 
 export type Role = 'submit' | 'admin';
 
@@ -34,8 +37,16 @@ export interface TokenRecord {
   readonly roles: readonly Role[];
 }
 
+/** The tokens in force: a fixed list, or a function giving the current list (tokens reloaded while serving). */
+export type TokenSource = readonly TokenRecord[] | (() => readonly TokenRecord[]);
+
+/** The list `source` gives now. */
+export function currentTokens(source: TokenSource): readonly TokenRecord[] {
+  return typeof source === 'function' ? source() : source;
+}
+
 export interface AccessPolicy {
-  readonly tokens: readonly TokenRecord[];
+  readonly tokens: TokenSource;
   /** Reads need a valid token too (any role). */
   readonly readAuth: boolean;
 }
@@ -43,7 +54,9 @@ export interface AccessPolicy {
 /** What a request needs: nothing, a valid token if reads are protected, or a token with a role. */
 export type Access = 'none' | 'read' | Role;
 
-const REALM = 'Bearer realm="cairn"';
+export const REALM = 'Bearer realm="cairn"';
+/** Paths of admin operations (lower case): every method needs role admin (admin.ts). */
+export const ADMIN_PATH_PREFIX = '/api/v1/admin/';
 /** POSTs that only read. */
 const READ_POSTS: ReadonlySet<string> = new Set(['/api/v1/log/entries/retrieve', '/api/v1/index/retrieve']);
 
@@ -55,6 +68,7 @@ const READ_POSTS: ReadonlySet<string> = new Set(['/api/v1/log/entries/retrieve',
 export function requiredAccess(method: string, rawPath: string): Access {
   const path = rawPath.length > 1 ? rawPath.toLowerCase().replace(/\/$/, '') : rawPath;
   if (path === '/healthz' || path === '/readyz') return 'none';
+  if (path.startsWith(ADMIN_PATH_PREFIX)) return 'admin';
   if (method === 'GET' || method === 'HEAD') return path === '/metrics' ? 'admin' : 'read';
   if (method === 'POST' && path === '/api/v1/log/entries') return 'submit';
   if (method === 'POST' && READ_POSTS.has(path)) return 'read';
@@ -93,17 +107,27 @@ export function accessGuard(policy: AccessPolicy): (req: GuardRequest) => Reply 
   return (req) => {
     const need = requiredAccess(req.method, req.path);
     if (need === 'none' || (need === 'read' && !policy.readAuth)) return undefined;
-    const who = req.principal();
-    if (who === undefined) return refuse('UNAUTHENTICATED', REALM, `${req.method} ${req.path} needs a bearer token`);
-    if (who === null) return refuse('UNAUTHENTICATED', `${REALM}, error="invalid_token"`, 'the bearer token is not valid');
-    if (need !== 'read' && !who.roles.includes('admin') && !who.roles.includes(need)) {
-      return refuse('FORBIDDEN', `${REALM}, error="insufficient_scope"`, `token "${who.name}" lacks the role "${need}" that ${req.method} ${req.path} needs`);
-    }
-    return undefined;
+    return checkAccess(req, need);
   };
 }
 
-function refuse(code: 'UNAUTHENTICATED' | 'FORBIDDEN', challenge: string, message: string): Reply {
+/**
+ * The refusal for a request that lacks `need` (no token: 401; a token that
+ * matches none: 401 invalid_token; a token without the role: 403
+ * insufficient_scope), undefined when its token has it (`admin` has them all).
+ */
+export function checkAccess(req: GuardRequest, need: 'read' | Role): Reply | undefined {
+  const who = req.principal();
+  if (who === undefined) return refuse('UNAUTHENTICATED', REALM, `${req.method} ${req.path} needs a bearer token`);
+  if (who === null) return refuse('UNAUTHENTICATED', `${REALM}, error="invalid_token"`, 'the bearer token is not valid');
+  if (need !== 'read' && !who.roles.includes('admin') && !who.roles.includes(need)) {
+    return refuse('FORBIDDEN', `${REALM}, error="insufficient_scope"`, `token "${who.name}" lacks the role "${need}" that ${req.method} ${req.path} needs`);
+  }
+  return undefined;
+}
+
+/** A refusal with its `WWW-Authenticate` challenge; it closes the connection (the body, if any, is never read). */
+export function refuse(code: 'UNAUTHENTICATED' | 'FORBIDDEN' | OtpRefusal, challenge: string, message: string): Reply {
   const r = errorReply(new LogError(code, message));
   return { ...r, headers: { 'WWW-Authenticate': challenge, Connection: 'close', ...r.headers } };
 }

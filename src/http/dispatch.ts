@@ -4,7 +4,9 @@
  *
  * 1. split the request target into path and query (node:querystring: a
  *    repeated key gives an array, which a parameter schema then refuses);
- * 2. run the guard chain (guards.ts); a guard's refusal is the answer;
+ * 2. run the guard chain (guards.ts); a guard's refusal is the answer; a
+ *    path under `/api/v1/admin/` goes through the admin gate (admin.ts:
+ *    role, one-time code, a durable audit record before the answer);
  * 3. find the route (router.ts); none → 404 NOT_FOUND (OPTIONS on a known
  *    path → 200 with Allow);
  * 4. read the body as the route says (body.ts);
@@ -25,7 +27,8 @@ import { LogError } from '../errors.js';
 import { hasBody, readBody } from './body.js';
 import { STATUS, toLogError } from './errors.js';
 import { clientAddress, guardRequest, type Guard } from './guards.js';
-import type { TokenRecord } from './auth.js';
+import { currentTokens, type TokenSource } from './auth.js';
+import { isAdminPath, type AdminGate } from './admin.js';
 import { closeLingering } from './lingering-close.js';
 import { parseJsonBody } from '../api/index.js';
 import { typedReply, writeReply, type Reply } from './reply.js';
@@ -37,8 +40,10 @@ export interface DispatchOptions {
   readonly routes: readonly Route[];
   /** Run in order before any route; default none. */
   readonly guards?: readonly Guard[];
-  /** Tokens the guards authenticate requests against. */
-  readonly tokens?: readonly TokenRecord[];
+  /** Tokens the guards authenticate requests against (a function: read per request, so a reload takes effect at once). */
+  readonly tokens?: TokenSource;
+  /** The admin gate for paths under /api/v1/admin/; default none (they are served as any other path). */
+  readonly admin?: AdminGate;
   /** Proxy hops whose X-Forwarded-For is trusted for the client address (clientAddress); default 0. */
   readonly trustProxy?: number;
   /** Largest accepted request body, bytes; beyond it 413 TOO_LARGE. */
@@ -87,6 +92,34 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
     const withBody = route.body === 'json' ? { ...parts, body: bytes === undefined ? undefined : parseJsonBody(bytes) } : { ...parts, raw: bytes };
     return route.handle(withBody);
   };
+  /** Steps 3-5: the route's reply (throws, or rejects, as its handler does). */
+  const route = (req: IncomingMessage, method: string, path: string, url: string, q: number, at: Arrival): Reply | Promise<Reply> => {
+    const match = router.match(method, path);
+    if (match === undefined) return noRoute(router, method, path);
+    at.route = match.route.path;
+    const parts: RequestParts = { method, path, params: match.params, query: q < 0 ? NO_QUERY : parseQuery(url.slice(q + 1)), headers: req.headers };
+    return match.route.body === 'none' ? match.route.handle(parts) : read(req, match.route, parts);
+  };
+  /** An admin request: the guards' answer and the route's reply go through the admin gate, which records them. */
+  const admin = (gate: AdminGate, req: IncomingMessage, res: ServerResponse, method: string, path: string, url: string, q: number, at: Arrival): void => {
+    const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), currentTokens(tokens));
+    let refused: Reply | undefined;
+    for (const guard of guards) if ((refused = guard(g)) !== undefined) break;
+    if (refused !== undefined) at.route = routeLabel(router, method, path);
+    const run = async (): Promise<Reply> => {
+      try {
+        return await route(req, method, path, url, q, at);
+      } catch (err) {
+        const le = toLogError(err);
+        if (STATUS[le.code] >= 500) logError(`${method} ${url} failed with ${le.code} (request ${at.id})`, le.cause ?? le);
+        return o.errorReply(le);
+      }
+    };
+    gate.serve(g, at.id, refused, run).then(
+      (r) => send(req, res, r, at),
+      (err: unknown) => fail(req, res, err, at),
+    );
+  };
 
   const listener: RequestListener = (req, res) => {
     const at: Arrival = { id: requestId(req.headers), t0: performance.now(), route: NO_ROUTE };
@@ -96,8 +129,9 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const method = req.method ?? 'GET';
+      if (o.admin !== undefined && isAdminPath(path)) return admin(o.admin, req, res, method, path, url, q, at);
       if (guards.length > 0) {
-        const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), tokens);
+        const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), currentTokens(tokens));
         for (const guard of guards) {
           const refused = guard(g);
           if (refused !== undefined) {
@@ -106,11 +140,7 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
           }
         }
       }
-      const match = router.match(method, path);
-      if (match === undefined) return send(req, res, noRoute(router, method, path), at);
-      at.route = match.route.path;
-      const parts: RequestParts = { method, path, params: match.params, query: q < 0 ? NO_QUERY : parseQuery(url.slice(q + 1)), headers: req.headers };
-      const reply = match.route.body === 'none' ? match.route.handle(parts) : read(req, match.route, parts);
+      const reply = route(req, method, path, url, q, at);
       if (reply instanceof Promise) {
         reply.then(
           (r) => send(req, res, r, at),

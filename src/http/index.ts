@@ -16,3 +16,6 @@ export { get, post, type Route, type RequestParts } from './route.js';
 export { jsonReply, typedReply, type Reply } from './reply.js';
 export { errorReply } from './errors.js';
 export { formatMetrics, type Family, type Sample } from './routes/metrics.js';
+export { AdminGate, OTP_HEADER, isAdminPath, type AdminAudit, type AdminRecord } from './admin.js';
+export type { AdminOperations } from './routes/admin.js';
+export { OneTimeCodes, base32Decode, base32Encode, hotp, totp, totpStep, TOTP_DIGITS, TOTP_STEP_SECONDS } from './totp.js';

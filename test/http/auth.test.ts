@@ -131,6 +131,9 @@ describe('requiredAccess', () => {
     ['POST', '/api/v1/log/anything-new', 'admin'],
     ['DELETE', '/api/v1/log/entries', 'admin'],
     ['OPTIONS', '/api/v1/log', 'admin'],
+    ['GET', '/api/v1/admin/anything', 'admin'],
+    ['HEAD', '/API/V1/ADMIN/rotate', 'admin'],
+    ['GET', '/api/v1/admin-log', 'read'],
   ];
   for (const [method, path, want] of table) {
     it(`${method} ${path} needs ${want}`, () => assert.equal(requiredAccess(method, path), want));

@@ -106,6 +106,7 @@ describe('openapi.yaml', () => {
         ['GET', '/healthz'],
         ['GET', '/readyz'],
         ['GET', '/openapi.yaml'],
+        ['POST', '/api/v1/admin/tokens/reload', {}], // 403: no tokens, so no admin
       ];
       // The duplicate needs the exact entry again.
       calls.push(['POST', '/api/v1/log/entries', hashedRekord(key, 'doc', { signature: (JSON.parse(Buffer.from((created.body[id] as any).body, 'base64').toString()) as any).spec.signature.content })]);
