@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
-import { LogService, initLog, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
+import { LogService, initLog, makeIdentity, newTreeId, type LogIdentity } from '../log/index.js';
 import { openSqliteStore, type LogStore } from '../storage/index.js';
 import { EXIT, ExitError } from './exit-codes.js';
 import { openLogKeys, signerFor, type LogKeys } from './log-keys.js';
+import { checkOnThread } from './startup-check.js';
 
 export interface OpenedLog {
   readonly store: LogStore;
@@ -50,9 +51,12 @@ export async function openLogFromConfig(
   const path = join(config.dataDir, 'cairn.db');
   const quickCheck = wantsQuickCheck(config.startupCheck, path);
   const contentCheck = wantsContentCheck(config.startupCheck, path);
+  const exists = existsSync(path);
   progress('start-up check: opening the database', { path, bytes: databaseBytes(path), quickCheck, rehash: contentCheck });
   let t0 = performance.now();
-  const store = openSqliteStore({ path, quickCheck });
+  // quick_check reads every page: on its own thread, so that a listening server keeps answering probes.
+  if (quickCheck && exists) await checkOnThread(path, 'quick-check');
+  const store = openSqliteStore({ path, quickCheck: quickCheck && !exists });
   progress('start-up check: database open', { ms: Math.round(performance.now() - t0), quickCheck });
   let keys: LogKeys | undefined;
   try {
@@ -80,11 +84,14 @@ export async function openLogFromConfig(
     // quick_check finds damaged pages, not bytes changed inside records: the full check rehashes the content too.
     progress('start-up check: self-check done', { treeSize: log.status().size, readOnly: log.status().readOnly });
     if (contentCheck && log.status().readOnly === undefined) {
-      await new Promise<void>((resolve) => setImmediate(resolve)); // answer waiting probes ("checking") before the long phase
-      progress('start-up check: rehashing every entry, tile and checkpoint root', { treeSize: log.status().size });
+      const treeSize = log.status().size;
+      progress('start-up check: rehashing every entry, tile and checkpoint root', { treeSize });
       t0 = performance.now();
       try {
-        verifyStoredLog(store, log.reader.latest());
+        // On its own thread and connection (the latest checkpoint is the one just self-checked: nothing writes yet).
+        await checkOnThread(path, 'rehash', (entries) =>
+          progress('start-up check: rehashing', { entries, treeSize, percent: Math.floor((100 * entries) / Math.max(1, treeSize)), ms: Math.round(performance.now() - t0) }),
+        );
         progress('start-up check: rehash done', { ms: Math.round(performance.now() - t0) });
       } catch (err) {
         throw new LogError('CORRUPT', `couldn't open the log in ${path}: ${describeError(err)}; restore the data dir from a backup`, { cause: err });

@@ -59,6 +59,8 @@ export interface AppDeps {
   readonly trustProxy?: number;
   /** Whether the server is shutting down (GET /readyz answers 503 "shutting down"); default never. */
   readonly stopping?: () => boolean;
+  /** Why the log takes no more entries though not read-only (GET /readyz answers 503 "frozen"), or undefined; default never. */
+  readonly frozen?: () => string | undefined;
   /** Told of every answered request (the access log); default none. */
   readonly onServed?: ServedListener;
   /**
@@ -100,7 +102,10 @@ export function createApp(deps: AppDeps): CairnApp {
   const routes: Route[] = [
     ...entryRoutes(ctx),
     ...tileRoutes(deps.log),
-    ...healthRoutes(deps.log, deps.stopping),
+    ...healthRoutes(deps.log, {
+      ...(deps.stopping === undefined ? {} : { stopping: deps.stopping }),
+      ...(deps.frozen === undefined ? {} : { frozen: deps.frozen }),
+    }),
     ...checkpointRoutes(deps.log),
     ...logInfoRoutes(deps.log),
     ...checkpointHistoryRoutes(ctx),

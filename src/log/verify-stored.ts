@@ -42,7 +42,8 @@ export interface StoredLogSummary {
   readonly checkpoints: number;
 }
 
-export function verifyStoredLog(store: LogStore, latest: CheckpointRow): StoredLogSummary {
+/** `progress`, if given, hears the number of entries checked so far after each level-0 tile. */
+export function verifyStoredLog(store: LogStore, latest: CheckpointRow, progress?: (entries: number) => void): StoredLogSummary {
   const n = latest.size;
   let tiles = 0;
   let below: Uint8Array[] = [];
@@ -54,6 +55,7 @@ export function verifyStoredLog(store: LogStore, latest: CheckpointRow): StoredL
       if (level === 0) {
         checkEntries(store, tile, i * TILE_WIDTH, w);
         if (w === TILE_WIDTH) checkLeafGroups(store, tile);
+        progress?.(i * TILE_WIDTH + w);
       }
       else {
         for (let k = 0; k < w; k++) {

@@ -1,9 +1,16 @@
 /**
- * GET /healthz: 200 while the log accepts writes, 503 with the reason when it is read-only.
- * GET /readyz: whether this server should get traffic that writes, for load
- * balancers and Kubernetes readiness probes: 200 `{"ready": true}`, else 503
- * `{"ready": false, "reason": "read-only" | "shutting down", "detail"?}`.
- * Both are open to every client (auth.ts) and never rate-limited.
+ * Probes, open to every client (auth.ts) and never rate-limited:
+ *
+ * - GET /healthz (liveness): 200 while the process answers at all, with the
+ *   log's state: `{"status": "ok" | "read-only", "reason"?, "treeSize", "pool"}`.
+ *   A read-only log is alive (it serves reads); restarting it would not help,
+ *   so liveness never fails for it.
+ * - GET /readyz (readiness, for load balancers and Kubernetes readiness
+ *   probes): 200 `{"ready": true, "treeSize"}` while the log accepts writes,
+ *   else 503 `{"ready": false, "reason", "detail"?, "treeSize"}` with reason
+ *   `shutting down` (after SIGTERM), `read-only` (detail: why) or `frozen`
+ *   (detail: why this log takes no more entries). While the start-up check
+ *   runs, the server answers `checking` (src/cli/starting.ts).
  */
 import type { LogService } from '../../log/index.js';
 import { jsonReply } from '../reply.js';
@@ -11,17 +18,27 @@ import { get, type Route } from '../route.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-export function healthRoutes(log: LogService, stopping: () => boolean = () => false): Route[] {
+export interface HealthOptions {
+  /** Whether the server is shutting down; default never. */
+  readonly stopping?: () => boolean;
+  /** Why the log takes no more entries although it is not read-only, or undefined; default never. */
+  readonly frozen?: () => string | undefined;
+}
+
+export function healthRoutes(log: LogService, o: HealthOptions = {}): Route[] {
+  const stopping = o.stopping ?? (() => false);
+  const frozen = o.frozen ?? (() => undefined);
   return [
     get('/healthz', () => {
       const s = log.status();
-      const body = { status: s.readOnly === undefined ? 'ok' : 'read-only', reason: s.readOnly, treeSize: s.size, pool: s.poolSize };
-      return jsonReply(body, NO_STORE, s.readOnly === undefined ? 200 : 503);
+      return jsonReply({ status: s.readOnly === undefined ? 'ok' : 'read-only', reason: s.readOnly, treeSize: s.size, pool: s.poolSize }, NO_STORE);
     }),
     get('/readyz', () => {
       const s = log.status();
       if (stopping()) return jsonReply({ ready: false, reason: 'shutting down', treeSize: s.size }, NO_STORE, 503);
       if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: 'read-only', detail: s.readOnly, treeSize: s.size }, NO_STORE, 503);
+      const why = frozen();
+      if (why !== undefined) return jsonReply({ ready: false, reason: 'frozen', detail: why, treeSize: s.size }, NO_STORE, 503);
       return jsonReply({ ready: true, treeSize: s.size }, NO_STORE, 200);
     }),
   ];
