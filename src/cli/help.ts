@@ -16,6 +16,7 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
   { name: 'token', summary: 'create a bearer token for --tokens-file' },
   { name: 'totp-secret', summary: 'create the one-time-code secret of admin operations' },
   { name: 'trust-root', summary: 'print a log as a sigstore TrustedRoot' },
+  { name: 'signing-config', summary: 'print a log as a sigstore SigningConfig (v1, v2)' },
   { name: 'witness', summary: 'run a tlog-witness cosigner for configured logs' },
   { name: 'monitor', summary: 'follow a log: verify checkpoints, tiles and keys' },
   { name: 'sign', summary: 'sign an image, log the signature, attach it' },

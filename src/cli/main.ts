@@ -10,6 +10,7 @@
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
  *   cairn trust-root --url URL  print the log as a sigstore TrustedRoot
+ *   cairn signing-config --url URL  print the log's sigstore SigningConfig (its Rekor v1 and v2 endpoints)
  *   cairn token --name N     create a bearer token for --tokens-file
  *   cairn totp-secret --out FILE  create the TOTP secret of admin operations
  *   cairn sign|attest IMAGE  sign an image (attest: an attestation about it), log it, attach it in the registry
@@ -92,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./subcommands.js')).monitorMain(rest);
     case 'trust-root':
       return (await import('./trust-root.js')).trustRootMain(rest);
+    case 'signing-config':
+      return (await import('./signing-config.js')).signingConfigMain(rest);
     case 'token':
       return (await import('./tokens.js')).tokenMain(rest);
     case 'totp-secret':

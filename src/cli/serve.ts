@@ -20,11 +20,14 @@ import { readTokensFile } from './tokens.js';
 import { readTotpSecretFile } from './totp-secret.js';
 import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
+import { openV2Log, type OpenedV2Log } from './open-v2-log.js';
 import { startWitnessing } from './witnessing.js';
 
 export interface Running {
   readonly server: Server;
   readonly opened: OpenedLog;
+  /** The Rekor v2 tree served beside the v1 log (POST /api/v2/log/entries, /api/v2/checkpoint, /api/v2/tile/…). */
+  readonly openedV2: OpenedV2Log;
   readonly url: string;
   /**
    * Re-reads the tokens file and puts it in force (POST
@@ -106,15 +109,31 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       }),
     );
   }
+
+  let openedV2: OpenedV2Log;
+  try {
+    openedV2 = await openV2Log(config, identity, signerFor(keys));
+  } catch (err) {
+    await log.close();
+    opened.store.close();
+    await keys.close();
+    server.close();
+    lock.release();
+    throw err;
+  }
+  const logV2 = openedV2.log;
+
   const witnessing = startWitnessing(config, log, logger);
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
     log.useSigner(signerFor(keys, pool)); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
+    logV2.useSigner(signerFor(keys, pool));
     pool.start(); // the threads start and compile the API schema while the server comes up
   }
   const admission = pool?.admission ?? inlineAdmission();
   const app = createApp({
     log,
+    logV2,
     admission,
     maxRequestBytes: config.maxRequestBytes,
     maxEntryBytes: config.maxEntryBytes,
@@ -138,6 +157,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     keyType: identity.keyType,
     treeSize: status.size,
     vkey: identity.vkey,
+    rekorV2: { origin: openedV2.identity.origin, treeSize: logV2.status().size },
     accessControl: tokens === undefined ? 'off' : { tokens: tokens.length, readAuth: config.readAuth, adminOtp: otp !== undefined },
     rateLimit: config.rateLimit > 0 ? { perSecond: config.rateLimit, burst: config.rateLimitBurst } : 'off',
   });
@@ -149,12 +169,14 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       await witnessing?.close();
       await admission.close();
       await log.close();
+      await logV2.close();
       await pool?.close();
       opened.store.close();
+      openedV2.store.close();
       await keys.close();
       lock.release();
     })();
     return stopping;
   };
-  return { server, opened, url, reloadTokens, stop };
+  return { server, opened, openedV2, url, reloadTokens, stop };
 }

@@ -12,59 +12,32 @@
  * log could not be reached.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { LogError, describeError } from '../errors.js';
+import { LogError } from '../errors.js';
 import type { TrustedRootJson } from '../log/index.js';
-import { EXIT, UsageError, exitStatusOf } from './exit-codes.js';
+import { fetchDocumentMain, fetchText, parseJsonDocument } from './fetch-document.js';
 
-const USAGE = 'usage: cairn trust-root --url URL [--out FILE]';
-
-export async function trustRootMain(
+export function trustRootMain(
   argv: readonly string[],
   out: (text: string) => void = (t) => process.stdout.write(t),
   err: (text: string) => void = (t) => process.stderr.write(t),
 ): Promise<number> {
-  try {
-    const { values } = parseArgs({ args: [...argv], options: { url: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
-    if (values.help === true) {
-      out(`${USAGE}\n`);
-      return EXIT.OK;
-    }
-    if (values.url === undefined || !/^https?:\/\//.test(values.url)) throw new UsageError(`--url URL (http or https) is required\n${USAGE}`);
-    const base = values.url.replace(/\/+$/, '');
-    const root = parseRoot(await fetchText(`${base}/api/v1/log/trusted-root`));
-    checkRoot(root, await fetchText(`${base}/api/v1/log/publicKey`));
-    const text = `${JSON.stringify(root, null, 2)}\n`;
-    if (values.out === undefined) out(text);
-    else writeFileSync(values.out, text);
-    return EXIT.OK;
-  } catch (e) {
-    err(`cairn trust-root: ${describeError(e)}\n`);
-    return exitStatusOf(e);
-  }
-}
-
-async function fetchText(url: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  } catch (e) {
-    throw new LogError('LOG_UNREACHABLE', `couldn't reach ${url}: ${describeError(e)}`);
-  }
-  const body = await res.text();
-  if (res.status >= 500 || res.status === 429) throw new LogError('LOG_UNREACHABLE', `${url} answered ${res.status}`);
-  if (res.status !== 200) throw new LogError('LOG_REJECTED', `${url} answered ${res.status}: ${body.slice(0, 200)}`);
-  return body;
+  return fetchDocumentMain(
+    {
+      name: 'trust-root',
+      fetch: async (base) => {
+        const root = parseRoot(await fetchText(`${base}/api/v1/log/trusted-root`));
+        checkRoot(root, await fetchText(`${base}/api/v1/log/publicKey`));
+        return root;
+      },
+    },
+    argv,
+    out,
+    err,
+  );
 }
 
 function parseRoot(text: string): TrustedRootJson {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    throw new LogError('LOG_RESPONSE_INVALID', `the trusted root is not JSON: ${describeError(e)}`);
-  }
+  const root = parseJsonDocument(text, 'the trusted root');
   if (typeof root !== 'object' || root === null || !Array.isArray((root as { tlogs?: unknown }).tlogs)) {
     throw new LogError('LOG_RESPONSE_INVALID', 'the trusted root has no tlogs list');
   }

@@ -1,9 +1,9 @@
 /**
- * The entry layer (PURE): Rekor v1 entry kinds — validation, signature
+ * The entry layer (PURE): Rekor v1 and v2 entry kinds — validation, signature
  * verification, canonical bodies, leaf hashes and search keys.
  * Import from outside `src/entry/` only through this file.
  */
-export { prepareEntry, SUPPORTED_KINDS } from './prepare.js';
+export { prepareEntry, prepareRekorV2Request, SUPPORTED_KINDS } from './prepare.js';
 export { canonicalJson } from './canonical.js';
 export { decodeBody } from './body.js';
 export { entryUuid, leafHashOf } from './digest.js';

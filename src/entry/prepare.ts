@@ -8,7 +8,9 @@ import { canonicalJson } from './canonical.js';
 import { leafHashOf } from './digest.js';
 import { asObject, quote, reqObject, reqString, type Json } from './fields.js';
 import { dsseV001 } from './kinds/dsse.js';
+import { dsseV002 } from './kinds/dsse-v002.js';
 import { hashedrekordV001 } from './kinds/hashedrekord.js';
+import { hashedrekordV002 } from './kinds/hashedrekord-v002.js';
 import { intotoV002 } from './kinds/intoto.js';
 import { normaliseSearchKeys } from './search-keys.js';
 import { DEFAULT_ENTRY_LIMITS, type EntryLimits, type KindContext, type KindHandler, type PreparedEntry } from './types.js';
@@ -33,6 +35,42 @@ export const SUPPORTED_KINDS: readonly { readonly kind: string; readonly apiVers
 export function prepareEntry(proposed: unknown, limits?: Partial<EntryLimits>): PreparedEntry {
   try {
     return prepare(proposed, resolveLimits(limits));
+  } catch (err) {
+    if (err instanceof LogError) throw err;
+    throw new LogError('INTERNAL', `couldn't prepare entry: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The request fields of Rekor v2's `CreateEntryRequest` (rekor-tiles
+ * api/proto/rekor/v2/rekor_service.proto, protobuf JSON names) and the kind
+ * each one creates.
+ */
+const V2_REQUESTS: Readonly<Record<string, KindHandler>> = { hashedRekordRequestV002: hashedrekordV002, dsseRequestV002: dsseV002 };
+
+/**
+ * Rekor v2's admission: a `CreateEntryRequest` (attacker-controlled, parsed
+ * JSON) holding exactly one of `hashedRekordRequestV002` and
+ * `dsseRequestV002`, validated, verified and canonicalised by its kind
+ * (kinds/hashedrekord-v002.ts, kinds/dsse-v002.ts). The canonical body is
+ * the protobuf JSON of rekor-tiles' `Entry` (`{apiVersion: "0.0.2", kind,
+ * spec: {hashedRekordV002 | dsseV002: …}}`) in RFC 8785 form, as rekor-tiles
+ * stores it. Throws as prepareEntry does.
+ */
+export function prepareRekorV2Request(request: unknown, limits?: Partial<EntryLimits>): PreparedEntry {
+  try {
+    const resolved = resolveLimits(limits);
+    const obj = asObject(request, 'request');
+    const keys = Object.keys(obj);
+    const field = keys.length === 1 ? keys[0]! : undefined;
+    const handler = field === undefined ? undefined : V2_REQUESTS[field];
+    if (field === undefined || handler === undefined || !Object.prototype.hasOwnProperty.call(V2_REQUESTS, field)) {
+      throw new LogError('UNSUPPORTED_KIND', `the request must hold exactly one of ${Object.keys(V2_REQUESTS).join(', ')}; got ${keys.length === 0 ? 'none' : keys.slice(0, 4).map((k) => quote(k)).join(', ')}`);
+    }
+    const spec = reqObject(obj, field, field);
+    const ctx: KindContext = { limits: resolved, encodeBody: (s) => encodeBody(handler, s, resolved.maxBodyBytes) };
+    const { body } = handler.prepare(spec, ctx);
+    return { kind: `${handler.kind}/${handler.apiVersion}`, body, leafHash: leafHashOf(body), searchKeys: [] };
   } catch (err) {
     if (err instanceof LogError) throw err;
     throw new LogError('INTERNAL', `couldn't prepare entry: ${describeError(err)}`, { cause: err });

@@ -30,11 +30,15 @@ import { logInfoRoutes } from './routes/log-info.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { proofRoutes } from './routes/proof.js';
+import { rekorV2Routes } from './routes/rekor-v2.js';
+import { signingConfigRoutes } from './routes/signing-config.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { tileRoutes } from './routes/tiles.js';
 
 export interface AppDeps {
   readonly log: LogService;
+  /** The Rekor v2 tree (its own origin and tiles) behind POST /api/v2/log/entries and /api/v2/…; without it those routes are absent. */
+  readonly logV2?: LogService;
   /** Largest accepted request body, bytes; beyond it 413 TOO_LARGE. */
   readonly maxRequestBytes: number;
   /** Largest canonical entry body, bytes (≤ 65,535; default 65,535); beyond it 413 TOO_LARGE. */
@@ -115,6 +119,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...indexRoutes(ctx),
     ...openapiRoutes(api),
     ...adminRoutes(deps.admin?.operations ?? {}),
+    ...(deps.logV2 === undefined ? [] : [...rekorV2Routes(ctx, deps.logV2), ...signingConfigRoutes(deps.log, deps.logV2)]),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

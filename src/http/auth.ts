@@ -6,7 +6,7 @@
  *
  * What each request needs ({@link requiredAccess}):
  * - `/healthz`, `/readyz`: nothing (load balancers and orchestrators probe them);
- * - `POST /api/v1/log/entries`: a token with role `submit` (or `admin`);
+ * - `POST /api/v1/log/entries` and `POST /api/v2/log/entries`: a token with role `submit` (or `admin`);
  * - reads (GET, and the two search POSTs): nothing, or any valid token when
  *   the policy sets `readAuth`;
  * - `GET /metrics`, anything under `/api/v1/admin/` (whatever the method;
@@ -70,7 +70,7 @@ export function requiredAccess(method: string, rawPath: string): Access {
   if (path === '/healthz' || path === '/readyz') return 'none';
   if (path.startsWith(ADMIN_PATH_PREFIX)) return 'admin';
   if (method === 'GET' || method === 'HEAD') return path === '/metrics' ? 'admin' : 'read';
-  if (method === 'POST' && path === '/api/v1/log/entries') return 'submit';
+  if (method === 'POST' && (path === '/api/v1/log/entries' || path === '/api/v2/log/entries')) return 'submit';
   if (method === 'POST' && READ_POSTS.has(path)) return 'read';
   return 'admin';
 }

@@ -75,3 +75,46 @@ export function errorReply(err: LogError): Reply {
 export function toLogError(err: unknown): LogError {
   return err instanceof LogError ? err : new LogError('INTERNAL', 'internal error', { cause: err });
 }
+
+/**
+ * Rekor v2's answers (rekor-tiles internal/server: gRPC status codes through
+ * grpc-gateway's HTTP mapping): HTTP status and `google.rpc.Code` by error
+ * code, where they differ from the table above. Every invalid request is 400
+ * INVALID_ARGUMENT; a duplicate 409 ALREADY_EXISTS; a log that takes no
+ * writes 405 UNIMPLEMENTED ("frozen"); pushback 503 UNAVAILABLE.
+ */
+const REKOR_V2: Partial<Record<ErrorCode, { readonly status: number; readonly grpc: number }>> = {
+  BAD_REQUEST: { status: 400, grpc: 3 },
+  SCHEMA_INVALID: { status: 400, grpc: 3 },
+  ENTRY_INVALID: { status: 400, grpc: 3 },
+  SIGNATURE_INVALID: { status: 400, grpc: 3 },
+  UNSUPPORTED_KIND: { status: 400, grpc: 3 },
+  ALGORITHM_NOT_ALLOWED: { status: 400, grpc: 3 },
+  TOO_LARGE: { status: 413, grpc: 3 },
+  DUPLICATE: { status: 409, grpc: 6 },
+  READ_ONLY: { status: 405, grpc: 12 },
+  POOL_FULL: { status: 503, grpc: 14 },
+  STORE_FAILED: { status: 503, grpc: 14 },
+  SHUTTING_DOWN: { status: 503, grpc: 14 },
+};
+
+/**
+ * The JSON error response of Rekor v2 for `err`: grpc-gateway's
+ * `{code: <google.rpc.Code>, message, details: []}`, Retry-After on
+ * retryable 503s, and `x-log-index` naming the existing entry of a duplicate.
+ */
+export function rekorV2ErrorReply(err: LogError): Reply {
+  const status = REKOR_V2[err.code]?.status ?? STATUS[err.code];
+  const grpc = REKOR_V2[err.code]?.grpc ?? (status >= 500 ? 13 : 3);
+  const retry = RETRY_AFTER[err.code];
+  const existing = err.details?.['existingIndex'];
+  return {
+    status,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      ...(retry === undefined ? {} : { 'Retry-After': String(retry) }),
+      ...(err.code === 'DUPLICATE' && typeof existing === 'number' ? { 'x-log-index': String(existing) } : {}),
+    },
+    body: JSON.stringify({ code: grpc, message: err.message, details: [] }),
+  };
+}

@@ -132,3 +132,16 @@ export function newTreeId(random: (n: number) => Uint8Array): string {
     if (v > 0n) return v.toString();
   }
 }
+
+/**
+ * The identity of the Rekor v2 log served beside a Rekor v1 log by the same
+ * keys: the same keys, key name and signature lines, with the origin Rekor v2
+ * verifiers require, the public URL's host alone (rekor-tiles pkg/verify
+ * parses checkpoints with the verifier's name, the host, as the origin). Its
+ * checkpoints' log-key line carries SHA-256(SPKI)[:4], which is both Rekor's
+ * key hint and the C2SP key ID Rekor v2 gives ECDSA keys; its note-key line
+ * the C2SP Ed25519 key ID.
+ */
+export function rekorV2Identity(v1: LogIdentity): LogIdentity {
+  return { ...v1, origin: v1.host };
+}

@@ -1,5 +1,5 @@
 export type { LogIdentity } from './identity.js';
-export { makeIdentity, newTreeId } from './identity.js';
+export { makeIdentity, newTreeId, rekorV2Identity } from './identity.js';
 export { LogReader } from './reader.js';
 export type { LogServiceOptions, LogStatus } from './service.js';
 export type { PublishListener, PublishedBatch } from './state.js';
@@ -19,3 +19,5 @@ export type { StoredLogSummary } from './verify-stored.js';
 export { verifyStoredLog } from './verify-stored.js';
 export type { TrustedRootJson, TrustedTlog } from './trusted-root.js';
 export { TRUSTED_ROOT_MEDIA_TYPE, trustedRoot, trustedTlog } from './trusted-root.js';
+export type { SigningConfigJson, SigningService } from './signing-config.js';
+export { SIGNING_CONFIG_MEDIA_TYPE, signingConfig } from './signing-config.js';

@@ -11,7 +11,7 @@
  * - A LogError thrown in a thread is rebuilt with its code, message and details.
  */
 import { Worker } from 'node:worker_threads';
-import type { Admission } from '../admission/index.js';
+import type { Admission, RequestForm } from '../admission/index.js';
 import type { EntryLimits, PreparedEntry } from '../entry/index.js';
 import { LogError } from '../errors.js';
 import { logSigner, type KeySigner, type LogSigner } from '../log/index.js';
@@ -109,10 +109,10 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
 
   let admitting = true;
   const admission: Admission = {
-    async admit(raw: Uint8Array, limits: EntryLimits): Promise<PreparedEntry> {
+    async admit(raw: Uint8Array, limits: EntryLimits, form?: RequestForm): Promise<PreparedEntry> {
       if (!admitting) throw new LogError('SHUTTING_DOWN', 'the server is shutting down');
       const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
-      const reply = await send({ task: 'admit', raw: bytes, limits });
+      const reply = await send({ task: 'admit', raw: bytes, limits, ...(form === undefined ? {} : { form }) });
       if (!('admitted' in reply)) throw new LogError('INTERNAL', 'worker thread answered out of turn');
       const e = reply.admitted;
       return { kind: e.kind, body: Buffer.from(e.body, 'latin1'), leafHash: Buffer.from(e.leafHash, 'latin1'), searchKeys: e.searchKeys };

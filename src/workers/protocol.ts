@@ -5,6 +5,7 @@
  * same turn of the event loop travel together.
  */
 import type { KeyObject } from 'node:crypto';
+import type { RequestForm } from '../admission/index.js';
 import type { EntryLimits } from '../entry/index.js';
 import type { ErrorCode } from '../errors.js';
 
@@ -15,7 +16,7 @@ import type { ErrorCode } from '../errors.js';
  * ~3–18 µs per task, measured with node 20).
  */
 export type Task =
-  | { readonly task: 'admit'; readonly raw: string; readonly limits: EntryLimits }
+  | { readonly task: 'admit'; readonly raw: string; readonly limits: EntryLimits; readonly form?: RequestForm }
   | { readonly task: 'sign'; readonly key: SigningKeyName; readonly messages: readonly string[] };
 
 /** Which of the log's keys a `sign` task uses (src/log/signer.ts). */

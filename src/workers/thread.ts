@@ -66,7 +66,7 @@ async function signInToken(m: TaskRequest & { task: 'sign' }, uri: string): Prom
 function run(m: TaskRequest): TaskReply | Promise<TaskReply> {
   try {
     if (m.task === 'admit') {
-      const e = admitSubmission(api, Buffer.from(m.raw, 'latin1'), m.limits);
+      const e = admitSubmission(api, Buffer.from(m.raw, 'latin1'), m.limits, m.form);
       return { id: m.id, admitted: { kind: e.kind, body: latin1(e.body), leafHash: latin1(e.leafHash), searchKeys: e.searchKeys } };
     }
     const key = data.signingKeys?.[m.key];

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { STATUS } from '../../src/http/index.js';
 import { loadApiSpec } from '../../src/api/index.js';
 import { rawEntry } from '../support/test-log.js';
-import { dsseEntry, ecKey, hashedRekord, intotoEntry, testApp } from '../support/http.js';
+import { dsseEntry, dsseV2, ecKey, hashedRekord, hashedRekordV2, intotoEntry, testApp } from '../support/http.js';
 
 const api = loadApiSpec();
 
@@ -66,6 +66,9 @@ describe('openapi.yaml', () => {
       await request(app).post('/api/v1/log/entries').send(dsseEntry(key, '{"a":1}')).expect(201);
       await request(app).post('/api/v1/log/entries').send(intotoEntry(key, '{"b":2}')).expect(201);
       await t.log.submit(rawEntry('raw'));
+      const v2Doc = hashedRekordV2(key, 'v2 doc');
+      await request(app).post('/api/v2/log/entries').send(v2Doc).expect(201);
+      await request(app).post('/api/v2/log/entries').send(dsseV2(key, '{"v2":1}')).expect(201);
       const id = created.headers['etag']!;
       const digest = (hashedRekord(key, 'doc') as any).spec.data.hash.value as string;
 
@@ -107,6 +110,16 @@ describe('openapi.yaml', () => {
         ['GET', '/readyz'],
         ['GET', '/openapi.yaml'],
         ['POST', '/api/v1/admin/tokens/reload', {}], // 403: no tokens, so no admin
+        ['GET', '/api/v1/log/signing-config'],
+        ['POST', '/api/v2/log/entries', hashedRekordV2(key, 'v2 another')],
+        ['POST', '/api/v2/log/entries', v2Doc],
+        ['POST', '/api/v2/log/entries', {}],
+        ['POST', '/api/v2/log/entries', { hashedRekordRequestV002: { digest: 'AA==', signature: {} } }],
+        ['GET', '/api/v2/checkpoint'],
+        ['GET', '/api/v2/tile/0/000'],
+        ['GET', '/api/v2/tile/0/000.p/2'],
+        ['GET', '/api/v2/tile/entries/000'],
+        ['GET', '/api/v2/tile/entries/000.p/2'],
       ];
       // The duplicate needs the exact entry again.
       calls.push(['POST', '/api/v1/log/entries', hashedRekord(key, 'doc', { signature: (JSON.parse(Buffer.from((created.body[id] as any).body, 'base64').toString()) as any).spec.signature.content })]);
@@ -130,7 +143,7 @@ describe('openapi.yaml', () => {
         statuses.add(`${op} ${res.status}`);
       }
       for (const op of api.operations()) assert.ok(covered.has(op.operationId), `${op.operationId} was exercised`);
-      for (const s of ['createLogEntry 201', 'createLogEntry 409', 'createLogEntry 422', 'createLogEntry 400', 'searchLogQuery 422', 'getLogEntryByUUID 404']) {
+      for (const s of ['createLogEntry 201', 'createLogEntry 409', 'createLogEntry 422', 'createLogEntry 400', 'searchLogQuery 422', 'getLogEntryByUUID 404', 'createRekorV2Entry 201', 'createRekorV2Entry 409', 'createRekorV2Entry 400']) {
         assert.ok(statuses.has(s), `${s} was exercised`);
       }
     });

@@ -7,18 +7,48 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { createApp, type AppDeps, type CairnApp } from '../../src/http/index.js';
+import { LogService, rekorV2Identity } from '../../src/log/index.js';
+import { openSqliteStore } from '../../src/storage/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
-import { openTestLog, type TestLog } from './test-log.js';
+import { FAST_OPTIONS, openTestLog, type TestLog } from './test-log.js';
 
 export interface TestApp {
   t: TestLog;
+  /** The Rekor v2 tree beside `t` (same keys and clock, origin the host). */
+  v2: LogService;
   app: CairnApp;
 }
 
-/** A fresh in-memory log and its app; `deps` override the defaults (1 MiB requests). */
+/** The Rekor v2 tree of `t`'s log: an in-memory store, `t`'s keys and clock, no SETs. */
+export function openV2TestLog(t: TestLog, opts: { batchMaxAgeMs?: number } = {}): LogService {
+  return LogService.open(openSqliteStore({ path: ':memory:' }), rekorV2Identity(t.identity), t.clock, { ...FAST_OPTIONS, ...opts, signEntryTimestamps: false });
+}
+
+/** A fresh in-memory log (and its Rekor v2 tree) and their app; `deps` override the defaults (1 MiB requests). */
 export function testApp(deps: Partial<AppDeps> = {}, t: TestLog = openTestLog()): TestApp {
-  return { t, app: createApp({ log: t.log, maxRequestBytes: 1 << 20, ...deps }) };
+  const v2 = deps.logV2 ?? openV2TestLog(t);
+  return { t, v2, app: createApp({ log: t.log, logV2: v2, maxRequestBytes: 1 << 20, ...deps }) };
+}
+
+/** A Rekor v2 `Verifier` (protobuf JSON) of `key`: its DER SPKI as `publicKey`, or `certDer` as `x509Certificate`. */
+export function v2Verifier(key: TestKey, o: { certDer?: Buffer; keyDetails?: string } = {}): Record<string, unknown> {
+  const keyDetails = o.keyDetails ?? 'PKIX_ECDSA_P256_SHA_256';
+  if (o.certDer !== undefined) return { x509Certificate: { rawBytes: b64(o.certDer) }, keyDetails };
+  return { publicKey: { rawBytes: b64(key.publicKey.export({ type: 'spki', format: 'der' })) }, keyDetails };
+}
+
+/** A `CreateEntryRequest` with hashedRekordRequestV002: `key` signs the SHA-256 digest of `data` (prehashed). */
+export function hashedRekordV2(key: TestKey, data: string, o: { certDer?: Buffer; keyDetails?: string } = {}): Record<string, unknown> {
+  const sig = sign('sha256', Buffer.from(data), key.privateKey);
+  return { hashedRekordRequestV002: { digest: b64(sha256(data)), signature: { content: b64(sig), verifier: v2Verifier(key, o) } } };
+}
+
+/** A `CreateEntryRequest` with dsseRequestV002: an envelope over `payload` signed by `key` (ECDSA-SHA256 over the PAE). */
+export function dsseV2(key: TestKey, payload: string, payloadType = 'application/vnd.in-toto+json', verifierKey: TestKey = key): Record<string, unknown> {
+  const body = Buffer.from(payload);
+  const sig = sign('sha256', pae(payloadType, body), key.privateKey);
+  return { dsseRequestV002: { envelope: { payload: b64(body), payloadType, signatures: [{ sig: b64(sig), keyid: '' }] }, verifiers: [v2Verifier(verifierKey)] } };
 }
 
 export interface TestKey {

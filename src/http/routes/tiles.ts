@@ -13,9 +13,13 @@ import { parseTilePath, TILE_WIDTH } from '../../merkle/index.js';
 import type { Reply } from '../reply.js';
 import { get, type Route } from '../route.js';
 
-/** Every path under /tile/ (the four documented families); parseTilePath decides which it is. */
-export function tileRoutes(log: LogService): Route[] {
-  return [get('/tile/*', (req) => tileReply(log, req.path))];
+/**
+ * Every path under `<prefix>/tile/` (the four documented families);
+ * parseTilePath decides which it is. `prefix` is where the log's tlog-tiles
+ * API lives ('' for the Rekor v1 log, '/api/v2' for the Rekor v2 log).
+ */
+export function tileRoutes(log: LogService, prefix = ''): Route[] {
+  return [get(`${prefix}/tile/*`, (req) => tileReply(log, req.path.slice(prefix.length)))];
 }
 
 /** 200 with the tile or bundle at `path` (`/tile/…`, no query); throws BAD_REQUEST/NOT_FOUND as parseTilePath and the reader do. */
