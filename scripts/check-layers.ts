@@ -51,6 +51,7 @@ const PURE = new Set(['merkle', 'note', 'entry', 'signing', 'errors.ts', 'clock.
 /** Packages/builtins a layer may not import. */
 const FORBIDDEN_PKGS: Array<{ pkg: RegExp; except: readonly string[] }> = [
   { pkg: /^better-sqlite3$/, except: ['storage'] },
+  { pkg: /^pg$/, except: ['storage'] },
   // The API is served on node:http (src/http/dispatch.ts); express is only the benchmarks' baseline.
   { pkg: /^express$/, except: [] },
   { pkg: /^(pkcs11js|graphene-pk11)$/, except: ['keys'] },

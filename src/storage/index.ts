@@ -1,6 +1,8 @@
 /**
  * The storage layer: the {@link LogStore} contract and its SQLite
- * implementation. The only module tree that imports better-sqlite3.
+ * implementation, the asynchronous contract ({@link AsyncLogStore}) and its
+ * PostgreSQL implementation. The only module tree that imports better-sqlite3
+ * and pg.
  */
 
 export type { Batch, CheckpointRow, CosignatureRow, LogStore, SearchKey, StoredEntry, TileRow } from './types.js';
@@ -10,6 +12,7 @@ export { MAX_BODY_BYTES, validateBatch } from './batch.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
+export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';
 export {
   SqliteWitnessStore,

@@ -12,6 +12,7 @@ export const PARTS = {
   HSM: { what: 'SoftHSM2 (softhsm2-util and libsofthsm2.so)', install: 'apt-get install softhsm2' },
   SKOPEO: { what: 'skopeo', install: 'apt-get install skopeo' },
   UMOCI: { what: 'umoci', install: 'apt-get install umoci' },
+  PG: { what: 'PostgreSQL (initdb and postgres in /usr/lib/postgresql/*/bin)', install: 'apt-get install postgresql' },
 } as const;
 
 export type Part = keyof typeof PARTS;

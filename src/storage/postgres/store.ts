@@ -1,0 +1,358 @@
+/**
+ * {@link AsyncLogStore} on PostgreSQL (node-postgres): the same rows as the
+ * SQLite store (full level-0 tiles as leaf-group rows), one transaction per
+ * batch, and the compare-and-swap on the log's size done by the database, so
+ * that any number of processes on one database can never fork the log.
+ * Durable when a call resolves: every connection runs with
+ * `synchronous_commit = on` (connect.ts), so the store has no `sync()`.
+ */
+
+import type pg from 'pg';
+import { describeError, LogError } from '../../errors.js';
+import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
+import type { AsyncLogStore } from '../async-types.js';
+import { validateBatch } from '../batch.js';
+import type { Batch, CheckpointRow, CosignatureRow, StoredEntry, TileRow } from '../types.js';
+import { loadMigrations } from '../sqlite/migrations.js';
+import { checkServer, createPool, redact, type PostgresConnectionOptions } from './connect.js';
+import { isUnavailable, sqlState, toLogError } from './errors.js';
+import { migrate, postgresMigrationsDir } from './migrations.js';
+import { SQL } from './statements.js';
+
+/** Options for {@link openPostgresStore}. */
+export interface PostgresStoreOptions extends PostgresConnectionOptions {
+  /** Directory of `NNNN_*.sql` migrations (default: the repository's `migrations/postgres/`). */
+  readonly migrationsDir?: string;
+}
+
+/**
+ * Connect to the database at `options.url`, check the server (connect.ts:
+ * fsync on, synchronous_commit on, PostgreSQL ≥ 14) and apply pending
+ * migrations. Rejects with CONFIG_INVALID for a server or database the store
+ * cannot use, STORE_FAILED when the server cannot be reached.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const pool = createPool(options);
+  const label = redact(options.url);
+  try {
+    await checkServer(pool, options.url);
+    await migrate(pool, loadMigrations(options.migrationsDir ?? postgresMigrationsDir()), label);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return new PostgresStore(pool, label);
+}
+
+/**
+ * The PostgreSQL log store. Takes ownership of `pool` (made by createPool, on
+ * a migrated database) and ends it on {@link close}.
+ *
+ * Errors (errors.ts): INCONSISTENT for a batch that does not fit the stored
+ * log, CORRUPT for damaged data, STORE_FAILED for a failed write or a server
+ * that cannot be reached (with `details.outcome = 'unknown'` when the
+ * connection failed during COMMIT), INTERNAL for any other failed read,
+ * SHUTTING_DOWN after close.
+ */
+export class PostgresStore implements AsyncLogStore {
+  readonly #pool: pg.Pool;
+  readonly #label: string;
+  #closed = false;
+
+  constructor(pool: pg.Pool, label: string) {
+    this.#pool = pool;
+    this.#label = label;
+  }
+
+  /**
+   * Commit `batch` in one transaction: the compare-and-swap on the head row,
+   * entries, search keys, tiles, checkpoint. Durable when it resolves. The
+   * head row's lock is taken first, so a second writer on the same previous
+   * size waits for this transaction and then finds the size moved.
+   *
+   * A batch with no entries re-publishes the checkpoint at the current size,
+   * as SqliteStore.appendBatch does (same root required; a changed note drops
+   * the old note's cosignatures).
+   */
+  async appendBatch(previousSize: number, batch: Batch): Promise<void> {
+    this.#open('commit batch');
+    validateBatch(previousSize, batch);
+    const client = await this.#connect('commit batch');
+    let committing = false;
+    let failure: unknown;
+    try {
+      await client.query('BEGIN');
+      await this.#write(client, previousSize, batch);
+      committing = true;
+      await client.query('COMMIT');
+    } catch (err) {
+      failure = err;
+      if (committing && isUnavailable(err)) {
+        throw new LogError('STORE_FAILED', `couldn't commit batch: the connection failed during COMMIT, which may or may not have taken effect: ${describeError(err)}`, {
+          cause: err,
+          details: { outcome: 'unknown', previousSize, size: batch.checkpoint.size },
+        });
+      }
+      if (!committing) await client.query('ROLLBACK').then(() => (failure = undefined), () => undefined);
+      throw await this.#commitError(err, batch);
+    } finally {
+      // A connection whose transaction could not be rolled back, or that failed, is closed rather than reused.
+      client.release(failure === undefined ? undefined : true);
+    }
+  }
+
+  latestCheckpoint(): Promise<CheckpointRow | undefined> {
+    return this.#one('read the latest checkpoint', SQL.latestCheckpoint());
+  }
+
+  checkpointAt(size: number): Promise<CheckpointRow | undefined> {
+    return this.#one(`read checkpoint ${size}`, SQL.checkpointAt([size]));
+  }
+
+  async listCheckpoints(fromSize: number, limit: number): Promise<CheckpointRow[]> {
+    const n = toLimit(limit);
+    return n === 0 ? [] : this.#all('list checkpoints', SQL.listCheckpoints([fromSize, n]));
+  }
+
+  /**
+   * Store a witness's cosignature line for the checkpoint at `row.size`.
+   * Idempotent: a second line from the same witness for the same size is
+   * ignored (the first is kept). Rejects with NOT_FOUND if no checkpoint has that size.
+   */
+  async addCosignature(row: CosignatureRow): Promise<void> {
+    const found = await this.#write1('add cosignature', SQL.insertCosignature([row.size, row.witness, row.line]));
+    if ((found.rows[0] as { found: number } | undefined)?.found !== 1) {
+      throw new LogError('NOT_FOUND', `couldn't add cosignature: no checkpoint at size ${row.size}`);
+    }
+  }
+
+  cosignatures(size: number): Promise<CosignatureRow[]> {
+    return this.#all(`read cosignatures of ${size}`, SQL.cosignatures([size]));
+  }
+
+  entryByIndex(index: number): Promise<StoredEntry | undefined> {
+    return this.#one(`read entry ${index}`, SQL.entryByIndex([index]));
+  }
+
+  async entriesInRange(start: number, count: number): Promise<StoredEntry[]> {
+    const n = toLimit(count);
+    return n === 0 ? [] : this.#all(`read entries from ${start}`, SQL.entriesInRange([start, start + n]));
+  }
+
+  entryByLeafHash(leafHash: Uint8Array): Promise<StoredEntry | undefined> {
+    return this.#one('read entry by leaf hash', SQL.entryByLeafHash([leafHash]));
+  }
+
+  async indexOfLeafHash(leafHash: Uint8Array): Promise<number | undefined> {
+    return (await this.#one<{ idx: number }>('look up leaf hash', SQL.indexOfLeafHash([leafHash])))?.idx;
+  }
+
+  async searchKey(key: string, limit: number): Promise<number[]> {
+    const n = toLimit(limit);
+    if (n === 0) return [];
+    return (await this.#all<{ idx: number }>('search', SQL.searchKey([key, n]))).map((r) => r.idx);
+  }
+
+  /** A full level-0 tile is rebuilt from its 16 leaf-group rows (byte-identical to what was written). */
+  async tile(level: number, index: number): Promise<TileRow | undefined> {
+    const row = await this.#one<TileRow>(`read tile ${level}/${index}`, SQL.tile([level, index]));
+    if (row !== undefined || level !== 0) return row;
+    const first = index * LEAF_GROUPS_PER_TILE;
+    const groups = await this.#all<{ hashes: Uint8Array }>(`read tile 0/${index}`, SQL.leafGroupsInRange([first, first + LEAF_GROUPS_PER_TILE]));
+    return groups.length === 0 ? undefined : tileFromLeafGroups(index, groups.map((g) => g.hashes));
+  }
+
+  /** One primary-key read of a ~1 KiB row: the hot read of inclusion proofs. */
+  async leafGroup(group: number): Promise<Uint8Array | undefined> {
+    return (await this.#one<{ hashes: Uint8Array }>(`read leaf group ${group}`, SQL.leafGroup([group])))?.hashes;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return (await this.#one<{ value: string }>(`read meta ${key}`, SQL.getMeta([key])))?.value;
+  }
+
+  /** Set `key` once. Setting the same value again is a no-op; a different value rejects with INCONSISTENT, even one set concurrently. */
+  async setMeta(key: string, value: string): Promise<void> {
+    const inserted = await this.#write1(`set meta ${key}`, SQL.insertMeta([key, value]));
+    if (inserted.rowCount === 1) return;
+    const stored = await this.getMeta(key);
+    if (stored === value) return;
+    throw new LogError('INCONSISTENT', `couldn't set meta ${key}: already set to a different value`, {
+      details: { key, stored, refused: value },
+    });
+  }
+
+  /** The size of the database (pg_database_size): tables, indexes and TOAST, not the server's WAL. */
+  async sizeOnDisk(): Promise<number> {
+    return (await this.#one<{ bytes: number }>('measure the database', SQL.databaseSize()))?.bytes ?? 0;
+  }
+
+  /** Close every connection. Idempotent; later calls reject with SHUTTING_DOWN. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  /** The transaction body. Any rejection rolls everything back. */
+  async #write(client: pg.PoolClient, previousSize: number, batch: Batch): Promise<void> {
+    const swapped = await client.query(SQL.casHead([previousSize, batch.checkpoint.size]));
+    if (swapped.rowCount !== 1) {
+      const stored = (await client.query<{ size: number }>(SQL.headSize())).rows[0]?.size;
+      throw new LogError('INCONSISTENT', `couldn't commit batch: the stored log has size ${stored}, not ${previousSize}`, {
+        details: { storedSize: stored, previousSize },
+      });
+    }
+    const es = batch.entries;
+    if (es.length > 0) {
+      await client.query(
+        SQL.insertEntries([es.map((e) => e.index), es.map((e) => e.leafHash), es.map((e) => e.body), es.map((e) => e.kind), es.map((e) => e.integratedTime), es.map((e) => e.set)]),
+      );
+    }
+    if (batch.searchKeys.length > 0) {
+      await client.query(SQL.insertSearchKeys([batch.searchKeys.map((k) => k.key), batch.searchKeys.map((k) => k.index)]));
+    }
+    const full = batch.tiles.filter((t) => t.level === 0 && t.width === TILE_WIDTH);
+    for (const t of full) await this.#writeFullLevel0(client, t);
+    await this.#writeTiles(client, batch.tiles.filter((t) => !(t.level === 0 && t.width === TILE_WIDTH)));
+    await this.#writeCheckpoint(client, batch);
+  }
+
+  /** Upsert the batch's other tiles in one statement; a row it did not write was refused (narrower, other hashes, tile full). */
+  async #writeTiles(client: pg.PoolClient, tiles: readonly TileRow[]): Promise<void> {
+    if (tiles.length === 0) return;
+    const res = await client.query<{ level: number; idx: number }>(
+      SQL.upsertTiles([tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.width), tiles.map((t) => t.hashes)]),
+    );
+    if (res.rowCount === tiles.length) return;
+    const written = new Set(res.rows.map((r) => `${r.level}/${r.idx}`));
+    const refused = tiles.find((t) => !written.has(`${t.level}/${t.index}`)) as TileRow;
+    const stored = await client.query<{ width: number }>(SQL.tileWidth([refused.level, refused.index]));
+    refuseTile(refused, stored.rows[0]?.width ?? (refused.level === 0 ? TILE_WIDTH : undefined));
+  }
+
+  /**
+   * A level-0 tile became full: its 16 leaf-group rows replace its partial
+   * row, under the same rule as the upsert (the stored level-0 hashes are
+   * kept; the same full tile again is a no-op; other hashes are refused).
+   */
+  async #writeFullLevel0(client: pg.PoolClient, t: TileRow): Promise<void> {
+    const partial = (await client.query<{ width: number; hashes: Uint8Array }>(SQL.deletePartialLevel0([t.index]))).rows[0];
+    if (partial !== undefined) {
+      const n = partial.width * 32;
+      if (Buffer.compare(partial.hashes.subarray(0, n), t.hashes.subarray(0, n)) !== 0) refuseTile(t, partial.width);
+    }
+    const first = t.index * LEAF_GROUPS_PER_TILE;
+    const rows = leafGroupsOfTile(t);
+    const groups = rows.map((_, k) => first + k);
+    const inserted = await client.query(SQL.insertLeafGroups([groups, rows]));
+    if (inserted.rowCount === rows.length) return;
+    const stored = await client.query<{ grp: number; hashes: Uint8Array }>(SQL.leafGroupsInRange([first, first + LEAF_GROUPS_PER_TILE]));
+    const same = stored.rows.length === rows.length && stored.rows.every((r, k) => r.grp === first + k && Buffer.compare(r.hashes, rows[k] as Uint8Array) === 0);
+    if (!same) refuseTile(t, TILE_WIDTH);
+  }
+
+  async #writeCheckpoint(client: pg.PoolClient, batch: Batch): Promise<void> {
+    const cp = batch.checkpoint;
+    const stored = batch.entries.length === 0 ? (await client.query<CheckpointRow>(SQL.checkpointAt([cp.size]))).rows[0] : undefined;
+    if (stored === undefined) {
+      await client.query(SQL.insertCheckpoint([cp.size, cp.root, cp.time, cp.note]));
+      return;
+    }
+    if (Buffer.compare(stored.root, cp.root) !== 0) {
+      throw new LogError('INCONSISTENT', `couldn't commit batch: checkpoint at size ${cp.size} has a different root than the stored one`, {
+        details: { size: cp.size },
+      });
+    }
+    await client.query(SQL.resignCheckpoint([cp.time, cp.note, cp.size]));
+    if (stored.note !== cp.note) await client.query(SQL.deleteCosignatures([cp.size]));
+  }
+
+  /** Turn a failed commit into the contract's error, naming a duplicate entry when that was the cause. */
+  async #commitError(err: unknown, batch: Batch): Promise<LogError> {
+    if (sqlState(err) !== '23505') return toLogError('commit batch', err, 'STORE_FAILED');
+    const seen = new Map<string, number>();
+    let stored: Map<string, number> | undefined;
+    for (const e of batch.entries) {
+      const hex = Buffer.from(e.leafHash).toString('hex');
+      stored ??= await this.#storedIndices(batch.entries.map((x) => x.leafHash));
+      const existingIndex = seen.get(hex) ?? stored.get(hex);
+      if (existingIndex !== undefined) {
+        return new LogError('INCONSISTENT', `couldn't commit batch: entry ${e.index} duplicates the leaf hash of entry ${existingIndex}`, {
+          cause: err,
+          details: { leafHash: hex, index: e.index, existingIndex },
+        });
+      }
+      seen.set(hex, e.index);
+    }
+    return toLogError('commit batch', err, 'INCONSISTENT');
+  }
+
+  /** Stored indices of these leaf hashes, by hex (empty when the store cannot be read now). */
+  async #storedIndices(hashes: readonly Uint8Array[]): Promise<Map<string, number>> {
+    try {
+      const res = await this.#pool.query<{ idx: number; leaf_hash: Buffer }>(SQL.indicesOfLeafHashes([hashes]));
+      return new Map(res.rows.map((r) => [r.leaf_hash.toString('hex'), r.idx]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  /** A connection for a transaction, with a listener for failures between its queries (met by the next query). */
+  async #connect(what: string): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw toLogError(`${what} on ${this.#label}`, err, 'STORE_FAILED');
+    }
+    client.on('error', ignore);
+    const release = client.release.bind(client);
+    client.release = (destroy?: Error | boolean) => {
+      client.off('error', ignore);
+      release(destroy);
+    };
+    return client;
+  }
+
+  #open(what: string): void {
+    if (this.#closed) throw new LogError('SHUTTING_DOWN', `couldn't ${what}: the store is closed`);
+  }
+
+  async #query<R extends pg.QueryResultRow>(what: string, query: pg.QueryConfig, fallback: 'INTERNAL' | 'STORE_FAILED'): Promise<pg.QueryResult<R>> {
+    this.#open(what);
+    try {
+      return await this.#pool.query<R>(query);
+    } catch (err) {
+      throw toLogError(what, err, fallback);
+    }
+  }
+
+  async #one<R extends pg.QueryResultRow>(what: string, query: pg.QueryConfig): Promise<R | undefined> {
+    return (await this.#query<R>(what, query, 'INTERNAL')).rows[0];
+  }
+
+  async #all<R extends pg.QueryResultRow>(what: string, query: pg.QueryConfig): Promise<R[]> {
+    return (await this.#query<R>(what, query, 'INTERNAL')).rows;
+  }
+
+  /** A one-statement write (autocommit: durable when it resolves). */
+  #write1(what: string, query: pg.QueryConfig): Promise<pg.QueryResult> {
+    return this.#query(what, query, 'STORE_FAILED');
+  }
+}
+
+function refuseTile(t: TileRow, storedWidth: number | undefined): never {
+  throw new LogError(
+    'INCONSISTENT',
+    `couldn't commit batch: tile ${t.level}/${t.index} of width ${storedWidth} would be rewritten with width ${t.width} or other hashes`,
+    { details: { level: t.level, index: t.index, storedWidth, width: t.width } },
+  );
+}
+
+function ignore(): void {}
+
+/** A SQL LIMIT from a caller's count: 0 for anything not positive, else a safe integer. */
+function toLimit(n: number): number {
+  return n >= 1 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
+}
