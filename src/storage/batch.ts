@@ -59,6 +59,27 @@ function validateTile(t: TileRow): void {
   }
 }
 
+/**
+ * The INCONSISTENT error naming the first entry of `batch` whose leaf hash is
+ * already stored (`storedIndex`) or repeats inside the batch, or undefined if
+ * none does: what a store rejects with after a uniqueness violation.
+ */
+export function duplicateLeafError(batch: Batch, storedIndex: (leafHash: Uint8Array) => number | undefined, cause: unknown): LogError | undefined {
+  const seen = new Map<string, number>();
+  for (const e of batch.entries) {
+    const hex = Buffer.from(e.leafHash).toString('hex');
+    const existingIndex = seen.get(hex) ?? storedIndex(e.leafHash);
+    if (existingIndex !== undefined) {
+      return new LogError('INCONSISTENT', `couldn't commit batch: entry ${e.index} duplicates the leaf hash of entry ${existingIndex}`, {
+        cause,
+        details: { leafHash: hex, index: e.index, existingIndex },
+      });
+    }
+    seen.set(hex, e.index);
+  }
+  return undefined;
+}
+
 function isIndex(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { eachLine } from './lines.js';
 import { requirePartOrSkip } from './parts.js';
-import { freePort } from './registry.js';
+import { freePort, stopChild } from './registry.js';
 
 const INSTALL_ROOT = '/usr/lib/postgresql';
 /** The test server's settings: production durability, a small memory footprint. */
@@ -189,7 +189,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
     async crash() {
       await closeAdmin();
-      if (child !== undefined) await signalAndWait(child, 'SIGQUIT');
+      if (child !== undefined) await stopChild(child, 'SIGQUIT', 20_000);
     },
     async restart() {
       await launch();
@@ -198,7 +198,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       if (stopped) return;
       stopped = true;
       await closeAdmin();
-      if (child !== undefined) await signalAndWait(child, 'SIGINT');
+      if (child !== undefined) await stopChild(child, 'SIGINT', 20_000);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -254,18 +254,5 @@ function spawnServer(cmd: string, args: string[], logs: string[]): Promise<Child
       settled = true;
       reject(new Error(`PostgreSQL exited (${signal ?? code}) before accepting connections:\n${logs.slice(-20).join('\n')}`));
     });
-  });
-}
-
-/** Send `signal` to the server by PID and wait for it to exit (SIGKILL after 20 s). */
-function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill(signal);
   });
 }

@@ -167,16 +167,16 @@ function probe(port: number, caFile: string | undefined): Promise<void> {
 }
 
 
-/** SIGTERM by PID, then SIGKILL if it has not exited within 5 s. */
-export function stopChild(child: ChildProcess): Promise<void> {
+/** `signal` (SIGTERM) by PID, then SIGKILL if it has not exited within `graceMs` (5 s). */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 

@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { describeError, LogError } from '../../errors.js';
 import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
 import type { AsyncLogStore } from '../async-types.js';
-import { validateBatch } from '../batch.js';
+import { duplicateLeafError, validateBatch } from '../batch.js';
 import type { Batch, CheckpointRow, CosignatureRow, StoredEntry, TileRow } from '../types.js';
 import { loadMigrations } from '../sqlite/migrations.js';
 import { checkServer, createPool, redact, type PostgresConnectionOptions } from './connect.js';
@@ -271,21 +271,8 @@ export class PostgresStore implements AsyncLogStore {
   /** Turn a failed commit into the contract's error, naming a duplicate entry when that was the cause. */
   async #commitError(err: unknown, batch: Batch): Promise<LogError> {
     if (sqlState(err) !== '23505') return toLogError('commit batch', err, 'STORE_FAILED');
-    const seen = new Map<string, number>();
-    let stored: Map<string, number> | undefined;
-    for (const e of batch.entries) {
-      const hex = Buffer.from(e.leafHash).toString('hex');
-      stored ??= await this.#storedIndices(batch.entries.map((x) => x.leafHash));
-      const existingIndex = seen.get(hex) ?? stored.get(hex);
-      if (existingIndex !== undefined) {
-        return new LogError('INCONSISTENT', `couldn't commit batch: entry ${e.index} duplicates the leaf hash of entry ${existingIndex}`, {
-          cause: err,
-          details: { leafHash: hex, index: e.index, existingIndex },
-        });
-      }
-      seen.set(hex, e.index);
-    }
-    return toLogError('commit batch', err, 'INCONSISTENT');
+    const stored = await this.#storedIndices(batch.entries.map((e) => e.leafHash));
+    return duplicateLeafError(batch, (h) => stored.get(Buffer.from(h).toString('hex')), err) ?? toLogError('commit batch', err, 'INCONSISTENT');
   }
 
   /** Stored indices of these leaf hashes, by hex (empty when the store cannot be read now). */

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import type { Database, Transaction } from 'better-sqlite3';
 import { LogError } from '../../errors.js';
 import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
-import { validateBatch } from '../batch.js';
+import { duplicateLeafError, validateBatch } from '../batch.js';
 import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../types.js';
 import { openDatabase, type OpenDatabaseOptions } from './db.js';
 import { WalDurability } from './durability.js';
@@ -306,18 +306,8 @@ export class SqliteStore implements LogStore {
   #commitError(err: unknown, batch: Batch): LogError {
     const code = sqliteCode(err);
     if (code === undefined || !code.startsWith('SQLITE_CONSTRAINT')) return toLogError('commit batch', err, 'STORE_FAILED');
-    const seen = new Map<string, number>();
-    for (const e of batch.entries) {
-      const hex = Buffer.from(e.leafHash).toString('hex');
-      const existingIndex = seen.get(hex) ?? this.#s.indexOfLeafHash.get(e.leafHash);
-      if (existingIndex !== undefined) {
-        return new LogError('INCONSISTENT', `couldn't commit batch: entry ${e.index} duplicates the leaf hash of entry ${existingIndex}`, {
-          cause: err,
-          details: { leafHash: hex, index: e.index, existingIndex },
-        });
-      }
-      seen.set(hex, e.index);
-    }
+    const duplicate = duplicateLeafError(batch, (h) => this.#s.indexOfLeafHash.get(h), err);
+    if (duplicate !== undefined) return duplicate;
     return toLogError('commit batch', err, 'INCONSISTENT');
   }
 
