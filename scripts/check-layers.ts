@@ -91,11 +91,12 @@ for (const file of files(src)) {
       if (target === layer) continue;
       if (!allowed.includes('*') && !allowed.includes(target)) problems.push(`${where}: ${layer} may not import ${target}`);
       if (layer === 'log' && target === 'storage' && !typeOnly) problems.push(`${where}: log may import storage types only`);
-      if (layer !== 'cli' && target !== 'errors.ts' && target !== 'clock.ts' && !spec.endsWith('/index.js') && !/\/[a-z-]+\.js$/.test(spec)) {
+      if (layer !== 'cli' && target !== 'errors.ts' && target !== 'clock.ts' && !spec.endsWith('/index.js') && !/\/[a-z0-9-]+\.js$/.test(spec)) {
         problems.push(`${where}: malformed import path`);
       }
-      if (layer !== 'cli' && ![ 'errors.ts', 'clock.ts' ].includes(target) && target !== layer && !spec.endsWith('/index.js') && !(layer === 'log' && target === 'storage' && spec.endsWith('/types.js'))) {
-        problems.push(`${where}: import another folder only through its index.ts`);
+      const barrel = spec.endsWith('/index.js') || (BROWSER_SAFE.has(layer) && spec.endsWith('/portable.js'));
+      if (layer !== 'cli' && ![ 'errors.ts', 'clock.ts' ].includes(target) && target !== layer && !barrel && !(layer === 'log' && target === 'storage' && spec.endsWith('/types.js'))) {
+        problems.push(`${where}: import another folder only through its index.ts (or, from a browser-safe layer, its portable.ts)`);
       }
     } else {
       for (const f of FORBIDDEN_PKGS) if (f.pkg.test(spec) && !f.except.includes(layer)) problems.push(`${where}: ${f.except.length === 0 ? 'no layer' : `only ${f.except.join(', ')}`} may import ${spec}`);
@@ -108,6 +109,40 @@ for (const file of files(src)) {
       problems.push(`${relative(root, file)}: pure module ${layer} reads the clock, randomness or the environment`);
     }
   }
+}
+
+/**
+ * Browser safety is transitive: every file a browser-safe layer reaches through relative imports
+ * (its own and the portable barrels of the pure core) may import no node: builtin, no package but
+ * @noble's, and may not use Node's Buffer global.
+ */
+function browserClosure(): Map<string, string> {
+  const seen = new Map<string, string>();
+  const queue = files(src).filter((f) => BROWSER_SAFE.has(layerOf(f)));
+  for (const f of queue) seen.set(f, relative(root, f));
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(?:import|export)\s+(?:type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+      const spec = m[1] ?? '';
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+      if (!seen.has(target)) {
+        seen.set(target, `${seen.get(file)} → ${relative(root, target)}`);
+        queue.push(target);
+      }
+    }
+  }
+  return seen;
+}
+for (const [file, chain] of browserClosure()) {
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^\s*import\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+    const spec = m[2] ?? '';
+    if (m[1] !== undefined || spec.startsWith('.')) continue;
+    if (!/^@noble\//.test(spec)) problems.push(`${chain}: runs in browsers, may not import ${spec}`);
+  }
+  if (/\bBuffer\./.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) problems.push(`${chain}: runs in browsers, may not use Buffer`);
 }
 
 if (problems.length > 0) {

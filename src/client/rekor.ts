@@ -14,7 +14,8 @@
  * promises).
  */
 import { LogError } from '../errors.js';
-import { toHex } from './bytes.js';
+import { formatTilePath } from '../merkle/portable.js';
+import { fromHex, toHex } from './bytes.js';
 import { exchange, type Answer, type TransportOptions } from './http.js';
 import { leafHashOfBody, parseLogEntry, type RekorEntry } from './log-entry.js';
 
@@ -31,6 +32,28 @@ export interface Submitted {
   readonly entry: RekorEntry;
   /** False when the log already held an equal entry (409) and `entry` is that one. */
   readonly created: boolean;
+}
+
+/** A Rekor searchIndex query (rekor-v1.md §1): at least one criterion. */
+export interface SearchQuery {
+  /** `sha256:<hex>` (or bare hex) of an artifact. */
+  readonly hash?: string;
+  /** A PEM public key or certificate, base64-encoded, format x509. */
+  readonly publicKey?: { readonly format: 'x509'; readonly content: string };
+  /** A certificate's email SAN. */
+  readonly email?: string;
+  /** A certificate's URI (or other) SAN. */
+  readonly subject?: string;
+  readonly operator?: 'and' | 'or';
+}
+
+/** One checkpoint of the history route, unverified. */
+export interface HistoryCheckpoint {
+  readonly treeSize: number;
+  /** When the log published it, ms since the epoch. */
+  readonly timeMs: number;
+  /** The signed note with the cosignatures collected for it. */
+  readonly checkpoint: string;
 }
 
 /** The log's LogInfo (rekor-v1.md §1), unverified. */
@@ -147,6 +170,69 @@ export class RekorClient {
     return { rootHash, treeSize: treeSize as number, signedTreeHead, treeId: treeID };
   }
 
+  /**
+   * POST `/api/v1/index/retrieve` (Rekor searchIndex): the entry IDs of the
+   * entries under the query's keys (`hash`, `publicKey`, `email`, `subject`,
+   * `operator`), as the log lists them. Unverified: read each entry to verify it.
+   */
+  async search(query: SearchQuery): Promise<string[]> {
+    const url = `${this.baseUrl}/api/v1/index/retrieve`;
+    const answer = await exchange(url, { method: 'POST', headers: this.#headers(true), body: JSON.stringify(query) }, this.#opts);
+    if (answer.status !== 200) throw refused(url, answer);
+    const ids = parseJsonAnswer(answer, url, 'search results');
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string' && /^(?:[0-9a-f]{16})?[0-9a-f]{64}$/.test(id))) {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the search results from ${url}: not a list of entry IDs`);
+    }
+    return ids as string[];
+  }
+
+  /** GET `/api/v1/log/proof`: the consistency proof from `firstSize` (≥ 1) to `lastSize`, unverified. */
+  async consistencyProof(firstSize: number, lastSize: number): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }> {
+    const url = `${this.baseUrl}/api/v1/log/proof?firstSize=${firstSize}&lastSize=${lastSize}`;
+    const answer = await exchange(url, { method: 'GET', headers: this.#headers(false) }, this.#opts);
+    if (answer.status !== 200) throw refused(url, answer);
+    const v = parseJsonAnswer(answer, url, 'consistency proof') as { rootHash?: unknown; hashes?: unknown };
+    const rootHash = typeof v?.rootHash === 'string' ? fromHex(v.rootHash) : undefined;
+    const list = v?.hashes;
+    const hashes = Array.isArray(list) && list.length <= 128 ? list.map((h) => (typeof h === 'string' ? fromHex(h) : undefined)) : [undefined];
+    if (rootHash?.length !== 32 || !hashes.every((h) => h?.length === 32)) {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the consistency proof from ${url}: not {rootHash, hashes} of 32-byte hex hashes`);
+    }
+    return { rootHash, hashes: hashes as Uint8Array[] };
+  }
+
+  /** GET `/api/v1/log/checkpoints?from=&limit=`: the log's published checkpoints by size, ascending, unverified. */
+  async checkpoints(from = 0, limit = 100): Promise<{ checkpoints: HistoryCheckpoint[]; next?: number }> {
+    const url = `${this.baseUrl}/api/v1/log/checkpoints?from=${from}&limit=${limit}`;
+    const answer = await exchange(url, { method: 'GET', headers: this.#headers(false) }, this.#opts);
+    if (answer.status !== 200) throw refused(url, answer);
+    const v = parseJsonAnswer(answer, url, 'checkpoint history') as { checkpoints?: unknown; next?: unknown };
+    const list = v?.checkpoints;
+    const ok = (c: unknown): c is HistoryCheckpoint => {
+      const o = c as Record<string, unknown>;
+      return typeof o === 'object' && o !== null && Number.isSafeInteger(o['treeSize']) && Number.isSafeInteger(o['timeMs']) && typeof o['checkpoint'] === 'string';
+    };
+    if (!Array.isArray(list) || !list.every(ok)) throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the checkpoint history from ${url}: not a page of checkpoints`);
+    const page = list.map((c) => ({ treeSize: c.treeSize, timeMs: c.timeMs, checkpoint: c.checkpoint }));
+    return Number.isSafeInteger(v.next) ? { checkpoints: page, next: v.next as number } : { checkpoints: page };
+  }
+
+  /** GET `/tile/<level>/<index>[.p/<width>]` (c2sp.org/tlog-tiles): the tile's bytes, unverified. */
+  async tile(level: number, index: number, width: number): Promise<Uint8Array> {
+    const url = `${this.baseUrl}/${formatTilePath(level, index, width)}`;
+    const answer = await exchange(url, { method: 'GET', headers: { ...this.#headers(false), Accept: 'application/octet-stream' } }, this.#opts);
+    if (answer.status !== 200) throw refused(url, answer);
+    return answer.body;
+  }
+
+  /** GET `/api/v1/log/publicKey`: the log key's PEM, as the log serves it (for a person to compare, never to trust blindly). */
+  async publicKey(): Promise<string> {
+    const url = `${this.baseUrl}/api/v1/log/publicKey`;
+    const answer = await exchange(url, { method: 'GET', headers: { ...this.#headers(false), Accept: 'application/x-pem-file' } }, this.#opts);
+    if (answer.status !== 200) throw refused(url, answer);
+    return text(answer);
+  }
+
   async #getEntry(url: string): Promise<RekorEntry | undefined> {
     const answer = await exchange(url, { method: 'GET', headers: this.#headers(false) }, this.#opts);
     if (answer.status === 404) return undefined;
@@ -160,6 +246,14 @@ export class RekorClient {
     if (this.#opts.token !== undefined) h['Authorization'] = `Bearer ${this.#opts.token}`;
     if (this.#opts.userAgent !== undefined) h['User-Agent'] = this.#opts.userAgent;
     return h;
+  }
+}
+
+function parseJsonAnswer(answer: Answer, url: string, what: string): unknown {
+  try {
+    return JSON.parse(text(answer));
+  } catch {
+    throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the ${what} from ${url}: not JSON`);
   }
 }
 

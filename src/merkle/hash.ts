@@ -10,9 +10,9 @@
 import { hash } from 'node:crypto';
 
 import { LogError } from '../errors.js';
+import { HASH_SIZE, hashesEqual, type MerkleHasher } from './hasher.js';
 
-/** Length in bytes of every hash in the tree (SHA-256). */
-export const HASH_SIZE = 32;
+export { HASH_SIZE, hashesEqual };
 
 /** RFC 6962 §2.1 domain-separation prefixes. */
 const LEAF_PREFIX = 0x00;
@@ -60,7 +60,5 @@ export function nodeHashOfPair(buf: Uint8Array, at: number): Uint8Array {
 /** RFC 6962 §2.1 `MTH({})`: SHA-256 of the empty string (`e3b0c442…b855`). Do not mutate. */
 export const EMPTY_ROOT: Uint8Array = hash('sha256', Buffer.alloc(0), 'buffer');
 
-/** Byte equality of two hashes (public data, so no constant-time requirement). */
-export function hashesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
+/** RFC 6962 hashing on node:crypto, for the code shared with the portable client (rfc9162.ts). */
+export const nodeHasher: MerkleHasher = { leafHash, nodeHash, emptyRoot: EMPTY_ROOT };

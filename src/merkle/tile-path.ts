@@ -11,7 +11,7 @@
  * empty segments, indices above 2^53 − 1) throws LogError('BAD_REQUEST').
  */
 import { LogError } from '../errors.js';
-import { MAX_TILE_LEVEL, TILE_WIDTH } from './tile.js';
+import { MAX_TILE_LEVEL, TILE_WIDTH } from './tile-size.js';
 
 /** `entries` names the entry-bundle tiles; a number names a hash-tile level. */
 export type TileLevel = number | 'entries';

@@ -21,12 +21,9 @@ import { LogError } from '../errors.js';
 import { HASH_SIZE, nodeHashOfPair } from './hash.js';
 import { pow2 } from './pow2.js';
 
-/** Tile height: tree levels per tile (C2SP tlog-tiles: fixed at 8). */
-export const TILE_HEIGHT = 8;
-/** Hashes in a full tile's row 0 (2^TILE_HEIGHT). */
-export const TILE_WIDTH = 256;
-/** Highest tile level allowed by C2SP tlog-tiles paths. */
-export const MAX_TILE_LEVEL = 63;
+import { MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH } from './tile-size.js';
+
+export { MAX_TILE_LEVEL, TILE_HEIGHT, TILE_WIDTH };
 
 /**
  * A hash tile in the full-tile layout above. Structurally identical to

@@ -10,6 +10,9 @@
 import { sign, type KeyObject } from 'node:crypto';
 import { LogError } from '../errors.js';
 import { concatBytes, isValidKeyName } from './encoding.js';
+import { checkTimestamp, cosignatureMessage, splitTimestampedSignature } from './cosignature-message.js';
+
+export { cosignatureMessage };
 import {
   c2spKeyId,
   ed25519PublicKeyBytes,
@@ -42,23 +45,7 @@ export interface CosignatureVerifier extends NoteVerifier {
 }
 
 const encoder = new TextEncoder();
-const TIMESTAMPED_SIG_LENGTH = 8 + 64;
 
-/**
- * The exact bytes a cosigner signs (tlog-cosignature "Signed message"):
- * `cosignature/v1\ntime <ts>\n` followed by the checkpoint note text (with
- * extension lines and final newline, without signature lines).
- * `timestampSec` MUST be a non-negative safe integer; `checkpointText` MUST end
- * with '\n' (else LogError('NOTE_INVALID')).
- */
-export function cosignatureMessage(checkpointText: string | Uint8Array, timestampSec: number): Uint8Array {
-  checkTimestamp(timestampSec);
-  const text = typeof checkpointText === 'string' ? encoder.encode(checkpointText) : checkpointText;
-  if (text.length === 0 || text[text.length - 1] !== 0x0a) {
-    throw new LogError('NOTE_INVALID', "couldn't build cosignature message: checkpoint text must end with a newline");
-  }
-  return concatBytes(encoder.encode(`cosignature/v1\ntime ${timestampSec}\n`), text);
-}
 
 /** A cosigner for an Ed25519 private key under key name `name` (key ID type 0x04). */
 export function ed25519Cosigner(name: string, privateKey: KeyObject): Cosigner {
@@ -116,12 +103,8 @@ export function ed25519CosignatureVerifier(name: string, publicKey: KeyObject | 
   if (!isValidKeyName(name)) throw new LogError('NOTE_INVALID', `couldn't use key: invalid key name ${JSON.stringify(name)}`);
   const pub = toPublicKey(publicKey);
   const timestampOf = (text: Uint8Array, sig: Uint8Array): number | undefined => {
-    if (sig.length !== TIMESTAMPED_SIG_LENGTH) return undefined;
-    const ts = new DataView(sig.buffer, sig.byteOffset, 8).getBigUint64(0, false);
-    if (ts > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-    const t = Number(ts);
-    if (text.length === 0 || text[text.length - 1] !== 0x0a) return undefined;
-    return verifyEd25519(pub, cosignatureMessage(text, t), sig.subarray(8)) ? t : undefined;
+    const parts = splitTimestampedSignature(text, sig);
+    return parts !== undefined && verifyEd25519(pub, parts.message, parts.signature) ? parts.timestamp : undefined;
   };
   return {
     name,
@@ -157,10 +140,4 @@ function timestampedSignature(cosigner: Cosigner, text: Uint8Array, timestampSec
   const ts = new Uint8Array(8);
   new DataView(ts.buffer).setBigUint64(0, BigInt(timestampSec), false);
   return concatBytes(ts, cosigner.signMessage(msg));
-}
-
-function checkTimestamp(t: number): void {
-  if (!Number.isSafeInteger(t) || t < 0) {
-    throw new LogError('NOTE_INVALID', `couldn't cosign: timestamp ${t} is not a non-negative integer number of seconds`);
-  }
 }

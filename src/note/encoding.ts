@@ -1,7 +1,8 @@
 /**
  * Small byte-level helpers shared by the signed-note modules: strict standard
  * base64 (RFC 4648 §4, padded), key-name validation and big-endian integers.
- * Internal to `src/note/`; not exported from the barrel.
+ * Internal to `src/note/`; not exported from the barrel. Portable: the
+ * platform's atob/btoa (Node ≥ 16 and browsers), no Buffer.
  */
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -14,19 +15,30 @@ const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=
  */
 export function decodeBase64(s: string): Uint8Array | undefined {
   if (!BASE64_RE.test(s)) return undefined;
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.toString('base64') !== s) return undefined;
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bin = atob(s);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  if (encodeBase64(bytes) !== s) return undefined;
+  return bytes;
 }
 
 /** Standard padded base64 (RFC 4648 §4). */
 export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 /** Lowercase hex. */
 export function encodeHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Lowercase 8-hex-digit form of a uint32 key ID, as in vkeys and x/mod private key strings. */
+export function keyIdHex(keyId: number): string {
+  return keyId.toString(16).padStart(8, '0');
 }
 
 // Exactly Go's unicode.IsSpace, which x/mod's isValidName uses.

@@ -19,6 +19,7 @@ import {
   SIG_TYPE_ED25519,
 } from './keys.js';
 import type { NoteVerifier } from './note.js';
+import { badVkey, splitPlus, splitVkey } from './vkey-text.js';
 
 /** A parsed x/mod private key string. */
 export interface NotePrivateKey {
@@ -50,15 +51,8 @@ export function formatVkey(name: string, type: number, publicKey: Uint8Array): s
  * {@link CosignatureVerifier}). Throws LogError('NOTE_INVALID') otherwise.
  */
 export function parseVkey(vkey: string): NoteVerifier {
-  const [name, hex, b64] = splitPlus(vkey, 2);
-  if (name === undefined || hex === undefined || b64 === undefined) throw badVkey('want <name>+<key ID>+<key>');
-  if (!isValidKeyName(name)) throw badVkey(`invalid key name ${JSON.stringify(name)}`);
-  if (!HEX8_RE.test(hex)) throw badVkey('key ID must be 8 hex digits');
-  const key = decodeBase64(b64);
-  if (key === undefined || key.length < 2) throw badVkey('bad base64 key');
-  const type = key[0] ?? 0;
-  const pub = key.slice(1);
-  if (Number.parseInt(hex, 16) !== c2spKeyId(name, type, pub)) throw badVkey('key ID does not match the key');
+  const { name, keyId, type, publicKey: pub } = splitVkey(vkey);
+  if (keyId !== c2spKeyId(name, type, pub)) throw badVkey('key ID does not match the key');
   if (type !== SIG_TYPE_ED25519 && type !== SIG_TYPE_COSIGNATURE) throw badVkey(`unsupported key type 0x${type.toString(16)}`);
   if (pub.length !== 32) throw badVkey(`Ed25519 key must be 32 bytes, got ${pub.length}`);
   return type === SIG_TYPE_ED25519 ? ed25519NoteVerifier(name, pub, 'c2sp') : ed25519CosignatureVerifier(name, pub);
@@ -97,23 +91,7 @@ export function formatPrivateKeyString(name: string, privateKey: KeyObject): str
   return `PRIVATE+KEY+${name}+${keyIdHex(keyId)}+${encodeBase64(seed)}`;
 }
 
-/** Splits at the first `n` '+' signs: at most n + 1 parts, the last holding any further '+'. */
-function splitPlus(s: string, n: number): (string | undefined)[] {
-  const parts: string[] = [];
-  let rest = s;
-  for (let i = 0; i < n; i++) {
-    const at = rest.indexOf('+');
-    if (at < 0) break;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-  }
-  parts.push(rest);
-  return parts.length === n + 1 ? parts : [];
-}
 
-function badVkey(why: string): LogError<'NOTE_INVALID'> {
-  return new LogError('NOTE_INVALID', `couldn't parse verifier key: ${why}`);
-}
 
 function badSkey(why: string): LogError<'NOTE_INVALID'> {
   return new LogError('NOTE_INVALID', `couldn't parse private key string: ${why}`);

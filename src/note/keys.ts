@@ -8,13 +8,13 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { LogError } from '../errors.js';
-import { isValidKeyName, readUint32BE } from './encoding.js';
+import { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519 } from './vkey-text.js';
+import { isValidKeyName, keyIdHex, readUint32BE } from './encoding.js';
+
+export { keyIdHex };
 import type { NoteSigner, NoteVerifier } from './note.js';
 
-/** Signature type byte for Ed25519 note signatures (c2sp.org/signed-note "Signature types"). */
-export const SIG_TYPE_ED25519 = 0x01;
-/** Signature type byte for timestamped Ed25519 cosignatures (c2sp.org/tlog-cosignature). */
-export const SIG_TYPE_COSIGNATURE = 0x04;
+export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519 };
 
 /**
  * Which key ID a note signer or verifier uses: 'c2sp' = C2SP key ID with type
@@ -180,9 +180,4 @@ function checkName(name: string): void {
 
 function assertEd25519(key: KeyObject): void {
   if (key.asymmetricKeyType !== 'ed25519') throw new RangeError(`need an Ed25519 key, got ${key.asymmetricKeyType ?? key.type}`);
-}
-
-/** Lowercase 8-hex-digit form of a uint32 key ID, as in vkeys and x/mod private key strings. */
-export function keyIdHex(keyId: number): string {
-  return keyId.toString(16).padStart(8, '0');
 }

@@ -4,7 +4,7 @@
  * A note is `<text>\n<signature lines>`, where the text is one or more lines
  * each ending in `\n` and every signature line is
  * `— <key name> <base64(uint32 BE key ID ‖ signature)>\n` (U+2014 EM DASH,
- * space). Pure: no I/O, no clock.
+ * space). Pure: no I/O, no clock. Portable: no node: imports.
  */
 import { LogError } from '../errors.js';
 import {
@@ -14,10 +14,10 @@ import {
   isUint32,
   isValidKeyName,
   isWellFormed,
+  keyIdHex,
   readUint32BE,
   uint32BE,
 } from './encoding.js';
-import { keyIdHex } from './keys.js';
 
 /** Something that signs note texts under one key (c2sp.org/signed-note "Signatures"). */
 export interface NoteSigner {

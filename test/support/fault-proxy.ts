@@ -33,13 +33,14 @@ export interface FaultProxy {
   fault: (req: ProxiedRequest) => Fault | undefined;
   /** Every request seen, in order. */
   readonly seen: ProxiedRequest[];
+  /** `127.0.0.1:<port>` requests are forwarded to; replace it to put another server behind the same URL. */
+  upstream: string;
   close(): Promise<void>;
 }
 
 /** Starts a proxy on 127.0.0.1 in front of `upstreamHost` (`127.0.0.1:<port>`, plain HTTP). */
 export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy> {
-  const [upHost, upPort] = upstreamHost.split(':');
-  const proxy: { fault: FaultProxy['fault']; seen: ProxiedRequest[] } = { fault: () => undefined, seen: [] };
+  const proxy: { fault: FaultProxy['fault']; seen: ProxiedRequest[]; upstream: string } = { fault: () => undefined, seen: [], upstream: upstreamHost };
   let self = '';
   const server: Server = createServer((req, res) => {
     void readAll(req).then((body) => {
@@ -57,6 +58,8 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
         return;
       }
       const sent = fault?.kind === 'replace-request' ? fault.body : body;
+      const upstreamHost = proxy.upstream;
+      const [upHost, upPort] = upstreamHost.split(':');
       const upHeaders = { ...req.headers, host: upstreamHost, ...(req.headers['content-length'] === undefined ? {} : { 'content-length': String(sent.length) }) };
       const up = request({ host: upHost, port: Number(upPort), method: seen.method, path: seen.url, headers: upHeaders }, (upRes) => {
         void readAll(upRes).then((upBody) => {
@@ -87,6 +90,12 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
       proxy.fault = f;
     },
     seen: proxy.seen,
+    get upstream() {
+      return proxy.upstream;
+    },
+    set upstream(u) {
+      proxy.upstream = u;
+    },
     close: () => closeServer(server),
   };
 }

@@ -1,0 +1,107 @@
+/**
+ * Verifying a log's checkpoint (c2sp.org/tlog-checkpoint, rekor-v1.md §5)
+ * with the keys a client pinned, and the witness cosignatures on it
+ * (c2sp.org/tlog-cosignature).
+ *
+ * The log's signature lines are found by key, not by name (as
+ * src/signing/verify/checkpoint.ts does for `cairn verify`): a line whose key
+ * ID is the log key's Rekor hint (ECDSA P-256 or Ed25519), an Ed25519 log
+ * key's C2SP key ID under that line's name, or the pinned note key's
+ * (name, key ID). Every such line MUST verify (signed-note "Verification": a
+ * known key's signature never fails silently) and at least one must exist.
+ */
+import { LogError } from '../errors.js';
+import { keyIdHex, parseCheckpoint, parseNote, splitTimestampedSignature, type Checkpoint, type NoteSignature } from '../note/portable.js';
+import { verifyEd25519 } from './crypto.js';
+import type { LogKey } from './log-key.js';
+import type { VerifierKey } from './note-keys.js';
+
+/** What a client trusts about one log. */
+export interface LogTrust {
+  /** The log key (`/api/v1/log/publicKey`): SETs and the Rekor-style checkpoint line. */
+  readonly logKey: LogKey;
+  /** The note key (`/api/v1/log/vkey`, type 0x01): the C2SP checkpoint line, when pinned too. */
+  readonly noteKey?: VerifierKey;
+  /** Witnesses' cosignature keys (type 0x04) whose cosignatures are checked. */
+  readonly witnesses?: readonly VerifierKey[];
+  /** The checkpoint origin the log must state (e.g. `log.example - 1234`); any when absent. */
+  readonly origin?: string;
+}
+
+/** Which pinned key verified a signature line. */
+export type CheckpointSigner = 'log key (Rekor line)' | 'log key (C2SP line)' | 'note key (C2SP line)';
+
+/** A checkpoint whose log signatures verified. */
+export interface VerifiedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  /** The note text: what the signatures and cosignatures cover. */
+  readonly text: string;
+  /** The whole signed note as served. */
+  readonly note: string;
+  /** The log's verified lines, in note order. */
+  readonly signedBy: readonly { readonly name: string; readonly keyId: string; readonly signer: CheckpointSigner }[];
+  /** Every other signature line, checked against the pinned witnesses. */
+  readonly cosignatures: readonly Cosignature[];
+}
+
+/**
+ * One signature line that is not the log's: `verified` (a pinned witness's
+ * valid cosignature, with its time), `failed` (claims a pinned witness's key
+ * and does not verify) or `unpinned` (no pinned key; shown, not trusted).
+ */
+export interface Cosignature {
+  readonly name: string;
+  readonly keyId: string;
+  readonly state: 'verified' | 'failed' | 'unpinned';
+  /** POSIX seconds the witness states, when verified. */
+  readonly timestamp?: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Verifies `note` with `trust`. Throws LogError('NOTE_INVALID') when the note
+ * is malformed, carries no line by a pinned log key, or a line by a pinned
+ * log key fails; or when the origin is not the pinned one. Cosignatures never
+ * make it throw: their states are in the result.
+ */
+export async function verifyCheckpoint(note: string, trust: LogTrust): Promise<VerifiedCheckpoint> {
+  const parsed = parseNote(note);
+  const msg = encoder.encode(parsed.text);
+  const signedBy: { name: string; keyId: string; signer: CheckpointSigner }[] = [];
+  const others: NoteSignature[] = [];
+  for (const sig of parsed.signatures) {
+    const signer = logSigner(sig, trust);
+    if (signer === undefined) {
+      others.push(sig);
+      continue;
+    }
+    const ok = signer === 'note key (C2SP line)' ? await verifyEd25519(trust.noteKey?.publicKey ?? new Uint8Array(0), msg, sig.sig) : await trust.logKey.verify(msg, sig.sig);
+    if (!ok) throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: the signature by ${sig.name}+${keyIdHex(sig.keyId)} (${signer}) does not verify`);
+    signedBy.push({ name: sig.name, keyId: keyIdHex(sig.keyId), signer });
+  }
+  if (signedBy.length === 0) throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: no signature by the pinned log key ${trust.logKey.logId.slice(0, 16)}…`);
+  const checkpoint = parseCheckpoint(parsed.text);
+  if (trust.origin !== undefined && checkpoint.origin !== trust.origin) {
+    throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: origin ${JSON.stringify(checkpoint.origin)} is not the pinned ${JSON.stringify(trust.origin)}`);
+  }
+  const cosignatures: Cosignature[] = [];
+  for (const sig of others) cosignatures.push(await checkCosignature(sig, msg, trust.witnesses ?? []));
+  return { checkpoint, text: parsed.text, note, signedBy, cosignatures };
+}
+
+function logSigner(sig: NoteSignature, trust: LogTrust): CheckpointSigner | undefined {
+  if (sig.keyId === trust.logKey.keyHint) return 'log key (Rekor line)';
+  if (sig.keyId === trust.logKey.c2spKeyId(sig.name)) return 'log key (C2SP line)';
+  if (trust.noteKey !== undefined && sig.name === trust.noteKey.name && sig.keyId === trust.noteKey.keyId) return 'note key (C2SP line)';
+  return undefined;
+}
+
+async function checkCosignature(sig: NoteSignature, text: Uint8Array, witnesses: readonly VerifierKey[]): Promise<Cosignature> {
+  const base = { name: sig.name, keyId: keyIdHex(sig.keyId) };
+  const w = witnesses.find((k) => k.name === sig.name && k.keyId === sig.keyId);
+  if (w === undefined) return { ...base, state: 'unpinned' };
+  const parts = splitTimestampedSignature(text, sig.sig);
+  if (parts === undefined || !(await verifyEd25519(w.publicKey, parts.message, parts.signature))) return { ...base, state: 'failed' };
+  return { ...base, state: 'verified', timestamp: parts.timestamp };
+}
