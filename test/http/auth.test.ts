@@ -122,6 +122,7 @@ describe('requiredAccess', () => {
     ['GET', '/healthz', 'none'],
     ['POST', '/api/v1/log/entries', 'submit'],
     ['POST', '/api/v1/log/entries/', 'submit'],
+    ['POST', '/api/v2/log/entries', 'submit'],
     ['POST', '/Api/V1/Log/Entries', 'submit'],
     ['POST', '/api/v1/log/entries/retrieve', 'read'],
     ['POST', '/api/v1/index/retrieve', 'read'],

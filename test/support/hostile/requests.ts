@@ -6,7 +6,7 @@
  */
 import { intBetween, pick, randomBytesFrom, type Rng } from '../prng.js';
 import type { EntryBases } from './entry-bodies.js';
-import { hostileEntryText, hostileEntryValue } from './entry-bodies.js';
+import { hostileEntryText, hostileEntryValue, hostileV2Text, hostileV2Value } from './entry-bodies.js';
 import { HOSTILE_INTEGER_PARAMS, hostileJson, hostileString, badBase64, garbageDer, pemAround } from './values.js';
 
 export interface HostileRequest {
@@ -86,6 +86,20 @@ function entriesPost(rnd: Rng, bases: EntryBases, op: string, path: string): Hos
   return bodyFraming(rnd, op, path, JSON.stringify(bases.valid[0]));
 }
 
+/** POST /api/v2/log/entries: hostile CreateEntryRequests, hostile JSON text around them, hostile framing. */
+function v2EntriesPost(rnd: Rng, bases: EntryBases, op: string, path: string): HostileRequest {
+  const r = rnd();
+  if (r < 0.6) {
+    const { kind, value } = hostileV2Value(rnd, bases);
+    return { op, kind, method: 'POST', path, headers: JSON_TYPE, body: JSON.stringify(value) ?? 'null' };
+  }
+  if (r < 0.85) {
+    const { kind, text } = hostileV2Text(rnd, bases);
+    return { op, kind, method: 'POST', path, headers: JSON_TYPE, body: text };
+  }
+  return bodyFraming(rnd, op, path, JSON.stringify(bases.v2Valid[0]));
+}
+
 /** Valid JSON sent with hostile framing: content types, charsets, encodings, oversized. */
 function bodyFraming(rnd: Rng, op: string, path: string, json: string): HostileRequest {
   const c = intBetween(rnd, 0, 5);
@@ -143,6 +157,8 @@ export function hostileRequestFor(rnd: Rng, op: Operation, bases: EntryBases): H
   switch (id) {
     case 'createLogEntry':
       return entriesPost(rnd, bases, id, op.path);
+    case 'createRekorV2Entry':
+      return v2EntriesPost(rnd, bases, id, op.path);
     case 'searchLogQuery':
       return searchLogQuery(rnd, bases, id, op.path);
     case 'searchIndex':
@@ -164,6 +180,11 @@ export function hostileRequestFor(rnd: Rng, op: Operation, bases: EntryBases): H
     case 'getEntryBundle':
     case 'getPartialEntryBundle':
       return { op: id, kind: 'tile path', method: 'GET', path: tilePath(rnd), mayBeOk: true };
+    case 'rekorV2GetTile':
+    case 'rekorV2GetPartialTile':
+    case 'rekorV2GetEntryBundle':
+    case 'rekorV2GetPartialEntryBundle':
+      return { op: id, kind: 'v2 tile path', method: 'GET', path: `/api/v2${tilePath(rnd)}`, mayBeOk: true };
     default:
       return generic(rnd, op, bases);
   }
