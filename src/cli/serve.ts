@@ -5,6 +5,7 @@
  */
 import type { RequestListener, Server } from 'node:http';
 import { join } from 'node:path';
+import { systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { prehashedEcdsaFallbackReason, requireNativeEcdsa } from '../entry/index.js';
@@ -21,6 +22,7 @@ import { readTotpSecretFile } from './totp-secret.js';
 import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
 import { openV2Log, type OpenedV2Log } from './open-v2-log.js';
+import { openAdminLog, type OpenedAdminLog } from './admin-log.js';
 import { startWitnessing } from './witnessing.js';
 
 export interface Running {
@@ -35,6 +37,14 @@ export interface Running {
    * tokens in force kept, when it is refused. Undefined without --tokens-file.
    */
   readonly reloadTokens: (() => readonly TokenRecord[]) | undefined;
+  /** The admin audit log (cli/admin-log.ts). */
+  readonly adminLog: OpenedAdminLog;
+  /**
+   * What SIGHUP does (signals.ts): reload the tokens file and record it in the
+   * admin log as operation `SIGHUP tokens/reload` (status 200, or 422
+   * RELOAD_REFUSED with the old tokens kept); resolves once recorded.
+   */
+  hangup(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +71,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
         };
   const lock = lockDataDir(config.dataDir); // before anything in the data dir is opened or created
   // The port opens at once: probes see "checking" (starting.ts) while the log is opened and checked.
+  const clock = systemClock();
   let listener: RequestListener = startingListener();
   const server = createHttpServer((req, res) => listener(req, res), config);
   let opened: OpenedLog;
@@ -74,7 +85,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     logger.info('listening; opening and checking the log', { url, startupCheck: config.startupCheck });
-    opened = await openLogFromConfig(config, undefined, { progress: (msg, fields) => logger.info(msg, fields) });
+    opened = await openLogFromConfig(config, clock, { progress: (msg, fields) => logger.info(msg, fields) });
   } catch (err) {
     server.close();
     lock.release();
@@ -97,6 +108,18 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     lock.release();
     throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
   }
+  let adminLog: OpenedAdminLog;
+  try {
+    adminLog = await openAdminLog(config.dataDir, identity, keys, clock);
+  } catch (err) {
+    await log.close();
+    opened.store.close();
+    await keys.close();
+    server.close();
+    lock.release();
+    throw err;
+  }
+  logger.info('admin log open', { origin: adminLog.log.identity.origin, treeSize: adminLog.log.status().size });
 
   if (logger.enabled('debug')) {
     log.onPublish((p) =>
@@ -114,6 +137,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   try {
     openedV2 = await openV2Log(config, identity, signerFor(keys));
   } catch (err) {
+    await adminLog.close();
     await log.close();
     opened.store.close();
     await keys.close();
@@ -143,7 +167,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     onServed: accessLog(logger),
     ...(witnessing === undefined ? {} : { witnessStatus: () => witnessing.status() }),
     ...(tokens === undefined ? {} : { access: { tokens: () => tokens ?? [], readAuth: config.readAuth } }),
-    admin: { ...(otp === undefined ? {} : { otp }), operations: reloadTokens === undefined ? {} : { reloadTokens } },
+    admin: { ...(otp === undefined ? {} : { otp }), operations: reloadTokens === undefined ? {} : { reloadTokens }, audit: adminLog.audit, log: adminLog.log },
+    clock,
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     trustProxy: config.trustProxy,
     stopping: () => stopping !== undefined,
@@ -170,6 +195,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       await admission.close();
       await log.close();
       await logV2.close();
+      await adminLog.close();
       await pool?.close();
       opened.store.close();
       openedV2.store.close();
@@ -178,5 +204,25 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     })();
     return stopping;
   };
-  return { server, opened, openedV2, url, reloadTokens, stop };
+  const hangup = async (): Promise<void> => {
+    if (reloadTokens === undefined) {
+      logger.info('SIGHUP: nothing to reload (no --tokens-file)');
+      return;
+    }
+    let status = 200;
+    let reason: string | null = null;
+    try {
+      reloadTokens(); // logs 'tokens reloaded'
+    } catch (err) {
+      status = 422;
+      reason = 'RELOAD_REFUSED';
+      logger.error('SIGHUP: the tokens file was refused; the tokens in force stay in force', { err });
+    }
+    try {
+      await adminLog.audit.record({ event: 'completed', time: clock.now(), who: null, client: 'signal', operation: 'SIGHUP tokens/reload', status, reason, requestId: null });
+    } catch (err) {
+      logger.error("SIGHUP: couldn't record the tokens reload in the admin log", { err });
+    }
+  };
+  return { server, opened, openedV2, url, reloadTokens, adminLog, hangup, stop };
 }

@@ -44,24 +44,15 @@ export function stopOnSignals(running: Stoppable | Promise<Stoppable>, logger: L
 }
 
 interface Reloadable {
-  readonly reloadTokens: (() => unknown) | undefined;
+  /** Reloads what SIGHUP reloads, logging and recording the outcome; never rejects for a refused file. */
+  hangup(): Promise<void>;
 }
 
-/** On SIGHUP: reload the tokens file (logged either way; a refused file keeps the tokens in force). */
+/** On SIGHUP: reload the tokens file (logged and recorded in the admin log either way; a refused file keeps the tokens in force). */
 export function reloadOnHangup(running: Reloadable | Promise<Reloadable>, logger: Logger): void {
   process.on('SIGHUP', () => {
     Promise.resolve(running).then(
-      (r) => {
-        if (r.reloadTokens === undefined) {
-          logger.info('SIGHUP: nothing to reload (no --tokens-file)');
-          return;
-        }
-        try {
-          r.reloadTokens(); // logs 'tokens reloaded'
-        } catch (err) {
-          logger.error('SIGHUP: the tokens file was refused; the tokens in force stay in force', { err });
-        }
-      },
+      (r) => r.hangup().catch((err: unknown) => logger.error('SIGHUP: reload failed', { err })),
       () => undefined, // start-up failed: main reports it
     );
   });

@@ -24,6 +24,7 @@
  * did not run; for `completed`: it ran, `details.status` says how).
  */
 import type { Clock } from '../clock.js';
+import type { AdminRecord } from '../log/index.js';
 import { LogError, describeError } from '../errors.js';
 import { ADMIN_PATH_PREFIX, REALM, checkAccess, refuse } from './auth.js';
 import { errorReply } from './errors.js';
@@ -34,27 +35,9 @@ import type { OneTimeCodes, OtpRefusal } from './totp.js';
 /** The header carrying an admin request's one-time code. */
 export const OTP_HEADER = 'X-Cairn-OTP';
 
-/** One record of the admin audit log (src/log/admin-log.ts gives it its bytes). */
-export interface AdminRecord {
-  /** `refused`: not run; `authorized`: about to run; `completed`: ran, answered `status`. */
-  readonly event: 'refused' | 'authorized' | 'completed';
-  /** Milliseconds since the epoch (the server's clock). */
-  readonly time: number;
-  /** The token's name; null when the request carried no valid token. */
-  readonly who: string | null;
-  /** The client's address (guards.ts clientAddress). */
-  readonly client: string;
-  /** `<METHOD> <path>` as sent, without the query (at most 512 characters of path). */
-  readonly operation: string;
-  /** The answer's status; null for `authorized`. */
-  readonly status: number | null;
-  /** The refusal's or failure's error code (`FORBIDDEN`, `OTP_REUSED`, …); null for a success. */
-  readonly reason: string | null;
-  /** The request's ID (`X-Request-Id`, as the client sent it or as the server made it: served.ts). */
-  readonly requestId: string;
-}
+export type { AdminRecord };
 
-/** Where admin records go. */
+/** Where admin records go (the admin audit log, log/admin-log.ts). */
 export interface AdminAudit {
   /** Appends `record`; resolves once it is durable, rejects when it cannot be written. */
   record(record: AdminRecord): Promise<void>;

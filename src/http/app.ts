@@ -21,6 +21,7 @@ import type { ServedListener } from './served.js';
 import { SubmitTimings } from './submit-timings.js';
 import type { OneTimeCodes } from './totp.js';
 import { adminRoutes, type AdminOperations } from './routes/admin.js';
+import { adminLogRoutes } from './routes/admin-log.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
 import { entryRoutes } from './routes/entries.js';
@@ -77,6 +78,8 @@ export interface AppDeps {
     readonly otp?: OneTimeCodes;
     readonly audit?: AdminAudit;
     readonly operations?: AdminOperations;
+    /** The admin audit log, served at /api/v1/admin-log (routes/admin-log.ts); absent: those routes answer 404. */
+    readonly log?: LogService;
   };
   /** Time of admin records and one-time codes; default the system clock. */
   readonly clock?: Clock;
@@ -120,6 +123,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...openapiRoutes(api),
     ...adminRoutes(deps.admin?.operations ?? {}),
     ...(deps.logV2 === undefined ? [] : [...rekorV2Routes(ctx, deps.logV2), ...signingConfigRoutes(deps.log, deps.logV2)]),
+    ...adminLogRoutes(deps.admin?.log),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

@@ -21,3 +21,5 @@ export type { TrustedRootJson, TrustedTlog } from './trusted-root.js';
 export { TRUSTED_ROOT_MEDIA_TYPE, trustedRoot, trustedTlog } from './trusted-root.js';
 export type { SigningConfigJson, SigningService } from './signing-config.js';
 export { SIGNING_CONFIG_MEDIA_TYPE, signingConfig } from './signing-config.js';
+export type { AdminRecord } from './admin-log.js';
+export { ADMIN_RECORD_KIND, adminLogIdentity, adminLogOrigin, adminLogSigner, adminRecordBody, adminRecordSubmission } from './admin-log.js';

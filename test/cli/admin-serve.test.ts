@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base32Decode, tokenSha256Hex, totp } from '../../src/http/index.js';
+import { readAdminLog } from '../support/admin-server.js';
 import { nextLogLine } from '../support/admission-world.js';
 import { describeRun, runCairn } from '../support/cairn-cli.js';
 import { httpRequest } from '../support/http-client.js';
@@ -113,6 +114,12 @@ describe('admin operations on cairn serve', function () {
     server.child.kill('SIGHUP');
     await reloaded;
     assert.equal(errorOf(await admin(LATER, code(30_000))), 'UNAUTHENTICATED');
+    // each SIGHUP is in the admin log, with its outcome
+    const { records } = await readAdminLog(server.url);
+    assert.deepEqual(
+      records.filter((r) => r['client'] === 'signal').map((r) => [r['operation'], r['status'], r['reason'], r['who']]),
+      [['SIGHUP tokens/reload', 200, null, null], ['SIGHUP tokens/reload', 422, 'RELOAD_REFUSED', null], ['SIGHUP tokens/reload', 200, null, null]],
+    );
     const stopped = await server.stop();
     server = undefined;
     assert.equal(stopped.code, 0);

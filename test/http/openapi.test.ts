@@ -120,6 +120,12 @@ describe('openapi.yaml', () => {
         ['GET', '/api/v2/tile/0/000.p/2'],
         ['GET', '/api/v2/tile/entries/000'],
         ['GET', '/api/v2/tile/entries/000.p/2'],
+        ['GET', '/api/v1/admin-log'], // 404 from here on: this app keeps no admin log
+        ['GET', '/api/v1/admin-log/checkpoint'],
+        ['GET', '/api/v1/admin-log/tile/0/000'],
+        ['GET', '/api/v1/admin-log/tile/0/000.p/4'],
+        ['GET', '/api/v1/admin-log/tile/entries/000'],
+        ['GET', '/api/v1/admin-log/tile/entries/000.p/4'],
       ];
       // The duplicate needs the exact entry again.
       calls.push(['POST', '/api/v1/log/entries', hashedRekord(key, 'doc', { signature: (JSON.parse(Buffer.from((created.body[id] as any).body, 'base64').toString()) as any).spec.signature.content })]);

@@ -19,12 +19,16 @@ import { get, type Route } from '../route.js';
  * API lives ('' for the Rekor v1 log, '/api/v2' for the Rekor v2 log).
  */
 export function tileRoutes(log: LogService, prefix = ''): Route[] {
-  return [get(`${prefix}/tile/*`, (req) => tileReply(log, req.path.slice(prefix.length)))];
+  return [get(`${prefix}/tile/*`, (req) => tileReply(log, req.path.slice(prefix.length + 1)))];
 }
 
-/** 200 with the tile or bundle at `path` (`/tile/…`, no query); throws BAD_REQUEST/NOT_FOUND as parseTilePath and the reader do. */
-function tileReply(log: LogService, path: string): Reply {
-  const p = parseTilePath(path.slice(1));
+/**
+ * 200 with the tile or bundle of `log` at `tilePath` (`tile/…`, no leading
+ * slash, no query); throws BAD_REQUEST/NOT_FOUND as parseTilePath and the
+ * reader do. Also serves the admin audit log's tiles (admin-log.ts).
+ */
+export function tileReply(log: LogService, tilePath: string): Reply {
+  const p = parseTilePath(tilePath);
   const partial = p.width < TILE_WIDTH;
   const body =
     p.level === 'entries'

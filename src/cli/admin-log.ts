@@ -1,0 +1,82 @@
+/**
+ * Opening the admin audit log (src/log/admin-log.ts) for `cairn serve`: its
+ * own SQLite file, `<data-dir>/admin-log.db`, beside the log's, run by the
+ * same LogService on the same kind of store, and signed by the log's note key
+ * (the log key for an Ed25519 log). The audit log's tree ID, origin and
+ * vkey are pinned in its store at first start, as the log's are; the
+ * start-up self-check runs on it too, and a damaged audit log stops the
+ * server (exit 2), since admin operations could not be recorded.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import { LogError, describeError } from '../errors.js';
+import type { AdminAudit } from '../http/index.js';
+import {
+  LogService,
+  adminLogIdentity,
+  adminLogSigner,
+  adminRecordSubmission,
+  initLog,
+  newTreeId,
+  type LogIdentity,
+} from '../log/index.js';
+import { openSqliteStore, type LogStore } from '../storage/index.js';
+import type { LogKeys } from './log-keys.js';
+
+/** The audit log's file in the data dir. */
+export const ADMIN_LOG_FILE = 'admin-log.db';
+
+export interface OpenedAdminLog {
+  readonly log: LogService;
+  readonly store: LogStore;
+  /** Appends a record; resolves once it is durable and published. */
+  readonly audit: AdminAudit;
+  /** Drains the audit log and closes its store. */
+  close(): Promise<void>;
+}
+
+export async function openAdminLog(dataDir: string, identity: LogIdentity, keys: LogKeys, clock: Clock): Promise<OpenedAdminLog> {
+  const path = join(dataDir, ADMIN_LOG_FILE);
+  const store = openSqliteStore({ path, quickCheck: true });
+  try {
+    let treeId = store.getMeta('treeId');
+    if (treeId === undefined) {
+      treeId = newTreeId((n) => randomBytes(n));
+      store.setMeta('treeId', treeId);
+    }
+    const id = adminLogIdentity(identity, treeId);
+    for (const [key, value, what] of [['origin', id.origin, 'origin'], ['vkey', id.vkey, 'note key (vkey)']] as const) {
+      const stored = store.getMeta(key);
+      if (stored === undefined) store.setMeta(key, value);
+      else if (stored !== value) {
+        throw new LogError('CONFIG_INVALID', `the admin log in ${path} was created with ${what} ${JSON.stringify(stored)}, but this server's is ${JSON.stringify(value)}`);
+      }
+    }
+    const signer = adminLogSigner((keys.note ?? keys.log).signer);
+    await initLog(store, id, clock, signer);
+    // One record per batch at most a few ms old: admin requests are rare, and each waits for its own record.
+    const log = LogService.open(store, id, clock, { signer, batchMaxSize: 64, batchMaxAgeMs: 0, poolMaxSize: 1024, signEntryTimestamps: false, tileCacheSize: 64 });
+    const readOnly = log.status().readOnly;
+    if (readOnly !== undefined) {
+      await log.close();
+      throw new LogError('CORRUPT', `couldn't open the admin log in ${path}: the start-up self-check failed: ${readOnly}; restore the data dir from a backup`);
+    }
+    return {
+      log,
+      store,
+      audit: {
+        record: async (r) => {
+          await log.submit(adminRecordSubmission(r));
+        },
+      },
+      close: async () => {
+        await log.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err instanceof LogError ? err : new LogError('CONFIG_INVALID', `couldn't open the admin log in ${path}: ${describeError(err)}`, { cause: err });
+  }
+}
