@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -21,6 +21,8 @@
  *             the webhook's /healthz (scripts/bench/admission.ts; needs docker-registry).
  *  - logkeys: SETs/s with the log key in a SoftHSM2 token vs a file, Ed25519 and ECDSA P-256, and
  *             the submit throughput with the token key vs a file key (scripts/bench/log-keys.ts).
+ *  - storage: batches of 256 committed durably to SQLite (appendBatch + sync) vs PostgreSQL on this
+ *             machine, alternating rounds; random proof reads on each (scripts/bench/storage.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { growTo } from './grow.js';
 import { admissionBench } from './admission.js';
 import { imageSigningBench } from './image-signing.js';
 import { logKeysBench } from './log-keys.js';
+import { storageBench } from './storage.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
@@ -277,6 +280,7 @@ async function main(): Promise<void> {
     ['sign', async () => void (results['sign'] = await imageSigningBench(QUICK, log))],
     ['admission', async () => void (results['admission'] = await admissionBench(QUICK, log))],
     ['logkeys', async () => void (results['logkeys'] = await logKeysBench(QUICK, log))],
+    ['storage', async () => void (results['storage'] = await storageBench(QUICK, log))],
   ];
   for (const [name, fn] of steps) {
     if (!ONLY.has(name)) continue;

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench -- --only storage`: the store under the log, without HTTP,
+ * signing or the sequencer. The same batches of 256 entries (~700-byte
+ * bodies, a search key each, the tiles a real right edge changes) are
+ * committed one after the other to
+ *  - SQLite on a file, as the log runs it: appendBatch then sync() (the WAL's
+ *    fdatasync) per batch;
+ *  - PostgreSQL on this machine (Debian's server started here, as the tests
+ *    do: fsync on), appendBatch durable on return (synchronous_commit = on);
+ * in alternating rounds, so both meet the same background load. Then random
+ * proof reads (an entry and its leaf group) on each, through the
+ * asynchronous contract (SQLite through toAsyncStore), from one reader and
+ * from 16 at once.
+ * Skipped with a message when PostgreSQL is not installed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LEAF_GROUPS_PER_TILE, RightEdge, TILE_WIDTH } from '../../src/merkle/index.js';
+import { openPostgresStore, openSqliteStore, toAsyncStore, type AsyncLogStore, type Batch } from '../../src/storage/index.js';
+import { postgresBinDir, startPostgres } from '../../test/support/postgres.js';
+import { msPercentiles } from './workload.js';
+
+type Figures = Record<string, number | string>;
+const BATCH = 256;
+/** Concurrent readers in the second read round (the store's pool has 10 connections). */
+const READERS = 16;
+const round = (x: number, d = 1): number => Number(x.toFixed(d));
+
+/** The next batch of BATCH entries on a log of `edge.size`, grown on `edge`. */
+export function nextBatch(edge: RightEdge, seed: string): Batch {
+  const from = edge.size;
+  const entries = Array.from({ length: BATCH }, (_, i) => {
+    const body = Buffer.from(JSON.stringify({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: { seed, index: from + i, pad: 'x'.repeat(600) } }));
+    return {
+      index: from + i,
+      leafHash: createHash('sha256').update(Buffer.from([0])).update(body).digest(),
+      body,
+      kind: 'hashedrekord/0.0.1',
+      integratedTime: 1_700_000_000,
+      set: createHash('sha512').update(body).digest(),
+    };
+  });
+  const grown = edge.append(entries.map((e) => e.leafHash));
+  const note = `bench.example/log\n${grown.size}\n${Buffer.from(grown.root).toString('base64')}\n\n— bench.example/log ${'A'.repeat(96)}\n`;
+  return {
+    entries,
+    searchKeys: entries.map((e) => ({ key: `sha256:${e.leafHash.toString('hex')}`, index: e.index })),
+    tiles: grown.tiles,
+    checkpoint: { size: grown.size, root: grown.root, time: 1_700_000_000_000 + grown.size, note },
+  };
+}
+
+interface Side {
+  readonly name: string;
+  readonly store: AsyncLogStore;
+  readonly edge: RightEdge;
+  readonly ms: number[];
+}
+
+/** Commit `count` batches to `side`, one after the other, each durable before the next; their times in `side.ms`. */
+async function commitRound(side: Side, count: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const batch = nextBatch(side.edge, side.name);
+    const b0 = performance.now();
+    await side.store.appendBatch(batch.entries[0]!.index, batch);
+    await side.store.sync?.();
+    side.ms.push(performance.now() - b0);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Proof reads (entryByIndex + leafGroup) of random full-tile entries for
+ * `secs` from `concurrency` readers at once (as a server's concurrent
+ * requests): reads/s and each read's latency.
+ */
+async function readRound(store: AsyncLogStore, size: number, secs: number, concurrency: number): Promise<{ perSec: number; p50: number; p99: number }> {
+  const full = Math.floor(size / TILE_WIDTH) * TILE_WIDTH;
+  const ms: number[] = [];
+  const t0 = performance.now();
+  const reader = async (seed: number): Promise<void> => {
+    let x = seed;
+    while (performance.now() - t0 < secs * 1000) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const index = x % full;
+      const r0 = performance.now();
+      const [entry, group] = await Promise.all([store.entryByIndex(index), store.leafGroup?.(Math.floor(index / (TILE_WIDTH / LEAF_GROUPS_PER_TILE)))]);
+      if (entry === undefined || group === undefined) throw new Error(`entry ${index} or its leaf group missing`);
+      ms.push(performance.now() - r0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => reader(12345 + i)));
+  return { perSec: ms.length / ((performance.now() - t0) / 1000), ...msPercentiles(ms) };
+}
+
+export async function storageBench(quick: boolean, log: (s: string) => void): Promise<Figures> {
+  if (postgresBinDir() === undefined) {
+    log('storage: PostgreSQL is not installed (apt-get install postgresql): skipped');
+    return { skipped: 'postgresql not installed' };
+  }
+  const rounds = 4;
+  const perRound = quick ? 10 : 40;
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-storage-'));
+  const server = await startPostgres();
+  const sqlite = openSqliteStore({ path: join(dir, 'log.db') });
+  const postgres = await openPostgresStore({ url: await server.createDatabase() });
+  try {
+    const sides: Side[] = [
+      { name: 'sqlite', store: toAsyncStore(sqlite), edge: RightEdge.empty(), ms: [] },
+      { name: 'postgres', store: postgres, edge: RightEdge.empty(), ms: [] },
+    ];
+    const secs = [0, 0];
+    for (let r = 0; r < rounds; r++) {
+      for (const [i, side] of sides.entries()) {
+        secs[i]! += await commitRound(side, perRound);
+        log(`storage: round ${r + 1}/${rounds} ${side.name}: ${side.edge.size} entries`);
+      }
+    }
+    const figures: Figures = { batchEntries: BATCH, batches: rounds * perRound };
+    for (const [i, side] of sides.entries()) {
+      const { p50, p99 } = msPercentiles(side.ms);
+      figures[`${side.name}EntriesPerSec`] = round((rounds * perRound * BATCH) / secs[i]!, 0);
+      figures[`${side.name}BatchP50Ms`] = p50;
+      figures[`${side.name}BatchP99Ms`] = p99;
+      figures[`${side.name}BytesPerEntry`] = round((await side.store.sizeOnDisk()) / side.edge.size, 0);
+    }
+    figures['postgresOverSqliteCommit'] = round(Number(figures['postgresEntriesPerSec']) / Number(figures['sqliteEntriesPerSec']), 3);
+    const size = sides[0]!.edge.size;
+    for (const concurrency of [1, READERS]) {
+      for (const side of sides) {
+        const reads = await readRound(side.store, size, quick ? 3 : 8, concurrency);
+        figures[`${side.name}ReadsPerSecC${concurrency}`] = round(reads.perSec, 0);
+        figures[`${side.name}ReadP50MsC${concurrency}`] = reads.p50;
+        figures[`${side.name}ReadP99MsC${concurrency}`] = reads.p99;
+      }
+      figures[`postgresOverSqliteReadsC${concurrency}`] = round(
+        Number(figures[`postgresReadsPerSecC${concurrency}`]) / Number(figures[`sqliteReadsPerSecC${concurrency}`]),
+        3,
+      );
+    }
+    return figures;
+  } finally {
+    sqlite.close();
+    await postgres.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
