@@ -16,7 +16,7 @@ app.set('etag', false);
 app.use(express.json({ limit: 262144 }));
 const entryBody = { ['x'.repeat(80)]: { body: 'a'.repeat(Math.max(0, entryBytes - 200)), integratedTime: 1, logID: 'f'.repeat(64), logIndex: 1 } };
 const tile = Buffer.alloc(8192, 7);
-app.post('/api/v1/log/entries', (req, res) => {
+app.post(['/api/v1/log/entries', '/api/v2/log/entries'], (req, res) => {
   res.status(201).json({ ok: typeof req.body === 'object' });
 });
 app.get('/api/v1/log/entries', (_req, res) => {

@@ -3,6 +3,7 @@
  * client do not share an event loop. Prints one JSON result line on stdout.
  *
  *   loadgen submit <url> <seconds> <connections> <entries>   closed loop of POST /api/v1/log/entries
+ *   loadgen submit-v2 <url> <seconds> <connections> <entries> closed loop of POST /api/v2/log/entries (Rekor v2 requests)
  *   loadgen read <url> <seconds> <connections> <size> <mode> random GET entries?logIndex=N (mode 'entries') or full tiles ('tiles')
  *   loadgen steady <url> <seconds> <rate>                    open loop: <rate> POSTs/s, latency of each
  */
@@ -104,11 +105,13 @@ async function main(): Promise<void> {
   const [mode, base, secs, a, b, c] = process.argv.slice(2);
   const url = new URL(base ?? 'http://127.0.0.1:3000');
   const seconds = Number(secs);
-  if (mode === 'submit') {
-    const bodies = hashedRekordBodies(Number(b));
+  if (mode === 'submit' || mode === 'submit-v2') {
+    const v2 = mode === 'submit-v2';
+    const bodies = hashedRekordBodies(Number(b), 16, v2 ? 2 : 1);
+    const path = v2 ? '/api/v2/log/entries' : '/api/v1/log/entries';
     process.stderr.write(`loadgen: ${bodies.length} signed entries ready\n`);
-    const r = await closedLoop(url, seconds, Number(a), (i) => (i < bodies.length ? { method: 'POST', path: '/api/v1/log/entries', body: bodies[i]! } : undefined), 201);
-    process.stdout.write(`${summary('submit', r)}\n`);
+    const r = await closedLoop(url, seconds, Number(a), (i) => (i < bodies.length ? { method: 'POST', path, body: bodies[i]! } : undefined), 201);
+    process.stdout.write(`${summary(mode, r)}\n`);
   } else if (mode === 'read') {
     const size = Number(b);
     const tiles = c === 'tiles';

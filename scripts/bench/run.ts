@@ -6,7 +6,9 @@
  *  - submit:  64 connections POSTing unique signed hashedrekord entries to `cairn serve`
  *             vs the same bodies to an express route that parses them and answers 201,
  *             in alternating rounds (Cairn, baseline, Cairn, baseline) so that both meet
- *             the same background load; server CPU per entry by thread from /proc.
+ *             the same background load; server CPU per entry by thread from /proc. The same
+ *             load on Rekor v2's POST /api/v2/log/entries (unique hashedrekord 0.0.2 requests,
+ *             `submitV2`) in the same run and server, its rounds alternating with the baseline's too.
  *  - read:    random GET entries?logIndex=N (with proof) and random full tiles on a log of
  *             ≥1M entries vs express GETs returning bodies of the same size.
  *  - latency: steady 1,000 entries/s; time from request to the signed checkpoint that
@@ -61,10 +63,10 @@ function tempDir(tag: string): string {
 const SUBMIT_ROUNDS = 2;
 
 /** One round of closed-loop submissions against `child`, with its CPU by thread (/proc) over the round. */
-async function submitRound(child: Child, secs: number, entries: string): Promise<{ r: LoadResult; cpu: ThreadCpu }> {
+async function submitRound(child: Child, secs: number, entries: string, mode: 'submit' | 'submit-v2' = 'submit'): Promise<{ r: LoadResult; cpu: ThreadCpu }> {
   const pid = child.proc.pid ?? 0;
   const before = await threadCpuSeconds(pid);
-  const r = await loadgen(['submit', child.url, String(secs), '64', entries]);
+  const r = await loadgen([mode, child.url, String(secs), '64', entries]);
   const after = await threadCpuSeconds(pid);
   return { r, cpu: { main: after.main - before.main, workers: after.workers - before.workers, other: after.other - before.other } };
 }
@@ -95,14 +97,36 @@ async function submit(): Promise<void> {
   try {
     const cRounds: Array<{ r: LoadResult; cpu: ThreadCpu }> = [];
     const bRounds: Array<{ r: LoadResult; cpu: ThreadCpu }> = [];
+    const c2Rounds: Array<{ r: LoadResult; cpu: ThreadCpu }> = [];
+    const b2Rounds: Array<{ r: LoadResult; cpu: ThreadCpu }> = [];
     for (let i = 0; i < SUBMIT_ROUNDS; i++) {
       cRounds.push(await submitRound(cairn, secs, entries));
       bRounds.push(await submitRound(base, secs, entries));
+      c2Rounds.push(await submitRound(cairn, secs, entries, 'submit-v2'));
+      b2Rounds.push(await submitRound(base, secs, entries, 'submit-v2'));
     }
     const stages = stageMeans(await (await fetch(`${cairn.url}/metrics`)).text());
     const c = sumRounds(cRounds);
     const b = sumRounds(bRounds);
     const us = (seconds: number, n: number): number => round((seconds * 1e6) / n);
+    const c2 = sumRounds(c2Rounds);
+    const b2 = sumRounds(b2Rounds);
+    const v2Figures = {
+      rounds: SUBMIT_ROUNDS,
+      entriesPerSec: round(c2.perSec),
+      baselinePerSec: round(b2.perSec),
+      ratio: round(c2.perSec / b2.perSec, 3),
+      ratioToV1: round(c2.perSec / c.perSec, 3),
+      p50Ms: round(c2.p50Ms, 2),
+      p99Ms: round(c2.p99Ms, 2),
+      errors: c2.errors,
+      accepted: c2.ok,
+      serverCpuUsPerEntry: us(c2.cpu.main + c2.cpu.workers + c2.cpu.other, c2.ok),
+      serverMainCpuUsPerEntry: us(c2.cpu.main, c2.ok),
+      serverWorkersCpuUsPerEntry: us(c2.cpu.workers, c2.ok),
+      serverOtherCpuUsPerEntry: us(c2.cpu.other, c2.ok),
+      baselineServerCpuUsPerReq: us(b2.cpu.main + b2.cpu.workers + b2.cpu.other, b2.ok),
+    };
     results['submit'] = {
       rounds: SUBMIT_ROUNDS,
       entriesPerSec: round(c.perSec),
@@ -125,6 +149,7 @@ async function submit(): Promise<void> {
       baselineServerCpuUsPerReq: us(b.cpu.main + b.cpu.workers + b.cpu.other, b.ok),
       baselineClientCpuUsPerReq: round(b.clientCpuUsPerReq),
     };
+    results['submitV2'] = v2Figures;
   } finally {
     await cairn.stop();
     await base.stop();

@@ -1,16 +1,18 @@
 /**
- * Workload generation for the benchmarks: unique hashedrekord 0.0.1 entries
- * signed with ECDSA P-256 (prehashed SHA-256, as Rekor verifies), serialised
- * to JSON request bodies before any clock starts.
+ * Workload generation for the benchmarks: unique hashedrekord entries signed
+ * with ECDSA P-256 (prehashed SHA-256, as Rekor verifies), serialised to JSON
+ * request bodies before any clock starts: Rekor v1 proposed entries (0.0.1)
+ * or Rekor v2 `CreateEntryRequest`s (0.0.2, the key's DER SPKI sent as
+ * `x509Certificate`, as sigstore-js sends it).
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 
-/** `n` JSON request bodies of unique entries, signed by `keys` distinct P-256 keys in turn. */
-export function hashedRekordBodies(n: number, keys = 16): string[] {
+/** `n` JSON request bodies of unique entries, signed by `keys` distinct P-256 keys in turn; `api` 2 makes Rekor v2 requests. */
+export function hashedRekordBodies(n: number, keys = 16, api: 1 | 2 = 1): string[] {
   const signers = Array.from({ length: keys }, () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    return { privateKey, pemB64: Buffer.from(pem).toString('base64') };
+    return { privateKey, pemB64: Buffer.from(pem).toString('base64'), spkiB64: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
   });
   const salt = randomBytes(16);
   const out: string[] = new Array(n);
@@ -19,6 +21,11 @@ export function hashedRekordBodies(n: number, keys = 16): string[] {
     const artifact = Buffer.concat([salt, Buffer.from(String(i))]);
     const digest = createHash('sha256').update(artifact).digest('hex');
     const sig = sign('sha256', artifact, s.privateKey).toString('base64');
+    if (api === 2) {
+      const verifier = { x509Certificate: { rawBytes: s.spkiB64 }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' };
+      out[i] = JSON.stringify({ hashedRekordRequestV002: { digest: Buffer.from(digest, 'hex').toString('base64'), signature: { content: sig, verifier } } });
+      continue;
+    }
     out[i] = JSON.stringify({
       apiVersion: '0.0.1',
       kind: 'hashedrekord',
