@@ -57,6 +57,8 @@ const FORBIDDEN_PKGS: Array<{ pkg: RegExp; except: readonly string[] }> = [
   { pkg: /^(pkcs11js|graphene-pk11)$/, except: ['keys'] },
   // Logging is the composition root's: http reports each answered request through served.ts.
   { pkg: /^pino(\/.*)?$/, except: ['cli'] },
+  // Metrics are http's: the registry, the exposition, the request and submission families (src/http/metrics.ts).
+  { pkg: /^prom-client$/, except: ['http'] },
 ];
 const IO_BUILTINS = /^node:(fs|fs\/promises|net|http|https|child_process|worker_threads|dgram|os|process)$/;
 

@@ -77,6 +77,15 @@ export function commandHelp(command: string): string | undefined {
 
 /** The version in the package.json beside the installed files (dist/src/cli/ → the package root). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+  const pkg = packageJson();
   return `${pkg.name ?? 'cairn'} ${pkg.version ?? 'unknown'}`;
+}
+
+/** The version field of that package.json (`cairn_build_info`). */
+export function packageVersion(): string {
+  return packageJson().version ?? 'unknown';
+}
+
+function packageJson(): { name?: string; version?: string } {
+  return JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
 }

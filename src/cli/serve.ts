@@ -14,6 +14,8 @@ import { OneTimeCodes, createApp, type TokenRecord } from '../http/index.js';
 import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import { accessLog } from './access-log.js';
+import { packageVersion } from './help.js';
+import { listenMetrics, type MetricsServer } from './metrics-server.js';
 import type { Logger } from './logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { startingListener } from './starting.js';
@@ -76,6 +78,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const server = createHttpServer((req, res) => listener(req, res), config);
   let opened: OpenedLog;
   let url: string;
+  let metricsServer: MetricsServer | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -84,10 +87,12 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     const addr = server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info('listening; opening and checking the log', { url, startupCheck: config.startupCheck });
+    metricsServer = await listenMetrics(config);
+    logger.info('listening; opening and checking the log', { url, ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }), startupCheck: config.startupCheck });
     opened = await openLogFromConfig(config, clock, { progress: (msg, fields) => logger.info(msg, fields) });
   } catch (err) {
     server.close();
+    await metricsServer?.close();
     lock.release();
     throw err;
   }
@@ -105,6 +110,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     opened.store.close();
     await keys.close();
     server.close();
+    await metricsServer?.close();
     lock.release();
     throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
   }
@@ -172,11 +178,15 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     trustProxy: config.trustProxy,
     stopping: () => stopping !== undefined,
+    version: packageVersion(),
+    metricsOnApi: metricsServer === undefined,
   });
+  metricsServer?.serve(app.metrics);
   let stopping: Promise<void> | undefined; // set by stop(): GET /readyz then says "shutting down"
   listener = app;
   logger.info('serving', {
     url,
+    ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }),
     origin: identity.origin,
     logID: identity.logId,
     keyType: identity.keyType,
@@ -190,7 +200,10 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // HTTP gets the grace period less a reserve for closing the log (the batch in flight, the final sync).
-      await closeHttpServer(server, config.shutdownGraceMs - Math.min(2_000, Math.floor(config.shutdownGraceMs / 4)));
+      await Promise.all([
+        closeHttpServer(server, config.shutdownGraceMs - Math.min(2_000, Math.floor(config.shutdownGraceMs / 4))),
+        metricsServer?.close(Math.min(2_000, config.shutdownGraceMs / 4)),
+      ]);
       await witnessing?.close();
       await admission.close();
       await log.close();

@@ -14,6 +14,7 @@ import { parseVkey, type NoteVerifier } from '../note/index.js';
 import { openSqliteWitnessStore } from '../storage/index.js';
 import { Witness, type WitnessedLog } from '../witness/index.js';
 import { accessLog } from './access-log.js';
+import { packageVersion } from './help.js';
 import type { Logger } from './logger.js';
 import { openWitnessKey } from './witness-key.js';
 
@@ -54,6 +55,7 @@ export async function runWitness(config: WitnessConfig, logger: Logger, clock: C
       logError: (msg, err) => logger.error(msg, { err }),
       onCosigned: (origin, size) => logger.info('cosigned', { origin, treeSize: size }),
       onServed: accessLog(logger),
+      version: packageVersion(),
     });
     server = createServer(app);
     trackResponses(server);

@@ -73,6 +73,10 @@ export interface Config {
   readonly rateLimitBurst: number;
   /** Proxy hops whose X-Forwarded-For gives the client address (0: the TCP peer). */
   readonly trustProxy: number;
+  /** Port of a listener serving only GET /metrics (0 = any free port); unset: /metrics is on the API port. */
+  readonly metricsPort?: number;
+  /** Interface the metrics listener binds (with metricsPort). */
+  readonly metricsHost: string;
   /** Longest time, ms, to receive a request's headers (slowloris guard). */
   readonly headersTimeoutMs: number;
   /** Longest time, ms, to receive a whole request (0 = none). */
@@ -165,6 +169,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'rateLimit', flag: '--rate-limit', env: 'CAIRN_RATE_LIMIT', help: 'requests per second per client (its token, else its address); beyond it 429 with Retry-After; 0 = off' },
   { key: 'rateLimitBurst', flag: '--rate-limit-burst', env: 'CAIRN_RATE_LIMIT_BURST', help: 'requests a client may make at once before --rate-limit applies' },
   { key: 'trustProxy', flag: '--trust-proxy', env: 'CAIRN_TRUST_PROXY', help: 'reverse-proxy hops whose X-Forwarded-For names the client (for rate limits); 0 = the TCP peer' },
+  { key: 'metricsPort', flag: '--metrics-port', env: 'CAIRN_METRICS_PORT', help: 'serve GET /metrics on this port (0 picks a free one), without tokens, and not on the API port; unset: /metrics is on the API port (role admin when --tokens-file is set)' },
+  { key: 'metricsHost', flag: '--metrics-host', env: 'CAIRN_METRICS_HOST', help: 'interface the --metrics-port listener binds' },
   { key: 'headersTimeoutMs', flag: '--headers-timeout-ms', env: 'CAIRN_HEADERS_TIMEOUT_MS', help: 'longest time to receive request headers, ms (408 and close beyond: slow clients cannot hold connections); ≤ --request-timeout-ms' },
   { key: 'requestTimeoutMs', flag: '--request-timeout-ms', env: 'CAIRN_REQUEST_TIMEOUT_MS', help: 'longest time to receive a whole request, ms (0 = none)' },
   { key: 'keepAliveTimeoutMs', flag: '--keep-alive-timeout-ms', env: 'CAIRN_KEEP_ALIVE_TIMEOUT_MS', help: 'idle time after which a keep-alive connection is closed, ms' },
@@ -215,6 +221,8 @@ export const CONFIG_SCHEMA = {
     rateLimit: { type: 'number', minimum: 0, maximum: 1000000, default: 0 },
     rateLimitBurst: { type: 'integer', minimum: 1, maximum: 1000000, default: 100 },
     trustProxy: { type: 'integer', minimum: 0, maximum: 10, default: 0 },
+    metricsPort: { type: 'integer', minimum: 0, maximum: 65535 },
+    metricsHost: { type: 'string', minLength: 1, default: '127.0.0.1' },
     headersTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 20000 },
     requestTimeoutMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
     keepAliveTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },

@@ -18,7 +18,9 @@ import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from '../api/index.js';
 import type { Route } from './route.js';
 import type { ServedListener } from './served.js';
-import { SubmitTimings } from './submit-timings.js';
+import { submitTimings } from './submit-timings.js';
+import { Metrics } from './metrics.js';
+import { ENTRIES_PATH } from './submit.js';
 import type { OneTimeCodes } from './totp.js';
 import { adminRoutes, type AdminOperations } from './routes/admin.js';
 import { adminLogRoutes } from './routes/admin-log.js';
@@ -28,7 +30,7 @@ import { entryRoutes } from './routes/entries.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
 import { logInfoRoutes } from './routes/log-info.js';
-import { metricsRoutes } from './routes/metrics.js';
+import { logMetrics, metricsRoute } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { proofRoutes } from './routes/proof.js';
 import { rekorV2Routes } from './routes/rekor-v2.js';
@@ -68,6 +70,10 @@ export interface AppDeps {
   readonly frozen?: () => string | undefined;
   /** Told of every answered request (the access log); default none. */
   readonly onServed?: ServedListener;
+  /** The version `cairn_build_info` names (`cairn --version`); default `unknown`. */
+  readonly version?: string;
+  /** Whether GET /metrics is served by this app (false when the metrics have a port of their own); default true. */
+  readonly metricsOnApi?: boolean;
   /**
    * Admin operations under /api/v1/admin/ (admin.ts): they always need role
    * admin (so none is served without `access`); `otp` adds the one-time
@@ -88,8 +94,8 @@ export interface AppDeps {
 /** Most certificates in a submitted chain (Rekor's limit). */
 const MAX_CHAIN_LENGTH = 10;
 
-/** The listener serving every route of the API; `.routes` is the route table. */
-export type CairnApp = Dispatcher;
+/** The listener serving every route of the API; `.routes` is the route table, `.metrics` what GET /metrics exposes. */
+export type CairnApp = Dispatcher & { readonly metrics: Metrics };
 
 export function createApp(deps: AppDeps): CairnApp {
   const limits: ApiLimits = {
@@ -99,12 +105,14 @@ export function createApp(deps: AppDeps): CairnApp {
     maxSearchResults: deps.maxSearchResults ?? 1_000,
   };
   const api = loadApiSpec(deps.openapiPath);
+  const metrics = new Metrics({ version: deps.version ?? 'unknown', role: 'log' }, [ENTRIES_PATH]);
+  logMetrics(metrics, deps.log, deps.witnessStatus ?? (() => []));
   const ctx: RouteContext = {
     log: deps.log,
     api,
     limits,
     admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }),
-    timings: new SubmitTimings(),
+    timings: submitTimings(metrics),
   };
   const routes: Route[] = [
     ...entryRoutes(ctx),
@@ -116,7 +124,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...checkpointRoutes(deps.log),
     ...logInfoRoutes(deps.log),
     ...checkpointHistoryRoutes(ctx),
-    ...metricsRoutes(deps.log, deps.witnessStatus ?? (() => []), ctx.timings),
+    ...(deps.metricsOnApi === false ? [] : [metricsRoute(metrics)]),
     ...proofRoutes(ctx),
     ...retrieveRoutes(ctx),
     ...indexRoutes(ctx),
@@ -131,7 +139,8 @@ export function createApp(deps: AppDeps): CairnApp {
     ...(deps.admin?.otp === undefined ? {} : { otp: deps.admin.otp }),
     ...(deps.admin?.audit === undefined ? {} : { audit: deps.admin.audit }),
   });
-  return dispatcher({
+  const onServed = deps.onServed;
+  const listener = dispatcher({
     routes,
     guards: requestGuards(deps),
     tokens: deps.access?.tokens ?? [],
@@ -140,6 +149,13 @@ export function createApp(deps: AppDeps): CairnApp {
     maxRequestBytes: deps.maxRequestBytes,
     errorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
-    ...(deps.onServed === undefined ? {} : { onServed: deps.onServed }),
+    onServed:
+      onServed === undefined
+        ? metrics.served
+        : (s) => {
+            metrics.served(s);
+            onServed(s);
+          },
   });
+  return Object.assign(listener, { metrics });
 }

@@ -80,7 +80,7 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
     if (res.headersSent || res.writableEnded) return;
     if (mustLinger(req, reply, o.maxRequestBytes)) closeLingering(req, res);
     writeReply(res, reply);
-    onServed?.({ requestId: at.id, method: req.method ?? 'GET', route: at.route, status: reply.status, durationMs: performance.now() - at.t0 });
+    onServed?.({ requestId: at.id, method: req.method ?? 'GET', route: at.route, status: reply.status, error: reply.code, durationMs: performance.now() - at.t0 });
   };
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown, at: Arrival): void => {
     const le = toLogError(err);

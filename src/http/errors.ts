@@ -68,6 +68,7 @@ export function errorReply(err: LogError): Reply {
     status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...(retry === undefined ? {} : { 'Retry-After': String(retry) }) },
     body: JSON.stringify(body),
+    code: err.code,
   };
 }
 

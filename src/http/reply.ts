@@ -7,6 +7,8 @@ export interface Reply {
   readonly headers: Readonly<Record<string, string>>;
   /** Text is sent as UTF-8. */
   readonly body: string | Uint8Array;
+  /** For an error answer, its code (src/errors.ts), for logs and metrics; not sent as a header. */
+  readonly code?: string;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -20,6 +20,8 @@ export interface Served {
   /** The matched route's path template (`/api/v1/log/entries/{entryUUID}`), never the raw path; `none` when no route matched. */
   readonly route: string;
   readonly status: number;
+  /** An error answer's code (`DUPLICATE`, `RATE_LIMITED`, …; src/errors.ts); undefined for other answers. */
+  readonly error?: string;
   /** Milliseconds from the request reaching the dispatcher to its answer being handed to node:http. */
   readonly durationMs: number;
 }

@@ -60,7 +60,7 @@ describe('cairn admit reloads', function () {
     assert.equal(await allowed(admit.url), true);
     const failed = nextLogLine(admit, 'policy reload failed; keeping the policy in force');
     writeFileSync(policy, 'rules: [{images: 7}]\n');
-    assert.match(String((await failed)['err']), /inplace\.yaml/);
+    assert.match(String(((await failed)['err'] as { message?: unknown } | undefined)?.message), /inplace\.yaml/, 'the error is logged with its message');
     assert.equal(await allowed(admit.url), true, 'the lenient policy is still in force');
     reloaded = nextLogLine(admit, 'policy reloaded');
     writeFileSync(policy, enforce());

@@ -13,6 +13,8 @@ export const PARTS = {
   SKOPEO: { what: 'skopeo', install: 'apt-get install skopeo' },
   UMOCI: { what: 'umoci', install: 'apt-get install umoci' },
   PG: { what: 'PostgreSQL (initdb and postgres in /usr/lib/postgresql/*/bin)', install: 'apt-get install postgresql' },
+  PROMTOOL: { what: "Prometheus's promtool", install: 'apt-get install prometheus' },
+  REDOCLY: { what: 'the Redocly CLI (@redocly/cli)', install: 'npm install --no-save @redocly/cli' },
 } as const;
 
 export type Part = keyof typeof PARTS;

@@ -1,12 +1,25 @@
 /**
- * GET /metrics: Prometheus text exposition format 0.0.4, written by hand
- * (no client library): the log's state and, per configured witness, the
- * cosignature collection state (README "Settings").
+ * GET /metrics: the Prometheus text exposition (format 0.0.4) of a server's
+ * Metrics (metrics.ts), and the log's own families, read at each scrape:
+ *
+ * - `cairn_tree_size`, `cairn_checkpoint_timestamp_seconds`,
+ *   `cairn_pool_entries`, `cairn_read_only` (1 when the log refuses writes),
+ *   `cairn_batches_total`, `cairn_failed_batches_total`;
+ * - per configured witness (`witness`, `url`): `cairn_witness_up`,
+ *   `cairn_witness_cosigned_size`, `cairn_witness_consecutive_failures`,
+ *   `cairn_witness_last_success_timestamp_seconds`,
+ *   `cairn_witness_cosignatures_total`, `cairn_witness_conflicts_total`,
+ *   `cairn_witness_failures_total`.
+ *
+ * formatMetrics is a small writer of the same format for surfaces that keep
+ * their own counters (src/kube).
  */
+import type { LogService, WitnessStatus } from '../../log/index.js';
+import { dispatcher, type Dispatcher } from '../dispatch.js';
+import { errorReply } from '../errors.js';
+import { counterFrom, gaugeFrom, type Metrics } from '../metrics.js';
 import { typedReply } from '../reply.js';
 import { get, type Route } from '../route.js';
-import type { LogService, WitnessStatus } from '../../log/index.js';
-import type { SubmitTimings } from '../submit-timings.js';
 
 /** Labels, value, and for summaries and histograms the series suffix (`_sum`, `_count`, `_bucket`). */
 export type Sample = readonly [labels: Readonly<Record<string, string>>, value: number, suffix?: string];
@@ -19,53 +32,35 @@ export interface Family {
   readonly samples: readonly Sample[];
 }
 
-export function metricsRoutes(log: LogService, witnesses: () => readonly WitnessStatus[], timings: SubmitTimings): Route[] {
-  return [
-    get('/metrics', () =>
-      typedReply('text/plain; version=0.0.4; charset=utf-8', formatMetrics([...logFamilies(log), timingFamily(timings), ...witnessFamilies(witnesses())]), {
-        'Cache-Control': 'no-store',
-      }),
-    ),
-  ];
+/** GET /metrics with every family of `m`. */
+export function metricsRoute(m: Metrics): Route {
+  return get('/metrics', async () => typedReply(m.contentType, await m.text(), { 'Cache-Control': 'no-store' }));
 }
 
-function logFamilies(log: LogService): Family[] {
-  const s = log.status();
-  const latest = log.reader.latest();
-  return [
-    { name: 'cairn_tree_size', type: 'gauge', help: 'Size of the latest published checkpoint.', samples: [[{}, s.size]] },
-    { name: 'cairn_checkpoint_timestamp_seconds', type: 'gauge', help: 'Time the latest checkpoint was signed.', samples: [[{}, latest.time / 1000]] },
-    { name: 'cairn_pool_entries', type: 'gauge', help: 'Entries waiting to be sequenced.', samples: [[{}, s.poolSize]] },
-    { name: 'cairn_read_only', type: 'gauge', help: '1 when the log refuses writes.', samples: [[{}, s.readOnly === undefined ? 0 : 1]] },
-    { name: 'cairn_batches_total', type: 'counter', help: 'Batches committed since start.', samples: [[{}, s.batches]] },
-    { name: 'cairn_failed_batches_total', type: 'counter', help: 'Batches that failed to commit since start.', samples: [[{}, s.failedBatches]] },
-  ];
+/** A listener serving only GET /metrics (for a port of its own: --metrics-port). */
+export function metricsListener(m: Metrics): Dispatcher {
+  return dispatcher({ routes: [metricsRoute(m)], maxRequestBytes: 1024, errorReply });
 }
 
-function timingFamily(timings: SubmitTimings): Family {
-  return {
-    name: 'cairn_submit_stage_seconds',
-    type: 'summary',
-    help: 'Time accepted submissions spent per stage: admission (verify, canonicalise) and sequencing (pool, SETs, commit).',
-    samples: timings.totals().flatMap((t) => [[{ stage: t.stage }, t.seconds, '_sum'] as const, [{ stage: t.stage }, t.count, '_count'] as const]),
-  };
-}
+/** Register the log's families and its witnesses' in `m`. */
+export function logMetrics(m: Metrics, log: LogService, witnesses: () => readonly WitnessStatus[]): void {
+  const status = (f: (s: ReturnType<LogService['status']>) => number) => () => [[{}, f(log.status())]] as const;
+  gaugeFrom(m, 'cairn_tree_size', 'Size of the latest published checkpoint.', [], status((s) => s.size));
+  gaugeFrom(m, 'cairn_checkpoint_timestamp_seconds', 'Time the latest checkpoint was signed.', [], () => [[{}, log.reader.latest().time / 1000]]);
+  gaugeFrom(m, 'cairn_pool_entries', 'Entries waiting to be sequenced.', [], status((s) => s.poolSize));
+  gaugeFrom(m, 'cairn_read_only', '1 when the log refuses writes.', [], status((s) => (s.readOnly === undefined ? 0 : 1)));
+  counterFrom(m, 'cairn_batches_total', 'Batches committed since start.', [], status((s) => s.batches));
+  counterFrom(m, 'cairn_failed_batches_total', 'Batches that failed to commit since start.', [], status((s) => s.failedBatches));
 
-function witnessFamilies(all: readonly WitnessStatus[]): Family[] {
-  const each = (f: (w: WitnessStatus) => number | undefined): Sample[] =>
-    all.flatMap((w) => {
-      const v = f(w);
-      return v === undefined ? [] : [[{ witness: w.name, url: w.url }, v] as const];
-    });
-  return [
-    { name: 'cairn_witness_up', type: 'gauge', help: '1 when the last exchange with the witness succeeded.', samples: each((w) => (w.consecutiveFailures === 0 && w.lastError === undefined ? 1 : 0)) },
-    { name: 'cairn_witness_cosigned_size', type: 'gauge', help: 'Largest checkpoint size the witness cosigned since start.', samples: each((w) => w.cosignedSize) },
-    { name: 'cairn_witness_consecutive_failures', type: 'gauge', help: 'Failed exchanges since the last success.', samples: each((w) => w.consecutiveFailures) },
-    { name: 'cairn_witness_last_success_timestamp_seconds', type: 'gauge', help: 'Time of the last cosignature.', samples: each((w) => (w.lastSuccessMs === undefined ? undefined : w.lastSuccessMs / 1000)) },
-    { name: 'cairn_witness_cosignatures_total', type: 'counter', help: 'Cosignatures collected since start.', samples: each((w) => w.cosignatures) },
-    { name: 'cairn_witness_conflicts_total', type: 'counter', help: '409 answers (old size corrected) since start.', samples: each((w) => w.conflicts) },
-    { name: 'cairn_witness_failures_total', type: 'counter', help: 'Failed exchanges since start.', samples: each((w) => w.failures) },
-  ];
+  const each = (f: (w: WitnessStatus) => number | undefined) => () => witnesses().map((w) => [{ witness: w.name, url: w.url }, f(w)] as const);
+  const labels = ['witness', 'url'] as const;
+  gaugeFrom(m, 'cairn_witness_up', '1 when the last exchange with the witness succeeded.', labels, each((w) => (w.consecutiveFailures === 0 && w.lastError === undefined ? 1 : 0)));
+  gaugeFrom(m, 'cairn_witness_cosigned_size', 'Largest checkpoint size the witness cosigned since start.', labels, each((w) => w.cosignedSize));
+  gaugeFrom(m, 'cairn_witness_consecutive_failures', 'Failed exchanges since the last success.', labels, each((w) => w.consecutiveFailures));
+  gaugeFrom(m, 'cairn_witness_last_success_timestamp_seconds', 'Time of the last cosignature.', labels, each((w) => (w.lastSuccessMs === undefined ? undefined : w.lastSuccessMs / 1000)));
+  counterFrom(m, 'cairn_witness_cosignatures_total', 'Cosignatures collected since start.', labels, each((w) => w.cosignatures));
+  counterFrom(m, 'cairn_witness_conflicts_total', '409 answers (old size corrected) since start.', labels, each((w) => w.conflicts));
+  counterFrom(m, 'cairn_witness_failures_total', 'Failed exchanges since start.', labels, each((w) => w.failures));
 }
 
 /** The exposition text: `# HELP`, `# TYPE`, then `name{labels} value` lines, each ending in '\n'. */
