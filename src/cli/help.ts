@@ -14,6 +14,7 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
   { name: 'keygen', summary: 'create a log or note key (--signing: an image-signing key)' },
   { name: 'check-key', summary: 'check that the log key file can be read' },
   { name: 'token', summary: 'create a bearer token for --tokens-file' },
+  { name: 'admin', summary: 'admin operations (rotate, reload-tokens); audit-log' },
   { name: 'totp-secret', summary: 'create the one-time-code secret of admin operations' },
   { name: 'trust-root', summary: 'print a log as a sigstore TrustedRoot' },
   { name: 'signing-config', summary: 'print a log as a sigstore SigningConfig (v1, v2)' },

@@ -13,6 +13,7 @@
  *   cairn signing-config --url URL  print the log's sigstore SigningConfig (its Rekor v1 and v2 endpoints)
  *   cairn token --name N     create a bearer token for --tokens-file
  *   cairn totp-secret --out FILE  create the TOTP secret of admin operations
+ *   cairn admin OP --url URL [--otp CODE]  admin operations (rotate, reload-tokens, …), audit-log
  *   cairn sign|attest IMAGE  sign an image (attest: an attestation about it), log it, attach it in the registry
  *   cairn verify|verify-attestation IMAGE   verify an image's signatures (attestations)
  *   cairn admit [flags]      the Kubernetes admission webhook (only signed, logged images run)
@@ -99,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./tokens.js')).tokenMain(rest);
     case 'totp-secret':
       return (await import('./totp-secret.js')).totpSecretMain(rest);
+    case 'admin':
+      return (await import('./admin.js')).adminMain(rest);
     case 'sign':
       return (await import('./sign.js')).signMain(rest);
     case 'attest':

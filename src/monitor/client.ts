@@ -24,14 +24,18 @@ export interface LogClient {
 /** Largest response accepted: a full bundle of maximal entries (256 × 65,537 bytes) with room to spare. */
 const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 
-/** A LogClient over global fetch for the log at `baseUrl` (`<baseUrl>/checkpoint`, `<baseUrl>/tile/…`). */
-export function httpLogClient(baseUrl: string, timeoutMs: number): LogClient {
+/**
+ * A LogClient over global fetch for the log at `baseUrl` (`<baseUrl>/checkpoint`,
+ * `<baseUrl>/tile/…`), sending `headers` too (e.g. `Authorization` for a log
+ * whose reads need a token).
+ */
+export function httpLogClient(baseUrl: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): LogClient {
   const base = baseUrl.replace(/\/+$/, '');
   const get = async (path: string, allow404 = false): Promise<Uint8Array | undefined> => {
     const url = `${base}/${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: '*/*' } });
+      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: '*/*', ...headers } });
     } catch (err) {
       throw new LogError('UPSTREAM_FAILED', `couldn't fetch ${url}: ${describeError(err)}`, { cause: err });
     }
