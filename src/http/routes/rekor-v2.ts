@@ -31,9 +31,9 @@ export function rekorV2Routes({ admission, limits }: RouteContext, log: LogServi
         if (raw === undefined) throw missingBody();
         return await submitRekorV2(log, await admission.admit(raw, entryLimits, 'rekor-v2'));
       } catch (err) {
-        const e = toLogError(err);
-        if (e.code === 'INTERNAL') throw e; // a 500 goes through the dispatcher, which logs its cause
-        return rekorV2ErrorReply(e);
+        const reply = rekorV2ErrorReply(toLogError(err));
+        if (reply.status >= 500 && reply.status !== 503) throw err; // a 500 goes through the dispatcher, which logs its cause
+        return reply;
       }
     }),
     get(`${V2_TILES_PREFIX}/checkpoint`, () =>
