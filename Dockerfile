@@ -10,11 +10,12 @@ COPY native ./native
 COPY scripts/build-native.mjs ./scripts/
 # CAIRN_REQUIRE_NATIVE=1: a failed addon build fails the image build instead of shipping the slow JS path.
 RUN CAIRN_REQUIRE_NATIVE=1 npm ci
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.client.json tsconfig.web.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY test ./test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY web ./web
+RUN npx tsc -p tsconfig.json && npm run build:web && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

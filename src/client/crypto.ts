@@ -8,6 +8,7 @@
 import { verifyAsync as ed25519VerifyAsync } from '@noble/ed25519';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { proofVerifier, type MerkleHasher } from '../merkle/portable.js';
+import { concatBytes as concat } from '../note/portable.js';
 
 export { sha256 };
 
@@ -77,15 +78,4 @@ export function derToP1363(der: Uint8Array, size: number): Uint8Array<ArrayBuffe
     at += 2 + len;
   }
   return at === der.length ? out : undefined;
-}
-
-/** Concatenates byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

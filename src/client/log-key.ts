@@ -7,9 +7,9 @@
  * SHA-256 of it (SETs, rekor-v1.md §4, and checkpoint lines alike).
  */
 import { LogError } from '../errors.js';
-import { SIG_TYPE_ED25519 } from '../note/portable.js';
+import { SIG_TYPE_ED25519, concatBytes as concat } from '../note/portable.js';
 import { fromBase64, fromHex, toHex } from './bytes.js';
-import { concat, sha256, verifyEcdsaP256, verifyEd25519 } from './crypto.js';
+import { sha256, verifyEcdsaP256, verifyEd25519 } from './crypto.js';
 
 export type LogKeyType = 'ecdsa-p256' | 'ed25519';
 

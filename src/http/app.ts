@@ -27,6 +27,7 @@ import { adminLogRoutes } from './routes/admin-log.js';
 import { checkpointRoutes } from './routes/checkpoint.js';
 import { checkpointHistoryRoutes } from './routes/checkpoints.js';
 import { entryRoutes } from './routes/entries.js';
+import { explorerRoutes } from './routes/explorer.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
 import { logInfoRoutes } from './routes/log-info.js';
@@ -89,6 +90,8 @@ export interface AppDeps {
   };
   /** Time of admin records and one-time codes; default the system clock. */
   readonly clock?: Clock;
+  /** The built web explorer served at `/` (routes/explorer.ts); default dist/www. */
+  readonly explorerDir?: string;
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -132,6 +135,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...adminRoutes(deps.admin?.operations ?? {}),
     ...(deps.logV2 === undefined ? [] : [...rekorV2Routes(ctx, deps.logV2), ...signingConfigRoutes(deps.log, deps.logV2)]),
     ...adminLogRoutes(deps.admin?.log),
+    ...explorerRoutes(deps.explorerDir),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

@@ -13,4 +13,4 @@ export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, splitVkey } from './vkey-text.j
 export type { VkeyParts } from './vkey-text.js';
 export { cosignatureMessage, splitTimestampedSignature } from './cosignature-message.js';
 export type { TimestampedSignature } from './cosignature-message.js';
-export { keyIdHex } from './encoding.js';
+export { concatBytes, keyIdHex } from './encoding.js';

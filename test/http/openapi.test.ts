@@ -109,6 +109,9 @@ describe('openapi.yaml', () => {
         ['GET', '/healthz'],
         ['GET', '/readyz'],
         ['GET', '/openapi.yaml'],
+        ['GET', '/'],
+        ['GET', '/assets/style.css'],
+        ['GET', '/assets/nope.css'],
         ['POST', '/api/v1/admin/tokens/reload', {}], // 403: no tokens, so no admin
         ['GET', '/api/v1/log/signing-config'],
         ['POST', '/api/v2/log/entries', hashedRekordV2(key, 'v2 another')],

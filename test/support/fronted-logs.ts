@@ -37,8 +37,8 @@ interface Backend {
   readonly host: string;
 }
 
-/** Starts the two logs (keys of `keyType`) and the proxy. */
-export async function startFrontedLogs(keyType: LogKeyType = 'ecdsa-p256'): Promise<FrontedLogs> {
+/** Starts the two logs (keys of `keyType`) and the proxy; `explorerDir` is served at `/` (default dist/www). */
+export async function startFrontedLogs(keyType: LogKeyType = 'ecdsa-p256', explorerDir?: string): Promise<FrontedLogs> {
   const proxy = await startFaultProxy('127.0.0.1:1');
   const url = `http://${proxy.host}`;
   const identity = testIdentity(keyType, url);
@@ -47,7 +47,7 @@ export async function startFrontedLogs(keyType: LogKeyType = 'ecdsa-p256'): Prom
     const store = openSqliteStore({ path: ':memory:' });
     const clock = new ManualClock(1_780_000_000_000);
     const log = LogService.open(store, identity, clock, FAST_OPTIONS);
-    const server = createServer(createApp({ log, maxRequestBytes: 1 << 20 }));
+    const server = createServer(createApp({ log, maxRequestBytes: 1 << 20, ...(explorerDir === undefined ? {} : { explorerDir }) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     backends.push({ log, clock, store, server, host: `127.0.0.1:${(server.address() as AddressInfo).port}` });
   }
