@@ -37,3 +37,15 @@ export function testCaAndServer(dir: string): { ca: CertFiles; server: CertFiles
   openssl(['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', server.certFile, '-days', '1', '-extfile', ext], dir);
   return { ca, server };
 }
+
+/**
+ * A self-signed P-256 certificate naming a signer as Fulcio does: an empty
+ * subject is not allowed by openssl, so CN=`cn`, with `email` and `uri` as
+ * subject alternative names: `<name>.crt`, `<name>.key`.
+ */
+export function identityCertP256(dir: string, name: string, cn: string, email: string, uri: string): CertFiles {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.crt`);
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/O=Cairn tests/CN=${cn}`, '-addext', `subjectAltName=email:${email},URI:${uri}`], dir);
+  return { certFile, keyFile };
+}

@@ -15,6 +15,7 @@ export const PARTS = {
   PG: { what: 'PostgreSQL (initdb and postgres in /usr/lib/postgresql/*/bin)', install: 'apt-get install postgresql' },
   PROMTOOL: { what: "Prometheus's promtool", install: 'apt-get install prometheus' },
   REDOCLY: { what: 'the Redocly CLI (@redocly/cli)', install: 'npm install --no-save @redocly/cli' },
+  BROWSER: { what: 'Chromium (/usr/bin/chromium)', install: 'apt-get install chromium' },
 } as const;
 
 export type Part = keyof typeof PARTS;
