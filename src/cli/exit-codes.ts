@@ -4,10 +4,10 @@
  * | status | meaning |
  * | --- | --- |
  * | 0 | done (`--help`, `--version`, a command that finished); image commands: signed and attached, or at least one signature verified fully; policy check: every image would be admitted (warn-mode verdicts printed); servers (`serve`, `witness`, `admit`): stopped by SIGTERM/SIGINT once drained |
- * | 1 | image commands: not verified (each signature's reason printed), or the registry or the log refused or answered wrongly; policy check: an image would be refused (an unreachable registry or log refuses too: the webhook fails closed); servers: the drain failed or overran the grace period |
- * | 2 | bad usage or configuration: unknown command or flag, a setting out of range, missing or malformed argument, unreadable key or file, an invalid policy file; `serve`, `vkey`, `witness`: also any failure to start (a damaged data dir, a key that does not match the log, a port in use) |
- * | 3 | the registry, the log or the key's token could not be reached or used (connection, timeout, 5xx/429 after retries, PKCS#11 module failure); not used by policy check |
- * | 4 | no log: a command that reads a log (`vkey`) was pointed at a data dir without one; nothing is created (only `serve` creates a log) |
+ * | 1 | image commands: not verified (each signature's reason printed), or the registry or the log refused or answered wrongly; policy check: an image would be refused (an unreachable registry or log refuses too: the webhook fails closed); servers: the drain failed or overran the grace period; `check`, `restore`: the copy does not prove out (damaged, a root or signature that does not match; the message says what and where); `healthcheck`: the server answered but is not healthy |
+ * | 2 | bad usage or configuration: unknown command or flag, a setting out of range, missing or malformed argument, unreadable key or file, an invalid policy file; `serve`, `vkey`, `witness`: also any failure to start (a damaged data dir, a key that does not match the log, a port in use); `restore`: a target data dir that is not empty; `backup`: a target file that exists |
+ * | 3 | the registry, the log or the key's token could not be reached or used (connection, timeout, 5xx/429 after retries, PKCS#11 module failure); not used by policy check; `healthcheck`: the server did not answer |
+ * | 4 | no log: a command that reads a log (`vkey`, `backup`, `check`) was pointed at a data dir without one; nothing is created (only `serve` creates a log) |
  * | 5 | the data dir is in use: another `cairn serve` holds its lock file (`<data-dir>/cairn.lock`) |
  *
  * Servers exit only on a signal or a failure: at start-up, bad flags, an

@@ -20,6 +20,10 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
   { name: 'signing-config', summary: 'print a log as a sigstore SigningConfig (v1, v2)' },
   { name: 'witness', summary: 'run a tlog-witness cosigner for configured logs' },
   { name: 'monitor', summary: 'follow a log: verify checkpoints, tiles and keys' },
+  { name: 'backup', summary: "copy the log's database while it serves" },
+  { name: 'restore', summary: 'restore a backup into an empty data dir' },
+  { name: 'check', summary: 'prove a data dir or backup: root = signed checkpoint' },
+  { name: 'healthcheck', summary: 'GET /healthz of the configured server' },
   { name: 'sign', summary: 'sign an image, log the signature, attach it' },
   { name: 'attest', summary: 'attest to an image (in-toto), log it, attach it' },
   { name: 'verify', summary: "verify an image's signatures" },
@@ -71,6 +75,22 @@ export function commandHelp(command: string): string | undefined {
       return `usage: cairn witness [flags]\n\n${wrap(LOG_SETTINGS_NOTE.replace('CAIRN_CONFIG', 'CAIRN_WITNESS_CONFIG'))}\n\n${witnessSettingsHelp()}\n`;
     case 'monitor':
       return `usage: cairn monitor --log-url URL --vkey VKEY [--once|--follow] [flags]\n\n${wrap(LOG_SETTINGS_NOTE.replace('CAIRN_CONFIG', 'CAIRN_MONITOR_CONFIG'))}\n\n${monitorSettingsHelp()}\n`;
+    case 'backup':
+      return `usage: cairn backup --to FILE [--data-dir DIR] [--json]\n\n${wrap(
+        "Copies the log's database (<data-dir>/cairn.db) to FILE, consistently, while cairn serve keeps serving and writing (one read transaction, SQLite VACUUM INTO; the server is never blocked). FILE must not exist. The keys are not in the copy: back them up separately. Exit 4 without a log in the data dir.",
+      )}\n`;
+    case 'restore':
+      return `usage: cairn restore --from FILE --data-dir DIR [--key-file FILE] [--json]\n\n${wrap(
+        'Copies a backup into DIR (which must be empty or absent: a restore never replaces a log), then proves it as cairn check does; a copy that does not prove out is removed again (exit 1). Put the key files in DIR before cairn serve.',
+      )}\n`;
+    case 'check':
+      return `usage: cairn check [--data-dir DIR | --file FILE] [--key-file FILE] [--json]\n\n${wrap(
+        "Proves a log's database: SQLite's quick_check, every entry, tile and stored checkpoint root rehashed, the root equal to the latest checkpoint's, signed by the note key the log pinned (and by the log key when it can be read: an Ed25519 log's, or --key-file's). Reads only; safe while the server runs. Exit 0 proved, 1 it does not prove out (what and where), 4 no log.",
+      )}\n`;
+    case 'healthcheck':
+      return `usage: cairn healthcheck [--witness] [settings]\n\n${wrap(
+        "GET /healthz of the server its settings describe (cairn serve's, or with --witness cairn witness's: the same flags, environment and --config file, so the check follows the configured port). Exit 0 healthy, 1 unhealthy (e.g. read-only), 3 no answer.",
+      )}\n`;
     default:
       return undefined;
   }

@@ -9,6 +9,10 @@
  *   cairn vkey [flags]       print the log's C2SP verifier key
  *   cairn witness [flags]    run a tlog-witness cosigner for configured logs
  *   cairn monitor [flags]    follow a log: verify checkpoints, recompute from tiles, watch keys
+ *   cairn backup --to FILE   a consistent copy of the log's database, taken while it serves
+ *   cairn restore --from FILE  a backup into an empty data dir, proved
+ *   cairn check              prove a data dir (or --file) : tree rehashed, root = signed checkpoint
+ *   cairn healthcheck        GET /healthz of the configured server (container health checks)
  *   cairn trust-root --url URL  print the log as a sigstore TrustedRoot
  *   cairn signing-config --url URL  print the log's sigstore SigningConfig (its Rekor v1 and v2 endpoints)
  *   cairn token --name N     create a bearer token for --tokens-file
@@ -92,6 +96,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./subcommands.js')).witnessMain(rest);
     case 'monitor':
       return (await import('./subcommands.js')).monitorMain(rest);
+    case 'backup':
+      return (await import('./backup.js')).backupMain(rest);
+    case 'restore':
+      return (await import('./backup.js')).restoreMain(rest);
+    case 'check':
+      return (await import('./backup.js')).checkMain(rest);
+    case 'healthcheck':
+      return (await import('./healthcheck.js')).healthcheckMain(rest);
     case 'trust-root':
       return (await import('./trust-root.js')).trustRootMain(rest);
     case 'signing-config':

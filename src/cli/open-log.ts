@@ -49,7 +49,7 @@ export async function openLogFromConfig(
     throw new LogError('CONFIG_INVALID', `the data dir ${config.dataDir} is not a writable directory: ${describeError(err)}`);
   }
   const path = join(config.dataDir, 'cairn.db');
-  const quickCheck = wantsQuickCheck(config.startupCheck, path);
+  const quickCheck = wantsQuickCheck(config.startupCheck, path, config.auditRate > 0);
   const contentCheck = wantsContentCheck(config.startupCheck, path);
   const exists = existsSync(path);
   progress('start-up check: opening the database', { path, bytes: databaseBytes(path), quickCheck, rehash: contentCheck });
@@ -130,11 +130,14 @@ const AUTO_FULL_CHECK_BYTES = 2 ** 30;
  * Whether to run SQLite's quick_check at open. Its cost grows with the file,
  * so above 1 GiB `auto` relies on the self-check (latest checkpoint signature,
  * root from tiles, last entries vs last tile), keeping restarts fast at 10M
- * entries; `--startup-check full` forces it.
+ * entries; `--startup-check full` forces it. With the integrity audit on
+ * (src/log/integrity-audit.ts, which rehashes every stored row while the log
+ * serves), `auto` stops at the rehash's limit, 256 MiB: mid-size logs are no
+ * longer read whole at every start.
  */
-function wantsQuickCheck(mode: Config['startupCheck'], path: string): boolean {
+function wantsQuickCheck(mode: Config['startupCheck'], path: string, audited: boolean): boolean {
   if (mode !== 'auto') return mode === 'full';
-  return databaseBytes(path) <= AUTO_FULL_CHECK_BYTES;
+  return databaseBytes(path) <= (audited ? AUTO_CONTENT_CHECK_BYTES : AUTO_FULL_CHECK_BYTES);
 }
 
 /** Largest database `auto` rehashes at start (verifyStoredLog reads every entry: ~12 s per million entries on 2 cores). */

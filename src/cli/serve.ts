@@ -26,6 +26,7 @@ import { openLogFromConfig, type OpenedLog } from './open-log.js';
 import { openV2Log, type OpenedV2Log } from './open-v2-log.js';
 import { openAdminLog, type OpenedAdminLog } from './admin-log.js';
 import { startWitnessing } from './witnessing.js';
+import { startIntegrityAudit } from './integrity-audit.js';
 
 export interface Running {
   readonly server: Server;
@@ -153,6 +154,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   }
   const logV2 = openedV2.log;
 
+  const audit = startIntegrityAudit(config, opened, logger);
   const witnessing = startWitnessing(config, log, logger);
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
@@ -175,6 +177,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     ...(tokens === undefined ? {} : { access: { tokens: () => tokens ?? [], readAuth: config.readAuth } }),
     admin: { ...(otp === undefined ? {} : { otp }), operations: reloadTokens === undefined ? {} : { reloadTokens }, audit: adminLog.audit, log: adminLog.log },
     clock,
+    integrityAudit: () => audit.status(),
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     trustProxy: config.trustProxy,
     stopping: () => stopping !== undefined,
@@ -199,6 +202,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      audit.stop();
       // HTTP gets the grace period less a reserve for closing the log (the batch in flight, the final sync).
       await Promise.all([
         closeHttpServer(server, config.shutdownGraceMs - Math.min(2_000, Math.floor(config.shutdownGraceMs / 4))),

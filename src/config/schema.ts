@@ -44,9 +44,12 @@ export interface Config {
    * Start-up database check: `full` runs SQLite's quick_check over the whole
    * file and rehashes every entry, tile and checkpoint root (time grows with
    * the log), `fast` relies on the O(log n) self-check, `auto` runs the
-   * quick_check up to 1 GiB and the rehash up to 256 MiB.
+   * quick_check up to 1 GiB (256 MiB with the integrity audit on) and the
+   * rehash up to 256 MiB.
    */
   readonly startupCheck: 'auto' | 'full' | 'fast';
+  /** Entries per second the background integrity audit rehashes (0 = off). */
+  readonly auditRate: number;
   /** Worker threads that verify submitted entries' signatures (0 = on the event loop). */
   readonly verifyWorkers: number;
   /** Log verbosity. */
@@ -149,7 +152,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxEntryBytes', flag: '--max-entry-bytes', env: 'CAIRN_MAX_ENTRY_BYTES', help: 'largest canonical entry body in bytes (≤ 65535)' },
   { key: 'maxSearchItems', flag: '--max-search-items', env: 'CAIRN_MAX_SEARCH_ITEMS', help: 'most items in one retrieve request (422 beyond)' },
   { key: 'maxSearchResults', flag: '--max-search-results', env: 'CAIRN_MAX_SEARCH_RESULTS', help: 'most entry IDs one index search returns' },
-  { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file, then every entry, tile and checkpoint root rehashed), fast (self-check only), auto (quick_check up to 1 GiB, rehash up to 256 MiB); a damaged database stops the server (exit 2, naming the file)' },
+  { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file, then every entry, tile and checkpoint root rehashed), fast (self-check only), auto (quick_check up to 1 GiB, or 256 MiB with --audit-rate > 0; rehash up to 256 MiB); a damaged database stops the server (exit 2, naming the file)' },
+  { key: 'auditRate', flag: '--audit-rate', env: 'CAIRN_AUDIT_RATE', help: 'entries per second the background integrity audit rehashes (bodies, leaf hashes, tiles, up to the latest checkpoint root), pass after pass; a mismatch turns the log read-only, naming where; 0 = off' },
   { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads that parse, check and verify submissions and sign their SETs (0 = all on the event loop)' },
   { key: 'logLevel', flag: '--log-level', env: 'CAIRN_LOG_LEVEL', help: 'debug, info, warn, error or silent' },
   {
@@ -198,6 +202,7 @@ export const CONFIG_SCHEMA = {
     maxSearchItems: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     maxSearchResults: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
     startupCheck: { enum: ['auto', 'full', 'fast'], default: 'auto' },
+    auditRate: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
     verifyWorkers: { type: 'integer', minimum: 0, maximum: 64, default: 1 },
     logLevel: { enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' },
     witnesses: {

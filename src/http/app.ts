@@ -5,7 +5,7 @@
  * It never listens: the CLI does, and tests drive it with supertest. The API
  * contract (openapi.yaml) is loaded and compiled here, once per process.
  */
-import type { LogService, WitnessStatus } from '../log/index.js';
+import type { IntegrityAuditStatus, LogService, WitnessStatus } from '../log/index.js';
 import { inlineAdmission, type Admission } from '../admission/index.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AdminGate, type AdminAudit } from './admin.js';
@@ -31,7 +31,7 @@ import { explorerRoutes } from './routes/explorer.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
 import { logInfoRoutes } from './routes/log-info.js';
-import { logMetrics, metricsRoute } from './routes/metrics.js';
+import { auditMetrics, logMetrics, metricsRoute } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { proofRoutes } from './routes/proof.js';
 import { rekorV2Routes } from './routes/rekor-v2.js';
@@ -59,6 +59,8 @@ export interface AppDeps {
   readonly logError?: (msg: string, err: unknown) => void;
   /** The witness collector's state, for GET /metrics (default: no witnesses). */
   readonly witnessStatus?: () => readonly WitnessStatus[];
+  /** The integrity audit's progress, for GET /metrics (`cairn_audit_*`; default: no audit). */
+  readonly integrityAudit?: () => IntegrityAuditStatus;
   /** Bearer-token access control (auth.ts); default none: every route is open, as Rekor's are. */
   readonly access?: AccessPolicy;
   /** Per-client rate limit (rate-limit.ts); default none. */
@@ -110,6 +112,7 @@ export function createApp(deps: AppDeps): CairnApp {
   const api = loadApiSpec(deps.openapiPath);
   const metrics = new Metrics({ version: deps.version ?? 'unknown', role: 'log' }, [ENTRIES_PATH]);
   logMetrics(metrics, deps.log, deps.witnessStatus ?? (() => []));
+  if (deps.integrityAudit !== undefined) auditMetrics(metrics, deps.integrityAudit);
   const ctx: RouteContext = {
     log: deps.log,
     api,

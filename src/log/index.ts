@@ -23,3 +23,7 @@ export type { SigningConfigJson, SigningService } from './signing-config.js';
 export { SIGNING_CONFIG_MEDIA_TYPE, signingConfig } from './signing-config.js';
 export type { AdminRecord } from './admin-log.js';
 export { ADMIN_RECORD_KIND, adminLogIdentity, adminLogOrigin, adminLogSigner, adminRecordBody, adminRecordSubmission } from './admin-log.js';
+export type { AuditMismatch, IntegrityAuditDeps, IntegrityAuditStatus } from './integrity-audit.js';
+export { IntegrityAudit, describeMismatch } from './integrity-audit.js';
+export type { CopyProof } from './prove-copy.js';
+export { proveStoredLog } from './prove-copy.js';

@@ -115,6 +115,14 @@ export class LogService {
     this.#store.addCosignature({ size, witness: verifier.name, line: verified.line });
   }
 
+  /**
+   * Refuse writes from now on, saying why (`status().readOnly`; the first
+   * reason is kept): for damage found while serving (the integrity audit).
+   */
+  stopWriting(reason: string): void {
+    this.#state.stopWriting(reason);
+  }
+
   status(): LogStatus {
     const s = this.#state;
     return { size: s.published.size, poolSize: this.#sequencer.poolSize, readOnly: s.readOnly, batches: s.batches, failedBatches: s.failedBatches };

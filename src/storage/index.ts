@@ -11,6 +11,7 @@ export { toAsyncStore } from './async-adapter.js';
 export { MAX_BODY_BYTES, validateBatch } from './batch.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
+export { backupDatabase, openReadOnlyStore, type BackupResult } from './sqlite/backup.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';

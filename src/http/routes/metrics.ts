@@ -9,12 +9,13 @@
  *   `cairn_witness_cosigned_size`, `cairn_witness_consecutive_failures`,
  *   `cairn_witness_last_success_timestamp_seconds`,
  *   `cairn_witness_cosignatures_total`, `cairn_witness_conflicts_total`,
- *   `cairn_witness_failures_total`.
+ *   `cairn_witness_failures_total`;
+ * - the integrity audit's `cairn_audit_*` (auditMetrics).
  *
  * formatMetrics is a small writer of the same format for surfaces that keep
  * their own counters (src/kube).
  */
-import type { LogService, WitnessStatus } from '../../log/index.js';
+import type { IntegrityAuditStatus, LogService, WitnessStatus } from '../../log/index.js';
 import { dispatcher, type Dispatcher } from '../dispatch.js';
 import { errorReply } from '../errors.js';
 import { counterFrom, gaugeFrom, type Metrics } from '../metrics.js';
@@ -61,6 +62,18 @@ export function logMetrics(m: Metrics, log: LogService, witnesses: () => readonl
   counterFrom(m, 'cairn_witness_cosignatures_total', 'Cosignatures collected since start.', labels, each((w) => w.cosignatures));
   counterFrom(m, 'cairn_witness_conflicts_total', '409 answers (old size corrected) since start.', labels, each((w) => w.conflicts));
   counterFrom(m, 'cairn_witness_failures_total', 'Failed exchanges since start.', labels, each((w) => w.failures));
+}
+
+/** Register the integrity audit's families (src/log/integrity-audit.ts): its rate, where the pass is, what it found. */
+export function auditMetrics(m: Metrics, audit: () => IntegrityAuditStatus): void {
+  const one = (f: (a: IntegrityAuditStatus) => number | undefined) => () => [[{}, f(audit())]] as const;
+  gaugeFrom(m, 'cairn_audit_rate_entries_per_second', 'Entries per second the integrity audit rehashes (0: off).', [], one((a) => a.ratePerSecond));
+  gaugeFrom(m, 'cairn_audit_position_entries', 'Next entry the current integrity audit pass checks.', [], one((a) => a.position));
+  gaugeFrom(m, 'cairn_audit_target_entries', 'Tree size the current integrity audit pass checks up to.', [], one((a) => a.target));
+  counterFrom(m, 'cairn_audit_passes_total', 'Integrity audit passes completed since start.', [], one((a) => a.passes));
+  counterFrom(m, 'cairn_audit_entries_checked_total', 'Entries rehashed by the integrity audit since start.', [], one((a) => a.entriesChecked));
+  gaugeFrom(m, 'cairn_audit_last_pass_timestamp_seconds', 'Time the last integrity audit pass completed.', [], one((a) => (a.lastPassCompletedMs === undefined ? undefined : a.lastPassCompletedMs / 1000)));
+  gaugeFrom(m, 'cairn_audit_mismatch', '1 when the integrity audit found stored data that does not match (the log is then read-only).', [], one((a) => (a.mismatch === undefined ? 0 : 1)));
 }
 
 /** The exposition text: `# HELP`, `# TYPE`, then `name{labels} value` lines, each ending in '\n'. */

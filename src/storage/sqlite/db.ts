@@ -165,7 +165,7 @@ function makeDirs(dir: string): void {
 }
 
 /** `PRAGMA quick_check`: b-tree structure, record formats, freelist. Throws CORRUPT on any finding. */
-function quickCheck(db: Database, label: string): void {
+export function quickCheck(db: Database, label: string): void {
   const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
   const messages = problems
     .flatMap((r) => r.quick_check.split('\n'))
@@ -178,7 +178,7 @@ function quickCheck(db: Database, label: string): void {
 }
 
 /** Refuse a SQLite file that some other program created: another application_id, or tables but no schema version. */
-function checkIdentity(db: Database, label: string, expected: number): void {
+export function checkIdentity(db: Database, label: string, expected: number): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   if (appId !== expected && appId !== 0) {
     throw new LogError('CONFIG_INVALID', `couldn't open database ${label}: not a Cairn database (application_id ${appId})`);

@@ -1,0 +1,29 @@
+/**
+ * `cairn serve`'s integrity audit (src/log/integrity-audit.ts), wired: it
+ * reads the opened store, runs at `--audit-rate` entries per second (0: off),
+ * and on a mismatch turns the log read-only (GET /readyz and /healthz then
+ * say why) and logs where, with the hashes expected and found.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { IntegrityAudit } from '../log/index.js';
+import type { Logger } from './logger.js';
+import type { OpenedLog } from './open-log.js';
+
+export function startIntegrityAudit(config: Config, opened: OpenedLog, logger: Logger): IntegrityAudit {
+  const database = join(config.dataDir, 'cairn.db');
+  const audit = new IntegrityAudit({
+    store: opened.store,
+    latest: () => opened.log.reader.latest(),
+    ratePerSecond: config.auditRate,
+    now: () => Date.now(),
+    onMismatch: (reason, mismatch) => {
+      opened.log.stopWriting(`${reason}; restore ${database} from a backup (cairn restore) or check it (cairn check)`);
+      logger.error('integrity audit: stored data does not match what the log committed to; the log is read-only', { ...mismatch, database });
+    },
+    onPass: (s) => logger.info('integrity audit: pass complete', { treeSize: s.target, passes: s.passes, entriesChecked: s.entriesChecked }),
+  });
+  if (config.auditRate > 0) logger.info('integrity audit: on', { entriesPerSecond: config.auditRate });
+  audit.start();
+  return audit;
+}

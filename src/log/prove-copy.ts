@@ -1,0 +1,109 @@
+/**
+ * Proving a copy of a log (`cairn check`, `cairn restore`): the stored tree
+ * is rehashed whole (verify-stored.ts: every entry, tile and stored
+ * checkpoint root), its root is the root of the latest stored checkpoint,
+ * and that checkpoint is signed by the keys the log pinned at its first start
+ * (meta `vkey`, `logId`, `origin`):
+ *
+ * - the C2SP line by the note key, whose verifier key is pinned whole;
+ * - the Rekor line by the log key, whose SHA-256 (the logID) is pinned:
+ *   checked with the public key of an Ed25519 log (its own note key), or
+ *   with `logPublicKey` (read from the log key file) when given and its
+ *   logID is the pinned one; otherwise reported as not checked.
+ *
+ * So a copy that passes is a tree the log signed, whole and unaltered.
+ */
+import type { KeyObject } from 'node:crypto';
+import { LogError, describeError } from '../errors.js';
+import {
+  ed25519PublicKeyFromBytes,
+  logIdOf,
+  openNote,
+  parseCheckpoint,
+  parseNote,
+  parseVkey,
+  rekorNoteVerifier,
+  spkiDer,
+} from '../note/index.js';
+import type { LogStore } from '../storage/types.js';
+import { verifyStoredLog, type StoredLogSummary } from './verify-stored.js';
+
+export interface CopyProof {
+  readonly treeSize: number;
+  /** Hex root of the latest checkpoint, recomputed from the stored tree. */
+  readonly root: string;
+  /** The latest checkpoint's signed note, as stored. */
+  readonly checkpoint: string;
+  readonly origin: string;
+  readonly logId: string;
+  readonly vkey: string;
+  /** Which signature lines verified: the note key's always (else the proof fails); the log key's when it could be checked. */
+  readonly signatures: { readonly noteKey: 'verified'; readonly logKey: 'verified' | 'not checked' };
+  /** Why the log key's line was not checked, when it was not. */
+  readonly logKeyNote?: string;
+  readonly rehashed: StoredLogSummary;
+}
+
+/** Throws LogError CORRUPT naming what does not match; CONFIG_INVALID for a wrong `logPublicKey`. */
+export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyProof {
+  const latest = store.latestCheckpoint();
+  if (latest === undefined) throw corrupt('no checkpoint is stored');
+  const vkey = pinned(store, 'vkey');
+  const logId = pinned(store, 'logId');
+  const origin = pinned(store, 'origin');
+  let text: string;
+  try {
+    text = openNote(latest.note, [parseVkey(vkey)]).text;
+  } catch (err) {
+    throw corrupt(`the latest checkpoint (size ${latest.size}) is not signed by the pinned note key ${vkey}: ${describeError(err)}`);
+  }
+  const cp = parseCheckpoint(text);
+  if (cp.origin !== origin) throw corrupt(`the latest checkpoint's origin ${JSON.stringify(cp.origin)} is not the pinned ${JSON.stringify(origin)}`);
+  if (cp.size !== latest.size || Buffer.compare(cp.root, latest.root) !== 0) {
+    throw corrupt(`the latest checkpoint's signed text (size ${cp.size}) disagrees with its stored size ${latest.size} or root`);
+  }
+  const log = logKeyCheck(latest.note, vkey, logId, logPublicKey);
+  const rehashed = verifyStoredLog(store, latest);
+  return {
+    treeSize: latest.size,
+    root: Buffer.from(latest.root).toString('hex'),
+    checkpoint: latest.note,
+    origin,
+    logId,
+    vkey,
+    signatures: { noteKey: 'verified', logKey: log.verified ? 'verified' : 'not checked' },
+    ...(log.why === undefined ? {} : { logKeyNote: log.why }),
+    rehashed,
+  };
+}
+
+/** The Rekor line by the log key, when its public key is at hand (see the module comment). */
+function logKeyCheck(note: string, vkey: string, logId: string, given: KeyObject | undefined): { verified: boolean; why?: string } {
+  const fromVkey = ed25519PublicKeyFromBytes(Buffer.from(vkey.split('+').slice(2).join('+'), 'base64').subarray(1));
+  let key: KeyObject | undefined;
+  if (logIdOf(spkiDer(fromVkey)) === logId) key = fromVkey;
+  else if (given !== undefined) {
+    if (logIdOf(spkiDer(given)) !== logId) {
+      throw new LogError('CONFIG_INVALID', `the log key given is not this log's: its logID is ${logIdOf(spkiDer(given))}, the pinned one ${logId}`);
+    }
+    key = given;
+  }
+  if (key === undefined) return { verified: false, why: 'an ECDSA log key: give its key file (--key-file) to check its line' };
+  const name = parseNote(note).signatures[0]?.name ?? '';
+  try {
+    openNote(note, [rekorNoteVerifier(name, key)]);
+  } catch (err) {
+    throw corrupt(`the latest checkpoint's line by the log key (logID ${logId}) does not verify: ${describeError(err)}`);
+  }
+  return { verified: true };
+}
+
+function pinned(store: LogStore, key: string): string {
+  const v = store.getMeta(key);
+  if (v === undefined) throw corrupt(`the log's pinned ${key} is missing`);
+  return v;
+}
+
+function corrupt(what: string): LogError {
+  return new LogError('CORRUPT', `the stored log does not prove out: ${what}`);
+}
