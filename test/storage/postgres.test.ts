@@ -124,6 +124,29 @@ describe('PostgresStore', () => {
     });
   });
 
+  describe('when the connection fails during COMMIT', () => {
+    it('rejects with STORE_FAILED and outcome unknown, and latestCheckpoint() tells what happened', async function () {
+      this.timeout(60_000);
+      const pgServer = server();
+      const url = await pgServer.createDatabase();
+      const s = await store(url);
+      await s.appendBatch(0, batch(0, 2));
+      // A synchronous standby that never connects: COMMIT is written locally, then waits for it forever.
+      await pgServer.configure({ synchronous_standby_names: 'cairn_absent_standby' });
+      try {
+        const pending = s.appendBatch(2, batch(2, 3));
+        const database = new URL(url).pathname.slice(1);
+        const pid = await waitForSession(pgServer, database, "wait_event = 'SyncRep'");
+        await pgServer.query('SELECT pg_terminate_backend($1)', [pid]);
+        const err = await assertRejected(pending, 'STORE_FAILED');
+        assert.equal((err as { details?: Record<string, unknown> }).details?.['outcome'], 'unknown');
+      } finally {
+        await pgServer.configure({ synchronous_standby_names: undefined });
+      }
+      assert.equal((await s.latestCheckpoint())?.size, 5, 'this commit did take effect (locally): only a read tells');
+    });
+  });
+
   describe('when opened', () => {
     it('applies every migration once, also when several processes open a new database at once', async () => {
       const url = await server().createDatabase();
@@ -199,15 +222,22 @@ async function query(url: string, sql: string): Promise<unknown[]> {
  * a snapshot).
  */
 async function waitForLockWaiters(pgServer: TestPostgres, database: string, count: number): Promise<void> {
+  await pollActivity(pgServer, database, "wait_event_type = 'Lock'", (pids) => pids.length === count);
+}
+
+/** The PID of the one session of `database` matching `where` on pg_stat_activity, once there is one. */
+async function waitForSession(pgServer: TestPostgres, database: string, where: string): Promise<number> {
+  return (await pollActivity(pgServer, database, where, (pids) => pids.length === 1))[0]!;
+}
+
+async function pollActivity(pgServer: TestPostgres, database: string, where: string, done: (pids: number[]) => boolean): Promise<number[]> {
   for (let i = 0; i < 2000; i++) {
-    const res = await pgServer.query<{ n: number }>(
-      "SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-      [database],
-    );
-    if (res.rows[0]?.n === count) return;
+    const res = await pgServer.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND ${where}`, [database]);
+    const pids = res.rows.map((r) => r.pid);
+    if (done(pids)) return pids;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`${count} sessions never waited on the head row's lock`);
+  throw new Error(`no sessions of ${database} where ${where}`);
 }
 
 /** The store holds `winner` and nothing of `loser`. */
