@@ -22,7 +22,7 @@ import { describeError, describeErrors, fieldName, fieldOf, firstError } from '.
 /** Base URI under which the document's schemas are registered with ajv. */
 const BASE = 'cairn:openapi';
 /** OpenAPI keywords that are not JSON Schema: registered as annotations so ajv stays strict. */
-const OPENAPI_KEYWORDS = ['openapi', 'info', 'servers', 'paths', 'components', 'tags', 'discriminator', 'xml', 'externalDocs', 'example'];
+const OPENAPI_KEYWORDS = ['openapi', 'info', 'servers', 'security', 'paths', 'components', 'tags', 'discriminator', 'xml', 'externalDocs', 'example'];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 interface ParamSpec {

@@ -183,6 +183,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     stopping: () => stopping !== undefined,
     version: packageVersion(),
     metricsOnApi: metricsServer === undefined,
+    ...(config.corsOrigins === '' ? {} : { cors: { origins: config.corsOrigins === '*' ? '*' : config.corsOrigins.split(',') } }),
   });
   metricsServer?.serve(app.metrics);
   let stopping: Promise<void> | undefined; // set by stop(): GET /readyz then says "shutting down"

@@ -80,6 +80,8 @@ export interface Config {
   readonly metricsPort?: number;
   /** Interface the metrics listener binds (with metricsPort). */
   readonly metricsHost: string;
+  /** Origins whose pages may read the log (CORS): `*`, comma-separated exact origins, or empty (no CORS headers). */
+  readonly corsOrigins: string;
   /** Longest time, ms, to receive a request's headers (slowloris guard). */
   readonly headersTimeoutMs: number;
   /** Longest time, ms, to receive a whole request (0 = none). */
@@ -175,6 +177,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'trustProxy', flag: '--trust-proxy', env: 'CAIRN_TRUST_PROXY', help: 'reverse-proxy hops whose X-Forwarded-For names the client (for rate limits); 0 = the TCP peer' },
   { key: 'metricsPort', flag: '--metrics-port', env: 'CAIRN_METRICS_PORT', help: 'serve GET /metrics on this port (0 picks a free one), without tokens, and not on the API port; unset: /metrics is on the API port (role admin when --tokens-file is set)' },
   { key: 'metricsHost', flag: '--metrics-host', env: 'CAIRN_METRICS_HOST', help: 'interface the --metrics-port listener binds' },
+  { key: 'corsOrigins', flag: '--cors-origins', env: 'CAIRN_CORS_ORIGINS', help: 'origins whose pages may read the log (CORS on GET/HEAD routes, preflight answered): `*` (any: a public log), comma-separated origins such as `https://a.example,https://b.example`, or empty for none; writes never get CORS headers' },
   { key: 'headersTimeoutMs', flag: '--headers-timeout-ms', env: 'CAIRN_HEADERS_TIMEOUT_MS', help: 'longest time to receive request headers, ms (408 and close beyond: slow clients cannot hold connections); ≤ --request-timeout-ms' },
   { key: 'requestTimeoutMs', flag: '--request-timeout-ms', env: 'CAIRN_REQUEST_TIMEOUT_MS', help: 'longest time to receive a whole request, ms (0 = none)' },
   { key: 'keepAliveTimeoutMs', flag: '--keep-alive-timeout-ms', env: 'CAIRN_KEEP_ALIVE_TIMEOUT_MS', help: 'idle time after which a keep-alive connection is closed, ms' },
@@ -228,6 +231,7 @@ export const CONFIG_SCHEMA = {
     trustProxy: { type: 'integer', minimum: 0, maximum: 10, default: 0 },
     metricsPort: { type: 'integer', minimum: 0, maximum: 65535 },
     metricsHost: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    corsOrigins: { type: 'string', pattern: '^(\\*|https?://[^\\s,/]+(,https?://[^\\s,/]+)*)?$', default: '*' },
     headersTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 20000 },
     requestTimeoutMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
     keepAliveTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },

@@ -10,6 +10,7 @@ import { inlineAdmission, type Admission } from '../admission/index.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AdminGate, type AdminAudit } from './admin.js';
 import type { AccessPolicy } from './auth.js';
+import type { CorsOptions } from './cors.js';
 import type { ApiLimits, RouteContext } from './context.js';
 import { dispatcher, type Dispatcher } from './dispatch.js';
 import { errorReply } from './errors.js';
@@ -77,6 +78,8 @@ export interface AppDeps {
   readonly version?: string;
   /** Whether GET /metrics is served by this app (false when the metrics have a port of their own); default true. */
   readonly metricsOnApi?: boolean;
+  /** CORS on the read routes (cors.ts); default none. */
+  readonly cors?: CorsOptions;
   /**
    * Admin operations under /api/v1/admin/ (admin.ts): they always need role
    * admin (so none is served without `access`); `otp` adds the one-time
@@ -156,6 +159,7 @@ export function createApp(deps: AppDeps): CairnApp {
     maxRequestBytes: deps.maxRequestBytes,
     errorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
+    ...(deps.cors === undefined ? {} : { cors: deps.cors }),
     onServed:
       onServed === undefined
         ? metrics.served

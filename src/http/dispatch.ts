@@ -35,6 +35,7 @@ import { typedReply, writeReply, type Reply } from './reply.js';
 import type { RequestParts, Route } from './route.js';
 import { Router } from './router.js';
 import { NO_ROUTE, requestId, type ServedListener } from './served.js';
+import { preflight, withCors, type CorsOptions } from './cors.js';
 
 export interface DispatchOptions {
   readonly routes: readonly Route[];
@@ -54,6 +55,8 @@ export interface DispatchOptions {
   readonly logError?: (msg: string, err: unknown) => void;
   /** Told of every answered request (served.ts); default none. */
   readonly onServed?: ServedListener;
+  /** CORS on the read routes (cors.ts); default none. */
+  readonly cors?: CorsOptions;
 }
 
 /** A request being answered: its ID, arrival time (performance.now()) and, once matched, its route template. */
@@ -76,8 +79,10 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
   const logError = o.logError ?? (() => undefined);
   const onServed = o.onServed;
 
-  const send = (req: IncomingMessage, res: ServerResponse, reply: Reply, at: Arrival): void => {
+  const cors = o.cors;
+  const send = (req: IncomingMessage, res: ServerResponse, answer: Reply, at: Arrival): void => {
     if (res.headersSent || res.writableEnded) return;
+    const reply = cors === undefined || req.headers.origin === undefined ? answer : withCors(cors, req.method ?? 'GET', req.headers, answer);
     if (mustLinger(req, reply, o.maxRequestBytes)) closeLingering(req, res);
     writeReply(res, reply);
     onServed?.({ requestId: at.id, method: req.method ?? 'GET', route: at.route, status: reply.status, error: reply.code, durationMs: performance.now() - at.t0 });
@@ -105,6 +110,7 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
     const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), currentTokens(tokens));
     let refused: Reply | undefined;
     for (const guard of guards) if ((refused = guard(g)) !== undefined) break;
+    setHeaders(res, g.answerHeaders);
     if (refused !== undefined) at.route = routeLabel(router, method, path);
     const run = async (): Promise<Reply> => {
       try {
@@ -129,16 +135,25 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const method = req.method ?? 'GET';
+      if (cors !== undefined && method === 'OPTIONS') {
+        const pre = preflight(cors, req.headers, router.allowed(path));
+        if (pre !== undefined) {
+          at.route = routeLabel(router, 'GET', path);
+          return send(req, res, pre, at);
+        }
+      }
       if (o.admin !== undefined && isAdminPath(path)) return admin(o.admin, req, res, method, path, url, q, at);
       if (guards.length > 0) {
         const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), currentTokens(tokens));
         for (const guard of guards) {
           const refused = guard(g);
           if (refused !== undefined) {
+            setHeaders(res, g.answerHeaders);
             at.route = routeLabel(router, method, path);
             return send(req, res, refused, at);
           }
         }
+        setHeaders(res, g.answerHeaders);
       }
       const reply = route(req, method, path, url, q, at);
       if (reply instanceof Promise) {
@@ -175,6 +190,11 @@ function routeLabel(router: Router, method: string, path: string): string {
   } catch {
     return NO_ROUTE;
   }
+}
+
+/** Headers the guards gave for the answer, whatever it is (RateLimit-*). */
+function setHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
+  for (const k in headers) res.setHeader(k, headers[k]!);
 }
 
 function forwardedFor(req: IncomingMessage): string | undefined {

@@ -20,6 +20,8 @@ export interface GuardRequest {
   readonly address: string;
   /** The token the request authenticates as (authenticate: undefined without credentials, null when they match none), computed once. */
   principal(): TokenRecord | null | undefined;
+  /** Headers a guard adds to the answer, whether it lets the request through or not (the rate limit's RateLimit-*). */
+  readonly answerHeaders: Record<string, string>;
 }
 
 export type Guard = (req: GuardRequest) => Reply | undefined;
@@ -50,6 +52,7 @@ export function guardRequest(method: string, path: string, headers: IncomingHttp
     path,
     headers,
     address,
+    answerHeaders: {},
     principal: () => (memo ??= { who: authenticate(tokens, headers.authorization) }).who,
   };
 }

@@ -6,6 +6,7 @@ export { WITNESS_MAX_BODY_BYTES, createWitnessApp } from './witness-app.js';
 export type { Access, AccessPolicy, Role, TokenRecord } from './auth.js';
 export { authenticate, requiredAccess, tokenSha256Hex } from './auth.js';
 export type { RateLimitOptions } from './rate-limit.js';
+export type { CorsOptions } from './cors.js';
 export { TokenBuckets } from './rate-limit.js';
 export { clientErrorHandler } from './client-errors.js';
 // Other HTTPS surfaces (the admission webhook, src/kube) are served by the same dispatcher,

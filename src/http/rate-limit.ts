@@ -5,6 +5,12 @@
  * request finding it empty gets 429 RATE_LIMITED with `Retry-After` (whole
  * seconds until a token is back). `/healthz` and `/readyz` are never limited.
  *
+ * Every limited answer, allowed or refused, carries the IETF draft's
+ * headers (draft-ietf-httpapi-ratelimit-headers, RateLimit-* fields):
+ * `RateLimit-Limit` (the burst: requests the quota holds), `RateLimit-Remaining`
+ * (whole requests left now) and `RateLimit-Reset` (seconds until the bucket
+ * is full again; with none left, until the next request is allowed).
+ *
  * Memory is bounded: at most `maxClients` buckets are kept, least recently
  * used first out (an evicted client simply starts again with a full bucket).
  */
@@ -52,6 +58,14 @@ export class TokenBuckets {
 
   /** Take one token for `key`: 0 when allowed, else the seconds (≥ 1) until one is available. */
   take(key: string): number {
+    return this.takeWithState(key).wait;
+  }
+
+  /**
+   * Take one token for `key`: `wait` as take() answers, and the bucket after
+   * it: whole tokens `remaining`, and `reset`, seconds until it is full again.
+   */
+  takeWithState(key: string): { wait: number; remaining: number; reset: number } {
     const now = this.#now();
     const b = this.#buckets.get(key) ?? { tokens: this.#burst, updated: now };
     b.tokens = Math.min(this.#burst, b.tokens + (Math.max(0, now - b.updated) / 1000) * this.#rate);
@@ -59,11 +73,9 @@ export class TokenBuckets {
     this.#buckets.delete(key); // re-insert: Map order is recency order
     this.#buckets.set(key, b);
     if (this.#buckets.size > this.#max) this.#buckets.delete(this.#buckets.keys().next().value as string);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / this.#rate));
+    const wait = b.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - b.tokens) / this.#rate));
+    if (wait === 0) b.tokens -= 1;
+    return { wait, remaining: Math.floor(b.tokens), reset: Math.ceil((this.#burst - b.tokens) / this.#rate) };
   }
 }
 
@@ -72,7 +84,10 @@ export function rateLimitGuard(o: RateLimitOptions, keyOf: (req: GuardRequest) =
   const buckets = new TokenBuckets(o);
   return (req) => {
     if (req.path === '/healthz' || req.path === '/readyz') return undefined;
-    const wait = buckets.take(keyOf(req));
+    const { wait, remaining, reset } = buckets.takeWithState(keyOf(req));
+    req.answerHeaders['RateLimit-Limit'] = String(o.burst);
+    req.answerHeaders['RateLimit-Remaining'] = String(remaining);
+    req.answerHeaders['RateLimit-Reset'] = String(wait === 0 ? reset : wait);
     if (wait === 0) return undefined;
     const r = errorReply(new LogError('RATE_LIMITED', `too many requests from this client; retry in ${wait} s`, { details: { retryAfterSeconds: wait } }));
     return { ...r, headers: { 'Retry-After': String(wait), ...r.headers } };

@@ -69,6 +69,29 @@ describe('rate limiting over HTTP', () => {
     await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'limited')).expect(201);
   });
 
+  it('tells every answer the quota (RateLimit-Limit, -Remaining, -Reset), refusals included; /healthz has none', async () => {
+    const clock = new Clock();
+    const { app } = testApp({ rateLimit: { ratePerSecond: 2, burst: 3, now: clock.now } });
+    const seen: Array<[number, string | undefined, string | undefined, string | undefined]> = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await request(app).get('/api/v1/log');
+      seen.push([r.status, r.headers['ratelimit-limit'], r.headers['ratelimit-remaining'], r.headers['ratelimit-reset']]);
+    }
+    // After each request: 2, 1, 0 tokens left, full again in 1, 1 (1.0 s), 2 (1.5 s) s; then refused, next token in 1 s.
+    assert.deepEqual(seen, [
+      [200, '3', '2', '1'],
+      [200, '3', '1', '1'],
+      [200, '3', '0', '2'],
+      [429, '3', '0', '1'],
+    ]);
+    clock.ms += 500;
+    const back = await request(app).get('/api/v1/log').expect(200);
+    assert.deepEqual([back.headers['ratelimit-remaining'], back.headers['ratelimit-reset']], ['0', '2']);
+    const health = await request(app).get('/healthz').expect(200);
+    assert.equal(health.headers['ratelimit-limit'], undefined);
+    assert.equal((await request(testApp().app).get('/api/v1/log').expect(200)).headers['ratelimit-limit'], undefined, 'no headers without a rate limit');
+  });
+
   it('counts each token separately from the anonymous clients of the same address', async () => {
     const clock = new Clock();
     const tokens = ['cairn_a', 'cairn_b'].map((t, i) => ({ name: `t${i}`, sha256: Buffer.from(tokenSha256Hex(t), 'hex'), roles: ['submit' as const] }));

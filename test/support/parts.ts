@@ -14,7 +14,7 @@ export const PARTS = {
   UMOCI: { what: 'umoci', install: 'apt-get install umoci' },
   PG: { what: 'PostgreSQL (initdb and postgres in /usr/lib/postgresql/*/bin)', install: 'apt-get install postgresql' },
   PROMTOOL: { what: "Prometheus's promtool", install: 'apt-get install prometheus' },
-  REDOCLY: { what: 'the Redocly CLI (@redocly/cli)', install: 'npm install --no-save @redocly/cli' },
+  REDOCLY: { what: 'the Redocly CLI (@redocly/cli)', install: 'npm install --no-save @redocly/cli, or CAIRN_REDOCLY=<path to redocly>' },
   BROWSER: { what: 'Chromium (/usr/bin/chromium)', install: 'apt-get install chromium' },
 } as const;
 

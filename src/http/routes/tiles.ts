@@ -7,32 +7,58 @@
  * A tile URL always names the same bytes (a `.p/<W>` tile is a fixed prefix,
  * superseded by wider ones under other URLs but never changed), so every tile
  * and bundle is served `Cache-Control: public, max-age=31536000, immutable`.
+ *
+ * Entry bundles (JSON bodies, ~4:1 with gzip) are sent `Content-Encoding:
+ * gzip` when the request's Accept-Encoding allows it, compressed once per
+ * URL off the event loop and cached (compress.ts), with `Vary:
+ * Accept-Encoding`. Hash tiles are SHA-256 outputs, which do not compress (a
+ * full tile, 8,192 bytes, gzips to 8,215): they are always sent as they are.
  */
 import type { LogService } from '../../log/index.js';
 import { parseTilePath, TILE_WIDTH } from '../../merkle/index.js';
+import { acceptsGzip, GzipCache } from '../compress.js';
 import type { Reply } from '../reply.js';
 import { get, type Route } from '../route.js';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * Every path under `<prefix>/tile/` (the four documented families);
  * parseTilePath decides which it is. `prefix` is where the log's tlog-tiles
  * API lives ('' for the Rekor v1 log, '/api/v2' for the Rekor v2 log).
+ * `gzipped` holds this log's compressed bundles.
  */
-export function tileRoutes(log: LogService, prefix = ''): Route[] {
-  return [get(`${prefix}/tile/*`, (req) => tileReply(log, req.path.slice(prefix.length + 1)))];
+export function tileRoutes(log: LogService, prefix = '', gzipped = new GzipCache()): Route[] {
+  return [get(`${prefix}/tile/*`, (req) => tileReply(log, req.path.slice(prefix.length + 1), req.headers['accept-encoding'], gzipped))];
 }
 
 /**
  * 200 with the tile or bundle of `log` at `tilePath` (`tile/…`, no leading
- * slash, no query); throws BAD_REQUEST/NOT_FOUND as parseTilePath and the
+ * slash, no query), a bundle gzipped when `acceptEncoding` allows and a
+ * cache is given; throws BAD_REQUEST/NOT_FOUND as parseTilePath and the
  * reader do. Also serves the admin audit log's tiles (admin-log.ts).
  */
-export function tileReply(log: LogService, tilePath: string): Reply {
+export function tileReply(log: LogService, tilePath: string, acceptEncoding?: string, gzipped?: GzipCache): Reply | Promise<Reply> {
   const p = parseTilePath(tilePath);
-  const partial = p.width < TILE_WIDTH;
-  const body =
-    p.level === 'entries'
-      ? log.reader.entryBundle(p.index, partial ? p.width : undefined)
-      : log.reader.tile(p.level, p.index, partial ? p.width : undefined);
-  return { status: 200, headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'public, max-age=31536000, immutable' }, body };
+  const width = p.width < TILE_WIDTH ? p.width : undefined;
+  if (p.level !== 'entries') {
+    return { status: 200, headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': IMMUTABLE }, body: log.reader.tile(p.level, p.index, width) };
+  }
+  const bundle = (): Uint8Array => log.reader.entryBundle(p.index, width); // NOT_FOUND beyond the published size
+  if (gzipped === undefined || !acceptsGzip(acceptEncoding)) return bundleReply(bundle(), undefined);
+  // A cached URL was served before: its bundle is published for good, so a hit needs no read.
+  return gzipped.get(`${p.index}/${p.width}`, bundle).then((gz) => bundleReply(gz, 'gzip'));
+}
+
+function bundleReply(body: Uint8Array, encoding: 'gzip' | undefined): Reply {
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': IMMUTABLE,
+      Vary: 'Accept-Encoding',
+      ...(encoding === undefined ? {} : { 'Content-Encoding': encoding }),
+    },
+    body,
+  };
 }
