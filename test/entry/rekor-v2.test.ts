@@ -5,7 +5,7 @@
  * (@sigstore/protobuf-specs rekor/v2 Entry.fromJSON), as @sigstore/verify reads them.
  */
 import assert from 'node:assert/strict';
-import { createHash, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { Entry } from '@sigstore/protobuf-specs/rekor/v2';
 import { prepareRekorV2Request } from '../../src/entry/index.js';
 import { assertCode } from '../support/entry/assert-code.js';
@@ -112,6 +112,10 @@ describe('prepareRekorV2Request', () => {
       assertCode(() => prepareRekorV2Request(noVerifier.request), 'ENTRY_INVALID', 'missing');
       const garbage = hashed('p256', 'x', { x509Certificate: { rawBytes: b64(Buffer.from('not DER')) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' });
       assertCode(() => prepareRekorV2Request(garbage.request), 'ENTRY_INVALID', 'x509Certificate.rawBytes');
+      const [weak] = buildChain(1, generateKeyPairSync('rsa', { modulusLength: 1024 }));
+      const weakCert = hashed('p256', 'x', { x509Certificate: { rawBytes: b64(weak!) }, keyDetails: 'PKIX_RSA_PKCS1V15_2048_SHA256' });
+      const err = assertCode(() => prepareRekorV2Request(weakCert.request), 'ALGORITHM_NOT_ALLOWED', 'x509Certificate.rawBytes');
+      assert.ok(!err.message.includes('neither'), 'a certificate with a refused key is refused for its key');
     });
   });
 

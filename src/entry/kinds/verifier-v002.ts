@@ -110,12 +110,14 @@ function spki(der: Uint8Array, field: string): PublicKeyInfo {
 
 /** A certificate's key, or the key of a bare SPKI sent where a certificate belongs. */
 function certificateOrKey(der: Uint8Array, field: string): { key: PublicKeyInfo; isCert: boolean } {
+  let cert: ReturnType<typeof parseCertificate> | undefined;
   let certError: unknown;
   try {
-    return { key: parseSpki(parseCertificate(der).spkiDer), isCert: true };
+    cert = parseCertificate(der);
   } catch (err) {
     certError = err;
   }
+  if (cert !== undefined) return { key: spki(cert.spkiDer, field), isCert: true };
   try {
     return { key: parseSpki(der), isCert: false };
   } catch {
