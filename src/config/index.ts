@@ -7,3 +7,4 @@ export type { WitnessConfig, WitnessedLogSetting } from './witness.js';
 export { WITNESS_CONFIG_SCHEMA, WITNESS_SETTINGS, loadWitnessConfig, witnessSettingsHelp, witnessSettingsTable } from './witness.js';
 export type { MonitorConfig } from './monitor.js';
 export { MONITOR_CONFIG_SCHEMA, MONITOR_SETTINGS, loadMonitorConfig, monitorSettingsHelp, monitorSettingsTable } from './monitor.js';
+export { exampleEnvFile } from './example.js';
