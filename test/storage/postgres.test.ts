@@ -147,6 +147,34 @@ describe('PostgresStore', () => {
     });
   });
 
+  describe('when the server stops answering', () => {
+    it('fails reads and commits with STORE_FAILED within the timeouts, writes nothing, and works again once it answers', async function () {
+      this.timeout(60_000);
+      const pgServer = server();
+      const url = await pgServer.createDatabase();
+      const s = await openPostgresStore({ url, connectTimeoutMs: 1000, queryTimeoutMs: 1000 });
+      open.push(s);
+      const first = batch(0, 4, { tiles: [tile(0, 0, 4)] });
+      await s.appendBatch(0, first);
+      const lost = batch(4, 3, { tiles: [tile(0, 0, 7)] });
+      pgServer.freeze();
+      try {
+        const started = Date.now();
+        await assertRejected(s.latestCheckpoint(), 'STORE_FAILED');
+        await assertRejected(s.appendBatch(4, lost), 'STORE_FAILED');
+        await assertRejected(s.entryByIndex(0), 'STORE_FAILED');
+        assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+      } finally {
+        pgServer.thaw();
+      }
+      assertCheckpoint(await s.latestCheckpoint(), first.checkpoint);
+      for (const e of lost.entries) assert.equal(await s.indexOfLeafHash(e.leafHash), undefined, `entry ${e.index} of the failed commit is stored`);
+      const next = batch(4, 2, { salt: 'after', tiles: [tile(0, 0, 6)] });
+      await s.appendBatch(4, next);
+      assertCheckpoint(await s.latestCheckpoint(), next.checkpoint);
+    });
+  });
+
   describe('when opened', () => {
     it('applies every migration once, also when several processes open a new database at once', async () => {
       const url = await server().createDatabase();

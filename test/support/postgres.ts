@@ -12,7 +12,7 @@
  * skipped loudly without the package unless CAIRN_REQUIRE_PG=1.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -68,6 +68,13 @@ export interface TestPostgres {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Crash the server: SIGQUIT (immediate shutdown, no checkpoint: recovery replays the WAL at the next start). */
   crash(): Promise<void>;
+  /**
+   * Freeze the server (SIGSTOP to the postmaster and every process it
+   * started): connections stay open and nothing answers, as behind a network
+   * cut without a reset. thaw() (SIGCONT) lets it go on.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Start the server again on the same data and port (after crash()). */
   restart(): Promise<void>;
   /** Fast shutdown by PID and remove the temp dir. Idempotent. */
@@ -141,6 +148,24 @@ export async function startPostgres(): Promise<TestPostgres> {
     admin = undefined;
     await c?.end().catch(() => undefined);
   };
+  /** The postmaster and its children (backends, checkpointer, WAL writer, …), from /proc. */
+  const serverPids = (): number[] => {
+    const postmaster = child?.pid;
+    if (postmaster === undefined) return [];
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after the last ')'.
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  };
   const url = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let databases = 0;
   let stopped = false;
@@ -191,12 +216,19 @@ export async function startPostgres(): Promise<TestPostgres> {
       await closeAdmin();
       if (child !== undefined) await stopChild(child, 'SIGQUIT', 20_000);
     },
+    freeze() {
+      for (const pid of serverPids()) process.kill(pid, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of serverPids().reverse()) process.kill(pid, 'SIGCONT');
+    },
     async restart() {
       await launch();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      server.thaw(); // a test that failed while the server was frozen
       await closeAdmin();
       if (child !== undefined) await stopChild(child, 'SIGINT', 20_000);
       rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,15 @@ export interface PostgresConnectionOptions {
   /** How long to wait for a connection before a call fails with STORE_FAILED, in ms (default 5000). */
   readonly connectTimeoutMs?: number;
   /**
+   * How long a call waits for the server's answer to one statement before it
+   * fails with STORE_FAILED, in ms (default 10000): a server that stopped
+   * answering (a network cut without a reset, a frozen host) fails calls
+   * promptly instead of holding them. The connection is then closed; a
+   * transaction it held is rolled back by the server, a COMMIT it was waiting
+   * for has an unknown outcome (AsyncLogStore).
+   */
+  readonly queryTimeoutMs?: number;
+  /**
    * How long the server lets a transaction of this store sit idle before it
    * ends the session and rolls it back, in ms (default 10000). A process
    * paused in the middle of a commit (SIGSTOP, a long GC pause, a frozen VM)
@@ -52,6 +61,8 @@ export function createPool(options: PostgresConnectionOptions): pg.Pool {
       connectionString: options.url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? 10_000,
+      keepAlive: true,
       application_name: 'cairn',
       options: `-c synchronous_commit=on -c idle_in_transaction_session_timeout=${Math.trunc(options.idleInTransactionTimeoutMs ?? 10_000)}`,
       types: TYPES,

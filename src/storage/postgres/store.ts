@@ -93,7 +93,9 @@ export class PostgresStore implements AsyncLogStore {
           details: { outcome: 'unknown', previousSize, size: batch.checkpoint.size },
         });
       }
-      if (!committing) await client.query('ROLLBACK').then(() => (failure = undefined), () => undefined);
+      // After a server error the transaction is aborted and ROLLBACK ends it; after a connection failure (no SQLSTATE:
+      // reset, timeout) the connection is closed instead, and the server rolls the transaction back.
+      if (!committing && sqlState(err) !== undefined) await client.query('ROLLBACK').then(() => (failure = undefined), () => undefined);
       throw await this.#commitError(err, batch);
     } finally {
       // A connection whose transaction could not be rolled back, or that failed, is closed rather than reused.
