@@ -8,6 +8,7 @@
  *   rotate          POST /api/v1/admin/rotate          freeze the tree, start a new shard
  *   freeze          POST /api/v1/admin/freeze          freeze the tree (no new shard)
  *   reload-tokens   POST /api/v1/admin/tokens/reload   re-read the server's tokens file
+ *   reload-witnesses POST /api/v1/admin/witnesses/reload  re-read its settings' witnesses
  *   audit-log       GET  /api/v1/admin-log/...         fetch and verify the admin audit log, print its records
  *
  * `audit-log` verifies before it prints: the checkpoint's signature with the
@@ -35,9 +36,10 @@ const OPERATIONS: Readonly<Record<string, string>> = {
   rotate: '/api/v1/admin/rotate',
   freeze: '/api/v1/admin/freeze',
   'reload-tokens': '/api/v1/admin/tokens/reload',
+  'reload-witnesses': '/api/v1/admin/witnesses/reload',
 };
 
-export const ADMIN_USAGE = 'usage: cairn admin OPERATION --url URL [--otp CODE] [flags]\n  (OPERATION: rotate, freeze, reload-tokens, audit-log)';
+export const ADMIN_USAGE = 'usage: cairn admin OPERATION --url URL [--otp CODE] [flags]\n  (OPERATION: rotate, freeze, reload-tokens, reload-witnesses, audit-log)';
 
 export function adminHelp(): string {
   return (
@@ -50,6 +52,8 @@ export function adminHelp(): string {
     '  freeze          freeze the active tree (POST /api/v1/admin/freeze)\n' +
     "  reload-tokens   re-read the server's --tokens-file\n" +
     '                  (POST /api/v1/admin/tokens/reload)\n' +
+    "  reload-witnesses re-read the server's settings (its --config file) and\n" +
+    '                  replace its witnesses (POST /api/v1/admin/witnesses/reload)\n' +
     '  audit-log       fetch the admin audit log, verify its checkpoint\n' +
     '                  signature, recompute its tree from the tiles and the\n' +
     '                  records, and print the records\n\n' +

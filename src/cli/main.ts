@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       ]);
       const config = loadConfig({ argv: rest, env: process.env });
       const logger = jsonLogger(config.logLevel);
-      const running = serve(config, logger);
+      const running = serve(config, logger, { reloadConfig: () => loadConfig({ argv: rest, env: process.env }) });
       stopOnSignals(running, logger, config.shutdownGraceMs); // before 'serving' is logged: no window without handlers
       reloadOnHangup(running, logger);
       await running;

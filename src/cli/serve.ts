@@ -25,7 +25,7 @@ import { poolKeys, signerFor } from './log-keys.js';
 import { openLogFromConfig, type OpenedLog } from './open-log.js';
 import { openV2Log, type OpenedV2Log } from './open-v2-log.js';
 import { openAdminLog, type OpenedAdminLog } from './admin-log.js';
-import { startWitnessing } from './witnessing.js';
+import { startWitnessing, witnessEndpoints } from './witnessing.js';
 import { startIntegrityAudit } from './integrity-audit.js';
 
 export interface Running {
@@ -51,7 +51,16 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function serve(config: Config, logger: Logger): Promise<Running> {
+export interface ServeOptions {
+  /**
+   * Reads the settings again from where `config` came from (flags,
+   * environment, --config file), for POST /api/v1/admin/witnesses/reload;
+   * absent: that route answers 422 RELOAD_REFUSED.
+   */
+  readonly reloadConfig?: () => Config;
+}
+
+export async function serve(config: Config, logger: Logger, options: ServeOptions = {}): Promise<Running> {
   // Settings that can be checked without touching the data dir first.
   checkServerLimits(config);
   if (config.readAuth && config.tokensFile === undefined) {
@@ -155,7 +164,26 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const logV2 = openedV2.log;
 
   const audit = startIntegrityAudit(config, opened, logger);
-  const witnessing = startWitnessing(config, log, logger);
+  let witnessing = startWitnessing(config, log, logger);
+  let witnessReload: Promise<unknown> = Promise.resolve();
+  const reloadConfig = options.reloadConfig;
+  const reloadWitnesses =
+    reloadConfig === undefined
+      ? undefined
+      : (): Promise<readonly { name: string; url: string }[]> => {
+          // One reload at a time: the collector in force is closed before the next starts.
+          const run = witnessReload.then(async () => {
+            const fresh = reloadConfig(); // throws before anything changes
+            const endpoints = witnessEndpoints(fresh.witnesses);
+            await witnessing?.close();
+            witnessing = startWitnessing(fresh, log, logger);
+            const list = endpoints.map((e) => ({ name: e.verifier.name, url: e.url }));
+            logger.info('witnesses reloaded', { witnesses: list });
+            return list;
+          });
+          witnessReload = run.catch(() => undefined);
+          return run;
+        };
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
     log.useSigner(signerFor(keys, pool)); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
@@ -173,9 +201,9 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     maxSearchResults: config.maxSearchResults,
     logError: (msg, err) => logger.error(msg, { err }),
     onServed: accessLog(logger),
-    ...(witnessing === undefined ? {} : { witnessStatus: () => witnessing.status() }),
+    witnessStatus: () => witnessing?.status() ?? [],
     ...(tokens === undefined ? {} : { access: { tokens: () => tokens ?? [], readAuth: config.readAuth } }),
-    admin: { ...(otp === undefined ? {} : { otp }), operations: reloadTokens === undefined ? {} : { reloadTokens }, audit: adminLog.audit, log: adminLog.log },
+    admin: { ...(otp === undefined ? {} : { otp }), operations: { ...(reloadTokens === undefined ? {} : { reloadTokens }), ...(reloadWitnesses === undefined ? {} : { reloadWitnesses }) }, audit: adminLog.audit, log: adminLog.log },
     clock,
     integrityAudit: () => audit.status(),
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
@@ -209,6 +237,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
         closeHttpServer(server, config.shutdownGraceMs - Math.min(2_000, Math.floor(config.shutdownGraceMs / 4))),
         metricsServer?.close(Math.min(2_000, config.shutdownGraceMs / 4)),
       ]);
+      await witnessReload;
       await witnessing?.close();
       await admission.close();
       await log.close();

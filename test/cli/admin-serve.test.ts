@@ -14,7 +14,9 @@ import { readAdminLog } from '../support/admin-server.js';
 import { nextLogLine } from '../support/admission-world.js';
 import { describeRun, runCairn } from '../support/cairn-cli.js';
 import { httpRequest } from '../support/http-client.js';
-import { startServer, type ServerProcess } from '../support/server-process.js';
+import { startCommand, startServer, type ServerProcess } from '../support/server-process.js';
+import { parseNote } from '../../src/note/index.js';
+import { ecKey, hashedRekord } from '../support/http.js';
 
 const ADMIN = 'cairn_admin-token-for-serve-tests';
 const LATER = 'cairn_admin-token-added-later';
@@ -123,5 +125,51 @@ describe('admin operations on cairn serve', function () {
     const stopped = await server.stop();
     server = undefined;
     assert.equal(stopped.code, 0);
+  });
+
+  it('reloads the witnesses from the settings (the --config file) on POST /api/v1/admin/witnesses/reload', async () => {
+    const tokens = tokensFile([entry('ops', ADMIN, ['admin'])]);
+    const configFile = join(dir, 'cairn.json');
+    const writeConfig = (witnesses: unknown): void => writeFileSync(configFile, JSON.stringify({ witnessBackoffMs: 20, witnessIntervalMs: 50, witnesses }));
+    writeConfig([]);
+    server = await startServer(['--data-dir', join(dir, 'data'), '--tokens-file', tokens, '--config', configFile]);
+    const reload = () => httpRequest(server!.url, 'POST', '/api/v1/admin/witnesses/reload', { headers: { authorization: `Bearer ${ADMIN}` } });
+    const info = (await (await fetch(`${server.url}/api/v1/log`)).json()) as { treeID: string };
+    const vkey = (await (await fetch(`${server.url}/api/v1/log/vkey`)).text()).trim();
+    const witness = await startCommand('witness', ['--data-dir', join(dir, 'w1'), '--name', 'w1.example', '--log', `localhost:3000 - ${info.treeID}=${vkey}`]);
+    try {
+      const wline = JSON.parse(witness.logs.find((l) => l.includes('"msg":"serving"'))!) as { vkey: string };
+      writeConfig([{ url: witness.url, vkey: wline.vkey }]);
+      const ok = await reload().catch((e: unknown) => { throw new Error(`${String(e)}\n${server!.logs.slice(-20).join("\n")}`); });
+      assert.equal(ok.status, 200, ok.body.toString());
+      assert.deepEqual(JSON.parse(ok.body.toString()), { witnesses: [{ name: 'w1.example', url: witness.url }] });
+
+      // the new witness cosigns what the log publishes next
+      const r = await fetch(`${server.url}/api/v1/log/entries`, { method: 'POST', headers: { 'Content-Type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(hashedRekord(ecKey(), 'witnessed after a reload')) });
+      assert.equal(r.status, 201);
+      let names: string[] = [];
+      for (let i = 0; i < 200 && !names.includes('w1.example'); i++) {
+        names = parseNote(await (await fetch(`${server.url}/checkpoint`)).text()).signatures.map((x) => x.name);
+        if (!names.includes('w1.example')) await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.ok(names.includes('w1.example'), `cosigned after the reload: ${names.join(', ')}`);
+
+      // refused settings keep the witnesses in force
+      writeConfig([{ url: witness.url, vkey: 'not-a-vkey' }]);
+      const bad = await reload();
+      assert.equal(bad.status, 422, bad.body.toString());
+      assert.equal(errorOf(bad), 'RELOAD_REFUSED');
+      assert.match(await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text(), /cairn_witness_up\{witness="w1\.example"/);
+
+      writeConfig([]);
+      assert.deepEqual(JSON.parse((await reload()).body.toString()), { witnesses: [] });
+      const { records } = await readAdminLog(server.url);
+      assert.deepEqual(
+        records.filter((x) => x['operation'] === 'POST /api/v1/admin/witnesses/reload' && x['event'] !== 'authorized').map((x) => [x['status'], x['reason']]),
+        [[200, null], [422, 'RELOAD_REFUSED'], [200, null]],
+      );
+    } finally {
+      await witness.stop();
+    }
   });
 });

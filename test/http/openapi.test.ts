@@ -113,6 +113,7 @@ describe('openapi.yaml', () => {
         ['GET', '/assets/style.css'],
         ['GET', '/assets/nope.css'],
         ['POST', '/api/v1/admin/tokens/reload', {}], // 403: no tokens, so no admin
+        ['POST', '/api/v1/admin/witnesses/reload', {}],
         ['GET', '/api/v1/log/signing-config'],
         ['POST', '/api/v2/log/entries', hashedRekordV2(key, 'v2 another')],
         ['POST', '/api/v2/log/entries', v2Doc],
