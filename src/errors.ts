@@ -32,7 +32,8 @@ export type ErrorCode =
   // service state (server side, retryable)
   | 'POOL_FULL' // the sequencer's pool is full; retry later
   | 'STORE_FAILED' // a batch failed to commit (nothing of it was written), or the store cannot be reached now
-  | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error)
+  | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error, frozen)
+  | 'BUSY' // another admin operation on the log (a rotation, a freeze) is in progress
   | 'SHUTTING_DOWN'
   | 'UPSTREAM_FAILED' // a remote service (a witness, a monitored log) was unreachable or answered unexpectedly
   // a client of a transparency log (src/client)

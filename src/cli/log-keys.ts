@@ -12,6 +12,7 @@
  * token sign a batch's SETs in parallel.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogError } from '../errors.js';
 import { openSigningKey, redactPin, type SigningKey } from '../keys/index.js';
@@ -67,15 +68,7 @@ export async function openLogKeys(settings: LogKeySettings, opts: { tokenSession
       }
       return { log, note: undefined, close: () => log.close() };
     }
-    const note = await openKey(settings.noteKeyFile ?? join(settings.dataDir, 'note-key.pem'), NOTE_KEY, sessions);
-    return {
-      log,
-      note,
-      close: async () => {
-        await log.close();
-        await note.close();
-      },
-    };
+    return withNoteKey(log, await openKey(settings.noteKeyFile ?? join(settings.dataDir, 'note-key.pem'), NOTE_KEY, sessions));
   } catch (err) {
     await log.close();
     throw err;
@@ -98,8 +91,40 @@ export function poolKeys(keys: LogKeys): { log: KeyObject | string; note?: KeyOb
   return { log: keys.log.poolKey, note: keys.note?.poolKey };
 }
 
-async function openKey(ref: string, role: KeyRole, sessions: number): Promise<OpenedKey> {
+/**
+ * The keys staged for the next tree (`--next-key-file`, never created): its
+ * log key and, when that is ECDSA, a note key: the current one (shared, so
+ * C2SP clients keep their vkey), else `--note-key-file` or the default file.
+ * Closing them closes only what this opened.
+ */
+export async function openNextLogKeys(settings: LogKeySettings & { readonly nextKeyFile: string }, current: LogKeys, opts: { tokenSessions?: number } = {}): Promise<LogKeys> {
+  const sessions = opts.tokenSessions ?? DEFAULT_TOKEN_SESSIONS;
+  const log = await openKey(settings.nextKeyFile, LOG_KEY, sessions, false);
+  if (log.type === 'ed25519') return { log, note: undefined, close: () => log.close() };
+  if (current.note !== undefined) return { log, note: current.note, close: () => log.close() };
+  try {
+    return withNoteKey(log, await openKey(settings.noteKeyFile ?? join(settings.dataDir, 'note-key.pem'), NOTE_KEY, sessions));
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
+}
+
+/** An ECDSA log key with its note key; closing closes both. */
+function withNoteKey(log: OpenedKey, note: OpenedKey): LogKeys {
+  return {
+    log,
+    note,
+    close: async () => {
+      await log.close();
+      await note.close();
+    },
+  };
+}
+
+async function openKey(ref: string, role: KeyRole, sessions: number, create = true): Promise<OpenedKey> {
   if (/^pkcs11:/i.test(ref)) return openTokenKey(ref, role, sessions);
+  if (!create && !existsSync(ref)) throw new LogError('CONFIG_INVALID', `the ${role.what} file ${ref} does not exist (a staged key is never created: make it with cairn keygen)`);
   const { key, created } = loadOrCreateKey(ref, role);
   const type = logKeyTypeOf(key) as LogKeyType; // loadOrCreateKey accepted it
   return { ref, type, publicKey: createPublicKey(key), privateKey: key, signer: keyObjectSigner(key), poolKey: key, created, close: () => Promise.resolve() };

@@ -9,9 +9,9 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { LogService, initLog, makeIdentity, newTreeId, type LogIdentity } from '../log/index.js';
-import { openSqliteStore, type LogStore } from '../storage/index.js';
+import { openSqliteStore, type LogStore, type ShardRow } from '../storage/index.js';
 import { EXIT, ExitError } from './exit-codes.js';
-import { openLogKeys, signerFor, type LogKeys } from './log-keys.js';
+import { openLogKeys, openNextLogKeys, signerFor, type LogKeys } from './log-keys.js';
 import { checkOnThread } from './startup-check.js';
 
 export interface OpenedLog {
@@ -60,21 +60,34 @@ export async function openLogFromConfig(
   progress('start-up check: database open', { ms: Math.round(performance.now() - t0), quickCheck });
   let keys: LogKeys | undefined;
   try {
-    keys = await openLogKeys(config);
-    let treeId = store.getMeta('treeId');
+      keys = await openLogKeys(config);
+    const chosen = await activeKeys(config, store, keys);
+    keys = chosen.keys;
+    const active = chosen.keys.active;
+    const rows = store.shards();
+    let treeId = rows[rows.length - 1]?.treeId ?? store.getMeta('treeId');
     if (treeId === undefined) {
       treeId = newTreeId((n) => randomBytes(n));
       store.setMeta('treeId', treeId);
     }
     // File keys give the identity their private halves (signing on the event loop by default); token keys only their public ones.
-    const identity = makeIdentity(keys.log.privateKey ?? keys.log.publicKey, treeId, config.publicUrl, keys.note?.privateKey ?? keys.note?.publicKey);
-    pinMeta(store, 'logId', identity.logId, 'the log key', keys.log.ref);
-    pinMeta(store, 'origin', identity.origin, 'the checkpoint origin (from --public-url)', config.publicUrl);
-    pinMeta(store, 'vkey', identity.vkey, 'the note key (C2SP verifier key)', keys.note?.ref ?? keys.log.ref);
-    const signer = signerFor(keys);
+    const identity = makeIdentity(active.log.privateKey ?? active.log.publicKey, treeId, config.publicUrl, active.note?.privateKey ?? active.note?.publicKey);
+    if (rows.length <= 1) {
+      // The log's first tree: its key, origin and note key are pinned at first start.
+      pinMeta(store, 'logId', identity.logId, 'the log key', active.log.ref);
+      pinMeta(store, 'origin', identity.origin, 'the checkpoint origin (from --public-url)', config.publicUrl);
+      pinMeta(store, 'vkey', identity.vkey, 'the note key (C2SP verifier key)', active.note?.ref ?? active.log.ref);
+    } else {
+      checkRotatedIdentity(store, identity, rows[rows.length - 1]!, config.publicUrl, active.note?.ref ?? active.log.ref);
+    }
+    const signer = signerFor(active);
     await initLog(store, identity, clock, signer);
+    const staged = chosen.staged;
     const log = LogService.open(store, identity, clock, {
       signer,
+      ...(staged === undefined
+        ? {}
+        : { nextKeys: { logKey: staged.log.privateKey ?? staged.log.publicKey, noteKey: staged.note?.privateKey ?? staged.note?.publicKey, signer: signerFor(staged) } }),
       batchMaxSize: config.batchMaxSize,
       batchMaxAgeMs: config.batchMaxAgeMs,
       poolMaxSize: config.poolMaxSize,
@@ -84,7 +97,7 @@ export async function openLogFromConfig(
     // quick_check finds damaged pages, not bytes changed inside records: the full check rehashes the content too.
     progress('start-up check: self-check done', { treeSize: log.status().size, readOnly: log.status().readOnly });
     if (contentCheck && log.status().readOnly === undefined) {
-      const treeSize = log.status().size;
+      const treeSize = log.reader.firstIndex + log.status().size; // every tree's entries
       progress('start-up check: rehashing every entry, tile and checkpoint root', { treeSize });
       t0 = performance.now();
       try {
@@ -97,11 +110,56 @@ export async function openLogFromConfig(
         throw new LogError('CORRUPT', `couldn't open the log in ${path}: ${describeError(err)}; restore the data dir from a backup`, { cause: err });
       }
     }
-    return { store, log, identity, keys };
+    return { store, log, identity, keys: { ...active, close: () => keys!.close() } };
   } catch (err) {
     store.close();
     await keys?.close();
     throw err;
+  }
+}
+
+/** The opened key sets: the active tree's, and the one staged for the next tree (if any, and not the active one). */
+interface ChosenKeys {
+  readonly keys: LogKeys & { readonly active: LogKeys };
+  readonly staged: LogKeys | undefined;
+}
+
+/**
+ * Which opened keys sign the active tree: --key-file's, or, after a rotation
+ * to the staged key, --next-key-file's (so the settings need not change when
+ * a rotation happens). Any other key is refused (CONFIG_INVALID): a tree's
+ * key never changes. The returned `keys.close` closes every key opened.
+ */
+async function activeKeys(config: Config, store: LogStore, keys: LogKeys): Promise<ChosenKeys> {
+  const next = config.nextKeyFile === undefined ? undefined : await openNextLogKeys({ ...config, nextKeyFile: config.nextKeyFile }, keys);
+  const close = async (): Promise<void> => {
+    await next?.close();
+    await keys.close();
+  };
+  const rows = store.shards?.() ?? [];
+  const row = rows[rows.length - 1];
+  const pem = (k: LogKeys): string => k.log.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const same = (a: LogKeys, b: LogKeys | undefined): boolean => b !== undefined && pem(a) === pem(b);
+  const staged = next !== undefined && !same(keys, next) ? next : undefined;
+  if (row === undefined || pem(keys) === row.publicKeyPem) return { keys: { ...keys, active: keys, close }, staged };
+  if (next !== undefined && pem(next) === row.publicKeyPem) return { keys: { ...next, active: next, close }, staged: undefined };
+  await close();
+  throw new LogError(
+    'CONFIG_INVALID',
+    `the log key changed: the active tree ${row.treeId} is signed by another key than --key-file ${keys.log.ref}${next === undefined ? '' : ` or --next-key-file ${next.log.ref}`}`,
+  );
+}
+
+/** After a rotation: the note key and the public URL's host are the active tree's (the origin names the host). */
+function checkRotatedIdentity(store: LogStore, identity: LogIdentity, row: ShardRow, publicUrl: string, noteRef: string): void {
+  const note = identity.keyType === 'ed25519' ? undefined : identity.notePublicKey.export({ type: 'spki', format: 'pem' }).toString();
+  if (note !== row.noteKeyPem) {
+    throw new LogError('CONFIG_INVALID', `the note key changed: the active tree ${row.treeId} was started with another note key than ${noteRef}`);
+  }
+  const origin = store.getMeta('origin');
+  const host = origin?.slice(0, origin.lastIndexOf(' - '));
+  if (host !== undefined && host !== identity.host) {
+    throw new LogError('CONFIG_INVALID', `the checkpoint origin changed: this log's host is ${JSON.stringify(host)}, but --public-url ${publicUrl} gives ${JSON.stringify(identity.host)}`);
   }
 }
 

@@ -6,13 +6,14 @@
  * - `quick-check`: open the database with SQLite's quick_check (every page
  *   read), then close it;
  * - `rehash`: open it without, and rehash every entry, tile and checkpoint
- *   root up to the latest checkpoint (verifyStoredLog), posting progress.
+ *   root of every tree (frozen ones up to their final checkpoint, the active
+ *   one up to its latest) with verifyStoredLog, posting progress.
  *
  * Messages to the owner: `{type: 'progress', entries}` at most every
  * PROGRESS_MS, then `{type: 'done'}` or `{type: 'failed', code, message}`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isLogError, describeError } from '../errors.js';
+import { LogError, isLogError, describeError } from '../errors.js';
 import { verifyStoredLog } from '../log/index.js';
 import { openSqliteStore } from '../storage/index.js';
 
@@ -36,12 +37,23 @@ function run(data: StartupCheckData, post: (m: StartupCheckMessage) => void): vo
       const latest = store.latestCheckpoint();
       if (latest !== undefined) {
         let last = performance.now();
-        verifyStoredLog(store, latest, (entries) => {
+        let before = 0; // entries of the trees checked already
+        const progress = (entries: number): void => {
           const now = performance.now();
           if (now - last < PROGRESS_MS) return;
           last = now;
-          post({ type: 'progress', entries });
-        });
+          post({ type: 'progress', entries: before + entries });
+        };
+        // Every frozen tree up to its final checkpoint, then the active one.
+        const shards = store.shards();
+        for (const row of shards.slice(0, -1)) {
+          const tree = store.frozenTree(row.ordinal);
+          const final = tree.checkpointAt(row.frozenSize ?? 0);
+          if (final === undefined) throw new LogError('CORRUPT', `the final checkpoint of frozen tree ${row.treeId} is missing`);
+          verifyStoredLog(tree, final, progress, row.firstIndex);
+          before += final.size;
+        }
+        verifyStoredLog(store, latest, progress, shards[shards.length - 1]?.firstIndex ?? 0);
       }
     }
   } finally {

@@ -26,6 +26,12 @@ export interface Config {
    * (created 0600 on first start). Refused with an Ed25519 log key (it signs for both).
    */
   readonly noteKeyFile?: string;
+  /**
+   * The key staged for the next tree: POST /api/v1/admin/rotate starts the new
+   * tree with it (a PKCS#8 PEM file or a `pkcs11:` URI, never created); unset:
+   * a rotation keeps the current key. With an ECDSA key the note key stays.
+   */
+  readonly nextKeyFile?: string;
   /** Largest number of entries sequenced in one batch (one transaction, one checkpoint). */
   readonly batchMaxSize: number;
   /** Longest time, in ms, an entry waits in the pool before its batch is flushed. */
@@ -147,6 +153,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'publicUrl', flag: '--public-url', env: 'CAIRN_PUBLIC_URL', help: 'URL clients use; its host names the checkpoint origin `<host> - <treeID>` and the signature' },
   { key: 'keyFile', flag: '--key-file', env: 'CAIRN_KEY_FILE', help: 'log key: a PKCS#8 PEM file, ECDSA P-256 or Ed25519 (the type is read from the key; if missing, an ECDSA P-256 key is created with mode 0600), or an RFC 7512 `pkcs11:` URI of a key in a token (PIN from `pin-value`/`pin-source`)' },
   { key: 'noteKeyFile', flag: '--note-key-file', env: 'CAIRN_NOTE_KEY_FILE', help: 'with an ECDSA log key: the Ed25519 note key that signs checkpoints for C2SP clients (Go x/mod, witnesses, monitors; vkey at `/api/v1/log/vkey`), a PKCS#8 PEM file (created with mode 0600 if missing) or a `pkcs11:` URI; refused with an Ed25519 log key, which signs for both' },
+  { key: 'nextKeyFile', flag: '--next-key-file', env: 'CAIRN_NEXT_KEY_FILE', help: 'the log key staged for the next tree: `POST /api/v1/admin/rotate` freezes the active tree and starts one signed by this key (a PKCS#8 PEM file, ECDSA P-256 or Ed25519, not created if missing, or a `pkcs11:` URI); unset: a rotation keeps the current key; after a rotation to it, either key file may stay in --key-file' },
   { key: 'batchMaxSize', flag: '--batch-max-size', env: 'CAIRN_BATCH_MAX_SIZE', help: 'most entries per batch (one transaction, one checkpoint)' },
   { key: 'batchMaxAgeMs', flag: '--batch-max-age-ms', env: 'CAIRN_BATCH_MAX_AGE_MS', help: 'longest wait, in ms, before a non-full batch is sequenced' },
   { key: 'poolMaxSize', flag: '--pool-max-size', env: 'CAIRN_POOL_MAX_SIZE', help: 'most entries waiting to be sequenced; beyond it, 503 POOL_FULL with Retry-After' },
@@ -197,6 +204,7 @@ export const CONFIG_SCHEMA = {
     publicUrl: { type: 'string', pattern: '^https?://[^\\s/+]+(/[^\\s+]*)?$', default: 'http://localhost:3000' },
     keyFile: { type: 'string', minLength: 1 },
     noteKeyFile: { type: 'string', minLength: 1 },
+    nextKeyFile: { type: 'string', minLength: 1 },
     batchMaxSize: { type: 'integer', minimum: 1, maximum: 100000, default: 1024 },
     batchMaxAgeMs: { type: 'integer', minimum: 0, maximum: 60000, default: 5 },
     poolMaxSize: { type: 'integer', minimum: 1, maximum: 10000000, default: 20000 },

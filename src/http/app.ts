@@ -39,6 +39,8 @@ import { rekorV2Routes } from './routes/rekor-v2.js';
 import { signingConfigRoutes } from './routes/signing-config.js';
 import { retrieveRoutes } from './routes/retrieve.js';
 import { tileRoutes } from './routes/tiles.js';
+import { shardRoutes } from './routes/shards.js';
+import { adminRotateRoutes } from './routes/admin-rotate.js';
 
 export interface AppDeps {
   readonly log: LogService;
@@ -142,6 +144,8 @@ export function createApp(deps: AppDeps): CairnApp {
     ...(deps.logV2 === undefined ? [] : [...rekorV2Routes(ctx, deps.logV2), ...signingConfigRoutes(deps.log, deps.logV2)]),
     ...adminLogRoutes(deps.admin?.log),
     ...explorerRoutes(deps.explorerDir),
+    ...shardRoutes(deps.log),
+    ...adminRotateRoutes(deps.log),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

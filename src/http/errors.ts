@@ -31,6 +31,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   POOL_FULL: 503,
   STORE_FAILED: 503,
   READ_ONLY: 503,
+  BUSY: 409,
   SHUTTING_DOWN: 503,
   UPSTREAM_FAILED: 502,
   LOG_UNREACHABLE: 502,

@@ -4,7 +4,7 @@
  * integrated time, logID, global logIndex, and `verification` with the
  * inclusion proof against a signed checkpoint and the stored SET.
  */
-import type { LogReader, LogService } from '../log/index.js';
+import type { LogReader, Shard } from '../log/index.js';
 import { entryId } from './entry-id.js';
 
 type Checkpoint = ReturnType<LogReader['latest']>;
@@ -51,25 +51,27 @@ function checkpointFragment(checkpoint: Checkpoint): string {
 }
 
 /**
- * The JSON text of the LogEntry of `entry` with an inclusion proof against
- * `checkpoint`, which MUST be published and include the entry
- * (index < checkpoint.size). Proof sizes need not be the latest: the reader
+ * The JSON text of the LogEntry of `entry` in tree `shard` with an inclusion
+ * proof against `checkpoint`, one of that tree's, which MUST be published and
+ * include the entry. `logIndex` is the global index (Rekor's virtual index),
+ * the proof's `logIndex` the index in the tree (rekor-v1.md §1, §7); entry
+ * ID and logID are the tree's. Proof sizes need not be the latest: the reader
  * proves against any published size. Built as text because every value is a
  * number, hex, base64 or a pre-serialised string: the same bytes
  * JSON.stringify of the LogEntryJson object would give, without building it.
  */
-export function logEntryText(log: LogService, entry: EntryFacts, checkpoint: Checkpoint): string {
-  const hashes = log.reader.inclusionProof(entry.index, checkpoint.size);
+export function logEntryText(shard: Shard, entry: EntryFacts, checkpoint: Checkpoint): string {
+  const leaf = entry.index - shard.firstIndex;
+  const hashes = shard.reader.inclusionProof(leaf, checkpoint.size);
   const set = entry.set.length > 0 ? `,"signedEntryTimestamp":"${b64(entry.set)}"` : '';
   return (
-    `{"${entryId(log.identity.treeIdHex, entry.leafHash)}":{"body":"${b64(entry.body)}","integratedTime":${entry.integratedTime},` +
-    `"logID":"${log.identity.logId}","logIndex":${entry.index},"verification":{"inclusionProof":{"logIndex":${entry.index},` +
-    // One shard: the shard-local index is the global index.
+    `{"${entryId(shard.identity.treeIdHex, entry.leafHash)}":{"body":"${b64(entry.body)}","integratedTime":${entry.integratedTime},` +
+    `"logID":"${shard.identity.logId}","logIndex":${entry.index},"verification":{"inclusionProof":{"logIndex":${leaf},` +
     `${checkpointFragment(checkpoint)},"hashes":[${hashes.map((h) => `"${hex(h)}"`).join(',')}]}${set}}}}`
   );
 }
 
-/** The LogEntry text of a published entry, proven against the latest checkpoint. */
-export function currentLogEntryText(log: LogService, entry: EntryFacts): string {
-  return logEntryText(log, entry, log.reader.latest());
+/** The LogEntry text of a published entry of `shard`, proven against its latest checkpoint (a frozen tree's final one). */
+export function currentLogEntryText(shard: Shard, entry: EntryFacts): string {
+  return logEntryText(shard, entry, shard.reader.latest());
 }

@@ -35,13 +35,15 @@ export async function admitAndSubmit(log: LogService, timings: SubmitTimings, ad
 
 /** Submit `prepared` and build its reply; other failures of the log (POOL_FULL, READ_ONLY…) reject with their LogError. */
 export async function submitPrepared(log: LogService, prepared: PreparedEntry): Promise<Reply> {
-  const id = entryId(log.identity.treeIdHex, prepared.leafHash);
   let seq: Sequenced;
   try {
     seq = await log.submit({ kind: prepared.kind, body: prepared.body, leafHash: prepared.leafHash, searchKeys: prepared.searchKeys });
   } catch (err) {
     if (!isLogError(err, 'DUPLICATE')) throw err;
     const existingIndex = err.details?.['existingIndex'];
+    // The existing entry's ID carries the tree that holds it (an earlier, frozen tree perhaps).
+    const holder = typeof existingIndex === 'number' ? log.shardOfIndex(existingIndex) : undefined;
+    const id = entryId((holder?.identity ?? log.identity).treeIdHex, prepared.leafHash);
     const reply = errorReply(
       new LogError('DUPLICATE', `an equivalent entry already exists in the transparency log with UUID ${id}`, {
         details: { entryID: id, ...(typeof existingIndex === 'number' ? { existingIndex } : {}) },
@@ -50,9 +52,12 @@ export async function submitPrepared(log: LogService, prepared: PreparedEntry): 
     return { ...reply, headers: { ...reply.headers, Location: `${ENTRIES_PATH}/${id}` } };
   }
   const entry = { index: seq.index, leafHash: prepared.leafHash, body: prepared.body, integratedTime: seq.integratedTime, set: seq.set };
+  const shard = log.shardByTreeId(seq.treeId);
+  if (shard === undefined) throw new LogError('INTERNAL', `the entry went into tree ${seq.treeId}, which the log does not list`);
+  const id = entryId(shard.identity.treeIdHex, prepared.leafHash);
   return {
     status: 201,
     headers: { ETag: id, Location: `${ENTRIES_PATH}/${id}`, 'Content-Type': 'application/json; charset=utf-8' },
-    body: logEntryText(log, entry, seq.checkpoint),
+    body: logEntryText(shard, entry, seq.checkpoint),
   };
 }

@@ -64,6 +64,8 @@ interface Turn {
 export class Committer {
   readonly #store: LogStore;
   readonly #identity: LogIdentity;
+  /** Global index of the tree's first entry: entry i of the tree is log entry firstIndex + i. */
+  readonly #firstIndex: number;
   readonly #clock: Clock;
   readonly #state: LogState;
   readonly #signEntryTimestamps: boolean;
@@ -82,9 +84,19 @@ export class Committer {
   #broken = false;
   #idle: Array<() => void> = [];
 
-  constructor(store: LogStore, identity: LogIdentity, clock: Clock, state: LogState, edge: RightEdge, signer: LogSigner, signEntryTimestamps: boolean) {
+  constructor(
+    store: LogStore,
+    identity: LogIdentity,
+    clock: Clock,
+    state: LogState,
+    edge: RightEdge,
+    signer: LogSigner,
+    signEntryTimestamps: boolean,
+    firstIndex = 0,
+  ) {
     this.#store = store;
     this.#identity = identity;
+    this.#firstIndex = firstIndex;
     this.#clock = clock;
     this.#state = state;
     this.#edge = edge;
@@ -149,7 +161,8 @@ export class Committer {
       const time = Math.max(this.#clock.now(), this.#tip.time);
       const integratedTime = Math.floor(time / 1000);
       const { logId, origin } = this.#identity;
-      const payloads = this.#signEntryTimestamps ? subs.map((s, i) => setPayload(s.body, integratedTime, logId, from + i)) : [];
+      const first = this.#firstIndex + from; // global index of the batch's first entry (SETs carry global indices, as Rekor's)
+      const payloads = this.#signEntryTimestamps ? subs.map((s, i) => setPayload(s.body, integratedTime, logId, first + i)) : [];
 
       // 2. Append to the right edge in memory: the new root and changed tiles. From here until the transaction the edge is
       //    ahead of the store; should this batch fail before committing, so does every batch taken after it (step 4), and
@@ -167,8 +180,8 @@ export class Committer {
       const searchKeys: SearchKey[] = [];
       const empty = new Uint8Array(0);
       subs.forEach((s, i) => {
-        entries[i] = { index: from + i, leafHash: s.leafHash, body: s.body, kind: s.kind, integratedTime, set: this.#signEntryTimestamps ? sigs.sets[i]! : empty };
-        for (const key of s.searchKeys) searchKeys.push({ key, index: from + i });
+        entries[i] = { index: first + i, leafHash: s.leafHash, body: s.body, kind: s.kind, integratedTime, set: this.#signEntryTimestamps ? sigs.sets[i]! : empty };
+        for (const key of s.searchKeys) searchKeys.push({ key, index: first + i });
       });
       const batch: Batch = { entries, searchKeys, tiles: grown.tiles, checkpoint };
 
@@ -204,7 +217,7 @@ export class Committer {
       turn.publish(true);
 
       // 8. Answer: each submitter learns its index, time and SET, and the checkpoint that first includes its entry.
-      waiters.forEach((w, i) => w.answer({ index: from + i, integratedTime, set: entries[i]!.set, checkpoint }));
+      waiters.forEach((w, i) => w.answer({ index: first + i, integratedTime, set: entries[i]!.set, checkpoint, treeId: this.#identity.treeId }));
     } catch (err) {
       // A failed batch: fatal errors stop writing at once; its submitters are told once the batch before it settled,
       // so that answers, failures included, go strictly in order.

@@ -27,3 +27,6 @@ export type { AuditMismatch, IntegrityAuditDeps, IntegrityAuditStatus } from './
 export { IntegrityAudit, describeMismatch } from './integrity-audit.js';
 export type { CopyProof } from './prove-copy.js';
 export { proveStoredLog } from './prove-copy.js';
+export type { Shard } from './shard.js';
+export { identityOfShard } from './shard.js';
+export type { FreezeResult, FrozenTreeInfo, RotationResult, TreeKeys } from './rotation.js';

@@ -26,14 +26,21 @@ import {
   type SubtreeMemo,
   type Tile,
 } from '../merkle/index.js';
-import type { CheckpointRow, LogStore, StoredEntry } from '../storage/types.js';
+import type { CheckpointRow, StoredEntry, TreeReads } from '../storage/types.js';
 import type { TileCache } from './tile-cache.js';
 
 /** Most tree sizes with memoised right-edge subtrees (≤ ~53 hashes each) before the memo is reset. */
 const MEMO_MAX_SIZES = 64;
 
+/**
+ * Reads of one tree (shard) of the log at its published sizes. Sizes, proofs
+ * and tiles are tree-local; entries are addressed by their global index
+ * (`firstIndex` + leaf index): a tree's reader finds only its own entries.
+ */
 export class LogReader {
-  readonly #store: LogStore;
+  /** Global index of the tree's first entry. */
+  readonly firstIndex: number;
+  readonly #store: TreeReads;
   readonly #tiles: TileCache;
   readonly #published: () => CheckpointRow;
   /** Right-edge subtree hashes shared by proofs at the same sizes (immutable; bounded by MEMO_MAX_SIZES). */
@@ -42,7 +49,8 @@ export class LogReader {
   /** The store's leaf-group read, if it keeps full level-0 tiles as leaf groups. */
   readonly #leafGroup: ((group: number) => Uint8Array | undefined) | undefined;
 
-  constructor(store: LogStore, tiles: TileCache, published: () => CheckpointRow) {
+  constructor(store: TreeReads, tiles: TileCache, published: () => CheckpointRow, firstIndex = 0) {
+    this.firstIndex = firstIndex;
     this.#store = store;
     this.#tiles = tiles;
     this.#published = published;
@@ -78,21 +86,28 @@ export class LogReader {
     return this.#store.listCheckpoints(fromSize, limit).filter((c) => c.size <= max);
   }
 
-  /** The entry at `index` if it is published. */
-  entryByIndex(index: number): StoredEntry | undefined {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.latest().size) return undefined;
-    return this.#store.entryByIndex(index);
+  /** Whether the entry at global index `index` is a published leaf of this tree. */
+  holds(index: number): boolean {
+    return Number.isSafeInteger(index) && index >= this.firstIndex && index < this.firstIndex + this.latest().size;
   }
 
-  /** The published entry with this leaf hash. */
+  /** The entry at global index `index` if it is a published leaf of this tree. */
+  entryByIndex(index: number): StoredEntry | undefined {
+    return this.holds(index) ? this.#store.entryByIndex(index) : undefined;
+  }
+
+  /** The published entry of this tree with this leaf hash. */
   entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
     const e = this.#store.entryByLeafHash(leafHash);
-    return e !== undefined && e.index < this.latest().size ? e : undefined;
+    return e !== undefined && this.holds(e.index) ? e : undefined;
   }
 
-  /** Entry indices under a search key, published ones only. */
+  /**
+   * Global indices under a search key, published ones only: this tree's and
+   * every earlier tree's (search keys are the log's, not one tree's).
+   */
   search(key: string, limit: number): number[] {
-    const max = this.latest().size;
+    const max = this.firstIndex + this.latest().size;
     return this.#store.searchKey(key, limit).filter((i) => i < max);
   }
 
@@ -145,7 +160,7 @@ export class LogReader {
     if (have < want || (width === undefined && have < TILE_WIDTH)) {
       throw new LogError('NOT_FOUND', `entry bundle ${index} of width ${want} is not published`);
     }
-    const entries = this.#store.entriesInRange(index * TILE_WIDTH, want);
+    const entries = this.#store.entriesInRange(this.firstIndex + index * TILE_WIDTH, want);
     if (entries.length !== want) throw new LogError('CORRUPT', `couldn't read entries of bundle ${index}`);
     let total = 0;
     for (const e of entries) total += 2 + e.body.length;

@@ -7,14 +7,18 @@
 import { LogError, describeError } from '../errors.js';
 import { RightEdge, TILE_WIDTH, leafHash, tileNode } from '../merkle/index.js';
 import { openNote, parseCheckpoint } from '../note/index.js';
-import type { CheckpointRow, LogStore } from '../storage/types.js';
+import type { CheckpointRow, TreeReads } from '../storage/types.js';
 import type { LogIdentity } from './identity.js';
 
 /**
  * Returns the right edge rebuilt from storage. Throws CORRUPT with a message
  * saying what does not match (the caller turns that into read-only mode).
  */
-export function selfCheck(store: LogStore, identity: LogIdentity, latest: CheckpointRow): RightEdge {
+/**
+ * `firstIndex`: global index of the tree's first entry; `frozen`: the tree is
+ * a frozen one (the next tree's entries follow its last).
+ */
+export function selfCheck(store: TreeReads, identity: LogIdentity, latest: CheckpointRow, firstIndex = 0, frozen = false): RightEdge {
   let opened;
   try {
     opened = openNote(latest.note, [...identity.checkpointVerifiers]);
@@ -41,24 +45,25 @@ export function selfCheck(store: LogStore, identity: LogIdentity, latest: Checkp
       `the root recomputed from stored tiles (${hex(root)}) differs from the latest checkpoint's (${hex(latest.root)}) at size ${latest.size}`,
     );
   }
-  checkEntries(store, latest.size);
+  checkEntries(store, latest.size, firstIndex, frozen);
   return edge;
 }
 
-function checkEntries(store: LogStore, size: number): void {
-  if (store.entryByIndex(size) !== undefined) {
-    throw new LogError('CORRUPT', `an entry is stored at index ${size}, beyond the latest checkpoint's size ${size}`);
+/** The tree's last entries (global indices from `firstIndex`) against its last level-0 tile; none beyond its size. */
+function checkEntries(store: TreeReads, size: number, firstIndex: number, frozen: boolean): void {
+  if (!frozen && store.entryByIndex(firstIndex + size) !== undefined) {
+    throw new LogError('CORRUPT', `an entry is stored at index ${firstIndex + size}, beyond the latest checkpoint's size ${size}`);
   }
   if (size === 0) return;
   const start = Math.floor((size - 1) / TILE_WIDTH) * TILE_WIDTH;
-  const entries = store.entriesInRange(start, size - start);
+  const entries = store.entriesInRange(firstIndex + start, size - start);
   const tile = store.tile(0, start / TILE_WIDTH);
   if (entries.length !== size - start || tile === undefined) {
     throw new LogError('CORRUPT', `entries ${start}..${size - 1} or their level-0 tile are missing`);
   }
   for (const e of entries) {
     const h = leafHash(e.body);
-    if (!equal(h, e.leafHash) || !equal(h, tileNode(tile, 0, e.index - start))) {
+    if (!equal(h, e.leafHash) || !equal(h, tileNode(tile, 0, e.index - firstIndex - start))) {
       throw new LogError('CORRUPT', `entry ${e.index}'s body does not hash to its stored leaf hash and tile`);
     }
   }

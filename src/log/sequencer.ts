@@ -40,8 +40,10 @@ interface Pending extends BatchWaiter {
 
 export class Sequencer {
   readonly #store: LogStore;
-  readonly #state: LogState;
-  readonly #committer: Committer;
+  #state: LogState;
+  #committer: Committer;
+  /** Set by pause(): no batch is taken until resume(); submissions keep pooling. */
+  #paused = false;
   readonly #opts: SequencerOptions;
   readonly #depth: number;
   #pool = new Map<string, Pending>();
@@ -57,7 +59,7 @@ export class Sequencer {
     this.#committer = committer;
     this.#opts = opts;
     this.#depth = Math.max(1, opts.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
-    committer.onProgress(() => this.#afterProgress());
+    committer.onProgress(() => this.#afterProgress(committer));
   }
 
   /** Number of entries waiting in the pool. */
@@ -112,13 +114,42 @@ export class Sequencer {
     });
   }
 
-  /** Sequence everything pooled now, batch by batch. Resolves when the pool is empty and nothing is in flight. */
+  /**
+   * Sequence everything pooled now, batch by batch. Resolves when the pool is
+   * empty and nothing is in flight (or, while paused, once nothing is in flight).
+   */
   async flush(): Promise<void> {
     for (;;) {
       while (this.#canTake()) this.#take();
-      if (this.#committer.inFlight === 0 && (this.#pool.size === 0 || !this.#committer.ready)) return;
+      if (this.#committer.inFlight === 0 && (this.#pool.size === 0 || !this.#committer.ready || this.#paused)) return;
       await this.#committer.idle();
     }
+  }
+
+  /**
+   * Stop taking batches and resolve once none is in flight: every batch taken
+   * is then published or failed. Submissions keep arriving in the pool (up to
+   * poolMaxSize), deduplicated as always, until {@link resume}. For a rotation:
+   * the tree changes between two batches, never under one.
+   */
+  async pause(): Promise<void> {
+    this.#paused = true;
+    this.#clearTimers();
+    await this.#committer.idle();
+  }
+
+  /**
+   * Take batches again; with `next`, into a new tree: its state and committer
+   * replace the current ones (which MUST be idle, as after pause()).
+   */
+  resume(next?: { readonly state: LogState; readonly committer: Committer }): void {
+    if (next !== undefined) {
+      this.#state = next.state;
+      this.#committer = next.committer;
+      next.committer.onProgress(() => this.#afterProgress(next.committer));
+    }
+    this.#paused = false;
+    if (!this.#closed) this.#schedule();
   }
 
   /** Stop accepting writes, sequence what is pooled, stop timers. */
@@ -170,11 +201,12 @@ export class Sequencer {
   /** Whether a batch may be taken now (see the header). */
   #canTake(): boolean {
     const c = this.#committer;
-    return this.#pool.size > 0 && c.ready && c.inFlight < this.#depth && c.preparing === 0;
+    return !this.#paused && this.#pool.size > 0 && c.ready && c.inFlight < this.#depth && c.preparing === 0;
   }
 
-  /** A batch committed or settled: stop on a refusal, else the next batch may be due. */
-  #afterProgress(): void {
+  /** A batch of `from` committed or settled: stop on a refusal, else the next batch may be due. */
+  #afterProgress(from: Committer): void {
+    if (from !== this.#committer) return; // a tree frozen since
     const refused = this.#state.readOnly;
     if (refused !== undefined) {
       this.#clearTimers();

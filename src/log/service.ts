@@ -8,17 +8,20 @@
  * Committer (commit.ts) runs the commit protocol; the LogReader (reader.ts)
  * serves reads at the published size.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { LogError, describeError } from '../errors.js';
 import { EMPTY_ROOT, RightEdge } from '../merkle/index.js';
 import { formatCheckpoint, parseNote, type NoteVerifier } from '../note/index.js';
-import type { CheckpointRow, LogStore } from '../storage/types.js';
+import type { CheckpointRow, LogStore, ShardRow, StoredEntry } from '../storage/types.js';
 import { checkpointNote, signCheckpointNow } from './checkpoint-note.js';
 import { Committer } from './commit.js';
 import type { LogIdentity } from './identity.js';
 import { LogReader } from './reader.js';
 import { selfCheck } from './self-check.js';
+import { freezeTree, rotateTree, type FreezeResult, type RotationContext, type RotationResult, type TreeKeys } from './rotation.js';
 import { Sequencer } from './sequencer.js';
+import { identityOfShard, shardKeys, type Shard } from './shard.js';
 import { inlineSigner, type LogSigner } from './signer.js';
 import { LogState, type PublishListener } from './state.js';
 import { TileCache } from './tile-cache.js';
@@ -33,6 +36,10 @@ export interface LogServiceOptions extends SequencerOptions {
    * private keys (an identity without them, keys in a token, needs one).
    */
   readonly signer?: LogSigner;
+  /** The keys rotate() starts the next tree with (staged); default: the active tree's keys. */
+  readonly nextKeys?: TreeKeys;
+  /** Random bytes for new tree IDs (default node:crypto's). */
+  readonly random?: (n: number) => Uint8Array;
 }
 
 export interface LogStatus {
@@ -44,41 +51,90 @@ export interface LogStatus {
   readonly failedBatches: number;
 }
 
+/** The active tree and what writes to it. */
+interface ActiveTree {
+  readonly shard: Shard;
+  readonly state: LogState;
+  readonly committer: Committer;
+  readonly tiles: TileCache;
+}
+
 export class LogService {
-  readonly identity: LogIdentity;
-  readonly reader: LogReader;
   readonly #store: LogStore;
-  readonly #state: LogState;
-  readonly #committer: Committer;
+  readonly #clock: Clock;
+  readonly #opts: LogServiceOptions;
   readonly #sequencer: Sequencer;
+  readonly #listeners: PublishListener[] = [];
+  #active: ActiveTree;
+  #frozen: Shard[];
+  #signer: LogSigner;
+  /** The rotation or freeze in progress, if any: one at a time. */
+  #changing: Promise<unknown> | undefined;
 
   private constructor(store: LogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions) {
-    this.identity = identity;
     this.#store = store;
+    this.#clock = clock;
+    this.#opts = opts;
+    this.#signer = opts.signer ?? defaultSigner(identity);
     let latest = store.latestCheckpoint();
     if (latest === undefined) latest = createEmptyLog(store, identity, clock);
-    let edge: RightEdge;
-    let readOnly: string | undefined;
-    try {
-      edge = selfCheck(store, identity, latest);
-    } catch (err) {
-      readOnly = describeError(err);
-      edge = RightEdge.fromTiles(0, () => undefined);
-    }
-    this.#state = new LogState(latest, readOnly);
-    const tiles = new TileCache(store, opts.tileCacheSize);
-    this.#state.onPublish((published) => tiles.put(published.batch.tiles));
-    this.reader = new LogReader(store, tiles, () => this.#state.published);
-    this.#committer = new Committer(store, identity, clock, this.#state, edge, opts.signer ?? defaultSigner(identity), opts.signEntryTimestamps);
-    this.#sequencer = new Sequencer(store, this.#state, this.#committer, opts);
+    const rows = recordedShards(store, identity, latest);
+    const activeRow = rows[rows.length - 1] as ShardRow;
+    this.#frozen = rows.slice(0, -1).map((row) => this.#frozenShard(row, identity.publicUrl));
+    this.#active = this.#activeTree(identity, latest, activeRow);
+    this.#sequencer = new Sequencer(store, this.#active.state, this.#active.committer, opts);
   }
 
   /**
    * Open the log on a store: creates the size-0 checkpoint of a new log, then
    * runs the self-check. Never throws for a failed self-check (see status()).
+   * `identity` MUST be the active tree's (open-log.ts picks its keys).
    */
   static open(store: LogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions): LogService {
     return new LogService(store, identity, clock, opts);
+  }
+
+  /** The active tree's identity: the tree new entries go into. */
+  get identity(): LogIdentity {
+    return this.#active.shard.identity;
+  }
+
+  /** Reads of the active tree. */
+  get reader(): LogReader {
+    return this.#active.shard.reader;
+  }
+
+  /** Every tree of the log, oldest first; the last is the active one. */
+  shards(): readonly Shard[] {
+    return [...this.#frozen, this.#active.shard];
+  }
+
+  /** The tree with this decimal tree ID, if the log has it. */
+  shardByTreeId(treeId: string): Shard | undefined {
+    return this.shards().find((s) => s.identity.treeId === treeId);
+  }
+
+  /** The tree whose 16-hex tree ID prefixes 80-hex entry IDs, if the log has it. */
+  shardByTreeIdHex(treeIdHex: string): Shard | undefined {
+    return this.shards().find((s) => s.identity.treeIdHex === treeIdHex);
+  }
+
+  /** The tree holding the published entry at global index `index`, if any. */
+  shardOfIndex(index: number): Shard | undefined {
+    return this.shards().find((s) => s.reader.holds(index));
+  }
+
+  /** The published entry at global index `index` and its tree. */
+  entryByIndex(index: number): { entry: StoredEntry; shard: Shard } | undefined {
+    const shard = this.shardOfIndex(index);
+    const entry = shard?.reader.entryByIndex(index);
+    return shard === undefined || entry === undefined ? undefined : { entry, shard };
+  }
+
+  /** The published entry with this leaf hash (in whichever tree holds it) and its tree. */
+  entryByLeafHash(leafHash: Uint8Array): { entry: StoredEntry; shard: Shard } | undefined {
+    const index = this.#store.indexOfLeafHash(leafHash);
+    return index === undefined ? undefined : this.entryByIndex(index);
   }
 
   /** Submit an admitted entry; see Sequencer.add for the contract. */
@@ -91,12 +147,43 @@ export class LogService {
    * next batch on; undefined goes back to signing on the event loop.
    */
   useSigner(signer: LogSigner | undefined): void {
-    this.#committer.useSigner(signer ?? defaultSigner(this.identity));
+    this.#signer = signer ?? defaultSigner(this.identity);
+    this.#active.committer.useSigner(this.#signer);
   }
 
-  /** Called synchronously after each published batch, before its submitters are answered. */
+  /** Called synchronously after each published batch, before its submitters are answered (whichever tree is active). */
   onPublish(listener: PublishListener): void {
-    this.#state.onPublish(listener);
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Freeze the active tree and start a new one (rotation.ts), while
+   * submissions keep arriving. One at a time: BUSY while another rotation or
+   * freeze runs; READ_ONLY on a log that refuses writes.
+   */
+  rotate(): Promise<RotationResult> {
+    return this.#exclusive(() =>
+      rotateTree(this.#rotationContext(), (next) => {
+        this.#frozen = [...this.#frozen, next.frozen];
+        this.#active = this.#activeTree(next.identity, next.checkpoint, next.row, next.signer);
+        this.#sequencer.resume({ state: this.#active.state, committer: this.#active.committer });
+      }),
+    );
+  }
+
+  /**
+   * Freeze the log: the active tree stops taking writes for good (recorded in
+   * the store, so a restart keeps it frozen); reads go on. Submissions pooled
+   * are sequenced first. BUSY while a rotation runs; READ_ONLY if writes are refused already.
+   */
+  freeze(): Promise<FreezeResult> {
+    return this.#exclusive(async () => {
+      const result = await freezeTree(this.#rotationContext());
+      this.#active.state.stopWriting(FROZEN);
+      this.#sequencer.rejectPool(new LogError('READ_ONLY', `the log refuses writes: ${FROZEN}`));
+      this.#sequencer.resume();
+      return result;
+    });
   }
 
   /**
@@ -120,11 +207,11 @@ export class LogService {
    * reason is kept): for damage found while serving (the integrity audit).
    */
   stopWriting(reason: string): void {
-    this.#state.stopWriting(reason);
+    this.#active.state.stopWriting(reason);
   }
 
   status(): LogStatus {
-    const s = this.#state;
+    const s = this.#active.state;
     return { size: s.published.size, poolSize: this.#sequencer.poolSize, readOnly: s.readOnly, batches: s.batches, failedBatches: s.failedBatches };
   }
 
@@ -134,9 +221,96 @@ export class LogService {
   }
 
   /** Drain the pool and the batches in flight, and stop. The store is the caller's to close. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.#changing?.catch(() => undefined);
     return this.#sequencer.close();
   }
+
+  /** Run `change` alone: BUSY while another runs. */
+  async #exclusive<T>(change: () => Promise<T>): Promise<T> {
+    if (this.#changing !== undefined) throw new LogError('BUSY', 'another rotation or freeze of the log is in progress');
+    const running = change();
+    this.#changing = running;
+    try {
+      return await running;
+    } finally {
+      this.#changing = undefined;
+    }
+  }
+
+  #rotationContext(): RotationContext {
+    const a = this.#active;
+    return {
+      store: this.#store,
+      clock: this.#clock,
+      sequencer: this.#sequencer,
+      active: a.shard,
+      state: a.state,
+      signer: this.#signer,
+      ...(this.#opts.nextKeys === undefined ? {} : { nextKeys: this.#opts.nextKeys }),
+      random: this.#opts.random ?? ((n) => randomBytes(n)),
+      frozenShard: (row) => this.#frozenShard(row, a.shard.identity.publicUrl),
+    };
+  }
+
+  /** The writable tree from its identity and latest checkpoint, after its self-check (a failed one makes it read-only). */
+  #activeTree(identity: LogIdentity, latest: CheckpointRow, row: ShardRow, signer?: LogSigner): ActiveTree {
+    let edge: RightEdge;
+    let readOnly: string | undefined = row.frozenSize === undefined ? undefined : FROZEN;
+    try {
+      edge = selfCheck(this.#store, identity, latest, row.firstIndex);
+    } catch (err) {
+      readOnly = describeError(err);
+      edge = RightEdge.fromTiles(0, () => undefined);
+    }
+    const state = new LogState(latest, readOnly);
+    const tiles = new TileCache(this.#store, this.#opts.tileCacheSize);
+    state.onPublish((published) => tiles.put(published.batch.tiles));
+    state.onPublish((published) => {
+      for (const l of this.#listeners) l(published);
+    });
+    const reader = new LogReader(this.#store, tiles, () => state.published, row.firstIndex);
+    const shard: Shard = { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
+    if (signer !== undefined) this.#signer = signer;
+    const committer = new Committer(this.#store, identity, this.#clock, state, edge, this.#signer, this.#opts.signEntryTimestamps, row.firstIndex);
+    return { shard, state, committer, tiles };
+  }
+
+  /** A frozen tree, read at its final checkpoint (whose signature and root are checked now). */
+  #frozenShard(row: ShardRow, publicUrl: string): Shard {
+    const tree = this.#store.frozenTree?.(row.ordinal);
+    const final = row.frozenSize === undefined ? undefined : tree?.checkpointAt(row.frozenSize);
+    if (tree === undefined || final === undefined) throw new LogError('CORRUPT', `the final checkpoint of frozen tree ${row.treeId} is missing`);
+    const identity = identityOfShard(row, publicUrl);
+    selfCheck(tree, identity, final, row.firstIndex, true);
+    const reader = new LogReader(tree, new TileCache(tree, FROZEN_TILE_CACHE), () => final, row.firstIndex);
+    return { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
+  }
+}
+
+/** Why a frozen log refuses writes. */
+const FROZEN = 'the log is frozen';
+
+/** Tiles kept in memory per frozen tree (proofs into frozen trees are rarer than into the active one). */
+const FROZEN_TILE_CACHE = 256;
+
+/**
+ * The store's trees; a store that has none recorded gets tree 0 from
+ * `identity` (an existing single-tree log keeps its data where it is). A
+ * store without shard support holds one tree at index 0.
+ */
+function recordedShards(store: LogStore, identity: LogIdentity, latest: CheckpointRow): ShardRow[] {
+  const first = { ...shardKeys(identity), createdMs: store.checkpointAt(0)?.time ?? latest.time };
+  if (store.shards === undefined || store.addFirstShard === undefined) {
+    return [{ ...first, ordinal: 0, firstIndex: 0, frozenSize: undefined, frozenMs: undefined }];
+  }
+  if (store.shards().length === 0) store.addFirstShard(first);
+  const rows = store.shards();
+  const active = rows[rows.length - 1] as ShardRow;
+  if (active.treeId !== identity.treeId) {
+    throw new LogError('CONFIG_INVALID', `the log's active tree is ${active.treeId}, but the log was opened as tree ${identity.treeId}`);
+  }
+  return rows;
 }
 
 /** Signing with the identity's private keys on the event loop; without them, every batch fails until useSigner. */

@@ -13,10 +13,10 @@
  * them). On a store without leaf groups, level-0 tiles are cached like the rest.
  */
 import { TILE_WIDTH, type Tile } from '../merkle/index.js';
-import type { LogStore, TileRow } from '../storage/types.js';
+import type { TileRow, TreeReads } from '../storage/types.js';
 
 export class TileCache {
-  readonly #store: LogStore;
+  readonly #store: TreeReads;
   readonly #max: number;
   readonly #skipFullLevel0: boolean;
   /** Key: index · 64 + level (level ≤ 63; index · 64 stays below 2^53 for every tile of a log below 2^53 leaves). */
@@ -25,7 +25,7 @@ export class TileCache {
   misses = 0;
 
   /** `maxTiles` ≥ 1: each full tile costs about 16 KiB. */
-  constructor(store: LogStore, maxTiles: number) {
+  constructor(store: TreeReads, maxTiles: number) {
     this.#store = store;
     this.#max = Math.max(1, maxTiles);
     this.#skipFullLevel0 = store.leafGroup !== undefined;

@@ -15,7 +15,10 @@ export interface Submission {
 
 /** What a submitter learns once its entry is durably committed and published. */
 export interface Sequenced {
+  /** Global index (across shards). */
   readonly index: number;
+  /** The tree (shard) the entry went into: its checkpoint and inclusion proof are that tree's. */
+  readonly treeId: string;
   /** Unix seconds. */
   readonly integratedTime: number;
   /** Signed entry timestamp (empty when the log was configured not to make them). */

@@ -34,7 +34,7 @@ import {
   tileRoot,
   type Tile,
 } from '../merkle/index.js';
-import type { CheckpointRow, LogStore } from '../storage/types.js';
+import type { CheckpointRow, TreeReads } from '../storage/types.js';
 
 export interface StoredLogSummary {
   readonly entries: number;
@@ -42,8 +42,12 @@ export interface StoredLogSummary {
   readonly checkpoints: number;
 }
 
-/** `progress`, if given, hears the number of entries checked so far after each level-0 tile. */
-export function verifyStoredLog(store: LogStore, latest: CheckpointRow, progress?: (entries: number) => void): StoredLogSummary {
+/**
+ * `progress`, if given, hears the number of entries checked so far after each
+ * level-0 tile. `firstIndex`: global index of the tree's first entry (a
+ * frozen tree's, or the active one's after a rotation).
+ */
+export function verifyStoredLog(store: TreeReads, latest: CheckpointRow, progress?: (entries: number) => void, firstIndex = 0): StoredLogSummary {
   const n = latest.size;
   let tiles = 0;
   let below: Uint8Array[] = [];
@@ -53,7 +57,7 @@ export function verifyStoredLog(store: LogStore, latest: CheckpointRow, progress
       const w = Math.min(TILE_WIDTH, count - i * TILE_WIDTH);
       const tile = checkedTile(store, level, i, w);
       if (level === 0) {
-        checkEntries(store, tile, i * TILE_WIDTH, w);
+        checkEntries(store, tile, i * TILE_WIDTH, w, firstIndex);
         if (w === TILE_WIDTH) checkLeafGroups(store, tile);
         progress?.(i * TILE_WIDTH + w);
       }
@@ -71,7 +75,7 @@ export function verifyStoredLog(store: LogStore, latest: CheckpointRow, progress
 }
 
 /** The stored tile (level, index) of width exactly `w`, its interior recomputed from its row 0. */
-function checkedTile(store: LogStore, level: number, index: number, w: number): Tile {
+function checkedTile(store: TreeReads, level: number, index: number, w: number): Tile {
   const tile = store.tile(level, index);
   if (tile === undefined) corrupt(`tile ${level}/${index} is missing`);
   checkTile(tile, level, index);
@@ -81,7 +85,8 @@ function checkedTile(store: LogStore, level: number, index: number, w: number): 
   return tile;
 }
 
-function checkEntries(store: LogStore, tile: Tile, start: number, w: number): void {
+function checkEntries(store: TreeReads, tile: Tile, leaf: number, w: number, firstIndex: number): void {
+  const start = firstIndex + leaf;
   const entries = store.entriesInRange(start, w);
   if (entries.length !== w) corrupt(`entries ${start}..${start + w - 1}: ${entries.length} of ${w} are stored`);
   for (let k = 0; k < w; k++) {
@@ -95,7 +100,7 @@ function checkEntries(store: LogStore, tile: Tile, start: number, w: number): vo
 }
 
 /** The 16 leaf-group rows of full level-0 tile `tile` (already checked) equal the ones it implies. */
-function checkLeafGroups(store: LogStore, tile: Tile): void {
+function checkLeafGroups(store: TreeReads, tile: Tile): void {
   if (store.leafGroup === undefined) return;
   const first = tile.index * LEAF_GROUPS_PER_TILE;
   leafGroupsOfTile(tile).forEach((want, k) => {
@@ -106,7 +111,7 @@ function checkLeafGroups(store: LogStore, tile: Tile): void {
 }
 
 /** Every stored checkpoint's root, recomputed from the tiles at its size. Returns how many were checked. */
-function checkCheckpoints(store: LogStore, n: number): number {
+function checkCheckpoints(store: TreeReads, n: number): number {
   const cache = new Map<string, Tile | undefined>();
   const read = tileNodeReader(n, (level, index) => {
     const key = `${level}/${index}`;

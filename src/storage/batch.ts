@@ -13,24 +13,25 @@ export const MAX_BODY_BYTES = 65_535;
 const HASH_BYTES = 32;
 
 /**
- * Throw LogError('INCONSISTENT') unless `batch` fits on a log of
- * `previousSize` entries: entry indices dense from `previousSize`, checkpoint
+ * Throw LogError('INCONSISTENT') unless `batch` fits on a tree of
+ * `previousSize` entries whose first entry has global index `firstIndex`:
+ * entry indices dense from `firstIndex + previousSize`, checkpoint
  * size = previousSize + entries, 32-byte hashes, search keys pointing into the
  * batch, tile coordinates and widths in range, a full level-0 tile in the
  * full-tile layout (stores split it into leaf groups). Does not look at stored data:
  * the compare-and-swap on the stored size is the store's job, in its transaction.
  */
-export function validateBatch(previousSize: number, batch: Batch): void {
+export function validateBatch(previousSize: number, batch: Batch, firstIndex = 0): void {
   if (!isIndex(previousSize)) fail(`previous size ${previousSize} is not a non-negative safe integer`);
-  validateEntries(previousSize, batch.entries);
+  validateEntries(firstIndex + previousSize, batch.entries);
   const end = previousSize + batch.entries.length;
   const cp = batch.checkpoint;
   if (cp.size !== end) fail(`checkpoint size ${cp.size} is not previous size + entries = ${end}`);
   if (cp.root.length !== HASH_BYTES) fail(`checkpoint root has ${cp.root.length} bytes, not ${HASH_BYTES}`);
   if (!Number.isSafeInteger(cp.time)) fail(`checkpoint time ${cp.time} is not an integer number of milliseconds`);
   for (const k of batch.searchKeys) {
-    if (!Number.isSafeInteger(k.index) || k.index < previousSize || k.index >= end) {
-      fail(`search key ${JSON.stringify(k.key)} points at index ${k.index}, outside the batch [${previousSize}, ${end})`);
+    if (!Number.isSafeInteger(k.index) || k.index < firstIndex + previousSize || k.index >= firstIndex + end) {
+      fail(`search key ${JSON.stringify(k.key)} points at index ${k.index}, outside the batch [${firstIndex + previousSize}, ${firstIndex + end})`);
     }
   }
   for (const t of batch.tiles) validateTile(t);

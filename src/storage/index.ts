@@ -5,7 +5,7 @@
  * and pg.
  */
 
-export type { Batch, CheckpointRow, CosignatureRow, LogStore, SearchKey, StoredEntry, TileRow } from './types.js';
+export type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, SearchKey, ShardRow, StoredEntry, TileRow, TreeReads } from './types.js';
 export type { AsyncLogStore } from './async-types.js';
 export { toAsyncStore } from './async-adapter.js';
 export { MAX_BODY_BYTES, validateBatch } from './batch.js';

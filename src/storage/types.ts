@@ -12,7 +12,11 @@
 
 /** One log entry as stored. Immutable once committed. */
 export interface StoredEntry {
-  /** 0-based position in the log. */
+  /**
+   * 0-based global position in the log (Rekor's virtual index): the active
+   * tree's leaf i is entry `firstIndex + i` of its {@link ShardRow}; a log
+   * that never rotated has one tree starting at 0.
+   */
   readonly index: number;
   /** RFC 6962 leaf hash SHA-256(0x00 ‖ body): the entry UUID. */
   readonly leafHash: Uint8Array;
@@ -70,7 +74,7 @@ export interface SearchKey {
 
 /** Everything one sequencer batch writes, committed atomically. */
 export interface Batch {
-  /** New entries, dense: indices `previousSize`, `previousSize + 1`, … */
+  /** New entries, dense: global indices `firstIndex + previousSize`, `firstIndex + previousSize + 1`, … of the active tree. */
   readonly entries: readonly StoredEntry[];
   readonly searchKeys: readonly SearchKey[];
   /** Tiles changed by this batch; each replaces any stored row with the same (level, index). */
@@ -78,6 +82,60 @@ export interface Batch {
   /** The checkpoint published by this batch; `size` = previousSize + entries.length. */
   readonly checkpoint: CheckpointRow;
 }
+
+/**
+ * One tree (shard) of the log. Trees follow each other: the last one is
+ * active, each earlier one frozen at `frozenSize`, and tree k+1 starts at
+ * global index `firstIndex(k) + frozenSize(k)`.
+ */
+export interface ShardRow {
+  /** 0, 1, 2, … in order of creation. */
+  readonly ordinal: number;
+  /** Positive 63-bit tree ID, decimal. */
+  readonly treeId: string;
+  /** Global index of the tree's first entry. */
+  readonly firstIndex: number;
+  /** The tree's log key, SPKI PEM. */
+  readonly publicKeyPem: string;
+  /** The tree's Ed25519 note key, SPKI PEM; undefined when its log key is Ed25519. */
+  readonly noteKeyPem: string | undefined;
+  /** When its size-0 checkpoint was signed, ms since the epoch. */
+  readonly createdMs: number;
+  /** Final size of a frozen tree; undefined while active. */
+  readonly frozenSize: number | undefined;
+  /** When it was frozen, ms since the epoch; undefined while active. */
+  readonly frozenMs: number | undefined;
+}
+
+/** What {@link LogStore.rotate} commits: the active tree frozen, the next one started. */
+export interface Rotation {
+  /** The active tree's size: a compare-and-swap on its latest checkpoint. */
+  readonly frozenSize: number;
+  readonly frozenMs: number;
+  /** The new tree: its ordinal is the active one's + 1, its first index the active one's + frozenSize. */
+  readonly next: Omit<ShardRow, 'ordinal' | 'firstIndex' | 'frozenSize' | 'frozenMs'>;
+  /** The new tree's signed size-0 checkpoint. */
+  readonly checkpoint: CheckpointRow;
+}
+
+/**
+ * Reads of one tree: its checkpoints, cosignatures and tiles (tree-local
+ * sizes and coordinates) and the log's entries (global indices, every tree's).
+ */
+export type TreeReads = Pick<
+  LogStore,
+  | 'latestCheckpoint'
+  | 'checkpointAt'
+  | 'listCheckpoints'
+  | 'cosignatures'
+  | 'entryByIndex'
+  | 'entriesInRange'
+  | 'entryByLeafHash'
+  | 'indexOfLeafHash'
+  | 'searchKey'
+  | 'tile'
+  | 'leafGroup'
+>;
 
 /**
  * A log store.
@@ -92,7 +150,9 @@ export interface Batch {
  * Consistency: `appendBatch` is a compare-and-swap on the latest checkpoint's
  * size: it MUST throw `LogError('INCONSISTENT')` and write nothing when
  * `previousSize` differs from the stored latest size (0 if none), or when an
- * entry index is not dense from `previousSize`.
+ * entry index is not dense from the active tree's `firstIndex + previousSize`.
+ * Sizes, tiles and checkpoints are the active tree's (tree-local); entry
+ * indices and search keys are global.
  */
 export interface LogStore {
   /** Commit a batch (see the interface contract). */
@@ -126,8 +186,9 @@ export interface LogStore {
   /** Cosignatures stored for the checkpoint at `size`, in insertion order. */
   cosignatures(size: number): CosignatureRow[];
 
+  /** The entry at a global index (entry methods see every tree's entries). */
   entryByIndex(index: number): StoredEntry | undefined;
-  /** Entries with index in [start, start + count), ascending; fewer if the log is shorter. */
+  /** Entries with global index in [start, start + count), ascending; fewer if the log is shorter. */
   entriesInRange(start: number, count: number): StoredEntry[];
   entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined;
   /** Index of the entry with this leaf hash, if stored (dedup lookup; cheaper than entryByLeafHash). */
@@ -145,6 +206,37 @@ export interface LogStore {
    * tiles whole may leave it out, and readers then read the whole tile.
    */
   leafGroup?(group: number): Uint8Array | undefined;
+
+  /**
+   * The log's trees, oldest first; the last is active. Empty until the first
+   * is recorded with {@link addFirstShard}. Optional: a store without it holds
+   * one tree starting at index 0 and cannot rotate.
+   */
+  shards?(): ShardRow[];
+  /**
+   * Record tree 0 of a log whose trees are not recorded yet (first index 0,
+   * active). MUST refuse (INCONSISTENT) when any tree is recorded.
+   */
+  addFirstShard?(row: Omit<ShardRow, 'ordinal' | 'firstIndex' | 'frozenSize' | 'frozenMs'>): void;
+  /**
+   * Freeze the active tree at `rotation.frozenSize` and make `rotation.next`
+   * the active tree with `rotation.checkpoint` as its first checkpoint, in one
+   * transaction: after a crash the store holds the old state or the new one,
+   * never a mix. The frozen tree's checkpoints, cosignatures and tiles stay
+   * readable through {@link frozenTree}. Throws INCONSISTENT (nothing written)
+   * when the active tree's latest checkpoint is not at `frozenSize`, when the
+   * checkpoint is not a size-0 one, or when the tree ID is taken.
+   * Committed on return, durable once `sync()` resolved.
+   */
+  rotate?(rotation: Rotation): void;
+  /**
+   * Freeze the active tree for good at `size` (its latest checkpoint's: a
+   * compare-and-swap, INCONSISTENT otherwise), recorded at `atMs`; no tree
+   * follows it. Durable on return.
+   */
+  freeze?(size: number, atMs: number): void;
+  /** Reads of the frozen tree `ordinal`; NOT_FOUND for the active tree or an unknown one. */
+  frozenTree?(ordinal: number): TreeReads;
 
   /** Log identity and settings that must never change once set (tree ID, origin…). */
   getMeta(key: string): string | undefined;

@@ -47,7 +47,8 @@ describe('hostile input over every route', function () {
     for (const e of bases.v2Valid) await request(server).post('/api/v2/log/entries').send(e).expect(201);
     // More than one tile of entries, so tile and bundle paths have full and partial tiles to hit.
     await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`fuzz filler ${i}`, [`sha256:${i}`]))));
-    operations = loadApiSpec().operations();
+    // Admin operations on the log's trees (rotate, freeze) change it by design; their refusals are tested in test/http/auth.test.ts.
+    operations = loadApiSpec().operations().filter((o) => !o.path.startsWith('/api/v1/admin/'));
   });
 
   after(() => new Promise<void>((r) => server.close(() => r())));

@@ -8,7 +8,8 @@ import request from 'supertest';
 import { STATUS } from '../../src/http/index.js';
 import { loadApiSpec } from '../../src/api/index.js';
 import { rawEntry } from '../support/test-log.js';
-import { dsseEntry, dsseV2, ecKey, hashedRekord, hashedRekordV2, intotoEntry, testApp } from '../support/http.js';
+import { createApp } from '../../src/http/index.js';
+import { ADMIN_TOKEN, adminAccess, dsseEntry, dsseV2, ecKey, hashedRekord, hashedRekordV2, intotoEntry, testApp } from '../support/http.js';
 
 const api = loadApiSpec();
 
@@ -134,10 +135,29 @@ describe('openapi.yaml', () => {
       // The duplicate needs the exact entry again.
       calls.push(['POST', '/api/v1/log/entries', hashedRekord(key, 'doc', { signature: (JSON.parse(Buffer.from((created.body[id] as any).body, 'base64').toString()) as any).spec.signature.content })]);
 
+      // Then the tree operations, last: they change the log. The frozen tree is read under its prefix.
+      const frozenTree = t.log.identity.treeId;
+      calls.push(
+        ['POST', '/api/v1/admin/rotate', {}],
+        ['GET', '/api/v1/log'],
+        ['GET', `/shard/${frozenTree}/checkpoint`],
+        ['GET', '/shard/1/checkpoint'],
+        ['GET', `/shard/${frozenTree}/tile/0/000`],
+        ['POST', '/api/v1/admin/freeze', {}],
+        ['POST', '/api/v1/admin/rotate', {}],
+      );
+
       const covered = new Set<string>();
       const statuses = new Set<string>();
+      // Admin operations need role admin: the same log behind access control, with an admin token.
+      const admin = createApp({ log: t.log, maxRequestBytes: 1 << 20, access: adminAccess() });
       for (const [method, url, body] of calls) {
-        const req = method === 'GET' ? request(app).get(url) : request(app).post(url).send(body as object);
+        const req =
+          method === 'GET'
+            ? request(app).get(url)
+            : url.startsWith('/api/v1/admin/') && url !== '/api/v1/admin/tokens/reload'
+              ? request(admin).post(url).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send(body as object)
+              : request(app).post(url).send(body as object);
         const res = await req;
         const op = operationFor(method, url.split('?')[0]!);
         assert.ok(op, `${method} ${url} is a documented operation`);
@@ -153,7 +173,7 @@ describe('openapi.yaml', () => {
         statuses.add(`${op} ${res.status}`);
       }
       for (const op of api.operations()) assert.ok(covered.has(op.operationId), `${op.operationId} was exercised`);
-      for (const s of ['createLogEntry 201', 'createLogEntry 409', 'createLogEntry 422', 'createLogEntry 400', 'searchLogQuery 422', 'getLogEntryByUUID 404', 'createRekorV2Entry 201', 'createRekorV2Entry 409', 'createRekorV2Entry 400']) {
+      for (const s of ['createLogEntry 201', 'createLogEntry 409', 'createLogEntry 422', 'createLogEntry 400', 'searchLogQuery 422', 'getLogEntryByUUID 404', 'createRekorV2Entry 201', 'createRekorV2Entry 409', 'createRekorV2Entry 400', 'rotateLog 200', 'rotateLog 503', 'freezeLog 200', 'getShardCheckpoint 200', 'getShardCheckpoint 404']) {
         assert.ok(statuses.has(s), `${s} was exercised`);
       }
     });

@@ -6,7 +6,7 @@
 
 import { LogError } from '../../src/errors.js';
 import { toLogError } from '../../src/storage/index.js';
-import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../../src/storage/types.js';
+import type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from '../../src/storage/types.js';
 
 /** SQLite failures a commit can meet in production, by their SQLite code. */
 export type SqliteFailure = 'SQLITE_FULL' | 'SQLITE_READONLY' | 'SQLITE_IOERR' | 'SQLITE_BUSY';
@@ -103,6 +103,24 @@ export class FaultyStore implements LogStore {
 
   latestCheckpoint(): CheckpointRow | undefined {
     return this.inner.latestCheckpoint();
+  }
+  shards(): ShardRow[] {
+    return this.inner.shards?.() ?? [];
+  }
+  addFirstShard(row: Rotation['next']): void {
+    this.inner.addFirstShard?.(row);
+  }
+  rotate(rotation: Rotation): void {
+    if (this.inner.rotate === undefined) throw new LogError('INTERNAL', 'the inner store cannot rotate');
+    this.inner.rotate(rotation);
+  }
+  freeze(size: number, atMs: number): void {
+    if (this.inner.freeze === undefined) throw new LogError('INTERNAL', 'the inner store cannot freeze');
+    this.inner.freeze(size, atMs);
+  }
+  frozenTree(ordinal: number): TreeReads {
+    if (this.inner.frozenTree === undefined) throw new LogError('NOT_FOUND', 'the inner store keeps one tree');
+    return this.inner.frozenTree(ordinal);
   }
   checkpointAt(size: number): CheckpointRow | undefined {
     return this.inner.checkpointAt(size);

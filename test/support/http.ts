@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { createApp, type AppDeps, type CairnApp } from '../../src/http/index.js';
+import { createApp, tokenSha256Hex, type AccessPolicy, type AppDeps, type CairnApp } from '../../src/http/index.js';
 import { LogService, rekorV2Identity } from '../../src/log/index.js';
 import { openSqliteStore } from '../../src/storage/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
@@ -29,6 +29,14 @@ export function openV2TestLog(t: TestLog, opts: { batchMaxAgeMs?: number } = {})
 export function testApp(deps: Partial<AppDeps> = {}, t: TestLog = openTestLog()): TestApp {
   const v2 = deps.logV2 ?? openV2TestLog(t);
   return { t, v2, app: createApp({ log: t.log, logV2: v2, maxRequestBytes: 1 << 20, ...deps }) };
+}
+
+/** A bearer token with roles admin and submit, for routes under /api/v1/admin/ (which need role admin). */
+export const ADMIN_TOKEN = 'cairn_admin-token-for-tests';
+
+/** Access control holding {@link ADMIN_TOKEN} (reads stay open). */
+export function adminAccess(): AccessPolicy {
+  return { tokens: [{ name: 'ops', sha256: Buffer.from(tokenSha256Hex(ADMIN_TOKEN), 'hex'), roles: ['admin', 'submit'] }], readAuth: false };
 }
 
 /** A Rekor v2 `Verifier` (protobuf JSON) of `key`: its DER SPKI as `publicKey`, or `certDer` as `x509Certificate`. */

@@ -128,7 +128,8 @@ export function wrapStore(inner: LogStore, overrides: Partial<LogStore>): LogSto
   const methods: Array<keyof LogStore> = [
     'appendBatch', 'latestCheckpoint', 'checkpointAt', 'listCheckpoints', 'addCosignature', 'cosignatures',
     'entryByIndex', 'entriesInRange', 'entryByLeafHash', 'indexOfLeafHash', 'searchKey', 'tile', 'getMeta',
-    'setMeta', 'sizeOnDisk', 'close', 'leafGroup', 'sync', 'writeBarrier',
+    'setMeta', 'sizeOnDisk', 'close', 'leafGroup', 'sync', 'writeBarrier', 'shards', 'addFirstShard', 'rotate', 'freeze',
+    'frozenTree',
   ];
   const out: Record<string, unknown> = {};
   for (const m of methods) {

@@ -32,6 +32,6 @@ export function adminLogRoutes(adminLog: LogService | undefined): Route[] {
   return [
     get('/api/v1/admin-log', checkpoint),
     get(`${PREFIX}checkpoint`, checkpoint),
-    get(`${PREFIX}tile/*`, (req) => tileReply(log(), req.path.slice(PREFIX.length))),
+    get(`${PREFIX}tile/*`, (req) => tileReply(log().reader, req.path.slice(PREFIX.length))),
   ];
 }

@@ -9,7 +9,7 @@
  *   the published entry with a proof against the latest checkpoint.
  */
 import { LogError } from '../../errors.js';
-import type { LogService } from '../../log/index.js';
+import type { LogService, Shard } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
 import { parseEntryId } from '../entry-id.js';
 import { currentLogEntryText, type EntryFacts } from '../log-entry.js';
@@ -35,35 +35,42 @@ export function entryRoutes({ log, api, limits, admission, timings }: RouteConte
 
     get(`${ENTRIES_PATH}/{entryUUID}`, (req) => {
       const { params } = api.checkRequest('getLogEntryByUUID', req);
-      const entry = lookupEntryId(log, params['entryUUID'] as string);
-      if (entry === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
-      return publishedEntryReply(log, entry);
+      const found = lookupEntryId(log, params['entryUUID'] as string);
+      if (found === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
+      return publishedEntryReply(found.shard, found.entry);
     }),
   ];
 }
 
 /**
- * The published entry named by a 64- or 80-hex ID; undefined when absent or
- * when an 80-hex ID names another tree. Throws BAD_REQUEST for a malformed ID.
+ * The published entry named by a 64- or 80-hex ID, and its tree: an 80-hex
+ * ID is looked up in the tree it names only (undefined for a tree the log
+ * does not have), a 64-hex UUID in every tree (rekor-v1.md §3). Throws
+ * BAD_REQUEST for a malformed ID.
  */
-export function lookupEntryId(log: LogService, id: string): ReturnType<LogService['reader']['entryByLeafHash']> {
+export function lookupEntryId(log: LogService, id: string): ReturnType<LogService['entryByIndex']> {
   const parsed = parseEntryId(id);
-  if (parsed.treeIdHex !== undefined && parsed.treeIdHex !== log.identity.treeIdHex) return undefined;
-  return log.reader.entryByLeafHash(parsed.leafHash);
+  if (parsed.treeIdHex === undefined) return log.entryByLeafHash(parsed.leafHash);
+  const shard = log.shardByTreeIdHex(parsed.treeIdHex);
+  const entry = shard?.reader.entryByLeafHash(parsed.leafHash);
+  return shard === undefined || entry === undefined ? undefined : { entry, shard };
 }
 
 function notFound(message: string): LogError {
   return new LogError('NOT_FOUND', message);
 }
 
-/** 200 with the published entry at `index` proven against the latest checkpoint; NOT_FOUND beyond the log. */
+/** 200 with the published entry at global index `index`, proven against its tree's latest checkpoint; NOT_FOUND beyond the log. */
 function entryByIndexReply(log: LogService, index: number): Reply {
-  const entry = log.reader.entryByIndex(index);
-  if (entry === undefined) throw notFound(`no entry at index ${index} (the log holds ${log.reader.latest().size})`);
-  return publishedEntryReply(log, entry);
+  const found = log.entryByIndex(index);
+  if (found === undefined) {
+    const active = log.reader;
+    throw notFound(`no entry at index ${index} (the log holds ${active.firstIndex + active.latest().size})`);
+  }
+  return publishedEntryReply(found.shard, found.entry);
 }
 
-/** 200 with the LogEntry of a published entry, proven against the latest checkpoint (never cached: the proof changes). */
-function publishedEntryReply(log: LogService, entry: EntryFacts): Reply {
-  return jsonTextReply(currentLogEntryText(log, entry), { 'Cache-Control': 'no-cache' });
+/** 200 with the LogEntry of a published entry, proven against its tree's latest checkpoint (never cached: the proof changes). */
+function publishedEntryReply(shard: Shard, entry: EntryFacts): Reply {
+  return jsonTextReply(currentLogEntryText(shard, entry), { 'Cache-Control': 'no-cache' });
 }

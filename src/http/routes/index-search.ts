@@ -1,6 +1,6 @@
 /**
- * POST /api/v1/index/retrieve (Rekor searchIndex): 80-hex entry IDs of the
- * published entries under the search keys a query names, ascending by log
+ * POST /api/v1/index/retrieve (Rekor searchIndex): 80-hex entry IDs (each
+ * with its tree's ID) of the published entries of every tree under the search keys a query names, ascending by log
  * index, at most maxSearchResults. Exact: keys are written with their entry.
  * `operator: and` intersects the criteria, `or` (default) unites them.
  */
@@ -35,8 +35,8 @@ export function indexRoutes({ log, api, limits }: RouteContext): Route[] {
       const indices = [...result].sort((a, b) => a - b).slice(0, limits.maxSearchResults);
       const ids: string[] = [];
       for (const i of indices) {
-        const e = log.reader.entryByIndex(i);
-        if (e !== undefined) ids.push(entryId(log.identity.treeIdHex, e.leafHash));
+        const found = log.entryByIndex(i);
+        if (found !== undefined) ids.push(entryId(found.shard.identity.treeIdHex, found.entry.leafHash));
       }
       return jsonReply(ids, { 'Cache-Control': 'no-cache' });
     }),

@@ -8,6 +8,7 @@
  */
 import { prepareEntry } from '../../entry/index.js';
 import { LogError } from '../../errors.js';
+import type { Shard } from '../../log/index.js';
 import type { RouteContext } from '../context.js';
 import { logEntryText, type EntryFacts } from '../log-entry.js';
 import { jsonTextReply } from '../reply.js';
@@ -31,22 +32,18 @@ export function retrieveRoutes({ log, api, limits }: RouteContext): Route[] {
         });
       }
       const q = api.checkRequest('searchLogQuery', req).body as SearchLogQuery;
-      const found: EntryFacts[] = [];
-      for (const id of q.entryUUIDs ?? []) {
-        const e = lookupEntryId(log, id);
-        if (e !== undefined) found.push(e);
-      }
+      const found: { entry: EntryFacts; shard: Shard }[] = [];
+      const add = (f: { entry: EntryFacts; shard: Shard } | undefined): void => void (f !== undefined && found.push(f));
+      for (const id of q.entryUUIDs ?? []) add(lookupEntryId(log, id));
       for (const proposed of q.entries ?? []) {
         const p = prepareEntry(proposed, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
-        const e = log.reader.entryByLeafHash(p.leafHash);
-        if (e !== undefined) found.push(e);
+        add(log.entryByLeafHash(p.leafHash));
       }
-      for (const index of q.logIndexes ?? []) {
-        const e = log.reader.entryByIndex(index);
-        if (e !== undefined) found.push(e);
-      }
-      const checkpoint = log.reader.latest();
-      return jsonTextReply(`[${found.map((e) => logEntryText(log, e, checkpoint)).join(',')}]`, { 'Cache-Control': 'no-cache' });
+      for (const index of q.logIndexes ?? []) add(log.entryByIndex(index));
+      // Each tree's entries proven against one checkpoint of it, read once.
+      const checkpoints = new Map<Shard, ReturnType<Shard['reader']['latest']>>();
+      const at = (s: Shard) => checkpoints.get(s) ?? checkpoints.set(s, s.reader.latest()).get(s)!;
+      return jsonTextReply(`[${found.map((f) => logEntryText(f.shard, f.entry, at(f.shard))).join(',')}]`, { 'Cache-Control': 'no-cache' });
     }),
   ];
 }

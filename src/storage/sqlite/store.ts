@@ -7,12 +7,13 @@
 import { statSync } from 'node:fs';
 import type { Database, Transaction } from 'better-sqlite3';
 import { LogError } from '../../errors.js';
-import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
+import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile } from '../../merkle/index.js';
 import { duplicateLeafError, validateBatch } from '../batch.js';
-import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from '../types.js';
+import type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from '../types.js';
 import { openDatabase, type OpenDatabaseOptions } from './db.js';
 import { WalDurability } from './durability.js';
 import { sqliteCode, toLogError } from './errors.js';
+import { FrozenTree, freezeShard, insertShard, readShards, readTile, rotateTables } from './shards.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** Options for {@link openSqliteStore}: a path (or `':memory:'`) plus {@link openDatabase}'s options. */
@@ -47,6 +48,9 @@ export class SqliteStore implements LogStore {
   #closed = false;
   /** The WAL durability policy (durability.ts), in deferred-sync mode. */
   readonly #durability: WalDurability | undefined;
+  /** The log's trees, oldest first (migrations/0003_shards.sql); the last is active. */
+  #shards: ShardRow[];
+  readonly #frozen = new Map<number, FrozenTree>();
 
   /**
    * `deferredSync`: `db` was opened with {@link OpenDatabaseOptions.deferredSync};
@@ -57,6 +61,12 @@ export class SqliteStore implements LogStore {
     this.#durability = options.deferredSync === true && !db.memory ? new WalDurability(db) : undefined;
     this.#s = prepareStatements(db);
     this.#commit = db.transaction((previousSize: number, batch: Batch) => this.#write(previousSize, batch));
+    this.#shards = readShards(db);
+  }
+
+  /** Global index of the active tree's first entry. */
+  get #firstIndex(): number {
+    return this.#shards[this.#shards.length - 1]?.firstIndex ?? 0;
   }
 
   /**
@@ -94,7 +104,7 @@ export class SqliteStore implements LogStore {
    */
   appendBatch(previousSize: number, batch: Batch): void {
     this.#open('commit batch');
-    validateBatch(previousSize, batch);
+    validateBatch(previousSize, batch, this.#firstIndex);
     try {
       this.#commit.immediate(previousSize, batch);
     } catch (err) {
@@ -162,13 +172,7 @@ export class SqliteStore implements LogStore {
 
   /** A full level-0 tile is rebuilt from its 16 leaf-group rows (byte-identical to what was written). */
   tile(level: number, index: number): TileRow | undefined {
-    return this.#read(`read tile ${level}/${index}`, () => {
-      const row = this.#s.tile.get(level, index);
-      if (row !== undefined || level !== 0) return row;
-      const first = index * LEAF_GROUPS_PER_TILE;
-      const groups = this.#s.leafGroupsInRange.all(first, first + LEAF_GROUPS_PER_TILE);
-      return groups.length === 0 ? undefined : tileFromLeafGroups(index, groups);
-    });
+    return this.#read(`read tile ${level}/${index}`, () => readTile(this.#s.tile, this.#s.leafGroupsInRange, level, index));
   }
 
   /** One primary-key read of a ~1 KiB row: the hot read of inclusion proofs. */
@@ -179,6 +183,84 @@ export class SqliteStore implements LogStore {
     } catch (err) {
       throw toLogError(`read leaf group ${group}`, err, 'INTERNAL');
     }
+  }
+
+  shards(): ShardRow[] {
+    this.#open('read the shards');
+    return [...this.#shards];
+  }
+
+  addFirstShard(row: Rotation['next']): void {
+    this.#open('record the first shard');
+    if (this.#shards.length > 0) throw new LogError('INCONSISTENT', "couldn't record the log's first tree: its trees are recorded already");
+    try {
+      insertShard(this.#db, 0, 0, row);
+      this.#durability?.afterSmallWrite();
+    } catch (err) {
+      throw toLogError('record the first shard', err, 'STORE_FAILED');
+    }
+    this.#shards = readShards(this.#db);
+  }
+
+  /**
+   * LogStore.rotate in one IMMEDIATE transaction: the compare-and-swap on the
+   * active tree's size, its row frozen, its tables renamed
+   * (shards.ts), the new tree's row and size-0 checkpoint.
+   */
+  rotate(rotation: Rotation): void {
+    this.#open('rotate');
+    const active = this.#shards[this.#shards.length - 1];
+    if (active === undefined) throw new LogError('INCONSISTENT', "couldn't rotate: the log's first tree is not recorded");
+    const cp = rotation.checkpoint;
+    if (cp.size !== 0 || cp.root.length !== 32) throw new LogError('INCONSISTENT', "couldn't rotate: the new tree's first checkpoint is not a size-0 one");
+    if (this.#shards.some((s) => s.treeId === rotation.next.treeId)) {
+      throw new LogError('INCONSISTENT', `couldn't rotate: tree ID ${rotation.next.treeId} is taken`);
+    }
+    try {
+      this.#db.transaction(() => {
+        const stored = this.#s.latestSize.get() ?? 0;
+        if (stored !== rotation.frozenSize) {
+          throw new LogError('INCONSISTENT', `couldn't rotate: the active tree has size ${stored}, not ${rotation.frozenSize}`);
+        }
+        rotateTables(this.#db, active, rotation);
+        this.#s.insertCheckpoint.run(cp.size, cp.root, cp.time, cp.note);
+      }).immediate();
+    } catch (err) {
+      throw toLogError('rotate', err, 'STORE_FAILED');
+    } finally {
+      this.#shards = readShards(this.#db);
+    }
+    this.#durability?.afterSmallWrite();
+  }
+
+  freeze(size: number, atMs: number): void {
+    this.#open('freeze');
+    const active = this.#shards[this.#shards.length - 1];
+    if (active === undefined) throw new LogError('INCONSISTENT', "couldn't freeze: the log's first tree is not recorded");
+    try {
+      this.#db.transaction(() => {
+        const stored = this.#s.latestSize.get() ?? 0;
+        if (stored !== size) throw new LogError('INCONSISTENT', `couldn't freeze: the active tree has size ${stored}, not ${size}`);
+        freezeShard(this.#db, active.ordinal, size, atMs);
+      }).immediate();
+    } catch (err) {
+      throw toLogError('freeze', err, 'STORE_FAILED');
+    } finally {
+      this.#shards = readShards(this.#db);
+    }
+    this.#durability?.afterSmallWrite();
+  }
+
+  frozenTree(ordinal: number): TreeReads {
+    this.#open('read a frozen tree');
+    const row = this.#shards[ordinal];
+    if (row?.frozenSize === undefined || ordinal === this.#shards.length - 1) throw new LogError('NOT_FOUND', `no frozen tree ${ordinal}`);
+    let tree = this.#frozen.get(ordinal);
+    if (tree === undefined) {
+      tree = new FrozenTree(this.#db, ordinal, this, () => this.#closed);
+      this.#frozen.set(ordinal, tree);
+    }
+    return tree;
   }
 
   getMeta(key: string): string | undefined {

@@ -49,7 +49,7 @@ describe('openDatabase', () => {
         assert.equal(db.pragma('application_id', { simple: true }), APPLICATION_ID);
         assert.equal(db.pragma('user_version', { simple: true }), loadMigrations(findMigrationsDir()).length);
         const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
-        assert.deepEqual(tables, ['checkpoints', 'cosignatures', 'entries', 'leaf_groups', 'meta', 'search_keys', 'tiles']);
+        assert.deepEqual(tables, ['checkpoints', 'cosignatures', 'entries', 'leaf_groups', 'meta', 'search_keys', 'shards', 'tiles']);
       } finally {
         db.close();
       }
