@@ -18,8 +18,14 @@ export interface OpenedLog {
   readonly store: LogStore;
   readonly log: LogService;
   readonly identity: LogIdentity;
-  /** The opened keys: close them after the log (serve's stop does). */
+  /** The active tree's keys (closing them closes every key opened): close them after the log (serve's stop does). */
   readonly keys: LogKeys;
+  /**
+   * The --key-file keys and their identity in the log's first tree: what the
+   * Rekor v2 tree signs with, which keeps its key and tree when the v1 log
+   * rotates (`keys` may then be the --next-key-file keys).
+   */
+  readonly primary: { readonly keys: LogKeys; readonly identity: LogIdentity };
 }
 
 /** Default number of tiles the service caches (≈16 KiB each: 64 MiB). */
@@ -110,7 +116,14 @@ export async function openLogFromConfig(
         throw new LogError('CORRUPT', `couldn't open the log in ${path}: ${describeError(err)}; restore the data dir from a backup`, { cause: err });
       }
     }
-    return { store, log, identity, keys: { ...active, close: () => keys!.close() } };
+    const primary = chosen.primary;
+    // The Rekor v2 tree was made beside the log's first tree, with its ID and the --key-file key; it never rotates.
+    const firstTreeId = rows[0]?.treeId ?? treeId;
+    const primaryIdentity =
+      primary === active && firstTreeId === treeId
+        ? identity
+        : makeIdentity(primary.log.privateKey ?? primary.log.publicKey, firstTreeId, config.publicUrl, primary.note?.privateKey ?? primary.note?.publicKey);
+    return { store, log, identity, keys: { ...active, close: () => keys!.close() }, primary: { keys: primary, identity: primaryIdentity } };
   } catch (err) {
     store.close();
     await keys?.close();
@@ -121,6 +134,8 @@ export async function openLogFromConfig(
 /** The opened key sets: the active tree's, and the one staged for the next tree (if any, and not the active one). */
 interface ChosenKeys {
   readonly keys: LogKeys & { readonly active: LogKeys };
+  /** The --key-file keys. */
+  readonly primary: LogKeys;
   readonly staged: LogKeys | undefined;
 }
 
@@ -141,8 +156,8 @@ async function activeKeys(config: Config, store: LogStore, keys: LogKeys): Promi
   const pem = (k: LogKeys): string => k.log.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const same = (a: LogKeys, b: LogKeys | undefined): boolean => b !== undefined && pem(a) === pem(b);
   const staged = next !== undefined && !same(keys, next) ? next : undefined;
-  if (row === undefined || pem(keys) === row.publicKeyPem) return { keys: { ...keys, active: keys, close }, staged };
-  if (next !== undefined && pem(next) === row.publicKeyPem) return { keys: { ...next, active: next, close }, staged: undefined };
+  if (row === undefined || pem(keys) === row.publicKeyPem) return { keys: { ...keys, active: keys, close }, primary: keys, staged };
+  if (next !== undefined && pem(next) === row.publicKeyPem) return { keys: { ...next, active: next, close }, primary: keys, staged: undefined };
   await close();
   throw new LogError(
     'CONFIG_INVALID',

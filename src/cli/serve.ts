@@ -151,7 +151,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
 
   let openedV2: OpenedV2Log;
   try {
-    openedV2 = await openV2Log(config, identity, signerFor(keys));
+    openedV2 = await openV2Log(config, opened.primary.identity, signerFor(opened.primary.keys)); // the --key-file key, also after a rotation
   } catch (err) {
     await adminLog.close();
     await log.close();
@@ -187,7 +187,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
     log.useSigner(signerFor(keys, pool)); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
-    logV2.useSigner(signerFor(keys, pool));
+    if (opened.primary.keys.log === keys.log) logV2.useSigner(signerFor(keys, pool)); // the pool holds the active tree's keys
     pool.start(); // the threads start and compile the API schema while the server comes up
   }
   const admission = pool?.admission ?? inlineAdmission();

@@ -105,16 +105,16 @@ describe('admin gate', () => {
     const w = world();
     await request(w.app).get('/api/v1/admin/tokens/reload').expect(401);
     await request(w.app).post('/API/V1/Admin/tokens/reload').expect(401);
-    await request(w.app).post('/api/v1/admin/rotate').expect(401); // no such route: still refused first
-    await request(w.app).post('/api/v1/admin/rotate').set('Authorization', bearer(ADMIN)).expect(404);
+    await request(w.app).post('/api/v1/admin/no-such-operation').expect(401); // no such route: still refused first
+    await request(w.app).post('/api/v1/admin/no-such-operation').set('Authorization', bearer(ADMIN)).expect(404);
     assert.deepEqual(
       w.records.map((r) => [r.event, r.operation, r.status]),
       [
         ['refused', 'GET /api/v1/admin/tokens/reload', 401],
         ['refused', 'POST /API/V1/Admin/tokens/reload', 401],
-        ['refused', 'POST /api/v1/admin/rotate', 401],
-        ['authorized', 'POST /api/v1/admin/rotate', null],
-        ['completed', 'POST /api/v1/admin/rotate', 404],
+        ['refused', 'POST /api/v1/admin/no-such-operation', 401],
+        ['authorized', 'POST /api/v1/admin/no-such-operation', null],
+        ['completed', 'POST /api/v1/admin/no-such-operation', 404],
       ],
     );
     assert.equal(w.records[4]!.reason, 'NOT_FOUND');
