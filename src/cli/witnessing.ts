@@ -46,6 +46,7 @@ export function startWitnessing(
       if (e.type === 'request') logger.debug('asking a witness to cosign', { witness: e.witness, oldSize: e.oldSize, treeSize: e.size });
       else if (e.type === 'cosigned') logger.info('checkpoint cosigned', { witness: e.witness, treeSize: e.size, ms: e.ms });
       else if (e.type === 'conflict') logger.info('witness reported its size', { witness: e.witness, witnessSize: e.witnessSize });
+      else if (e.type === 'rotated') logger.info('the log rotated: submitting the new tree to the witness from size 0', { witness: e.witness, treeID: e.treeId });
       else {
         const fields = { witness: e.witness, treeSize: e.size, code: e.code, error: e.error, failures: e.failures, retryInMs: e.retryInMs };
         if (e.code === 'INCONSISTENT' || e.code === 'PROOF_REJECTED') logger.error('witness refuses this log\'s checkpoint', fields);

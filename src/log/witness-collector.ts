@@ -16,6 +16,10 @@
  *   backoff short. Failures show in `status()` and in `onEvent`.
  * - Returned cosignatures are verified with the witness's key before they
  *   are attached (LogService.attachCosignature verifies again and stores).
+ * - After a rotation (a new tree: a new checkpoint origin) a worker starts
+ *   over for the new tree: it submits its checkpoints from size 0. A witness
+ *   told about the new origin cosigns them; one that is not answers 404 for
+ *   the unknown origin, which shows as a failure in `status()`.
  */
 import type { Clock } from '../clock.js';
 import { describeError, isLogError } from '../errors.js';
@@ -58,6 +62,8 @@ export type WitnessEvent =
   | { readonly type: 'request'; readonly witness: string; readonly oldSize: number; readonly size: number }
   | { readonly type: 'cosigned'; readonly witness: string; readonly size: number; readonly ms: number }
   | { readonly type: 'conflict'; readonly witness: string; readonly witnessSize: number }
+  /** The log rotated: the worker submits the new tree's checkpoints from size 0. */
+  | { readonly type: 'rotated'; readonly witness: string; readonly treeId: string }
   | { readonly type: 'failed'; readonly witness: string; readonly size: number; readonly error: string; readonly code: string | undefined; readonly failures: number; readonly retryInMs: number };
 
 /** One witness's state, for /metrics and logs. */
@@ -79,6 +85,8 @@ export interface WitnessStatus {
 
 interface Worker {
   readonly endpoint: WitnessEndpoint;
+  /** The tree (tree ID) the worker's sizes are about. */
+  treeId: string;
   status: { -readonly [K in keyof WitnessStatus]: WitnessStatus[K] };
   wake: (() => void) | undefined;
   abort: AbortController;
@@ -123,6 +131,7 @@ export class WitnessCollector {
           name: endpoint.verifier.name, url: endpoint.url, cosignedSize: undefined, witnessSize: 0, consecutiveFailures: 0,
           lastError: undefined, lastSuccessMs: undefined, cosignatures: 0, conflicts: 0, failures: 0,
         },
+        treeId: log.identity.treeId,
         wake: undefined,
         abort: new AbortController(),
         done: Promise.resolve(),
@@ -160,8 +169,18 @@ export class WitnessCollector {
 
   async #run(w: Worker): Promise<void> {
     while (!this.#closed) {
+      const tree = this.#log.identity.treeId;
+      if (w.treeId !== tree) {
+        // A rotation: the sizes known so far are the frozen tree's; the new tree's start at 0.
+        w.treeId = tree;
+        w.status.cosignedSize = undefined;
+        w.status.witnessSize = 0;
+        w.status.consecutiveFailures = 0;
+        this.#opts.onEvent?.({ type: 'rotated', witness: w.status.name, treeId: tree });
+      }
       const target = this.#latest;
-      if ((w.status.cosignedSize ?? -1) >= target.size) {
+      if (!target.note.startsWith(`${this.#log.identity.origin}\n`) || (w.status.cosignedSize ?? -1) >= target.size) {
+        // Up to date, or the latest publication is still the frozen tree's: wait for the new tree's first.
         await this.#sleep(w, undefined);
         continue;
       }

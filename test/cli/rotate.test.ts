@@ -5,8 +5,9 @@
  * load consistent with its tree's final (or latest) one, the new tree
  * starting at size 0; Go's x/mod verifies both trees' tiles under their
  * /shard/<treeID>/ prefixes; a restart with the same settings serves on.
- * The figures (requests, failures, the longest answer around the rotation)
- * are printed.
+ * A second rotation runs through `cairn admin rotate`, and `cairn admin
+ * audit-log` shows both. The figures (requests, failures, the longest
+ * answer around the rotation) are printed.
  */
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -14,8 +15,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, httpRequest, keepAliveAgent } from '../support/http-client.js';
+import { describeRun, runCairn } from '../support/cairn-cli.js';
 import { goToolPath, runGoTool } from '../support/go.js';
-import { AUTH, checkAfterRotation, pollCheckpoints, submitUntil, writeAdminTokens, type Answer, type Seen } from '../support/rotation-load.js';
+import { AUTH, LOAD_ADMIN_TOKEN, checkAfterRotation, pollCheckpoints, submitUntil, writeAdminTokens, type Answer, type Seen } from '../support/rotation-load.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
 const CLIENTS = 16;
@@ -102,6 +104,17 @@ describe('cairn serve: a rotation under load (the real process)', function () {
     assert.deepEqual([again.treeID, again.treeSize], [info.treeID, info.treeSize]);
     const ready = await httpRequest(server.url, 'GET', '/readyz');
     assert.equal(ready.status, 200, `the restarted server takes writes: ${ready.body.toString('utf8')}`);
+
+    // Then a second rotation through the admin client, which the audit log records as the first one.
+    const cli = await runCairn(['admin', 'rotate', '--url', server.url], { CAIRN_TOKEN: LOAD_ADMIN_TOKEN });
+    assert.equal(cli.status, 0, describeRun(cli));
+    const second = JSON.parse(cli.stdout) as { frozen: { treeID: string; treeSize: number }; active: { treeID: string; firstIndex: number } };
+    assert.deepEqual([second.frozen.treeID, second.frozen.treeSize, second.active.firstIndex], [info.treeID, info.treeSize, ok.length]);
+    const three = await getJson<{ treeID: string; inactiveShards: Array<{ treeID: string }> }>(server.url, '/api/v1/log');
+    assert.deepEqual([...three.inactiveShards.map((x) => x.treeID), three.treeID], [before.treeID, info.treeID, second.active.treeID]);
+    const audit = await runCairn(['admin', 'audit-log', '--url', server.url]);
+    assert.equal(audit.status, 0, describeRun(audit));
+    assert.equal(audit.stdout.split('\n').filter((l) => / completed 200 who=ops POST \/api\/v1\/admin\/rotate /.test(l)).length, 2, audit.stdout);
   });
 });
 

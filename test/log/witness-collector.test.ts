@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
 import { createApp } from '../../src/http/index.js';
-import { WitnessCollector, fetchTransport, type WitnessEndpoint, type WitnessEvent, type WitnessTransport } from '../../src/log/index.js';
-import { parseNote, verifyCosignature, type CosignatureVerifier } from '../../src/note/index.js';
+import { WitnessCollector, fetchTransport, newTreeId, type WitnessEndpoint, type WitnessEvent, type WitnessTransport } from '../../src/log/index.js';
+import { parseNote, parseVkey, verifyCosignature, type CosignatureVerifier } from '../../src/note/index.js';
 import { openTestLog, rawEntry, type TestLog } from '../support/test-log.js';
 import { checkCosignatureBytes, startTestWitness, witnessedLogOf, type TestWitness } from '../support/witness.js';
 
@@ -97,6 +97,36 @@ describe('WitnessCollector', () => {
       assert.ok(events.some((e) => e.type === 'conflict' && e.witnessSize === 3));
       assert.equal(collector.status()[0]!.conflicts, 1);
       assert.equal(t.store.cosignatures(5).length, 1);
+    });
+  });
+
+  describe('when the log rotates', () => {
+    it('submits the new tree from size 0: a witness told about the new origin cosigns it, one that is not fails, shown in its status', async () => {
+      const random = (n: number): Uint8Array => Buffer.alloc(n, 0x5a);
+      const r = openTestLog(undefined, { random });
+      const newOrigin = `${r.identity.host} - ${newTreeId(random)}`;
+      const told = await startTestWitness({ name: 'witness-told.test', seed: 33, logs: [witnessedLogOf(r), { origin: newOrigin, verifiers: [parseVkey(r.identity.vkey)] }] });
+      const untold = await startTestWitness({ name: 'witness-untold.test', seed: 34, logs: [witnessedLogOf(r)] });
+      const c = new WitnessCollector(r.log, [endpoint(told), endpoint(untold)], { ...FAST, clock: new ManualClock(), onEvent });
+      try {
+        await submit(r, 0, 3);
+        await Promise.all([c.whenCosigned(told.name, 3), c.whenCosigned(untold.name, 3)]);
+        await r.log.rotate();
+        assert.equal(r.log.identity.origin, newOrigin);
+        await submit(r, 3, 2);
+        await nextEvent(events, listeners, (e) => e.type === 'cosigned' && e.witness === told.name && e.size === 2);
+        await nextEvent(events, listeners, (e) => e.type === 'failed' && e.witness === untold.name);
+        assert.ok(events.some((e) => e.type === 'rotated' && e.witness === told.name), 'the worker started over');
+        assert.equal(told.witness.latest(newOrigin)?.size, 2, 'the told witness cosigned the new tree');
+        assert.equal(told.witness.latest(r.log.shards()[0]!.identity.origin)?.size, 3, 'and keeps the frozen tree\'s state');
+        assert.equal(r.store.cosignatures(2).length, 1, 'its cosignature is served with the new tree\'s checkpoint');
+        const untoldStatus = c.status().find((x) => x.name === untold.name)!;
+        assert.match(untoldStatus.lastError ?? '', /404|unknown log origin/, 'the untold witness refuses the new origin, shown in its status');
+      } finally {
+        await c.close();
+        await told.close();
+        await untold.close();
+      }
     });
   });
 
