@@ -77,6 +77,12 @@ export interface IntegrityAuditDeps {
   readonly store: LogStore;
   /** The latest published checkpoint (a pass checks up to it). */
   readonly latest: () => CheckpointRow;
+  /**
+   * The active tree (shard): its ID and the global index of its first entry
+   * (default: one tree from index 0). A pass checks one tree; after a
+   * rotation the next step starts a pass of the new tree.
+   */
+  readonly tree?: () => { readonly id: string; readonly firstIndex: number };
   /** Called once with the mismatch and a one-line reason; the caller turns the log read-only and logs it. */
   readonly onMismatch: (reason: string, mismatch: AuditMismatch) => void;
   /** Called after each completed pass. */
@@ -87,6 +93,9 @@ export interface IntegrityAuditDeps {
   /** Least time from the start of one pass to the start of the next, ms (default 60,000): a small log is not rehashed in a loop. */
   readonly minPassIntervalMs?: number;
 }
+
+/** A log of one tree. */
+const ONE_TREE = { id: '', firstIndex: 0 };
 
 /** Entries rehashed per step: a few milliseconds on the event loop. */
 const CHUNK_ENTRIES = 64;
@@ -101,6 +110,8 @@ class Mismatch extends Error {
 export class IntegrityAudit {
   readonly #deps: IntegrityAuditDeps;
   #target: CheckpointRow | undefined;
+  /** The tree the current pass checks. */
+  #tree: { readonly id: string; readonly firstIndex: number } = ONE_TREE;
   #position = 0;
   #passes = 0;
   #checked = 0;
@@ -159,8 +170,15 @@ export class IntegrityAudit {
    */
   step(): number {
     if (this.#mismatch !== undefined) return 0;
+    const tree = this.#deps.tree?.() ?? ONE_TREE;
+    if (this.#target !== undefined && tree.id !== this.#tree.id) {
+      // The log rotated during the pass: its tree is frozen (checked at start-up); audit the new one from its start.
+      this.#target = undefined;
+      this.#position = 0;
+    }
     if (this.#target === undefined) {
       this.#target = this.#deps.latest();
+      this.#tree = tree;
       this.#passStartedAt = this.#deps.now();
     }
     const target = this.#target;
@@ -214,11 +232,12 @@ export class IntegrityAudit {
     const store = this.#deps.store;
     const tile = this.#readTile(0, index, w, false);
     const first = index * TILE_WIDTH;
-    const entries = store.entriesInRange(start, end - start);
+    const base = this.#tree.firstIndex; // leaf i of the tree is entry base + i of the log
+    const entries = store.entriesInRange(base + start, end - start);
     for (let i = start; i < end; i++) {
       const e = entries[i - start];
       const k = i - first;
-      if (e === undefined || e.index !== i) throw new Mismatch({ index: i, what: `entry ${i} is missing` });
+      if (e === undefined || e.index !== base + i) throw new Mismatch({ index: base + i, what: `entry ${base + i} is missing` });
       const h = leafHash(e.body);
       if (!hashesEqual(h, e.leafHash)) {
         throw new Mismatch({ index: e.index, what: `entry ${e.index}'s body does not hash to its stored leaf hash`, expected: hex(e.leafHash), found: hex(h) });

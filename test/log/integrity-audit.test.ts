@@ -49,6 +49,21 @@ describe('IntegrityAudit', function () {
     for (let guard = 0; guard < 100 && audit.status().passes === passes && audit.status().mismatch === undefined; guard++) audit.step();
   }
 
+  it('audits the new tree after a rotation, even one during a pass, at its global indices', async () => {
+    const { t, audit, found } = audited();
+    const tree = (): { id: string; firstIndex: number } => ({ id: t.log.identity.treeId, firstIndex: t.log.reader.firstIndex });
+    const rotating = new IntegrityAudit({ store: t.store, latest: () => t.log.reader.latest(), tree, ratePerSecond: 1000, now: () => t.clock.now(), onMismatch: (_reason, m) => void found.push(m) });
+    assert.equal(rotating.step(), 64, 'a pass of the first tree started');
+    await t.log.rotate();
+    await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`after rotation ${i}`))));
+    runPass(rotating);
+    assert.deepEqual(found, []);
+    assert.equal(rotating.status().passes, 1);
+    assert.equal(rotating.status().target, 300, 'the pass covered the new tree');
+    void audit;
+    await t.log.close();
+  });
+
   it('completes a pass over an intact log up to the checkpoint root, 64 entries per step', async () => {
     const { t, audit, found } = audited();
     assert.equal(t.log.status().size, 2100);
