@@ -11,6 +11,10 @@
  *   with `logPublicKey` (read from the log key file) when given and its
  *   logID is the pinned one; otherwise reported as not checked.
  *
+ * After a rotation the active tree is checked against the keys its tree row
+ * records, and every frozen tree is rehashed up to its final checkpoint,
+ * signed by its own keys.
+ *
  * So a copy that passes is a tree the log signed, whole and unaltered.
  */
 import type { KeyObject } from 'node:crypto';
@@ -26,6 +30,7 @@ import {
   spkiDer,
 } from '../note/index.js';
 import type { LogStore } from '../storage/types.js';
+import { identityOfShard } from './shard.js';
 import { verifyStoredLog, type StoredLogSummary } from './verify-stored.js';
 
 export interface CopyProof {
@@ -48,9 +53,7 @@ export interface CopyProof {
 export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyProof {
   const latest = store.latestCheckpoint();
   if (latest === undefined) throw corrupt('no checkpoint is stored');
-  const vkey = pinned(store, 'vkey');
-  const logId = pinned(store, 'logId');
-  const origin = pinned(store, 'origin');
+  const { vkey, logId, origin, firstIndex } = activePins(store);
   let text: string;
   try {
     text = openNote(latest.note, [parseVkey(vkey)]).text;
@@ -63,7 +66,8 @@ export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyP
     throw corrupt(`the latest checkpoint's signed text (size ${cp.size}) disagrees with its stored size ${latest.size} or root`);
   }
   const log = logKeyCheck(latest.note, vkey, logId, logPublicKey);
-  const rehashed = verifyStoredLog(store, latest);
+  const rehashed = verifyStoredLog(store, latest, undefined, firstIndex);
+  const frozen = frozenTrees(store);
   return {
     treeSize: latest.size,
     root: Buffer.from(latest.root).toString('hex'),
@@ -73,8 +77,45 @@ export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyP
     vkey,
     signatures: { noteKey: 'verified', logKey: log.verified ? 'verified' : 'not checked' },
     ...(log.why === undefined ? {} : { logKeyNote: log.why }),
-    rehashed,
+    rehashed: { entries: rehashed.entries + frozen.entries, tiles: rehashed.tiles + frozen.tiles, checkpoints: rehashed.checkpoints + frozen.checkpoints },
   };
+}
+
+/**
+ * What the active tree must be signed with: the log's first pins while it
+ * has one tree; after a rotation, the keys its tree row records (its note
+ * key's vkey, its log key's logID) and the origin `<pinned host> - <its tree ID>`.
+ */
+function activePins(store: LogStore): { vkey: string; logId: string; origin: string; firstIndex: number } {
+  const rows = store.shards?.() ?? [];
+  const active = rows[rows.length - 1];
+  const first = { vkey: pinned(store, 'vkey'), logId: pinned(store, 'logId'), origin: pinned(store, 'origin') };
+  if (active === undefined || active.ordinal === 0) return { ...first, firstIndex: 0 };
+  const identity = identityOfShard(active, `http://${first.origin.slice(0, first.origin.lastIndexOf(' - '))}`);
+  return { vkey: identity.vkey, logId: identity.logId, origin: identity.origin, firstIndex: active.firstIndex };
+}
+
+/** Every frozen tree rehashed up to its final checkpoint, which its own keys MUST have signed. */
+function frozenTrees(store: LogStore): StoredLogSummary {
+  const sum = { entries: 0, tiles: 0, checkpoints: 0 };
+  const rows = store.shards?.() ?? [];
+  const host = pinned(store, 'origin');
+  for (const row of rows.slice(0, -1)) {
+    const tree = store.frozenTree?.(row.ordinal);
+    const final = tree?.checkpointAt(row.frozenSize ?? -1);
+    if (tree === undefined || final === undefined) throw corrupt(`the final checkpoint of frozen tree ${row.treeId} is missing`);
+    const identity = identityOfShard(row, `http://${host.slice(0, host.lastIndexOf(' - '))}`);
+    try {
+      openNote(final.note, [...identity.checkpointVerifiers]);
+    } catch (err) {
+      throw corrupt(`the final checkpoint of frozen tree ${row.treeId} is not signed by its keys: ${describeError(err)}`);
+    }
+    const s = verifyStoredLog(tree, final, undefined, row.firstIndex);
+    sum.entries += s.entries;
+    sum.tiles += s.tiles;
+    sum.checkpoints += s.checkpoints;
+  }
+  return sum;
 }
 
 /** The Rekor line by the log key, when its public key is at hand (see the module comment). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from 'node:crypto';
 import { isLogError } from '../../src/errors.js';
-import { setPayload, type Sequenced } from '../../src/log/index.js';
+import { proveStoredLog, setPayload, type Sequenced } from '../../src/log/index.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/index.js';
 import { checkShards, reopenShardedLog, stagedKeys } from '../support/shards.js';
 import { openTestLog, rawEntry, testEcdsaKey, testKey } from '../support/test-log.js';
@@ -115,6 +115,21 @@ describe('rotating the log', () => {
       assert.equal(reopened.status().size, 2);
       checkShards(reopened, store);
       await reopened.close();
+    });
+  });
+
+  describe('when a copy of a rotated log is proven (cairn check)', () => {
+    it('rehashes every tree and checks each against its own keys', async () => {
+      const t = openTestLog(store, { nextKeys: stagedKeys(testKey(21)) });
+      for (const [k, v] of [['vkey', t.identity.vkey], ['logId', t.identity.logId], ['origin', t.identity.origin]] as const) store.setMeta(k, v); // as cairn serve pins them
+      await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`proven ${i}`))));
+      await t.log.rotate();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => t.log.submit(rawEntry(`proven after ${i}`))));
+      const proof = proveStoredLog(store);
+      assert.equal(proof.origin, t.log.identity.origin);
+      assert.equal(proof.logId, t.log.identity.logId);
+      assert.equal(proof.rehashed.entries, 320, 'both trees rehashed');
+      await t.log.close();
     });
   });
 
