@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +9,10 @@ import { openPostgresStore, type PostgresStore } from '../../src/storage/index.j
 import { postgresMigrationsDir } from '../../src/storage/postgres/migrations.js';
 import { loadMigrations } from '../../src/storage/sqlite/migrations.js';
 import type { Batch } from '../../src/storage/types.js';
+import { eachLine } from '../support/lines.js';
 import { freePort } from '../support/registry.js';
 import { usePostgres, type TestPostgres } from '../support/postgres.js';
-import { assertCheckpoint, assertEntry, batch, tile } from './fixtures.js';
+import { assertCheckpoint, assertEntry, assertTile, batch, tile } from './fixtures.js';
 import { assertRejected, runStoreContract } from './store.contract.js';
 
 describe('PostgresStore', () => {
@@ -147,6 +149,42 @@ describe('PostgresStore', () => {
     });
   });
 
+  describe('when a writer is paused in the middle of its commit', () => {
+    it('loses its transaction and the head to the idle-in-transaction timeout; another writer commits; resumed, it writes nothing', async function () {
+      this.timeout(60_000);
+      const pgServer = server();
+      const url = await pgServer.createDatabase();
+      const database = new URL(url).pathname.slice(1);
+      const live = await store(url);
+      await live.appendBatch(0, batch(0, 3));
+      const holder = new pg.Client({ connectionString: url });
+      await holder.connect();
+      let writer: ChildProcess | undefined;
+      try {
+        // The paused writer's commit takes the head right after the holder lets go, then its process is stopped.
+        await holder.query('BEGIN');
+        await holder.query('SELECT size FROM log_head FOR UPDATE');
+        const paused = batch(3, 2, { salt: 'paused' });
+        writer = spawnWriter(url, 3, 2, 'paused', 1000);
+        const outcome = new Promise<string>((resolve) => eachLine(writer?.stdout, (line) => line.startsWith('{') && resolve(line)));
+        const pid = await waitForSession(pgServer, database, "wait_event_type = 'Lock'");
+        writer.kill('SIGSTOP');
+        await holder.query('COMMIT');
+        await pollActivity(pgServer, database, `pid = ${pid}`, (pids) => pids.length === 0); // ended by the server's timeout
+        const next = batch(3, 4, { salt: 'live' });
+        await live.appendBatch(3, next);
+        writer.kill('SIGCONT');
+        const result = JSON.parse(await outcome) as { code?: string; outcome?: string; message?: string };
+        assert.equal(result.code, 'STORE_FAILED', result.message);
+        assert.notEqual(result.outcome, 'unknown', 'its COMMIT was never sent');
+        await assertOnly(live, next, paused);
+      } finally {
+        writer?.kill('SIGCONT');
+        await holder.end();
+      }
+    });
+  });
+
   describe('when the server stops answering', () => {
     it('fails reads and commits with STORE_FAILED within the timeouts, writes nothing, and works again once it answers', async function () {
       this.timeout(60_000);
@@ -233,6 +271,29 @@ describe('PostgresStore', () => {
   });
 });
 
+/**
+ * A process that opens a store on `url` (idle-in-transaction timeout
+ * `idleMs`) and commits the fixtures' `batch(previousSize, count, { salt })`;
+ * prints the outcome as one JSON line: `{"committed":true}` or the error's
+ * code and details.outcome.
+ */
+function spawnWriter(url: string, previousSize: number, count: number, salt: string, idleMs: number): ChildProcess {
+  const storeModule = new URL('../../src/storage/index.js', import.meta.url).href;
+  const fixtures = new URL('./fixtures.js', import.meta.url).href;
+  const script = `
+    const { openPostgresStore } = await import(${JSON.stringify(storeModule)});
+    const { batch } = await import(${JSON.stringify(fixtures)});
+    const s = await openPostgresStore({ url: ${JSON.stringify(url)}, idleInTransactionTimeoutMs: ${idleMs} });
+    try {
+      await s.appendBatch(${previousSize}, batch(${previousSize}, ${count}, { salt: ${JSON.stringify(salt)} }));
+      console.log(JSON.stringify({ committed: true }));
+    } catch (err) {
+      console.log(JSON.stringify({ code: err.code, outcome: err.details?.outcome, message: err.message }));
+    }
+    await s.close();`;
+  return spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
 /** Rows of one statement on `url`, on a connection of its own. */
 async function query(url: string, sql: string): Promise<unknown[]> {
   const c = new pg.Client({ connectionString: url });
@@ -274,6 +335,5 @@ async function assertOnly(s: PostgresStore, winner: Batch, loser: Batch): Promis
   for (const e of winner.entries) assertEntry(await s.entryByIndex(e.index), e);
   for (const e of loser.entries) assert.equal(await s.indexOfLeafHash(e.leafHash), undefined, `entry ${e.index} of the refused batch is stored`);
   assert.equal(await s.entryByIndex(winner.checkpoint.size), undefined);
-  const expected = winner.checkpoint.size === 5 ? tile(0, 0, 5) : tile(0, 0, 7);
-  assert.equal((await s.tile(0, 0))?.width, expected.width);
+  for (const t of winner.tiles) assertTile(await s.tile(t.level, t.index), t);
 }

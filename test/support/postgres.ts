@@ -217,10 +217,10 @@ export async function startPostgres(): Promise<TestPostgres> {
       if (child !== undefined) await stopChild(child, 'SIGQUIT', 20_000);
     },
     freeze() {
-      for (const pid of serverPids()) process.kill(pid, 'SIGSTOP');
+      signalEach(serverPids(), 'SIGSTOP');
     },
     thaw() {
-      for (const pid of serverPids().reverse()) process.kill(pid, 'SIGCONT');
+      signalEach(serverPids().reverse(), 'SIGCONT');
     },
     async restart() {
       await launch();
@@ -257,6 +257,17 @@ export function usePostgres(): () => TestPostgres {
     if (server === undefined) throw new Error('the PostgreSQL server is not running (before hook not run)');
     return server;
   };
+}
+
+/** Send `signal` to each PID; one that has exited meanwhile (a backend whose session ended) is skipped. */
+function signalEach(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
 }
 
 /** Spawn the server; resolves once it accepts connections, or 'port taken' if it could not listen. */
