@@ -5,7 +5,16 @@
  * signer. No SETs: Rekor v2 entries carry an inclusion proof only. The store
  * pins the origin, log ID and vkey as the v1 store does, so a changed
  * --public-url or key refuses to start rather than forking the tree.
+ *
+ * Its origin is the host alone, so a second v2 tree under the same keys
+ * would be a fork clients could not tell apart. The v1 store therefore
+ * records which v2 tree belongs to it (`rekorV2Tree`: the time of the v2
+ * tree's size-0 checkpoint). A start that finds that tree missing (a data
+ * dir restored from a backup of `cairn.db` alone) or another one in its
+ * place serves no v2 tree, saying why, instead of beginning a new one; the
+ * v1 log serves as before.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
@@ -27,13 +36,27 @@ export function v2DatabasePath(dataDir: string): string {
 /** Hash tiles the v2 tree caches (≈16 KiB each). */
 const V2_TILE_CACHE_SIZE = 1024;
 
+/** The v1 store's record of its v2 tree. */
+const TREE_META = 'rekorV2Tree';
+
+/** Why the v2 tree is not served: the one the v1 store names is missing or replaced. */
+export interface UnavailableV2Log {
+  readonly unavailable: string;
+}
+
 /**
- * Open (or create) the v2 tree for the v1 log whose identity is `v1`, signing
- * with `signer`. Throws CONFIG_INVALID when the stored origin, log ID or vkey
- * differ, CORRUPT when its start-up self-check fails.
+ * Open (or create) the v2 tree for the v1 log whose identity is `v1` and
+ * store `v1Store`, signing with `signer`; `unavailable` when the v2 tree the
+ * v1 store names is missing or replaced (see the module comment). Throws
+ * CONFIG_INVALID when the stored origin, log ID or vkey differ, CORRUPT when
+ * its start-up self-check fails.
  */
-export async function openV2Log(config: Config, v1: LogIdentity, signer: LogSigner, clock: Clock = systemClock()): Promise<OpenedV2Log> {
+export async function openV2Log(config: Config, v1: LogIdentity, v1Store: LogStore, signer: LogSigner, clock: Clock = systemClock()): Promise<OpenedV2Log | UnavailableV2Log> {
   const path = v2DatabasePath(config.dataDir);
+  const recorded = v1Store.getMeta(TREE_META);
+  if (recorded !== undefined && !existsSync(path)) {
+    return { unavailable: `the Rekor v2 tree of this log (created ${describeCreated(recorded)}) is missing: ${path} does not exist; put its copy back and restart (a new tree would fork it under the same origin and keys)` };
+  }
   const store = openSqliteStore({ path, quickCheck: config.startupCheck === 'full' });
   try {
     const identity = rekorV2Identity(v1);
@@ -45,6 +68,12 @@ export async function openV2Log(config: Config, v1: LogIdentity, signer: LogSign
       }
     }
     await initLog(store, identity, clock, signer);
+    const created = String(store.listCheckpoints(0, 1)[0]?.time ?? 0);
+    if (recorded === undefined) v1Store.setMeta(TREE_META, created);
+    else if (recorded !== created) {
+      store.close();
+      return { unavailable: `${path} holds another Rekor v2 tree (created ${describeCreated(created)}) than the one of this log (created ${describeCreated(recorded)}); put the log's own copy back and restart` };
+    }
     const log = LogService.open(store, identity, clock, {
       signer,
       batchMaxSize: config.batchMaxSize,
@@ -64,4 +93,10 @@ export async function openV2Log(config: Config, v1: LogIdentity, signer: LogSign
     if (err instanceof LogError) throw err;
     throw new LogError('CORRUPT', `couldn't open the Rekor v2 tree in ${path}: ${describeError(err)}`, { cause: err });
   }
+}
+
+/** The creation time of a v2 tree as recorded (milliseconds), for messages. */
+function describeCreated(ms: string): string {
+  const t = Number(ms);
+  return Number.isFinite(t) ? new Date(t).toISOString() : JSON.stringify(ms);
 }

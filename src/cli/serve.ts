@@ -31,8 +31,8 @@ import { startIntegrityAudit } from './integrity-audit.js';
 export interface Running {
   readonly server: Server;
   readonly opened: OpenedLog;
-  /** The Rekor v2 tree served beside the v1 log (POST /api/v2/log/entries, /api/v2/checkpoint, /api/v2/tile/…). */
-  readonly openedV2: OpenedV2Log;
+  /** The Rekor v2 tree served beside the v1 log (POST /api/v2/log/entries, /api/v2/checkpoint, /api/v2/tile/…); undefined when it is missing (open-v2-log.ts). */
+  readonly openedV2: OpenedV2Log | undefined;
   readonly url: string;
   /**
    * Re-reads the tokens file and puts it in force (POST
@@ -149,11 +149,12 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     );
   }
 
-  let openedV2: OpenedV2Log;
+  let openedV2: OpenedV2Log | undefined;
   try {
-    openedV2 = await openV2Log(config, opened.primary.identity, signerFor(opened.primary.keys)); // the --key-file key, also after a rotation
+    const v2 = await openV2Log(config, opened.primary.identity, opened.store, signerFor(opened.primary.keys)); // the --key-file key, also after a rotation
+    if ('unavailable' in v2) logger.error('the Rekor v2 tree is not served (POST /api/v2/log/entries answers 404)', { reason: v2.unavailable });
+    else openedV2 = v2;
   } catch (err) {
-    await adminLog.close();
     await log.close();
     opened.store.close();
     await keys.close();
@@ -161,7 +162,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     lock.release();
     throw err;
   }
-  const logV2 = openedV2.log;
+  const logV2 = openedV2?.log;
 
   const audit = startIntegrityAudit(config, opened, logger);
   let witnessing = startWitnessing(config, log, logger);
@@ -187,13 +188,13 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
     log.useSigner(signerFor(keys, pool)); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
-    if (opened.primary.keys.log === keys.log) logV2.useSigner(signerFor(keys, pool)); // the pool holds the active tree's keys
+    if (opened.primary.keys.log === keys.log) logV2?.useSigner(signerFor(keys, pool)); // the pool holds the active tree's keys
     pool.start(); // the threads start and compile the API schema while the server comes up
   }
   const admission = pool?.admission ?? inlineAdmission();
   const app = createApp({
     log,
-    logV2,
+    ...(logV2 === undefined ? {} : { logV2 }),
     admission,
     maxRequestBytes: config.maxRequestBytes,
     maxEntryBytes: config.maxEntryBytes,
@@ -224,7 +225,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     keyType: identity.keyType,
     treeSize: status.size,
     vkey: identity.vkey,
-    rekorV2: { origin: openedV2.identity.origin, treeSize: logV2.status().size },
+    rekorV2: openedV2 === undefined ? 'not served' : { origin: openedV2.identity.origin, treeSize: openedV2.log.status().size },
     accessControl: tokens === undefined ? 'off' : { tokens: tokens.length, readAuth: config.readAuth, adminOtp: otp !== undefined },
     rateLimit: config.rateLimit > 0 ? { perSecond: config.rateLimit, burst: config.rateLimitBurst } : 'off',
   });
@@ -241,11 +242,11 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       await witnessing?.close();
       await admission.close();
       await log.close();
-      await logV2.close();
+      await logV2?.close();
       await adminLog.close();
       await pool?.close();
       opened.store.close();
-      openedV2.store.close();
+      openedV2?.store.close();
       await keys.close();
       lock.release();
     })();

@@ -1,10 +1,13 @@
 /**
  * The Rekor v2 tree of a real `cairn serve` (src/cli/open-v2-log.ts): kept in
- * `rekor-v2.db` in the data dir across restarts (entries, dedup, checkpoint),
- * and refused, with the data dir left alone, when the file is not a database.
+ * `rekor-v2.db` in the data dir across restarts (entries, dedup, checkpoint);
+ * a start is refused when the file is not a database; when the tree the log
+ * created is missing (a data dir restored from a backup of cairn.db alone),
+ * the v1 log serves and no v2 tree does (a new one would fork it under the
+ * same origin and keys).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../support/server-process.js';
@@ -51,5 +54,23 @@ describe('cairn serve: the Rekor v2 tree (the real process)', function () {
     await s1.stop();
     writeFileSync(join(data, 'rekor-v2.db'), Buffer.alloc(8192, 0x41));
     await assert.rejects(startServer(['--data-dir', data, '--public-url', 'http://log.example.test']), /exited before serving \(\{"code":2/);
+  });
+
+  it('serves the v1 log but no v2 tree when the v2 tree this log created is missing, and creates none', async () => {
+    const data = join(dir, 'data');
+    const s1 = await startServer(['--data-dir', data, '--public-url', 'http://log.example.test']);
+    assert.equal((await post(s1.url, hashedRekordV2(ecKey(), 'then lost'))).status, 201);
+    await s1.stop();
+    for (const f of readdirSync(data).filter((n) => n.startsWith('rekor-v2.db'))) rmSync(join(data, f));
+    const s2 = await startServer(['--data-dir', data, '--public-url', 'http://log.example.test']);
+    try {
+      assert.ok(s2.logs.some((l) => /Rekor v2 tree is not served/.test(l) && /is missing/.test(l)), s2.logs.join('\n'));
+      assert.equal((await post(s2.url, hashedRekordV2(ecKey(), 'refused'))).status, 404);
+      assert.equal((await fetch(`${s2.url}/api/v2/checkpoint`)).status, 404);
+      assert.equal((await fetch(`${s2.url}/api/v1/log`)).status, 200);
+      assert.equal(existsSync(join(data, 'rekor-v2.db')), false);
+    } finally {
+      await s2.stop();
+    }
   });
 });
