@@ -4,94 +4,53 @@
  * function call); each answer is handed back as a settled promise, and a
  * throw becomes a rejection, so callers written for the asynchronous contract
  * run on it unchanged. Nothing else changes: `sync` and `writeBarrier` pass
- * through, durability and atomicity are the inner store's.
+ * through, durability and atomicity are the inner store's, and an optional
+ * operation exists on the adapter exactly when it exists on the store.
  */
 
-import type { AsyncLogStore } from './async-types.js';
-import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from './types.js';
+import type { AsyncLogStore, AsyncTreeReads } from './async-types.js';
+import type { LogStore, TreeReads } from './types.js';
 
 /** `store` behind the asynchronous contract. The adapter owns nothing: `close()` closes `store`. */
 export function toAsyncStore(store: LogStore): AsyncLogStore & { readonly inner: LogStore } {
-  return new SyncStoreAdapter(store);
+  const s = store;
+  const adapted: AsyncLogStore & { inner: LogStore } = {
+    inner: s,
+    ...toAsyncReads(s),
+    appendBatch: (previousSize, batch) => settle(() => s.appendBatch(previousSize, batch)),
+    addCosignature: (row) => settle(() => s.addCosignature(row)),
+    getMeta: (key) => settle(() => s.getMeta(key)),
+    setMeta: (key, value) => settle(() => s.setMeta(key, value)),
+    sizeOnDisk: () => settle(() => s.sizeOnDisk()),
+    close: () => settle(() => s.close()),
+  };
+  if (s.sync !== undefined) adapted.sync = () => s.sync?.() ?? Promise.resolve();
+  if (s.writeBarrier !== undefined) adapted.writeBarrier = () => s.writeBarrier?.();
+  if (s.shards !== undefined) adapted.shards = () => settle(() => s.shards?.() ?? []);
+  if (s.addFirstShard !== undefined) adapted.addFirstShard = (row) => settle(() => s.addFirstShard?.(row));
+  if (s.rotate !== undefined) adapted.rotate = (rotation) => settle(() => s.rotate?.(rotation));
+  if (s.freeze !== undefined) adapted.freeze = (size, atMs) => settle(() => s.freeze?.(size, atMs));
+  const frozenTree = s.frozenTree?.bind(s);
+  if (frozenTree !== undefined) adapted.frozenTree = (ordinal) => settle(() => toAsyncReads(frozenTree(ordinal)));
+  return adapted;
 }
 
-class SyncStoreAdapter implements AsyncLogStore {
-  readonly inner: LogStore;
-  readonly sync?: () => Promise<void>;
-  readonly writeBarrier?: () => Promise<void> | undefined;
-  readonly leafGroup?: (group: number) => Promise<Uint8Array | undefined>;
-
-  constructor(inner: LogStore) {
-    this.inner = inner;
-    // Optional operations exist on the adapter exactly when they exist on the store.
-    if (inner.sync !== undefined) this.sync = () => inner.sync?.() ?? Promise.resolve();
-    if (inner.writeBarrier !== undefined) this.writeBarrier = () => inner.writeBarrier?.();
-    if (inner.leafGroup !== undefined) this.leafGroup = (group) => settle(() => inner.leafGroup?.(group));
-  }
-
-  appendBatch(previousSize: number, batch: Batch): Promise<void> {
-    return settle(() => this.inner.appendBatch(previousSize, batch));
-  }
-
-  latestCheckpoint(): Promise<CheckpointRow | undefined> {
-    return settle(() => this.inner.latestCheckpoint());
-  }
-
-  checkpointAt(size: number): Promise<CheckpointRow | undefined> {
-    return settle(() => this.inner.checkpointAt(size));
-  }
-
-  listCheckpoints(fromSize: number, limit: number): Promise<CheckpointRow[]> {
-    return settle(() => this.inner.listCheckpoints(fromSize, limit));
-  }
-
-  addCosignature(row: CosignatureRow): Promise<void> {
-    return settle(() => this.inner.addCosignature(row));
-  }
-
-  cosignatures(size: number): Promise<CosignatureRow[]> {
-    return settle(() => this.inner.cosignatures(size));
-  }
-
-  entryByIndex(index: number): Promise<StoredEntry | undefined> {
-    return settle(() => this.inner.entryByIndex(index));
-  }
-
-  entriesInRange(start: number, count: number): Promise<StoredEntry[]> {
-    return settle(() => this.inner.entriesInRange(start, count));
-  }
-
-  entryByLeafHash(leafHash: Uint8Array): Promise<StoredEntry | undefined> {
-    return settle(() => this.inner.entryByLeafHash(leafHash));
-  }
-
-  indexOfLeafHash(leafHash: Uint8Array): Promise<number | undefined> {
-    return settle(() => this.inner.indexOfLeafHash(leafHash));
-  }
-
-  searchKey(key: string, limit: number): Promise<number[]> {
-    return settle(() => this.inner.searchKey(key, limit));
-  }
-
-  tile(level: number, index: number): Promise<TileRow | undefined> {
-    return settle(() => this.inner.tile(level, index));
-  }
-
-  getMeta(key: string): Promise<string | undefined> {
-    return settle(() => this.inner.getMeta(key));
-  }
-
-  setMeta(key: string, value: string): Promise<void> {
-    return settle(() => this.inner.setMeta(key, value));
-  }
-
-  sizeOnDisk(): Promise<number> {
-    return settle(() => this.inner.sizeOnDisk());
-  }
-
-  close(): Promise<void> {
-    return settle(() => this.inner.close());
-  }
+/** The reads of one tree (or of a whole store) with promises. */
+function toAsyncReads(r: TreeReads): AsyncTreeReads {
+  const reads: AsyncTreeReads = {
+    latestCheckpoint: () => settle(() => r.latestCheckpoint()),
+    checkpointAt: (size) => settle(() => r.checkpointAt(size)),
+    listCheckpoints: (fromSize, limit) => settle(() => r.listCheckpoints(fromSize, limit)),
+    cosignatures: (size) => settle(() => r.cosignatures(size)),
+    entryByIndex: (index) => settle(() => r.entryByIndex(index)),
+    entriesInRange: (start, count) => settle(() => r.entriesInRange(start, count)),
+    entryByLeafHash: (leafHash) => settle(() => r.entryByLeafHash(leafHash)),
+    indexOfLeafHash: (leafHash) => settle(() => r.indexOfLeafHash(leafHash)),
+    searchKey: (key, limit) => settle(() => r.searchKey(key, limit)),
+    tile: (level, index) => settle(() => r.tile(level, index)),
+  };
+  const leafGroup = r.leafGroup?.bind(r);
+  return leafGroup === undefined ? reads : { ...reads, leafGroup: (group) => settle(() => leafGroup(group)) };
 }
 
 /** Run `fn` now; its value as a resolved promise, its throw as a rejected one. */

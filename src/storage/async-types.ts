@@ -22,7 +22,7 @@
  * outcome is unknown (below); INTERNAL for any other failed read.
  */
 
-import type { Batch, CheckpointRow, CosignatureRow, LogStore, StoredEntry, TileRow } from './types.js';
+import type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from './types.js';
 
 /**
  * A log store whose operations return promises.
@@ -84,6 +84,17 @@ export interface AsyncLogStore {
   /** As {@link LogStore.leafGroup}: one leaf-group row of a full level-0 tile. Optional. */
   leafGroup?(group: number): Promise<Uint8Array | undefined>;
 
+  /** As {@link LogStore.shards}: the log's trees, oldest first. Optional: without it, one tree from index 0 that cannot rotate. */
+  shards?(): Promise<ShardRow[]>;
+  /** As {@link LogStore.addFirstShard}. */
+  addFirstShard?(row: Omit<ShardRow, 'ordinal' | 'firstIndex' | 'frozenSize' | 'frozenMs'>): Promise<void>;
+  /** As {@link LogStore.rotate}: freeze the active tree and start the next, in one transaction, with the same compare-and-swap. */
+  rotate?(rotation: Rotation): Promise<void>;
+  /** As {@link LogStore.freeze}. */
+  freeze?(size: number, atMs: number): Promise<void>;
+  /** As {@link LogStore.frozenTree}: reads of the frozen tree `ordinal`; rejects with NOT_FOUND for the active tree or an unknown one. */
+  frozenTree?(ordinal: number): Promise<AsyncTreeReads>;
+
   /** Log identity and settings that must never change once set. */
   getMeta(key: string): Promise<string | undefined>;
   /** Set a meta value once; a different value for a set key rejects with INCONSISTENT. */
@@ -94,3 +105,19 @@ export interface AsyncLogStore {
   /** Close the store (its connections); later calls reject with SHUTTING_DOWN. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Reads of one tree, as {@link TreeReads} (src/storage/types.ts), with promises. */
+export type AsyncTreeReads = Pick<
+  AsyncLogStore,
+  | 'latestCheckpoint'
+  | 'checkpointAt'
+  | 'listCheckpoints'
+  | 'cosignatures'
+  | 'entryByIndex'
+  | 'entriesInRange'
+  | 'entryByLeafHash'
+  | 'indexOfLeafHash'
+  | 'searchKey'
+  | 'tile'
+  | 'leafGroup'
+>;
