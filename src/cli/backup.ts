@@ -1,5 +1,10 @@
 /**
- * Copies of a log and their proof:
+ * Copies of a log and their proof. A data dir holds up to three logs, each
+ * its own SQLite database: the Rekor v1 log (`cairn.db`), the Rekor v2 tree
+ * (`rekor-v2.db`) and the admin log (`admin-log.db`). A backup to FILE copies
+ * `cairn.db` to FILE and each other one present to `FILE.<name>` (each in
+ * its own read transaction: they are separate logs with their own
+ * checkpoints); restore and check take all of them.
  *
  *   cairn backup --data-dir D --to FILE    a consistent copy of D's database, taken
  *                                          while `cairn serve` runs on D (it only reads)
@@ -20,17 +25,35 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { proveStoredLog, type CopyProof } from '../log/index.js';
 import { backupDatabase, openReadOnlyStore } from '../storage/index.js';
+import { ADMIN_LOG_FILE } from './admin-log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { EXIT, ExitError, UsageError, exitStatusOf } from './exit-codes.js';
 import { readKeyFile } from './keyfile.js';
+import { v2DatabasePath } from './open-v2-log.js';
 
 export const DATABASE_FILE = 'cairn.db';
+
+/** The log databases of a data dir, the Rekor v1 log's first. */
+const LOG_DATABASES: readonly string[] = [DATABASE_FILE, basename(v2DatabasePath('.')), ADMIN_LOG_FILE];
+
+/** Where a backup to `file` keeps database `name`: the v1 log at `file` itself, the others beside it. */
+const copyOf = (file: string, name: string): string => (name === DATABASE_FILE ? file : `${file}.${name}`);
+
+/** The log databases present in `dataDir`, as [name, path]. */
+function databasesIn(dataDir: string): [string, string][] {
+  return LOG_DATABASES.map((n): [string, string] => [n, join(dataDir, n)]).filter(([, p]) => existsSync(p));
+}
+
+/** The databases of a backup to `file` that exist, as [name, path] (`file` itself first). */
+function databasesOfBackup(file: string): [string, string][] {
+  return LOG_DATABASES.map((n): [string, string] => [n, copyOf(file, n)]).filter(([, p]) => existsSync(p));
+}
 
 type Out = (text: string) => void;
 
@@ -93,29 +116,35 @@ export async function backupMain(argv: readonly string[], out: Out = (t) => proc
     const to = values['to'];
     if (typeof to !== 'string' || to === '') throw new UsageError('--to FILE is required: where to write the copy');
     const { dataDir } = logSettings(values);
-    const db = requireDatabase(dataDir);
-    const t0 = performance.now();
-    const result = backupDatabase(db, to);
-    const store = openReadOnlyStore(result.path);
-    const latest = (() => {
+    requireDatabase(dataDir);
+    const dbs = databasesIn(dataDir);
+    for (const [name] of dbs) {
+      const target = copyOf(to, name);
+      if (existsSync(target)) throw new LogError('CONFIG_INVALID', `couldn't back up to ${resolve(target)}: the file exists (a backup never overwrites one)`);
+    }
+    const copies = dbs.map(([name, path]) => {
+      const t0 = performance.now();
+      const result = backupDatabase(path, copyOf(to, name));
+      const store = openReadOnlyStore(result.path);
+      let latest;
       try {
-        return store.latestCheckpoint();
+        latest = store.latestCheckpoint();
       } finally {
         store.close();
       }
-    })();
-    const summary = {
-      ok: true,
-      database: resolve(db),
-      backup: result.path,
-      bytes: result.bytes,
-      ms: Math.round(performance.now() - t0),
-      treeSize: latest?.size ?? 0,
-      root: latest === undefined ? undefined : Buffer.from(latest.root).toString('hex'),
-    };
+      return {
+        database: resolve(path),
+        backup: result.path,
+        bytes: result.bytes,
+        ms: Math.round(performance.now() - t0),
+        treeSize: latest?.size ?? 0,
+        root: latest === undefined ? undefined : Buffer.from(latest.root).toString('hex'),
+      };
+    });
+    const [main, ...others] = copies;
     out(json
-      ? `${JSON.stringify(summary)}\n`
-      : `backed up ${summary.database} to ${summary.backup}: ${summary.bytes} bytes, tree size ${summary.treeSize}, root ${summary.root ?? '-'} (${summary.ms} ms)\nprove it: cairn check --file ${summary.backup}\n`);
+      ? `${JSON.stringify({ ok: true, ...main, others })}\n`
+      : `${copies.map((c) => `backed up ${c.database} to ${c.backup}: ${c.bytes} bytes, tree size ${c.treeSize}, root ${c.root ?? '-'} (${c.ms} ms)`).join('\n')}\nprove it: cairn check --file ${resolve(to)}\n`);
     return EXIT.OK;
   });
 }
@@ -125,10 +154,14 @@ export async function checkMain(argv: readonly string[], out: Out = (t) => proce
   return run('check', json, out, err, () => {
     const values = parse(argv, { ...COMMON, file: { type: 'string' } });
     const { dataDir, keyFile } = logSettings(values);
-    const file = typeof values['file'] === 'string' ? values['file'] : requireDatabase(dataDir);
-    if (!existsSync(file)) throw new ExitError(EXIT.NO_LOG, `no log at ${file}: the file does not exist`);
-    const proof = proveFile(file, logPublicKey(keyFile));
-    out(json ? `${JSON.stringify({ ok: true, database: resolve(file), ...proof })}\n` : describeProof(resolve(file), proof));
+    const file = values['file'];
+    if (typeof file === 'string' && !existsSync(file)) throw new ExitError(EXIT.NO_LOG, `no log at ${file}: the file does not exist`);
+    if (typeof file !== 'string') requireDatabase(dataDir);
+    const dbs = typeof file === 'string' ? databasesOfBackup(file) : databasesIn(dataDir);
+    const key = logPublicKey(keyFile);
+    const proofs = dbs.map(([, path]) => ({ database: resolve(path), ...proveFile(path, key) }));
+    const [main, ...others] = proofs;
+    out(json ? `${JSON.stringify({ ok: true, ...main, others })}\n` : proofs.map((p) => describeProof(p.database, p)).join(''));
     return EXIT.OK;
   });
 }
@@ -144,23 +177,29 @@ export async function restoreMain(argv: readonly string[], out: Out = (t) => pro
     refuseNonEmpty(dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const lock = lockDataDir(dataDir); // no server may start on it meanwhile
-    const target = join(dataDir, DATABASE_FILE);
+    const restored: string[] = [];
     try {
-      const tmp = join(dataDir, `.${DATABASE_FILE}.restore.tmp`);
-      copyFileSync(from, tmp);
-      fsyncFile(tmp);
-      renameSync(tmp, target);
+      for (const [name, path] of databasesOfBackup(from)) {
+        const target = join(dataDir, name);
+        const tmp = join(dataDir, `.${name}.restore.tmp`);
+        copyFileSync(path, tmp);
+        fsyncFile(tmp);
+        renameSync(tmp, target);
+        restored.push(target);
+      }
       fsyncFile(dataDir);
-      let proof: CopyProof;
+      let proofs: (CopyProof & { database: string })[];
       try {
-        proof = proveFile(target, logPublicKey(keyFile));
+        const key = logPublicKey(keyFile);
+        proofs = restored.map((path) => ({ database: resolve(path), ...proveFile(path, key) }));
       } catch (e) {
-        for (const f of [target, `${target}-wal`, `${target}-shm`]) rmSync(f, { force: true });
+        for (const path of restored) for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
         throw e;
       }
+      const [main, ...others] = proofs;
       out(json
-        ? `${JSON.stringify({ ok: true, restoredFrom: resolve(from), database: resolve(target), ...proof })}\n`
-        : `restored ${resolve(from)} into ${resolve(target)}\n${describeProof(resolve(target), proof)}put the log's key files (or its --key-file / --note-key-file settings) in place before cairn serve\n`);
+        ? `${JSON.stringify({ ok: true, restoredFrom: resolve(from), ...main, others })}\n`
+        : `restored ${resolve(from)} into ${resolve(dataDir)}\n${proofs.map((p) => describeProof(p.database, p)).join('')}put the log's key files (or its --key-file / --note-key-file settings) in place before cairn serve\n`);
       return EXIT.OK;
     } finally {
       lock.release();
@@ -193,7 +232,7 @@ function describeProof(file: string, p: CopyProof): string {
   return [
     `ok: ${file} proves out`,
     `  tree size ${p.treeSize}, root ${p.root} (recomputed from every entry and tile)`,
-    `  latest checkpoint signed by the pinned note key: verified; by the log key (logID ${p.logId}): ${logKey}`,
+    `  latest checkpoint signed by the pinned note key: verified; by the log key${p.logId === undefined ? '' : ` (logID ${p.logId})`}: ${logKey}`,
     `  rehashed ${p.rehashed.entries} entries, ${p.rehashed.tiles} tiles, ${p.rehashed.checkpoints} checkpoint roots`,
     '',
   ].join('\n');

@@ -7,7 +7,7 @@
  * (0.0.0.0, ::) is asked on loopback.
  *
  * Exit status (the table in exit-codes.ts): 0 healthy (200); 1 the server
- * answered otherwise (e.g. 503 read-only); 2 bad settings; 3 no answer.
+ * answered otherwise; 2 bad settings; 3 no answer.
  */
 import { loadConfig, loadWitnessConfig } from '../config/index.js';
 import { describeError } from '../errors.js';

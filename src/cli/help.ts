@@ -77,19 +77,19 @@ export function commandHelp(command: string): string | undefined {
       return `usage: cairn monitor --log-url URL --vkey VKEY [--once|--follow] [flags]\n\n${wrap(LOG_SETTINGS_NOTE.replace('CAIRN_CONFIG', 'CAIRN_MONITOR_CONFIG'))}\n\n${monitorSettingsHelp()}\n`;
     case 'backup':
       return `usage: cairn backup --to FILE [--data-dir DIR] [--json]\n\n${wrap(
-        "Copies the log's database (<data-dir>/cairn.db) to FILE, consistently, while cairn serve keeps serving and writing (one read transaction, SQLite VACUUM INTO; the server is never blocked). FILE must not exist. The keys are not in the copy: back them up separately. Exit 4 without a log in the data dir.",
+        "Copies the log's databases, consistently, while cairn serve keeps serving and writing (one read transaction each, SQLite VACUUM INTO; the server is never blocked): <data-dir>/cairn.db to FILE, and rekor-v2.db and admin-log.db, when present, to FILE.rekor-v2.db and FILE.admin-log.db. No target may exist. The keys are not in the copy: back them up separately. Exit 4 without a log in the data dir.",
       )}\n`;
     case 'restore':
       return `usage: cairn restore --from FILE --data-dir DIR [--key-file FILE] [--json]\n\n${wrap(
-        'Copies a backup into DIR (which must be empty or absent: a restore never replaces a log), then proves it as cairn check does; a copy that does not prove out is removed again (exit 1). Put the key files in DIR before cairn serve.',
+        'Copies a backup (FILE and its FILE.rekor-v2.db, FILE.admin-log.db) into DIR, which must be empty or absent (a restore never replaces a log), then proves each database as cairn check does; a copy that does not prove out is removed again (exit 1). Put the key files in DIR before cairn serve.',
       )}\n`;
     case 'check':
       return `usage: cairn check [--data-dir DIR | --file FILE] [--key-file FILE] [--json]\n\n${wrap(
-        "Proves a log's database: SQLite's quick_check, every entry, tile and stored checkpoint root rehashed, the root equal to the latest checkpoint's, signed by the note key the log pinned (and by the log key when it can be read: an Ed25519 log's, or --key-file's). Reads only; safe while the server runs. Exit 0 proved, 1 it does not prove out (what and where), 4 no log.",
+        "Proves each log database of a data dir (or a backup FILE and its siblings): SQLite's quick_check, every entry, tile and stored checkpoint root rehashed, the root equal to the latest checkpoint's, signed by the note key the log pinned (and by the log key when it can be read: an Ed25519 log's, or --key-file's). Reads only; safe while the server runs. Exit 0 proved, 1 it does not prove out (what and where), 4 no log.",
       )}\n`;
     case 'healthcheck':
       return `usage: cairn healthcheck [--witness] [settings]\n\n${wrap(
-        "GET /healthz of the server its settings describe (cairn serve's, or with --witness cairn witness's: the same flags, environment and --config file, so the check follows the configured port). Exit 0 healthy, 1 unhealthy (e.g. read-only), 3 no answer.",
+        "GET /healthz of the server its settings describe (cairn serve's, or with --witness cairn witness's: the same flags, environment and --config file, so the check follows the configured port). Exit 0 healthy (200), 1 any other answer, 3 no answer.",
       )}\n`;
     default:
       return undefined;

@@ -1,8 +1,8 @@
 /**
  * `cairn serve`'s integrity audit (src/log/integrity-audit.ts), wired: it
  * reads the opened store, runs at `--audit-rate` entries per second (0: off),
- * and on a mismatch turns the log read-only (GET /readyz and /healthz then
- * say why) and logs where, with the hashes expected and found.
+ * and on a mismatch turns the log read-only (GET /readyz then says why)
+ * and logs where, with the hashes expected and found.
  */
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';

@@ -9,7 +9,8 @@
  * - the Rekor line by the log key, whose SHA-256 (the logID) is pinned:
  *   checked with the public key of an Ed25519 log (its own note key), or
  *   with `logPublicKey` (read from the log key file) when given and its
- *   logID is the pinned one; otherwise reported as not checked.
+ *   logID is the pinned one; otherwise (another key, no logID pinned: the
+ *   admin log) reported as not checked.
  *
  * After a rotation the active tree is checked against the keys its tree row
  * records, and every frozen tree is rehashed up to its final checkpoint,
@@ -40,7 +41,8 @@ export interface CopyProof {
   /** The latest checkpoint's signed note, as stored. */
   readonly checkpoint: string;
   readonly origin: string;
-  readonly logId: string;
+  /** The pinned logID; undefined for a log that pins none (the admin log). */
+  readonly logId: string | undefined;
   readonly vkey: string;
   /** Which signature lines verified: the note key's always (else the proof fails); the log key's when it could be checked. */
   readonly signatures: { readonly noteKey: 'verified'; readonly logKey: 'verified' | 'not checked' };
@@ -49,7 +51,7 @@ export interface CopyProof {
   readonly rehashed: StoredLogSummary;
 }
 
-/** Throws LogError CORRUPT naming what does not match; CONFIG_INVALID for a wrong `logPublicKey`. */
+/** Throws LogError CORRUPT naming what does not match. */
 export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyProof {
   const latest = store.latestCheckpoint();
   if (latest === undefined) throw corrupt('no checkpoint is stored');
@@ -86,10 +88,10 @@ export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyP
  * has one tree; after a rotation, the keys its tree row records (its note
  * key's vkey, its log key's logID) and the origin `<pinned host> - <its tree ID>`.
  */
-function activePins(store: LogStore): { vkey: string; logId: string; origin: string; firstIndex: number } {
+function activePins(store: LogStore): { vkey: string; logId: string | undefined; origin: string; firstIndex: number } {
   const rows = store.shards?.() ?? [];
   const active = rows[rows.length - 1];
-  const first = { vkey: pinned(store, 'vkey'), logId: pinned(store, 'logId'), origin: pinned(store, 'origin') };
+  const first = { vkey: pinned(store, 'vkey'), logId: store.getMeta('logId'), origin: pinned(store, 'origin') };
   if (active === undefined || active.ordinal === 0) return { ...first, firstIndex: 0 };
   const identity = identityOfShard(active, `http://${first.origin.slice(0, first.origin.lastIndexOf(' - '))}`);
   return { vkey: identity.vkey, logId: identity.logId, origin: identity.origin, firstIndex: active.firstIndex };
@@ -119,17 +121,16 @@ function frozenTrees(store: LogStore): StoredLogSummary {
 }
 
 /** The Rekor line by the log key, when its public key is at hand (see the module comment). */
-function logKeyCheck(note: string, vkey: string, logId: string, given: KeyObject | undefined): { verified: boolean; why?: string } {
+function logKeyCheck(note: string, vkey: string, logId: string | undefined, given: KeyObject | undefined): { verified: boolean; why?: string } {
+  if (logId === undefined) return { verified: false, why: 'this log pins no logID: its note key signs alone' };
   const fromVkey = ed25519PublicKeyFromBytes(Buffer.from(vkey.split('+').slice(2).join('+'), 'base64').subarray(1));
   let key: KeyObject | undefined;
   if (logIdOf(spkiDer(fromVkey)) === logId) key = fromVkey;
-  else if (given !== undefined) {
-    if (logIdOf(spkiDer(given)) !== logId) {
-      throw new LogError('CONFIG_INVALID', `the log key given is not this log's: its logID is ${logIdOf(spkiDer(given))}, the pinned one ${logId}`);
-    }
-    key = given;
+  else if (given !== undefined && logIdOf(spkiDer(given)) === logId) key = given;
+  if (key === undefined) {
+    const why = given === undefined ? 'an ECDSA log key: give its key file (--key-file) to check its line' : `the key file's logID is ${logIdOf(spkiDer(given))}, not the pinned ${logId}`;
+    return { verified: false, why };
   }
-  if (key === undefined) return { verified: false, why: 'an ECDSA log key: give its key file (--key-file) to check its line' };
   const name = parseNote(note).signatures[0]?.name ?? '';
   try {
     openNote(note, [rekorNoteVerifier(name, key)]);

@@ -51,7 +51,9 @@ describe('cairn backup, restore and check', function () {
     }
     try {
       assert.equal(backup.status, 0, describeRun(backup));
-      const copied = JSON.parse(backup.stdout) as { treeSize: number; root: string; bytes: number };
+      const copied = JSON.parse(backup.stdout) as { treeSize: number; root: string; bytes: number; others: { backup: string }[] };
+      // The data dir's other logs (the Rekor v2 tree, the admin log) are copied beside it.
+      assert.deepEqual(copied.others.map((o) => o.backup).sort(), [join(dir, 'copy.db.admin-log.db'), join(dir, 'copy.db.rekor-v2.db')]);
       assert.ok(copied.treeSize >= before, `the copy holds what was answered before it began (${copied.treeSize} ≥ ${before})`);
       assert.ok(during > 0, 'the server took writes while the copy was made');
 
@@ -63,6 +65,7 @@ describe('cairn backup, restore and check', function () {
       assert.deepEqual([proof.ok, proof.treeSize, proof.root], [true, copied.treeSize, copied.root]);
       assert.equal(proof.rehashed.entries, copied.treeSize);
       assert.equal(proof.signatures['noteKey'], 'verified');
+      assert.deepEqual((JSON.parse(r.stdout) as { others: { database: string }[] }).others.map((o) => o.database).sort(), [join(restored, 'admin-log.db'), join(restored, 'rekor-v2.db')]);
 
       // The copy's checkpoint is the one the server published at that size, and the live log extends it.
       const published = await httpRequest(s.url, 'GET', `/api/v1/log/checkpoints/${copied.treeSize}`);
