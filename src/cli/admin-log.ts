@@ -2,8 +2,11 @@
  * Opening the admin audit log (src/log/admin-log.ts) for `cairn serve`: its
  * own SQLite file, `<data-dir>/admin-log.db`, beside the log's, run by the
  * same LogService on the same kind of store, and signed by the log's note key
- * (the log key for an Ed25519 log). The audit log's tree ID, origin and
- * vkey are pinned in its store at first start, as the log's are; the
+ * (the log key for an Ed25519 log). The audit log's tree ID and origin are
+ * pinned in its store at first start, as the log's are, and every note key
+ * that has signed it is remembered (`vkey.<n>` meta): after a rotation to a
+ * key with another note key, the latest checkpoint still verifies at start
+ * and the next one is signed by the new key. The
  * start-up self-check runs on it too, and a damaged audit log stops the
  * server (exit 2), since admin operations could not be recorded.
  */
@@ -21,6 +24,7 @@ import {
   newTreeId,
   type LogIdentity,
 } from '../log/index.js';
+import { parseVkey } from '../note/index.js';
 import { openSqliteStore, type LogStore } from '../storage/index.js';
 import type { LogKeys } from './log-keys.js';
 
@@ -45,13 +49,13 @@ export async function openAdminLog(dataDir: string, identity: LogIdentity, keys:
       treeId = newTreeId((n) => randomBytes(n));
       store.setMeta('treeId', treeId);
     }
-    const id = adminLogIdentity(identity, treeId);
-    for (const [key, value, what] of [['origin', id.origin, 'origin'], ['vkey', id.vkey, 'note key (vkey)']] as const) {
-      const stored = store.getMeta(key);
-      if (stored === undefined) store.setMeta(key, value);
-      else if (stored !== value) {
-        throw new LogError('CONFIG_INVALID', `the admin log in ${path} was created with ${what} ${JSON.stringify(stored)}, but this server's is ${JSON.stringify(value)}`);
-      }
+    const { known, next } = knownNoteKeys(store);
+    if (!known.includes(identity.vkey)) store.setMeta(`vkey.${next}`, identity.vkey);
+    const id = adminLogIdentity(identity, treeId, known.filter((v) => v !== identity.vkey).map((v) => parseVkey(v)));
+    const origin = store.getMeta('origin');
+    if (origin === undefined) store.setMeta('origin', id.origin);
+    else if (origin !== id.origin) {
+      throw new LogError('CONFIG_INVALID', `the admin log in ${path} was created with origin ${JSON.stringify(origin)}, but this server's is ${JSON.stringify(id.origin)} (the public URL's host changed)`);
     }
     const signer = adminLogSigner((keys.note ?? keys.log).signer);
     await initLog(store, id, clock, signer);
@@ -78,5 +82,21 @@ export async function openAdminLog(dataDir: string, identity: LogIdentity, keys:
   } catch (err) {
     store.close();
     throw err instanceof LogError ? err : new LogError('CONFIG_INVALID', `couldn't open the admin log in ${path}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The vkeys of the note keys that have signed the audit log, oldest first
+ * (a store made before keys could change has its first one under `vkey`),
+ * and the number of the next `vkey.<n>`.
+ */
+function knownNoteKeys(store: LogStore): { known: string[]; next: number } {
+  const known: string[] = [];
+  const first = store.getMeta('vkey');
+  if (first !== undefined) known.push(first);
+  for (let i = 0; ; i++) {
+    const v = store.getMeta(`vkey.${i}`);
+    if (v === undefined) return { known, next: i };
+    if (!known.includes(v)) known.push(v);
   }
 }

@@ -18,7 +18,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { LogError } from '../errors.js';
-import { ed25519NoteVerifier } from '../note/index.js';
+import { ed25519NoteVerifier, type NoteVerifier } from '../note/index.js';
 import type { LogIdentity } from './identity.js';
 import type { KeySigner, LogSigner } from './signer.js';
 import type { Submission } from './types.js';
@@ -79,9 +79,12 @@ export function adminLogOrigin(host: string, treeId: string): string {
 /**
  * The audit log's identity, from the log's: its own tree ID and origin, and
  * one checkpoint line, the note key's (its verifier is the log's first).
- * Private keys are left out: it signs through {@link adminLogSigner} only.
+ * `formerNoteKeys` verify checkpoints signed before the note key changed (a
+ * rotation to a key of another type): the start-up self-check accepts the
+ * latest checkpoint by any of them, and the next one is signed by the new
+ * key. Private keys are left out: it signs through {@link adminLogSigner} only.
  */
-export function adminLogIdentity(log: LogIdentity, treeId: string): LogIdentity {
+export function adminLogIdentity(log: LogIdentity, treeId: string, formerNoteKeys: readonly NoteVerifier[] = []): LogIdentity {
   if (!/^[1-9][0-9]{0,18}$/.test(treeId)) throw new LogError('CORRUPT', `stored admin log tree ID ${JSON.stringify(treeId)} is not a positive 63-bit integer`);
   const verifier = ed25519NoteVerifier(log.host, log.notePublicKey, 'c2sp');
   return {
@@ -90,7 +93,7 @@ export function adminLogIdentity(log: LogIdentity, treeId: string): LogIdentity 
     treeIdHex: BigInt(treeId).toString(16).padStart(16, '0'),
     origin: adminLogOrigin(log.host, treeId),
     checkpointLines: [{ name: verifier.name, keyId: verifier.keyId }],
-    checkpointVerifiers: [verifier],
+    checkpointVerifiers: [verifier, ...formerNoteKeys.filter((v) => v.name !== verifier.name || v.keyId !== verifier.keyId)],
     privateKeys: undefined,
   };
 }
