@@ -88,6 +88,7 @@ describe('cairn backup, restore and check', function () {
       try {
         const served = await getJson<{ treeSize: number; rootHash: string }>(again.url, '/api/v1/log');
         assert.deepEqual([served.treeSize, served.rootHash], [copied.treeSize, copied.root]);
+        assert.ok(!again.logs.some((l) => l.includes('the Rekor v2 tree is not served')), `the restored v2 tree is served: ${again.logs.join('\n')}`);
       } finally {
         assert.equal((await again.stop()).code, 0);
       }
