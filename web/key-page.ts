@@ -6,10 +6,34 @@
  * sigstore trusted root) or pastes the PEM. Optional: the note key's vkey
  * (verifies the C2SP checkpoint line too) and witness vkeys (their
  * cosignatures are then verified). Stored in this browser (trust.ts).
+ *
+ * A log that rotates its key is pinned by its trusted root instead
+ * (`/api/v1/log/trusted-root`: every key with its window), fetched and
+ * confirmed by the fingerprints shown, or pasted; it takes the place of the
+ * single key.
  */
-import { LogKey, RekorClient } from '../src/client/index.js';
+import { LogKey, RekorClient, trustFromTrustedRoot, type LogTrust } from '../src/client/index.js';
 import { fields, h, mono, reason } from './dom.js';
-import { clearPin, loadPin, savePin } from './trust.js';
+import { clearPin, loadPin, parseRoot, savePin, trustOf } from './trust.js';
+
+/** Each key of `trust` with its fingerprint and window, as a list for people to compare. */
+function keyList(trust: Pick<LogTrust, 'logKey' | 'logKeys'>, testId: string): HTMLElement {
+  const keys = trust.logKeys ?? [{ key: trust.logKey }];
+  const when = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+  return h(
+    'ul',
+    { 'data-testid': testId },
+    ...keys.map((k) =>
+      h(
+        'li',
+        { 'data-testid': 'root-key' },
+        mono(k.key.fingerprint),
+        ` (${k.key.type === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}), `,
+        k.validFor === undefined ? 'any time' : `valid from ${when(k.validFor.start)}${k.validFor.end === undefined ? ' on (active)' : ` to ${when(k.validFor.end)} (retired)`}`,
+      ),
+    ),
+  );
+}
 
 export async function renderKey(view: HTMLElement, origin: string): Promise<void> {
   const pin = loadPin();
@@ -30,6 +54,37 @@ export async function renderKey(view: HTMLElement, origin: string): Promise<void
     }
   };
   pem.addEventListener('input', showFingerprint);
+  const root = h('textarea', { id: 'pin-root', rows: '5', 'data-testid': 'pin-root', spellcheck: 'false' });
+  root.value = pin?.trustedRoot ?? '';
+  const rootKeys = h('div', { 'data-testid': 'pin-root-keys', 'aria-live': 'polite' });
+  const showRootKeys = (): void => {
+    if (root.value.trim() === '') {
+      rootKeys.replaceChildren();
+      return;
+    }
+    try {
+      rootKeys.replaceChildren(h('p', {}, "The trusted root's log keys; compare each fingerprint with the operator's before pinning:"), keyList(trustFromTrustedRoot(parseRoot(root.value)), 'pin-root-list'));
+    } catch (err) {
+      rootKeys.replaceChildren(h('p', {}, reason(err)));
+    }
+  };
+  root.addEventListener('input', showRootKeys);
+  const fetchRoot = h('button', { type: 'button', class: 'secondary', 'data-testid': 'pin-fetch-root' }, 'Fetch the trusted root from this log');
+  fetchRoot.addEventListener('click', () => {
+    void (async () => {
+      try {
+        const r = await fetch(`${origin}/api/v1/log/trusted-root`);
+        if (!r.ok) throw new Error(`the log answered ${r.status}`);
+        root.value = JSON.stringify(await r.json(), null, 2);
+        const v = await fetch(`${origin}/api/v1/log/vkey`).then((a) => (a.ok ? a.text() : ''));
+        if (note.value.trim() === '') note.value = v.trim();
+        showRootKeys();
+        status.replaceChildren('Fetched. Check the fingerprints, then pin.');
+      } catch (err) {
+        status.replaceChildren(`Couldn't fetch the trusted root: ${reason(err)}`);
+      }
+    })();
+  });
   const fetchButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'pin-fetch' }, 'Fetch the key from this log');
   fetchButton.addEventListener('click', () => {
     void (async () => {
@@ -50,6 +105,10 @@ export async function renderKey(view: HTMLElement, origin: string): Promise<void
     h('p', {}, h('label', { for: 'pin-pem' }, 'Log public key (PEM, from ', mono('/api/v1/log/publicKey'), ')')),
     pem,
     fingerprint,
+    h('p', {}, h('label', { for: 'pin-root' }, 'Or, for a log that rotates its key: its trusted root (JSON, from ', mono('/api/v1/log/trusted-root'), '); it replaces the key above')),
+    root,
+    rootKeys,
+    h('p', {}, fetchRoot),
     h('p', {}, h('label', { for: 'pin-note' }, 'Note key vkey (optional, from ', mono('/api/v1/log/vkey'), ')')),
     note,
     h('p', {}, h('label', { for: 'pin-witnesses' }, 'Witness vkeys (optional, one per line)')),
@@ -62,8 +121,11 @@ export async function renderKey(view: HTMLElement, origin: string): Promise<void
     try {
       const witnessVkeys = witnesses.value.split('\n').map((w) => w.trim()).filter((w) => w !== '');
       const noteVkey = note.value.trim();
-      const trust = savePin(noteVkey === '' ? { pem: pem.value, witnessVkeys } : { pem: pem.value, noteVkey, witnessVkeys });
-      status.replaceChildren(`Pinned ${trust.logKey.fingerprint}. `, h('a', { href: '#/log' }, 'See the log'), '.');
+      const rootText = root.value.trim();
+      const keys = rootText === '' ? { pem: pem.value } : { pem: '', trustedRoot: rootText };
+      const trust = savePin(noteVkey === '' ? { ...keys, witnessVkeys } : { ...keys, noteVkey, witnessVkeys });
+      const pinned = trust.logKeys === undefined ? trust.logKey.fingerprint : `the trusted root's ${trust.logKeys.length} key${trust.logKeys.length === 1 ? '' : 's'}`;
+      status.replaceChildren(`Pinned ${pinned}. `, h('a', { href: '#/log' }, 'See the log'), '.');
     } catch (err) {
       status.replaceChildren(`Not pinned: ${reason(err)}`);
     }
@@ -71,9 +133,9 @@ export async function renderKey(view: HTMLElement, origin: string): Promise<void
   let current: HTMLElement = h('p', { 'data-testid': 'pin-current' }, 'No key is pinned in this browser: nothing shown here can be verified until you pin one.');
   if (pin !== undefined) {
     try {
-      const k = LogKey.fromPem(pin.pem);
+      const trust = trustOf(pin);
       current = fields([
-        ['Pinned log key', mono(k.fingerprint)],
+        pin.trustedRoot === undefined ? ['Pinned log key', mono(trust.logKey.fingerprint)] : ['Pinned trusted root', keyList(trust, 'pin-current-keys')],
         ['Note key', pin.noteVkey === undefined ? 'not pinned' : mono(pin.noteVkey)],
         ['Witnesses', pin.witnessVkeys.length === 0 ? 'none pinned' : h('ul', {}, ...pin.witnessVkeys.map((w) => h('li', {}, mono(w))))],
       ], 'pin-current');

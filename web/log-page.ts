@@ -2,10 +2,11 @@
  * The log page: the latest checkpoint verified with the pinned keys, the
  * witness cosignatures on it (each verified against a pinned witness key, or
  * shown as unpinned), whether it extends the checkpoint this browser saw last
- * (a warning when it does not), the tiles checked against it, and the tree's
+ * (a warning when it does not; a rotation the log announces, whose frozen
+ * tree's final checkpoint extends the one seen, is not one), the tiles checked against it, and the tree's
  * growth over time from the checkpoint history.
  */
-import { toHex, type VerifiedCheckpoint, type VerifiedLog } from '../src/client/index.js';
+import { toHex, trustedLogKeys, type VerifiedCheckpoint, type VerifiedLog } from '../src/client/index.js';
 import { badge, fields, h, isoTime, mono, reason, svg } from './dom.js';
 import { observe } from './observe.js';
 
@@ -26,6 +27,13 @@ export async function renderLog(view: HTMLElement, log: VerifiedLog, show: () =>
   const consistency =
     seen.state === 'first-visit'
       ? h('p', { 'data-testid': 'consistency', 'data-state': 'first-visit' }, 'First visit: this checkpoint is recorded, and later visits check that the log extends it.')
+      : seen.state === 'consistent' && seen.rotatedFrom !== undefined
+        ? h(
+            'p',
+            { 'data-testid': 'consistency', 'data-state': 'rotated', class: 'state-ok' },
+            `The log rotated since your last visit: the tree you saw (size ${seen.previous.size}) is frozen at size ${seen.rotatedFrom.checkpoint.checkpoint.size} (tree ${seen.rotatedFrom.treeId}), `,
+            'and its final checkpoint extends the one you saw (consistency proof verified); this is a later tree.',
+          )
       : seen.state === 'consistent'
         ? h(
             'p',
@@ -51,7 +59,7 @@ export async function renderLog(view: HTMLElement, log: VerifiedLog, show: () =>
         ['Origin', cp.checkpoint.origin],
         ['Tree size', h('strong', { 'data-testid': 'checkpoint-size' }, String(cp.checkpoint.size))],
         ['Root hash', mono(toHex(cp.checkpoint.root))],
-        ['Log key', mono(log.trust.logKey.fingerprint)],
+        ['Log key', mono(signingKey(cp, log))],
         ['Signed by', cp.signedBy.map((s) => `${s.name} (${s.signer})`).join('; ')],
       ],
       'checkpoint-fields',
@@ -80,6 +88,12 @@ export async function renderLog(view: HTMLElement, log: VerifiedLog, show: () =>
   } catch (err) {
     chart.replaceChildren(chart.firstChild as Node, h('p', { class: 'state-bad' }, `The checkpoint history does not verify: ${reason(err)}`));
   }
+}
+
+/** The fingerprint of the pinned log key that signed `cp` (a rotated log's trees have several). */
+function signingKey(cp: VerifiedCheckpoint, log: VerifiedLog): string {
+  const id = cp.signedBy.find((s) => s.logId !== undefined)?.logId;
+  return (trustedLogKeys(log.trust).find((k) => k.key.logId === id)?.key ?? log.trust.logKey).fingerprint;
 }
 
 function cosignatures(cp: VerifiedCheckpoint, log: VerifiedLog): HTMLElement {

@@ -5,8 +5,9 @@
  *
  * The log's signature lines are found by key, not by name (as
  * src/signing/verify/checkpoint.ts does for `cairn verify`): a line whose key
- * ID is the log key's Rekor hint (ECDSA P-256 or Ed25519), an Ed25519 log
- * key's C2SP key ID under that line's name, or the pinned note key's
+ * ID is a pinned log key's Rekor hint (ECDSA P-256 or Ed25519; a rotated log
+ * has several keys, LogTrust.logKeys), an Ed25519 log key's C2SP key ID under
+ * that line's name, or the pinned note key's
  * (name, key ID). Every such line MUST verify (signed-note "Verification": a
  * known key's signature never fails silently) and at least one must exist.
  */
@@ -16,10 +17,26 @@ import { verifyEd25519 } from './crypto.js';
 import type { LogKey } from './log-key.js';
 import type { VerifierKey } from './note-keys.js';
 
+/**
+ * One log key with the window it is trusted for (a sigstore TrustedRoot
+ * tlog's `validFor`, POSIX seconds, both ends inclusive): a SET whose
+ * integratedTime lies outside it is refused, as sigstore clients do.
+ */
+export interface TrustedLogKey {
+  readonly key: LogKey;
+  readonly validFor?: { readonly start: number; readonly end?: number };
+}
+
 /** What a client trusts about one log. */
 export interface LogTrust {
-  /** The log key (`/api/v1/log/publicKey`): SETs and the Rekor-style checkpoint line. */
+  /** The log key (`/api/v1/log/publicKey`): SETs and the Rekor-style checkpoint line; the active tree's key. */
   readonly logKey: LogKey;
+  /**
+   * Every key the log has signed with (one per run of trees, rekor-v1.md §7),
+   * each with its window; `logKey` is trusted with no window when absent
+   * from this list. A rotated log's trusted root gives them all.
+   */
+  readonly logKeys?: readonly TrustedLogKey[];
   /** The note key (`/api/v1/log/vkey`, type 0x01): the C2SP checkpoint line, when pinned too. */
   readonly noteKey?: VerifierKey;
   /** Witnesses' cosignature keys (type 0x04) whose cosignatures are checked. */
@@ -38,8 +55,8 @@ export interface VerifiedCheckpoint {
   readonly text: string;
   /** The whole signed note as served. */
   readonly note: string;
-  /** The log's verified lines, in note order. */
-  readonly signedBy: readonly { readonly name: string; readonly keyId: string; readonly signer: CheckpointSigner }[];
+  /** The log's verified lines, in note order, with the logID of the log key that made each log-key line. */
+  readonly signedBy: readonly { readonly name: string; readonly keyId: string; readonly signer: CheckpointSigner; readonly logId?: string }[];
   /** Every other signature line, checked against the pinned witnesses. */
   readonly cosignatures: readonly Cosignature[];
 }
@@ -68,19 +85,23 @@ const encoder = new TextEncoder();
 export async function verifyCheckpoint(note: string, trust: LogTrust): Promise<VerifiedCheckpoint> {
   const parsed = parseNote(note);
   const msg = encoder.encode(parsed.text);
-  const signedBy: { name: string; keyId: string; signer: CheckpointSigner }[] = [];
+  const signedBy: { name: string; keyId: string; signer: CheckpointSigner; logId?: string }[] = [];
   const others: NoteSignature[] = [];
+  const keys = trustedLogKeys(trust).map((k) => k.key);
   for (const sig of parsed.signatures) {
-    const signer = logSigner(sig, trust);
-    if (signer === undefined) {
+    const found = logSigner(sig, trust, keys);
+    if (found === undefined) {
       others.push(sig);
       continue;
     }
-    const ok = signer === 'note key (C2SP line)' ? await verifyEd25519(trust.noteKey?.publicKey ?? new Uint8Array(0), msg, sig.sig) : await trust.logKey.verify(msg, sig.sig);
+    const { signer, key } = found;
+    const ok = key === undefined ? await verifyEd25519(trust.noteKey?.publicKey ?? new Uint8Array(0), msg, sig.sig) : await key.verify(msg, sig.sig);
     if (!ok) throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: the signature by ${sig.name}+${keyIdHex(sig.keyId)} (${signer}) does not verify`);
-    signedBy.push({ name: sig.name, keyId: keyIdHex(sig.keyId), signer });
+    signedBy.push(key === undefined ? { name: sig.name, keyId: keyIdHex(sig.keyId), signer } : { name: sig.name, keyId: keyIdHex(sig.keyId), signer, logId: key.logId });
   }
-  if (signedBy.length === 0) throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: no signature by the pinned log key ${trust.logKey.logId.slice(0, 16)}…`);
+  if (signedBy.length === 0) {
+    throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: no signature by the pinned log key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `${k.logId.slice(0, 16)}…`).join(', ')}`);
+  }
   const checkpoint = parseCheckpoint(parsed.text);
   if (trust.origin !== undefined && checkpoint.origin !== trust.origin) {
     throw new LogError('NOTE_INVALID', `couldn't verify the checkpoint: origin ${JSON.stringify(checkpoint.origin)} is not the pinned ${JSON.stringify(trust.origin)}`);
@@ -90,10 +111,19 @@ export async function verifyCheckpoint(note: string, trust: LogTrust): Promise<V
   return { checkpoint, text: parsed.text, note, signedBy, cosignatures };
 }
 
-function logSigner(sig: NoteSignature, trust: LogTrust): CheckpointSigner | undefined {
-  if (sig.keyId === trust.logKey.keyHint) return 'log key (Rekor line)';
-  if (sig.keyId === trust.logKey.c2spKeyId(sig.name)) return 'log key (C2SP line)';
-  if (trust.noteKey !== undefined && sig.name === trust.noteKey.name && sig.keyId === trust.noteKey.keyId) return 'note key (C2SP line)';
+/** `trust`'s log keys with their windows: `logKeys`, and `logKey` (unbounded) when that list lacks it. */
+export function trustedLogKeys(trust: LogTrust): readonly TrustedLogKey[] {
+  const listed = trust.logKeys ?? [];
+  return listed.some((k) => k.key.logId === trust.logKey.logId) ? listed : [...listed, { key: trust.logKey }];
+}
+
+/** The pinned key a line claims by its key ID (a log key's Rekor hint or C2SP ID, or the note key's), if any. */
+function logSigner(sig: NoteSignature, trust: LogTrust, keys: readonly LogKey[]): { signer: CheckpointSigner; key?: LogKey } | undefined {
+  for (const key of keys) {
+    if (sig.keyId === key.keyHint) return { signer: 'log key (Rekor line)', key };
+    if (sig.keyId === key.c2spKeyId(sig.name)) return { signer: 'log key (C2SP line)', key };
+  }
+  if (trust.noteKey !== undefined && sig.name === trust.noteKey.name && sig.keyId === trust.noteKey.keyId) return { signer: 'note key (C2SP line)' };
   return undefined;
 }
 

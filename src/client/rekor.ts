@@ -56,12 +56,17 @@ export interface HistoryCheckpoint {
   readonly checkpoint: string;
 }
 
-/** The log's LogInfo (rekor-v1.md §1), unverified. */
-export interface LogInfo {
+/** One tree's part of LogInfo, unverified. */
+export interface TreeInfo {
   readonly rootHash: string;
   readonly treeSize: number;
   readonly signedTreeHead: string;
   readonly treeId: string;
+}
+
+/** The log's LogInfo (rekor-v1.md §1, §7), unverified: the active tree, and the frozen ones oldest first. */
+export interface LogInfo extends TreeInfo {
+  readonly inactiveShards: readonly TreeInfo[];
 }
 
 const ENTRIES = '/api/v1/log/entries';
@@ -163,11 +168,16 @@ export class RekorClient {
     } catch {
       throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the log info from ${url}: not JSON`);
     }
-    const { rootHash, treeSize, signedTreeHead, treeID } = v ?? {};
-    if (typeof rootHash !== 'string' || typeof signedTreeHead !== 'string' || typeof treeID !== 'string' || !Number.isSafeInteger(treeSize)) {
-      throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the log info from ${url}: not a LogInfo`);
-    }
-    return { rootHash, treeSize: treeSize as number, signedTreeHead, treeId: treeID };
+    const tree = (o: unknown): TreeInfo => {
+      const { rootHash, treeSize, signedTreeHead, treeID } = (o ?? {}) as Record<string, unknown>;
+      if (typeof rootHash !== 'string' || typeof signedTreeHead !== 'string' || typeof treeID !== 'string' || !Number.isSafeInteger(treeSize)) {
+        throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the log info from ${url}: not a LogInfo`);
+      }
+      return { rootHash, treeSize: treeSize as number, signedTreeHead, treeId: treeID };
+    };
+    const inactive = (v as { inactiveShards?: unknown } | undefined)?.inactiveShards;
+    if (inactive !== undefined && !Array.isArray(inactive)) throw new LogError('LOG_RESPONSE_INVALID', `couldn't read the log info from ${url}: inactiveShards is not a list`);
+    return { ...tree(v), inactiveShards: (inactive ?? []).map(tree) };
   }
 
   /**
@@ -186,9 +196,9 @@ export class RekorClient {
     return ids as string[];
   }
 
-  /** GET `/api/v1/log/proof`: the consistency proof from `firstSize` (≥ 1) to `lastSize`, unverified. */
-  async consistencyProof(firstSize: number, lastSize: number): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }> {
-    const url = `${this.baseUrl}/api/v1/log/proof?firstSize=${firstSize}&lastSize=${lastSize}`;
+  /** GET `/api/v1/log/proof`: the consistency proof from `firstSize` (≥ 1) to `lastSize` in the active tree (or tree `treeId`), unverified. */
+  async consistencyProof(firstSize: number, lastSize: number, treeId?: string): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }> {
+    const url = `${this.baseUrl}/api/v1/log/proof?firstSize=${firstSize}&lastSize=${lastSize}${treeId === undefined ? '' : `&treeID=${encodeURIComponent(treeId)}`}`;
     const answer = await exchange(url, { method: 'GET', headers: this.#headers(false) }, this.#opts);
     if (answer.status !== 200) throw refused(url, answer);
     const v = parseJsonAnswer(answer, url, 'consistency proof') as { rootHash?: unknown; hashes?: unknown };

@@ -1,11 +1,15 @@
 /**
  * Verifying a Rekor v1 entry as the log served it (rekor-v1.md §4, §5):
- * - it is from the pinned log (its logID is the pinned key's);
- * - its SET, when present, is the log key's signature over the RFC 8785 JSON
- *   of `{body, integratedTime, logID, logIndex}`;
+ * - it is from the pinned log: its logID is one of the pinned log keys' (a
+ *   rotated log's trees may be signed by different keys, rekor-v1.md §7);
+ * - its SET, when present, is that key's signature over the RFC 8785 JSON
+ *   of `{body, integratedTime, logID, logIndex}`, and its integratedTime lies
+ *   within the key's window (a retired key's SET dated after its end is
+ *   refused, as sigstore clients refuse it);
  * - its inclusion proof (required) leads from SHA-256(0x00 ‖ body) at the
  *   proof's index to the proof's root (RFC 9162 §2.1.3.2), and the proof's
- *   checkpoint is signed by the pinned keys and states that size and root.
+ *   checkpoint is signed by that same key (its tree's) and states that size
+ *   and root.
  * Failures throw LogErrors whose message is the reason shown to people:
  * LOG_RESPONSE_INVALID (another log, bad SET, checkpoint not matching the
  * proof), PROOF_INVALID (the audit path), NOTE_INVALID (the checkpoint).
@@ -13,7 +17,7 @@
 import { LogError } from '../errors.js';
 import { hashesEqual } from '../merkle/portable.js';
 import { toBase64 } from './bytes.js';
-import { verifyCheckpoint, type LogTrust, type VerifiedCheckpoint } from './checkpoint.js';
+import { trustedLogKeys, verifyCheckpoint, type LogTrust, type VerifiedCheckpoint } from './checkpoint.js';
 import { nobleHasher, proofs } from './crypto.js';
 import type { RekorEntry } from './log-entry.js';
 
@@ -34,17 +38,28 @@ export function setPayload(entry: RekorEntry): Uint8Array {
 
 /** Verifies `entry` with `trust` (the steps above). */
 export async function verifyEntry(entry: RekorEntry, trust: LogTrust): Promise<VerifiedEntry> {
-  if (entry.logId !== trust.logKey.logId) {
-    throw new LogError('LOG_RESPONSE_INVALID', `couldn't verify entry ${entry.logIndex}: it names log ${entry.logId.slice(0, 16)}…, not the pinned ${trust.logKey.logId.slice(0, 16)}…`);
+  const keys = trustedLogKeys(trust);
+  const trusted = keys.find((k) => k.key.logId === entry.logId);
+  if (trusted === undefined) {
+    const pinned = keys.map((k) => `${k.key.logId.slice(0, 16)}…`).join(', ');
+    throw new LogError('LOG_RESPONSE_INVALID', `couldn't verify entry ${entry.logIndex}: it names log ${entry.logId.slice(0, 16)}…, not the pinned ${pinned}`);
   }
   const set = entry.signedEntryTimestamp;
-  if (set !== undefined && !(await trust.logKey.verify(setPayload(entry), set))) {
-    throw new LogError('LOG_RESPONSE_INVALID', `couldn't verify entry ${entry.logIndex}: the signed entry timestamp does not verify under the pinned log key`);
+  if (set !== undefined) {
+    const w = trusted.validFor;
+    if (w !== undefined && (entry.integratedTime < w.start || (w.end !== undefined && entry.integratedTime > w.end))) {
+      const window = `${iso(w.start)} to ${w.end === undefined ? 'now' : iso(w.end)}`;
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't verify entry ${entry.logIndex}: its SET is dated ${iso(entry.integratedTime)}, outside the window of log key ${entry.logId.slice(0, 16)}… (${window})`);
+    }
+    if (!(await trusted.key.verify(setPayload(entry), set))) {
+      throw new LogError('LOG_RESPONSE_INVALID', `couldn't verify entry ${entry.logIndex}: the signed entry timestamp does not verify under the pinned log key`);
+    }
   }
   const proof = entry.inclusionProof;
   if (proof === undefined) throw new LogError('LOG_RESPONSE_INVALID', `couldn't verify entry ${entry.logIndex}: the log sent no inclusion proof`);
   proofs.verifyInclusion(proof.logIndex, proof.treeSize, nobleHasher.leafHash(entry.body), proof.hashes, proof.rootHash);
-  const checkpoint = await verifyCheckpoint(proof.checkpoint, trust);
+  // The proof's checkpoint is its tree's, so signed by the entry's key (a frozen tree's final checkpoint by the retired key).
+  const checkpoint = await verifyCheckpoint(proof.checkpoint, { ...trust, logKey: trusted.key, logKeys: [trusted] });
   if (checkpoint.checkpoint.size !== proof.treeSize || !hashesEqual(checkpoint.checkpoint.root, proof.rootHash)) {
     throw new LogError(
       'LOG_RESPONSE_INVALID',
@@ -53,3 +68,5 @@ export async function verifyEntry(entry: RekorEntry, trust: LogTrust): Promise<V
   }
   return { entry, set: set !== undefined, checkpoint };
 }
+
+const iso = (seconds: number): string => (Number.isFinite(seconds * 1000) && Math.abs(seconds) < 8.64e12 ? new Date(seconds * 1000).toISOString() : String(seconds));
