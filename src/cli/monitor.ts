@@ -33,6 +33,7 @@ import {
   type StepOutcome,
 } from '../monitor/index.js';
 import { parseVkey, type NoteVerifier } from '../note/index.js';
+import { followRotation, readRotation } from './monitor-rotation.js';
 
 export interface MonitorIo {
   /** One JSON event per call (a line on stdout). */
@@ -47,6 +48,8 @@ export interface MonitorIo {
   readonly progress?: (text: string) => void;
   /** Milliseconds for rates and intervals; defaults to Date.now. */
   readonly now?: () => number;
+  /** The client of a frozen tree (`<log-url>/shard/<treeID>`), for --rotation; defaults to HTTP. */
+  readonly shardClient?: (treeId: string) => LogClient;
 }
 
 /** Thrown from the progress callback when a signal arrived: the state is saved, the run ends. */
@@ -73,7 +76,34 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
 
   const now = io.now ?? Date.now;
   const progress = io.progress ?? io.problem;
+  const rotation = config.rotation === undefined ? undefined : readRotation(config.rotation);
   for (;;) {
+    if (rotation !== undefined && state !== undefined && state.catchUp === undefined) {
+      // A rotation the monitor was told about: finish the frozen tree under its prefix, then start the new one.
+      try {
+        const shardClient = io.shardClient?.(rotation.frozen.treeID) ?? httpLogClient(`${config.logUrl.replace(/\/+$/, '')}/shard/${rotation.frozen.treeID}`, config.timeoutMs);
+        const moved = await followRotation(rotation, state, { client: shardClient, logVerifiers: [logVerifier], witnessVerifiers: witnesses, minWitnesses, origin: state.origin }, now());
+        if (moved !== undefined) {
+          state = moved.state;
+          writeState(config.stateFile, state);
+          io.event({ event: 'rotated', frozenTreeID: rotation.frozen.treeID, frozenTreeSize: moved.frozenSize, origin: state.origin });
+        }
+      } catch (err) {
+        if (isLogError(err, 'INCONSISTENT')) {
+          io.problem(isEvidence(err.details) ? formatEvidence(err.details) : `INCONSISTENT: ${err.message}\n`);
+          return 1;
+        }
+        if (isLogError(err, 'NOTE_INVALID')) {
+          io.problem(`INVALID CHECKPOINT of the frozen tree: ${err.message}\n`);
+          return 1;
+        }
+        if (!isLogError(err, 'UPSTREAM_FAILED')) throw err;
+        io.problem(`couldn't check the frozen tree: ${describeError(err)}\n`);
+        if (config.mode === 'once') return 3;
+        if (!(await sleep(config.intervalMs, io.signal))) return 0;
+        continue;
+      }
+    }
     const last: KnownCheckpoint = state === undefined
       ? { size: 0, root: EMPTY_ROOT, note: '' }
       : { size: state.size, root: new Uint8Array(Buffer.from(state.root, 'base64')), note: state.note };

@@ -19,6 +19,12 @@ export interface MonitorConfig {
   readonly origin: string | undefined;
   /** JSON file holding the last verified checkpoint (written atomically). */
   readonly stateFile: string;
+  /**
+   * A rotation the monitor is told about: a JSON file with the answer of
+   * `POST /api/v1/admin/rotate` (`cairn admin rotate`), `{frozen: {treeID,
+   * treeSize, rootHash}, active: {treeID}}`. Unset: a change of tree is flagged.
+   */
+  readonly rotation: string | undefined;
   /** Witness verifier keys (type 0x04) whose cosignatures count. */
   readonly witnesses: readonly string[];
   /** Cosignatures by distinct listed witnesses a checkpoint needs; default: all listed. */
@@ -51,6 +57,7 @@ export const MONITOR_SETTINGS: readonly SettingSpec<Key>[] = [
   { key: 'vkey', flag: '--vkey', env: 'CAIRN_MONITOR_VKEY', help: 'the log\'s checkpoint verifier key (`cairn vkey`, `GET /api/v1/log/vkey`); required' },
   { key: 'origin', flag: '--origin', env: 'CAIRN_MONITOR_ORIGIN', help: 'expected checkpoint origin (default: pinned from the first checkpoint)' },
   { key: 'stateFile', flag: '--state-file', env: 'CAIRN_MONITOR_STATE_FILE', help: 'JSON file keeping the last verified checkpoint (written atomically)' },
+  { key: 'rotation', flag: '--rotation', env: 'CAIRN_MONITOR_ROTATION', help: 'a rotation to follow: JSON file with the answer of `cairn admin rotate` (`{frozen: {treeID, treeSize, rootHash}, active: {treeID}}`): the frozen tree is verified up to that final checkpoint at `<log-url>/shard/<treeID>/`, then the new tree from size 0; unset: a new tree is flagged' },
   { key: 'witnesses', flag: '--witness', env: 'CAIRN_MONITOR_WITNESSES', help: 'a witness verifier key whose cosignatures count; repeatable', list: item },
   { key: 'minWitnesses', flag: '--min-witnesses', env: 'CAIRN_MONITOR_MIN_WITNESSES', help: 'cosignatures by distinct listed witnesses each checkpoint needs (default: all listed)' },
   { key: 'watchKeys', flag: '--watch-key', env: 'CAIRN_MONITOR_WATCH_KEYS', help: 'PEM file of a public key or certificate: report entries it signed; repeatable', list: item },
@@ -75,6 +82,7 @@ export const MONITOR_CONFIG_SCHEMA = {
     vkey: VKEY_SCHEMA,
     origin: { type: 'string', minLength: 1, pattern: '^[^\\n]+$' },
     stateFile: { type: 'string', minLength: 1, default: './monitor-state.json' },
+    rotation: { type: 'string', minLength: 1 },
     witnesses: { type: 'array', maxItems: 100, default: [], items: VKEY_SCHEMA },
     minWitnesses: { type: 'integer', minimum: 0, maximum: 100 },
     watchKeys: stringList,

@@ -82,6 +82,39 @@ describe('cairn monitor', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  describe('when the log rotates', () => {
+    it('flags the new tree unless told; told, verifies the frozen tree to its final checkpoint under /shard/ and follows the new one', async () => {
+      const t = openTestLog(undefined, { batchMaxSize: 1000 });
+      const s = await serveLog(t);
+      served.push(s);
+      const state = join(dir, 'state.json');
+      const args = ['--log-url', s.url, '--vkey', t.identity.vkey, '--state-file', state, '--once'];
+      await grow(t, ['one', 'two', 'three']);
+      assert.equal((await monitor(args)).code, 0);
+      await grow(t, ['four']); // published after the monitor's last look: the frozen tree's final checkpoint is beyond it
+      const r = await t.log.rotate();
+      await grow(t, ['five', 'six']);
+
+      const untold = await monitor(args);
+      assert.equal(untold.code, 1, 'a rotation it was not told about is flagged');
+      assert.match(untold.problems, /origin/);
+
+      const wrong = join(dir, 'wrong.json');
+      writeFileSync(wrong, JSON.stringify({ ...r, frozen: { ...r.frozen, rootHash: '00'.repeat(32) } }));
+      const refused = await monitor([...args, '--rotation', wrong]);
+      assert.equal(refused.code, 1, 'a rotation whose final checkpoint is not the log\'s is refused');
+
+      const told = join(dir, 'rotation.json');
+      writeFileSync(told, JSON.stringify(r));
+      const followed = await monitor([...args, '--rotation', told]);
+      assert.equal(followed.code, 0, followed.problems);
+      assert.deepEqual(followed.events.map((e) => [e['event'], e['frozenTreeSize'] ?? e['treeSize']]), [['rotated', 4], ['verified', 2]]);
+      assert.equal(JSON.parse(readFileSync(state, 'utf8')).origin, t.log.identity.origin, 'it now follows the new tree');
+      const again = await monitor([...args, '--rotation', told]);
+      assert.deepEqual(again.events.map((e) => e['event']), ['unchanged'], 'the rotation file is a no-op once followed');
+    });
+  });
+
   describe('when the log grows honestly', () => {
     it('verifies each new checkpoint from its tiles and keeps the last one in its state file', async () => {
       const t = openTestLog(undefined, { batchMaxSize: 1000 });
