@@ -3,8 +3,9 @@
  * own SQLite file, `<data-dir>/admin-log.db`, beside the log's, run by the
  * same LogService on the same kind of store, and signed by the log's note key
  * (the log key for an Ed25519 log). The audit log's tree ID and origin are
- * pinned in its store at first start, as the log's are, and every note key
- * that has signed it is remembered (`vkey.<n>` meta): after a rotation to a
+ * pinned in its store at first start, as the log's are (the first note key
+ * as `vkey`), and every later note key that has signed it is remembered
+ * (`vkey.<n>` meta): after a rotation to a
  * key with another note key, the latest checkpoint still verifies at start
  * and the next one is signed by the new key. The
  * start-up self-check runs on it too, and a damaged audit log stops the
@@ -50,7 +51,8 @@ export async function openAdminLog(dataDir: string, identity: LogIdentity, keys:
       store.setMeta('treeId', treeId);
     }
     const { known, next } = knownNoteKeys(store);
-    if (!known.includes(identity.vkey)) store.setMeta(`vkey.${next}`, identity.vkey);
+    if (known.length === 0) store.setMeta('vkey', identity.vkey); // the first note key, where tools that prove a copy look
+    else if (!known.includes(identity.vkey)) store.setMeta(`vkey.${next}`, identity.vkey);
     const id = adminLogIdentity(identity, treeId, known.filter((v) => v !== identity.vkey).map((v) => parseVkey(v)));
     const origin = store.getMeta('origin');
     if (origin === undefined) store.setMeta('origin', id.origin);
