@@ -3,7 +3,8 @@
  * key (--key-file ECDSA P-256, --next-key-file Ed25519): with the trusted
  * root the log serves (both keys, each with its window) entries before and
  * after the rotation verify, each against its own tree's checkpoint signed by
- * its own key; a retired key's SET dated after its window is refused (and the
+ * its own key, a frozen tree's only against the final checkpoint the log
+ * lists; a retired key's SET dated after its window is refused (and the
  * same entry verifies with the window left open); a checkpoint seen before
  * the rotation is extended by the new tree's through the frozen tree's final
  * checkpoint, while another tree the log does not announce is a fork.
@@ -17,6 +18,7 @@ import {
   LogKey,
   RekorClient,
   VerifiedLog,
+  nobleHasher,
   parseVerifierKey,
   setPayload,
   trustFromTrustedRoot,
@@ -49,6 +51,7 @@ describe('client verification across a rotation to a staged key (the real server
   let trust: LogTrust;
   let log: VerifiedLog;
   let seenBefore: Checkpoint;
+  let seenBeforeNote: string;
   let frozenTreeId: string;
   const entries: RekorEntry[] = [];
   const signer = ecKey('P-256');
@@ -70,7 +73,7 @@ describe('client verification across a rotation to a staged key (the real server
     const single = new VerifiedLog(server.url, { logKey: oldKey, noteKey }, { retries: 0 });
     for (let i = 0; i < 3; i++) {
       await client.submit(hashedRekord(signer, `before the rotation ${i}`));
-      if (i === 1) seenBefore = (await single.latestCheckpoint()).checkpoint;
+      if (i === 1) ({ checkpoint: seenBefore, note: seenBeforeNote } = await single.latestCheckpoint());
     }
     frozenTreeId = (await client.logInfo()).treeId;
     const r = await httpRequest(server.url, 'POST', '/api/v1/admin/rotate', { headers: AUTH, body: '{}' });
@@ -114,6 +117,15 @@ describe('client verification across a rotation to a staged key (the real server
     await rejectsWith(verifyEntry(entries[3] as RekorEntry, { logKey: oldKey }), 'LOG_RESPONSE_INVALID', /not the pinned/);
     await rejectsWith(verifyEntry(entries[0] as RekorEntry, { logKey: newKey }), 'LOG_RESPONSE_INVALID', /not the pinned/);
     await verifyEntry(entries[0] as RekorEntry, { logKey: oldKey });
+  });
+
+  it("refuses a frozen tree's entry proved against a checkpoint of that tree other than its final one", async () => {
+    const [first, second] = entries as [RekorEntry, RekorEntry];
+    const [a, b] = [nobleHasher.leafHash(first.body), nobleHasher.leafHash(second.body)];
+    assert.equal(seenBefore.size, 2);
+    const stale: RekorEntry = { ...first, inclusionProof: { logIndex: 0, treeSize: 2, rootHash: nobleHasher.nodeHash(a, b), hashes: [b], checkpoint: seenBeforeNote } };
+    assert.equal((await verifyEntry(stale, trust)).checkpoint.checkpoint.size, 2, 'a genuine proof against a genuine (earlier) checkpoint of the frozen tree');
+    await rejectsWith(log.verify(stale), 'LOG_RESPONSE_INVALID', /is frozen at size 3, but the proof is against size 2/);
   });
 
   it("refuses a SET the retired key signed for a time after its window, which verifies with the window left open", async () => {
