@@ -72,8 +72,6 @@ export interface AppDeps {
   readonly trustProxy?: number;
   /** Whether the server is shutting down (GET /readyz answers 503 "shutting down"); default never. */
   readonly stopping?: () => boolean;
-  /** Why the log takes no more entries though not read-only (GET /readyz answers 503 "frozen"), or undefined; default never. */
-  readonly frozen?: () => string | undefined;
   /** Told of every answered request (the access log); default none. */
   readonly onServed?: ServedListener;
   /** The version `cairn_build_info` names (`cairn --version`); default `unknown`. */
@@ -128,10 +126,7 @@ export function createApp(deps: AppDeps): CairnApp {
   const routes: Route[] = [
     ...entryRoutes(ctx),
     ...tileRoutes(deps.log),
-    ...healthRoutes(deps.log, {
-      ...(deps.stopping === undefined ? {} : { stopping: deps.stopping }),
-      ...(deps.frozen === undefined ? {} : { frozen: deps.frozen }),
-    }),
+    ...healthRoutes(deps.log, deps.stopping === undefined ? {} : { stopping: deps.stopping }),
     ...checkpointRoutes(deps.log),
     ...logInfoRoutes(deps.log),
     ...checkpointHistoryRoutes(ctx),

@@ -47,6 +47,8 @@ export interface LogStatus {
   readonly poolSize: number;
   /** Why writes are refused, if they are. */
   readonly readOnly: string | undefined;
+  /** Writes are refused because the log was frozen (an admin freeze): `readOnly` says so too. */
+  readonly frozen: boolean;
   readonly batches: number;
   readonly failedBatches: number;
 }
@@ -212,7 +214,7 @@ export class LogService {
 
   status(): LogStatus {
     const s = this.#active.state;
-    return { size: s.published.size, poolSize: this.#sequencer.poolSize, readOnly: s.readOnly, batches: s.batches, failedBatches: s.failedBatches };
+    return { size: s.published.size, poolSize: this.#sequencer.poolSize, readOnly: s.readOnly, frozen: s.readOnly === FROZEN, batches: s.batches, failedBatches: s.failedBatches };
   }
 
   /** Sequence everything pooled now. */

@@ -8,8 +8,9 @@
  * - GET /readyz (readiness, for load balancers and Kubernetes readiness
  *   probes): 200 `{"ready": true, "treeSize"}` while the log accepts writes,
  *   else 503 `{"ready": false, "reason", "detail"?, "treeSize"}` with reason
- *   `shutting down` (after SIGTERM), `read-only` (detail: why) or `frozen`
- *   (detail: why this log takes no more entries). While the start-up check
+ *   `shutting down` (after SIGTERM), `frozen` (an admin froze the log:
+ *   it takes no more entries, for good) or `read-only` (detail: why, e.g.
+ *   damage found by a check). While the start-up check
  *   runs, the server answers `checking` (src/cli/starting.ts).
  */
 import type { LogService } from '../../log/index.js';
@@ -21,13 +22,10 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 export interface HealthOptions {
   /** Whether the server is shutting down; default never. */
   readonly stopping?: () => boolean;
-  /** Why the log takes no more entries although it is not read-only, or undefined; default never. */
-  readonly frozen?: () => string | undefined;
 }
 
 export function healthRoutes(log: LogService, o: HealthOptions = {}): Route[] {
   const stopping = o.stopping ?? (() => false);
-  const frozen = o.frozen ?? (() => undefined);
   return [
     get('/healthz', () => {
       const s = log.status();
@@ -36,9 +34,7 @@ export function healthRoutes(log: LogService, o: HealthOptions = {}): Route[] {
     get('/readyz', () => {
       const s = log.status();
       if (stopping()) return jsonReply({ ready: false, reason: 'shutting down', treeSize: s.size }, NO_STORE, 503);
-      if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: 'read-only', detail: s.readOnly, treeSize: s.size }, NO_STORE, 503);
-      const why = frozen();
-      if (why !== undefined) return jsonReply({ ready: false, reason: 'frozen', detail: why, treeSize: s.size }, NO_STORE, 503);
+      if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: s.frozen ? 'frozen' : 'read-only', detail: s.readOnly, treeSize: s.size }, NO_STORE, 503);
       return jsonReply({ ready: true, treeSize: s.size }, NO_STORE, 200);
     }),
   ];
