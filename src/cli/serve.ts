@@ -107,6 +107,17 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     throw err;
   }
   const { log, identity, keys } = opened;
+  /** Start-up failed after the log opened: close what is open, newest first, then rethrow. */
+  const abandonStart = async (err: unknown, adminLog?: OpenedAdminLog): Promise<never> => {
+    await adminLog?.close();
+    await log.close();
+    opened.store.close();
+    await keys.close();
+    server.close();
+    await metricsServer?.close();
+    lock.release();
+    throw err;
+  };
   if (keys.log.created) logger.info('created a new log key', { keyFile: keys.log.ref, type: keys.log.type });
   if (keys.note?.created === true) logger.info('created a new note key', { noteKeyFile: keys.note.ref });
   if (process.env['CAIRN_REQUIRE_NATIVE'] === '1') requireNativeEcdsa(); // throws when the addon does not load
@@ -116,24 +127,13 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const status = log.status();
   if (status.readOnly !== undefined) {
     // Safer than serving read-only: whatever is stored no longer matches what the log signed.
-    await log.close();
-    opened.store.close();
-    await keys.close();
-    server.close();
-    await metricsServer?.close();
-    lock.release();
-    throw new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`);
+    await abandonStart(new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`));
   }
   let adminLog: OpenedAdminLog;
   try {
     adminLog = await openAdminLog(config.dataDir, identity, keys, clock);
   } catch (err) {
-    await log.close();
-    opened.store.close();
-    await keys.close();
-    server.close();
-    lock.release();
-    throw err;
+    return abandonStart(err);
   }
   logger.info('admin log open', { origin: adminLog.log.identity.origin, treeSize: adminLog.log.status().size });
 
@@ -155,12 +155,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     if ('unavailable' in v2) logger.error('the Rekor v2 tree is not served (POST /api/v2/log/entries answers 404)', { reason: v2.unavailable });
     else openedV2 = v2;
   } catch (err) {
-    await log.close();
-    opened.store.close();
-    await keys.close();
-    server.close();
-    lock.release();
-    throw err;
+    return abandonStart(err, adminLog);
   }
   const logV2 = openedV2?.log;
 
