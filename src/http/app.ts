@@ -18,7 +18,7 @@ import { requestGuards } from './guards.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { loadApiSpec } from '../api/index.js';
 import type { Route } from './route.js';
-import type { ServedListener } from './served.js';
+import { bothServed, type ServedListener } from './served.js';
 import { submitTimings } from './submit-timings.js';
 import { Metrics } from './metrics.js';
 import { ENTRIES_PATH } from './submit.js';
@@ -159,13 +159,7 @@ export function createApp(deps: AppDeps): CairnApp {
     errorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
     ...(deps.cors === undefined ? {} : { cors: deps.cors }),
-    onServed:
-      onServed === undefined
-        ? metrics.served
-        : (s) => {
-            metrics.served(s);
-            onServed(s);
-          },
+    onServed: bothServed(metrics.served, onServed),
   });
   return Object.assign(listener, { metrics });
 }

@@ -29,6 +29,16 @@ export interface Served {
 /** Called once per answered request, after the answer was written. MUST NOT throw. */
 export type ServedListener = (served: Served) => void;
 
+/** One listener calling `first`, then `then` when there is one. */
+export function bothServed(first: ServedListener, then: ServedListener | undefined): ServedListener {
+  return then === undefined
+    ? first
+    : (s) => {
+        first(s);
+        then(s);
+      };
+}
+
 /** The route label of a request no route matched. */
 export const NO_ROUTE = 'none';
 

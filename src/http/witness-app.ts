@@ -22,7 +22,7 @@ import { dispatcher, type Dispatcher } from './dispatch.js';
 import { STATUS } from './errors.js';
 import { jsonReply, typedReply, type Reply } from './reply.js';
 import { get, post } from './route.js';
-import type { ServedListener } from './served.js';
+import { bothServed, type ServedListener } from './served.js';
 import { Counter } from 'prom-client';
 import { Metrics, gaugeFrom } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -70,13 +70,7 @@ export function createWitnessApp(deps: WitnessAppDeps): Dispatcher & { readonly 
     maxRequestBytes: deps.maxBodyBytes ?? WITNESS_MAX_BODY_BYTES,
     errorReply: witnessErrorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
-    onServed:
-      onServed === undefined
-        ? metrics.served
-        : (s) => {
-            metrics.served(s);
-            onServed(s);
-          },
+    onServed: bothServed(metrics.served, onServed),
   });
   return Object.assign(listener, { metrics });
 }
