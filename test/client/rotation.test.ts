@@ -27,19 +27,12 @@ import {
   type LogTrust,
   type RekorEntry,
 } from '../../src/client/index.js';
-import { isLogError, type ErrorCode } from '../../src/errors.js';
+import { isLogError } from '../../src/errors.js';
+import { rejectsWith } from '../support/log-errors.js';
 import { ecKey, hashedRekord } from '../support/http.js';
 import { httpRequest } from '../support/http-client.js';
 import { AUTH, LOAD_ADMIN_TOKEN, writeAdminTokens } from '../support/rotation-load.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(isLogError(err, code), `expected ${code}, got ${String(err)}`);
-    if (message !== undefined) assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe('client verification across a rotation to a staged key (the real server)', function () {
   this.timeout(60_000);

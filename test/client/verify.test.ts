@@ -20,20 +20,13 @@ import {
   verifyEcdsaP256,
   type LogTrust,
 } from '../../src/client/index.js';
-import { isLogError, type ErrorCode } from '../../src/errors.js';
+import { isLogError } from '../../src/errors.js';
+import { rejectsWith } from '../support/log-errors.js';
 import { leafHash, nodeHash, EMPTY_ROOT } from '../../src/merkle/index.js';
 import { parseVkey } from '../../src/note/index.js';
 import { startFrontedLogs, type FrontedLogs } from '../support/fronted-logs.js';
 import { ecKey, hashedRekord } from '../support/http.js';
 import { cosignCheckpoint, testWitness } from '../support/signing-log.js';
-
-async function rejectsWith(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(isLogError(err, code), `expected ${code}, got ${String(err)}`);
-    if (message !== undefined) assert.match(err.message, message);
-    return true;
-  });
-}
 
 /** Rewrites the JSON of every answer whose path starts with `prefix`. */
 function rewriteJson(f: FrontedLogs, prefix: string, change: (v: Record<string, any>) => void): void {
