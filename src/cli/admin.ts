@@ -27,8 +27,8 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { LogError, describeError } from '../errors.js';
 import { EMPTY_ROOT, RightEdge, TILE_WIDTH, hashesEqual } from '../merkle/index.js';
-import { httpLogClient, monitorStep, parseEntryBundle } from '../monitor/index.js';
-import { parseVkey } from '../note/index.js';
+import { RekorClient, parseEntryBundle, parseVerifierKey } from '../client/index.js';
+import { monitorStep } from '../monitor/index.js';
 import { EXIT, UsageError, exitStatusOf } from './exit-codes.js';
 import { fetchText } from './fetch-document.js';
 
@@ -170,20 +170,20 @@ async function operate(f: Flags, op: string, path: string): Promise<string> {
  * text lines, or JSON with --json. LOG_RESPONSE_INVALID when it does not verify.
  */
 async function auditLog(f: Flags): Promise<string> {
-  const auth: Record<string, string> = f.token === undefined ? {} : { Authorization: `Bearer ${f.token}` };
   const vkey = f.vkey ?? (await fetchText(`${f.url}/api/v1/log/vkey`)).trim();
   let verifier;
   try {
-    verifier = parseVkey(vkey);
+    verifier = parseVerifierKey(vkey);
   } catch (e) {
     throw new UsageError(`--vkey: ${describeError(e)}`);
   }
-  const client = httpLogClient(`${f.url}/api/v1/admin-log`, f.timeoutMs, auth);
+  const client = new RekorClient(`${f.url}/api/v1/admin-log`, { timeoutMs: f.timeoutMs, ...(f.token === undefined ? {} : { token: f.token }) });
   let outcome;
   try {
-    outcome = await monitorStep({ size: 0, root: EMPTY_ROOT, note: '' }, { client, logVerifiers: [verifier], witnessVerifiers: [], minWitnesses: 0, origin: undefined });
+    outcome = await monitorStep({ size: 0, root: EMPTY_ROOT, note: '' }, { client, trust: { noteKey: verifier }, minWitnesses: 0, origin: undefined });
   } catch (e) {
-    if (e instanceof LogError && e.code === 'UPSTREAM_FAILED') throw new LogError('LOG_UNREACHABLE', describeError(e));
+    // The log could not be read, or answered outside tlog-tiles: nothing said about the records yet.
+    if (e instanceof LogError && ['LOG_UNREACHABLE', 'LOG_REJECTED', 'LOG_RESPONSE_INVALID'].includes(e.code)) throw new LogError('LOG_UNREACHABLE', describeError(e));
     throw new LogError('LOG_RESPONSE_INVALID', `the admin log does not verify: ${describeError(e)}`, { cause: e });
   }
   const cp = outcome.checkpoint.checkpoint;

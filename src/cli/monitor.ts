@@ -12,6 +12,7 @@
  *   3  nothing could be verified now (--once): the log is unreachable, or the checkpoint lacks cosignatures
  */
 import { readFileSync } from 'node:fs';
+import { RekorClient, parseVerifierKey, type CheckpointTrust, type TiledLog, type VerifierKey } from '../client/index.js';
 import type { MonitorConfig } from '../config/index.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
@@ -19,7 +20,6 @@ import {
   ProgressMeter,
   Watchlist,
   formatEvidence,
-  httpLogClient,
   isEvidence,
   monitorStep,
   readState,
@@ -27,12 +27,11 @@ import {
   writeState,
   type CatchUpProgress,
   type KnownCheckpoint,
-  type LogClient,
   type MonitorState,
   type ResumeFrom,
   type StepOutcome,
 } from '../monitor/index.js';
-import { parseVkey, type NoteVerifier } from '../note/index.js';
+import { SIG_TYPE_ED25519 } from '../note/index.js';
 import { followRotation, readRotation } from './monitor-rotation.js';
 
 export interface MonitorIo {
@@ -42,14 +41,14 @@ export interface MonitorIo {
   readonly problem: (text: string) => void;
   /** Aborted on SIGTERM/SIGINT in follow mode. */
   readonly signal?: AbortSignal;
-  /** Defaults to the HTTP client of `config.logUrl`. */
-  readonly client?: LogClient;
+  /** Defaults to the client library's RekorClient of `config.logUrl`. */
+  readonly client?: TiledLog;
   /** Progress lines of a long catch-up (stderr); defaults to `problem`. */
   readonly progress?: (text: string) => void;
   /** Milliseconds for rates and intervals; defaults to Date.now. */
   readonly now?: () => number;
   /** The client of a frozen tree (`<log-url>/shard/<treeID>`), for --rotation; defaults to HTTP. */
-  readonly shardClient?: (treeId: string) => LogClient;
+  readonly shardClient?: (treeId: string) => TiledLog;
 }
 
 /** Thrown from the progress callback when a signal arrived: the state is saved, the run ends. */
@@ -57,8 +56,10 @@ class Stopped extends Error {}
 
 /** Runs the monitor per `config`; resolves with the exit status (see the module comment). */
 export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<number> {
-  const logVerifier = vkeyOf(config.vkey, '--vkey');
+  const noteKey = vkeyOf(config.vkey, '--vkey');
+  if (noteKey.type !== SIG_TYPE_ED25519) throw new LogError('CONFIG_INVALID', `--vkey ${config.vkey}: a witness's cosignature key (type 0x04), not a log's note key (type 0x01)`);
   const witnesses = config.witnesses.map((w) => vkeyOf(w, '--witness'));
+  const trust: CheckpointTrust = { noteKey, witnesses };
   const minWitnesses = config.minWitnesses ?? witnesses.length;
   if (minWitnesses > witnesses.length) {
     throw new LogError('CONFIG_INVALID', `--min-witnesses ${minWitnesses} is more than the ${witnesses.length} witnesses listed with --witness`);
@@ -72,7 +73,8 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
   if (state !== undefined && config.origin !== undefined && state.origin !== config.origin) {
     throw new LogError('CONFIG_INVALID', `--origin ${JSON.stringify(config.origin)} differs from the origin in ${config.stateFile}: ${JSON.stringify(state.origin)}`);
   }
-  const client = io.client ?? httpLogClient(config.logUrl, config.timeoutMs);
+  const http = (url: string): TiledLog => new RekorClient(url, { timeoutMs: config.timeoutMs, userAgent: 'cairn-monitor' });
+  const client = io.client ?? http(config.logUrl);
 
   const now = io.now ?? Date.now;
   const progress = io.progress ?? io.problem;
@@ -81,23 +83,16 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
     if (rotation !== undefined && state !== undefined && state.catchUp === undefined) {
       // A rotation the monitor was told about: finish the frozen tree under its prefix, then start the new one.
       try {
-        const shardClient = io.shardClient?.(rotation.frozen.treeID) ?? httpLogClient(`${config.logUrl.replace(/\/+$/, '')}/shard/${rotation.frozen.treeID}`, config.timeoutMs);
-        const moved = await followRotation(rotation, state, { client: shardClient, logVerifiers: [logVerifier], witnessVerifiers: witnesses, minWitnesses, origin: state.origin }, now());
+        const shardClient = io.shardClient?.(rotation.frozen.treeID) ?? http(`${config.logUrl.replace(/\/+$/, '')}/shard/${rotation.frozen.treeID}`);
+        const moved = await followRotation(rotation, state, { client: shardClient, trust, minWitnesses, origin: state.origin }, now());
         if (moved !== undefined) {
           state = moved.state;
           writeState(config.stateFile, state);
           io.event({ event: 'rotated', frozenTreeID: rotation.frozen.treeID, frozenTreeSize: moved.frozenSize, origin: state.origin });
         }
       } catch (err) {
-        if (isLogError(err, 'INCONSISTENT')) {
-          io.problem(isEvidence(err.details) ? formatEvidence(err.details) : `INCONSISTENT: ${err.message}\n`);
-          return 1;
-        }
-        if (isLogError(err, 'NOTE_INVALID')) {
-          io.problem(`INVALID CHECKPOINT of the frozen tree: ${err.message}\n`);
-          return 1;
-        }
-        if (!isLogError(err, 'UPSTREAM_FAILED')) throw err;
+        if (misbehaved(err, io, ' of the frozen tree')) return 1;
+        if (!unavailable(err)) throw err;
         io.problem(`couldn't check the frozen tree: ${describeError(err)}\n`);
         if (config.mode === 'once') return 3;
         if (!(await sleep(config.intervalMs, io.signal))) return 0;
@@ -134,9 +129,7 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
       progress(`${report.line}\n`);
     };
     try {
-      const deps = {
-        client, logVerifiers: [logVerifier], witnessVerifiers: witnesses, minWitnesses, origin: state?.origin ?? config.origin, watch, onProgress,
-      };
+      const deps = { client, trust, minWitnesses, origin: state?.origin ?? config.origin, watch, onProgress };
       const out: StepOutcome = state === undefined && config.start === 'latest' ? await startAtLatest(deps) : await monitorStep(last, deps, resume);
       const cp = out.checkpoint.checkpoint;
       const base = { treeSize: cp.size, root: Buffer.from(cp.root).toString('base64'), witnesses: out.checkpoint.witnesses };
@@ -158,16 +151,8 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
       if (out.checkpoint.badCosignatures.length > 0) io.problem(`cosignatures that do not verify: ${out.checkpoint.badCosignatures.join(', ')}\n`);
     } catch (err) {
       if (err instanceof Stopped) return 0;
-      if (isLogError(err, 'INCONSISTENT')) {
-        io.problem(isEvidence(err.details) ? formatEvidence(err.details) : `INCONSISTENT: ${err.message}\n`);
-        return 1;
-      }
-      if (isLogError(err, 'NOTE_INVALID')) {
-        const note = typeof err.details?.['note'] === 'string' ? `\n${err.details['note']}` : '';
-        io.problem(`INVALID CHECKPOINT: ${err.message}${note}\n`);
-        return 1;
-      }
-      if (!isLogError(err, 'UPSTREAM_FAILED')) throw err;
+      if (misbehaved(err, io, '')) return 1;
+      if (!unavailable(err)) throw err;
       // Keep the progress made: the next attempt resumes from it.
       if (latest !== undefined) saveCatchUp(latest);
       io.problem(`couldn't check the log: ${describeError(err)}\n`);
@@ -178,9 +163,32 @@ export async function runMonitor(config: MonitorConfig, io: MonitorIo): Promise<
   }
 }
 
-function vkeyOf(vkey: string, flag: string): NoteVerifier {
+/**
+ * Exit 1's errors, reported with their evidence: an inconsistency (tiles or
+ * bundles contradicting the checkpoint, a fork, a rollback, another origin)
+ * or a checkpoint its key did not sign. False for anything else.
+ */
+function misbehaved(err: unknown, io: MonitorIo, what: string): boolean {
+  if (isLogError(err, 'INCONSISTENT') || isLogError(err, 'PROOF_INVALID')) {
+    io.problem(isEvidence(err.details) ? formatEvidence(err.details) : `INCONSISTENT${what}: ${err.message}\n`);
+    return true;
+  }
+  if (isLogError(err, 'NOTE_INVALID')) {
+    const note = typeof err.details?.['note'] === 'string' ? `\n${err.details['note']}` : '';
+    io.problem(`INVALID CHECKPOINT${what}: ${err.message}${note}\n`);
+    return true;
+  }
+  return false;
+}
+
+/** Exit 3's errors: nothing verifiable now (the client could not read the log, or it answered outside tlog-tiles; a frozen tree awaiting cosignatures). */
+function unavailable(err: unknown): boolean {
+  return isLogError(err) && ['LOG_UNREACHABLE', 'LOG_REJECTED', 'LOG_RESPONSE_INVALID', 'UPSTREAM_FAILED'].includes(err.code);
+}
+
+function vkeyOf(vkey: string, flag: string): VerifierKey {
   try {
-    return parseVkey(vkey);
+    return parseVerifierKey(vkey);
   } catch (err) {
     throw new LogError('CONFIG_INVALID', `${flag} ${vkey}: ${describeError(err)}`);
   }

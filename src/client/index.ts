@@ -4,7 +4,7 @@
  * fresh inclusion proofs, read the log info, and verify what the log says
  * with pinned keys (one, or a rotated log's several from its trusted root): checkpoints (the ECDSA P-256 or Ed25519 Rekor line, the
  * Ed25519 C2SP line), witness cosignatures, SETs, inclusion and consistency
- * proofs, tiles. Published as `cairn/client`; import this barrel from outside
+ * proofs, tiles; and the tlog-tiles routes a monitor reads (TiledLog). Published as `cairn/client`; import this barrel from outside
  * src/client/.
  */
 export { RekorClient } from './rekor.js';
@@ -18,12 +18,13 @@ export type { LogKeyType } from './log-key.js';
 export { parseVerifierKey } from './note-keys.js';
 export type { VerifierKey } from './note-keys.js';
 export { trustedLogKeys, verifyCheckpoint } from './checkpoint.js';
-export type { CheckpointSigner, Cosignature, LogTrust, TrustedLogKey, VerifiedCheckpoint } from './checkpoint.js';
+export type { CheckpointSigner, CheckpointTrust, Cosignature, LogTrust, TrustedLogKey, VerifiedCheckpoint } from './checkpoint.js';
 export { trustFromTrustedRoot } from './trusted-root.js';
 export { setPayload, verifyEntry } from './verify-entry.js';
 export type { VerifiedEntry } from './verify-entry.js';
 export { rootFromTiles, verifyTiles } from './tiles.js';
-export type { TileFetcher } from './tiles.js';
+export type { TiledLog, TileFetcher } from './tiles.js';
+export { MAX_BUNDLE_BYTES, parseEntryBundle } from './entry-bundle.js';
 export { derToP1363, nobleHasher, proofs, sha256, verifyEcdsaP256, verifyEd25519 } from './crypto.js';
 export { VerifiedLog } from './verified-log.js';
 export type { Extension, VerifiedTree } from './verified-log.js';

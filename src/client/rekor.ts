@@ -2,7 +2,9 @@
  * A Rekor v1 API client (rekor-v1.md §1) for Cairn or any Rekor v1 log:
  * submit a proposed entry, read an entry by UUID or index (each read carries
  * an inclusion proof against the log's latest checkpoint), read the log info
- * and the latest (cosigned) checkpoint.
+ * and the latest (cosigned) checkpoint; and the tlog-tiles routes of any
+ * tiled log (c2sp.org/tlog-tiles: `/checkpoint`, hash tiles, entry bundles),
+ * which is all a monitor reads (TiledLog).
  *
  * Browser-safe: global fetch only. Nothing it returns is trusted: answers
  * are parsed defensively (log-entry.ts) and the caller verifies SETs, proofs
@@ -14,10 +16,12 @@
  * promises).
  */
 import { LogError } from '../errors.js';
-import { formatTilePath } from '../merkle/portable.js';
+import { HASH_SIZE, TILE_WIDTH, formatTilePath, type TileLevel } from '../merkle/portable.js';
 import { fromHex, toHex } from './bytes.js';
+import { MAX_BUNDLE_BYTES, bundlePrefix } from './entry-bundle.js';
 import { exchange, type Answer, type TransportOptions } from './http.js';
 import { leafHashOfBody, parseLogEntry, type RekorEntry } from './log-entry.js';
+import type { TiledLog } from './tiles.js';
 
 /** Settings of a RekorClient. */
 export interface RekorClientOptions extends TransportOptions {
@@ -72,7 +76,7 @@ export interface LogInfo extends TreeInfo {
 const ENTRIES = '/api/v1/log/entries';
 const ENTRY_ID_IN = /([0-9a-fA-F]{80}|[0-9a-fA-F]{64})(?![0-9a-fA-F])/;
 
-export class RekorClient {
+export class RekorClient implements TiledLog {
   readonly baseUrl: string;
   readonly #opts: RekorClientOptions;
 
@@ -227,12 +231,37 @@ export class RekorClient {
     return Number.isSafeInteger(v.next) ? { checkpoints: page, next: v.next as number } : { checkpoints: page };
   }
 
-  /** GET `/tile/<level>/<index>[.p/<width>]` (c2sp.org/tlog-tiles): the tile's bytes, unverified. */
-  async tile(level: number, index: number, width: number): Promise<Uint8Array> {
-    const url = `${this.baseUrl}/${formatTilePath(level, index, width)}`;
-    const answer = await exchange(url, { method: 'GET', headers: { ...this.#headers(false), Accept: 'application/octet-stream' } }, this.#opts);
-    if (answer.status !== 200) throw refused(url, answer);
-    return answer.body;
+  /**
+   * GET `/tile/<level>/<index>[.p/<width>]` (c2sp.org/tlog-tiles): the tile's
+   * bytes, unverified. A partial tile the log no longer serves (404: it grew
+   * past it) is read as the full tile, whose prefix it is (tlog-tiles: clients
+   * may fall back to the full tile); the length is the caller's to check.
+   */
+  tile(level: number, index: number, width: number): Promise<Uint8Array> {
+    return this.#partialOrFull(level, index, width, 'application/octet-stream', this.#opts, (full) => full.subarray(0, width * HASH_SIZE));
+  }
+
+  /**
+   * GET `/tile/entries/<index>[.p/<width>]`: the entry bundle's bytes
+   * (uint16-length-prefixed bodies, see entry-bundle.ts), unverified, with
+   * the same fallback as {@link tile}. Up to {@link MAX_BUNDLE_BYTES}.
+   */
+  entryBundle(index: number, width: number): Promise<Uint8Array> {
+    const opts = { ...this.#opts, maxResponseBytes: Math.max(MAX_BUNDLE_BYTES, this.#opts.maxResponseBytes ?? 0) };
+    return this.#partialOrFull('entries', index, width, 'application/octet-stream', opts, (full) => bundlePrefix(full, width));
+  }
+
+  async #partialOrFull(level: TileLevel, index: number, width: number, accept: string, opts: TransportOptions, prefix: (full: Uint8Array) => Uint8Array): Promise<Uint8Array> {
+    const get = async (w: number): Promise<Answer> => {
+      const url = `${this.baseUrl}/${formatTilePath(level, index, w)}`;
+      const answer = await exchange(url, { method: 'GET', headers: { ...this.#headers(false), Accept: accept } }, opts);
+      if (answer.status !== 200 && !(answer.status === 404 && w < TILE_WIDTH)) throw refused(url, answer);
+      return answer;
+    };
+    const answer = await get(width);
+    if (answer.status === 200) return answer.body;
+    const full = await get(TILE_WIDTH);
+    return prefix(full.body);
   }
 
   /** GET `/api/v1/log/publicKey`: the log key's PEM, as the log serves it (for a person to compare, never to trust blindly). */

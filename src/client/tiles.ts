@@ -18,6 +18,21 @@ import { nobleHasher } from './crypto.js';
 /** Reads hash tile (level, index) of `width` hashes (256 = full), as the log serves it. */
 export type TileFetcher = (level: number, index: number, width: number) => Promise<Uint8Array>;
 
+/**
+ * What reading a tiled log takes (c2sp.org/tlog-tiles), unverified bytes
+ * and text: RekorClient over HTTP; a test may serve a tree from memory.
+ * Failures are LogErrors as RekorClient's (LOG_UNREACHABLE, LOG_REJECTED,
+ * LOG_RESPONSE_INVALID).
+ */
+export interface TiledLog {
+  /** The latest checkpoint note (`/checkpoint`); undefined when the log has none. */
+  checkpoint(): Promise<string | undefined>;
+  /** Hash tile (level, index) of `width` hashes (256 = full), the full tile's prefix when the partial one is gone. */
+  tile(level: number, index: number, width: number): Promise<Uint8Array>;
+  /** Entry bundle `index` of `width` entries (256 = full), likewise. */
+  entryBundle(index: number, width: number): Promise<Uint8Array>;
+}
+
 /** The root of the tree of `size` leaves, from tiles. Throws PROOF_INVALID when a tile has the wrong length. */
 export async function rootFromTiles(size: number, fetchTile: TileFetcher): Promise<Uint8Array> {
   if (!Number.isSafeInteger(size) || size < 0) throw new LogError('PROOF_INVALID', `couldn't read tiles: size ${size} is not a non-negative integer`);

@@ -2,11 +2,10 @@
  * The monitor: follows a log by URL and verifier key, verifies each new
  * checkpoint (signature, witness cosignatures), proves it consistent with the
  * last verified one by recomputing the tree from tiles, and reports entries
- * of watched keys. Network I/O is in client.ts and the state file in
- * state.ts; verify.ts, tree.ts, watch.ts and evidence.ts are pure.
+ * of watched keys. The log is read and its checkpoints verified through the
+ * client library (src/client: TiledLog, verifyCheckpoint); the state file is
+ * state.ts; tree.ts, watch.ts and evidence.ts are pure.
  */
-export { httpLogClient } from './client.js';
-export type { LogClient } from './client.js';
 export { formatEvidence, isEvidence } from './evidence.js';
 export type { InconsistencyEvidence, KnownCheckpoint } from './evidence.js';
 export { monitorStep, startAtLatest } from './monitor.js';
@@ -15,7 +14,7 @@ export { ProgressMeter } from './progress.js';
 export type { ProgressReport } from './progress.js';
 export { readState, writeState } from './state.js';
 export type { CatchUpState, MonitorState } from './state.js';
-export { TreeRebuild, edgeTiles, leafTiles, parseEntryBundle } from './tree.js';
+export { TreeRebuild, edgeTiles, leafTiles } from './tree.js';
 export type { RebuildPoint } from './tree.js';
 export { compareWithLast, verifyCheckpointNote } from './verify.js';
 export type { VerifiedCheckpoint } from './verify.js';

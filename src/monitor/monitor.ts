@@ -2,24 +2,22 @@
  * One monitoring step: fetch the log's checkpoint, verify it (signature,
  * origin, cosignatures), and when it grew, prove it consistent with the last
  * verified one by recomputing the tree from tiles (tree.ts), reporting new
- * entries that concern watched items. Fetching goes through a LogClient;
- * every check is in the pure modules.
+ * entries that concern watched items. Fetching and checkpoint verification
+ * are the client library's (src/client: a TiledLog, RekorClient over HTTP);
+ * the tree's recomputation and the evidence are in the pure modules here.
  */
+import { parseEntryBundle, rootFromTiles, type CheckpointTrust, type TiledLog } from '../client/index.js';
 import { LogError } from '../errors.js';
-import type { Tile, TileRef } from '../merkle/index.js';
-import type { NoteVerifier } from '../note/index.js';
-import type { LogClient } from './client.js';
-import type { KnownCheckpoint } from './evidence.js';
-import { TreeRebuild, edgeTiles, leafTiles, parseEntryBundle, tileFromBytes, tileKey, type RebuildPoint } from './tree.js';
+import { hashesEqual, type Tile, type TileRef } from '../merkle/index.js';
+import { hex, inconsistency, type KnownCheckpoint } from './evidence.js';
+import { TreeRebuild, edgeTiles, leafTiles, tileFromBytes, tileKey, type RebuildPoint } from './tree.js';
 import { compareWithLast, verifyCheckpointNote, type VerifiedCheckpoint } from './verify.js';
 import type { WatchMatch, Watchlist } from './watch.js';
 
 export interface MonitorDeps {
-  readonly client: LogClient;
-  /** The log's checkpoint verifiers. */
-  readonly logVerifiers: readonly NoteVerifier[];
-  /** Witnesses whose cosignatures count. */
-  readonly witnessVerifiers: readonly NoteVerifier[];
+  readonly client: TiledLog;
+  /** The log's note key (and log keys, if pinned) and the witnesses whose cosignatures count; its origin is ignored (see `origin`). */
+  readonly trust: CheckpointTrust;
   /** Cosignatures by distinct listed witnesses a checkpoint needs before it is accepted. */
   readonly minWitnesses: number;
   /** Expected origin (undefined: accept the first one seen; the caller pins it). */
@@ -79,12 +77,13 @@ export type StepOutcome =
  * log's size: the right edge of the tree, and one window of tiles at a time.
  * Throws LogError: INCONSISTENT with evidence (details, see evidence.ts) for
  * a fork, a rollback, tiles or bundles that contradict the checkpoint;
- * NOTE_INVALID for a checkpoint the log key did not sign; UPSTREAM_FAILED
- * when the log cannot be read.
+ * NOTE_INVALID for a checkpoint the log key did not sign; LOG_UNREACHABLE,
+ * LOG_REJECTED or LOG_RESPONSE_INVALID (the client's) when the log cannot be
+ * read or answers outside tlog-tiles.
  */
 export async function monitorStep(last: KnownCheckpoint, deps: MonitorDeps, resume?: ResumeFrom): Promise<StepOutcome> {
-  const note = resume?.note ?? (await deps.client.checkpoint());
-  const checkpoint = verifyCheckpointNote(note, deps.logVerifiers, deps.witnessVerifiers, deps.origin);
+  const note = resume?.note ?? (await latestNote(deps.client));
+  const checkpoint = await verifyCheckpointNote(note, deps.trust, deps.origin);
   const cmp = compareWithLast(last, checkpoint);
   if (cmp === 'same') return { status: 'unchanged', checkpoint };
   if (checkpoint.witnesses.length < deps.minWitnesses) return { status: 'awaiting-cosignatures', checkpoint, need: deps.minWitnesses };
@@ -136,7 +135,7 @@ export async function monitorStep(last: KnownCheckpoint, deps: MonitorDeps, resu
  * Fetches one window of tiles, `concurrency` at a time, each coordinate once,
  * and checks each has exactly its width. Nothing is kept between windows.
  */
-async function fetchWindow(client: LogClient, refs: readonly TileRef[], concurrency: number): Promise<Tile[]> {
+async function fetchWindow(client: TiledLog, refs: readonly TileRef[], concurrency: number): Promise<Tile[]> {
   const once = new Map<string, Promise<Tile>>();
   const one = (r: TileRef): Promise<Tile> => {
     const key = `${tileKey(r.level, r.index)}@${r.width}`;
@@ -160,12 +159,22 @@ async function fetchWindow(client: LogClient, refs: readonly TileRef[], concurre
  * 'awaiting-cosignatures'. Throws as {@link monitorStep}.
  */
 export async function startAtLatest(deps: MonitorDeps): Promise<StepOutcome> {
-  const note = await deps.client.checkpoint();
-  const checkpoint = verifyCheckpointNote(note, deps.logVerifiers, deps.witnessVerifiers, deps.origin);
+  const note = await latestNote(deps.client);
+  const checkpoint = await verifyCheckpointNote(note, deps.trust, deps.origin);
   if (checkpoint.witnesses.length < deps.minWitnesses) return { status: 'awaiting-cosignatures', checkpoint, need: deps.minWitnesses };
   const current: KnownCheckpoint = { size: checkpoint.checkpoint.size, root: checkpoint.checkpoint.root, note };
-  const edge = new Map<string, Tile>();
-  for (const t of await fetchWindow(deps.client, edgeTiles(current.size, current.size), deps.concurrency ?? 8)) edge.set(tileKey(t.level, t.index), t);
-  TreeRebuild.start(current, current, edge).finish();
+  const root = await rootFromTiles(current.size, (level, index, width) => deps.client.tile(level, index, width));
+  if (!hashesEqual(root, current.root)) {
+    throw inconsistency(`the tiles the log serves for size ${current.size} do not give its checkpoint's root`, current, current, {
+      [`root of all ${current.size} leaves, from the tiles`]: hex(root),
+    });
+  }
   return { status: 'advanced', from: current.size, checkpoint, matches: [] };
+}
+
+/** The log's latest checkpoint note; LOG_RESPONSE_INVALID when it serves none (not a tiled log). */
+async function latestNote(client: TiledLog): Promise<string> {
+  const note = await client.checkpoint();
+  if (note === undefined) throw new LogError('LOG_RESPONSE_INVALID', "couldn't read the log's checkpoint: it serves no /checkpoint");
+  return note;
 }

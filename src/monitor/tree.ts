@@ -55,27 +55,12 @@ export function leafTiles(oldSize: number, newSize: number): TileRef[] {
   return refs;
 }
 
-/** A fetched C2SP tile as a Tile; throws UPSTREAM_FAILED unless it is exactly `width` hashes. */
+/** A fetched C2SP tile as a Tile; throws LOG_RESPONSE_INVALID unless it is exactly `width` hashes. */
 export function tileFromBytes(ref: TileRef, bytes: Uint8Array): Tile {
   if (bytes.length !== ref.width * HASH_SIZE) {
-    throw new LogError('UPSTREAM_FAILED', `tile ${ref.level}/${ref.index} has ${bytes.length} bytes, expected ${ref.width} hashes`);
+    throw new LogError('LOG_RESPONSE_INVALID', `tile ${ref.level}/${ref.index} has ${bytes.length} bytes, expected ${ref.width} hashes`);
   }
   return buildTile(ref.level, ref.index, bytes);
-}
-
-/** The entries of a C2SP entry bundle (uint16 big-endian length ‖ bytes each); throws UPSTREAM_FAILED when malformed. */
-export function parseEntryBundle(bytes: Uint8Array, count: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    if (at + 2 > bytes.length) throw new LogError('UPSTREAM_FAILED', 'entry bundle is truncated');
-    const n = (bytes[at] ?? 0) * 256 + (bytes[at + 1] ?? 0);
-    if (at + 2 + n > bytes.length) throw new LogError('UPSTREAM_FAILED', 'entry bundle is truncated');
-    out.push(bytes.subarray(at + 2, at + 2 + n));
-    at += 2 + n;
-  }
-  if (out.length !== count) throw new LogError('UPSTREAM_FAILED', `entry bundle has ${out.length} entries, expected ${count}`);
-  return out;
 }
 
 /**

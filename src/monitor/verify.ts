@@ -1,21 +1,14 @@
 /**
- * Checking a fetched checkpoint, pure: the log's signature
- * (c2sp.org/signed-note verification rules), the origin, the witness
- * cosignatures (c2sp.org/tlog-cosignature), and that it does not go back on
+ * Checking a fetched checkpoint: the log's signature (c2sp.org/signed-note
+ * verification rules) and the witness cosignatures (c2sp.org/tlog-cosignature)
+ * by the client library (src/client, asynchronous), the origin, and that it does not go back on
  * the last verified one (c2sp.org/tlog-checkpoint: "A log MUST NOT sign two
  * checkpoints that are not consistent with each other").
  */
-import { LogError, describeError } from '../errors.js';
+import { verifyCheckpoint, type CheckpointTrust } from '../client/index.js';
+import { LogError, describeError, isLogError } from '../errors.js';
 import { hashesEqual } from '../merkle/index.js';
-import {
-  isCosignatureVerifier,
-  openNote,
-  parseCheckpoint,
-  parseNote,
-  verifyCosignature,
-  type Checkpoint,
-  type NoteVerifier,
-} from '../note/index.js';
+import type { Checkpoint } from '../note/index.js';
 import { inconsistency, type KnownCheckpoint } from './evidence.js';
 
 /** A checkpoint whose log signature verified. */
@@ -32,57 +25,30 @@ export interface VerifiedCheckpoint {
 }
 
 /**
- * Verifies `note` with the log's verifiers and parses its checkpoint. Throws
- * LogError('NOTE_INVALID') when no log signature verifies or a log signature
- * fails, or the text is not a checkpoint; LogError('INCONSISTENT') when its
- * origin is not `origin` (when given).
+ * Verifies `note` with the client library's checkpoint verification
+ * (`trust`: the log's note key, the witnesses) and parses its checkpoint.
+ * Throws LogError('NOTE_INVALID') with the note in its details when no log
+ * signature verifies, a log signature fails, or the text is not a
+ * checkpoint; LogError('INCONSISTENT') when its origin is not `origin` (when
+ * given): the log went on under another name.
  */
-export function verifyCheckpointNote(
-  note: string,
-  logVerifiers: readonly NoteVerifier[],
-  witnessVerifiers: readonly NoteVerifier[],
-  origin: string | undefined,
-): VerifiedCheckpoint {
-  let text: string;
+export async function verifyCheckpointNote(note: string, trust: CheckpointTrust, origin: string | undefined): Promise<VerifiedCheckpoint> {
+  let verified;
   try {
-    text = openNote(note, logVerifiers).text;
+    verified = await verifyCheckpoint(note, { ...trust, origin: undefined });
   } catch (err) {
-    throw new LogError('NOTE_INVALID', `the checkpoint is not validly signed by the log's key: ${describeError(err)}`, {
-      details: { note },
-    });
+    if (!isLogError(err, 'NOTE_INVALID')) throw err;
+    throw new LogError('NOTE_INVALID', `the checkpoint is not validly signed by the log's key: ${describeError(err)}`, { details: { note } });
   }
-  const checkpoint = parseCheckpoint(text);
+  const checkpoint = verified.checkpoint;
   if (origin !== undefined && checkpoint.origin !== origin) {
     throw new LogError('INCONSISTENT', `the checkpoint's origin is ${JSON.stringify(checkpoint.origin)}, expected ${JSON.stringify(origin)}`, {
       details: { note },
     });
   }
-  const { witnesses, bad } = countCosignatures(note, text, witnessVerifiers);
-  return { checkpoint, text, note, witnesses, badCosignatures: bad };
-}
-
-function countCosignatures(note: string, text: string, verifiers: readonly NoteVerifier[]): { witnesses: string[]; bad: string[] } {
-  const witnesses = new Set<string>();
-  const bad: string[] = [];
-  const sigs = parseNote(note).signatures;
-  for (const v of verifiers) {
-    for (const sig of sigs) {
-      if (sig.name !== v.name || sig.keyId !== v.keyId) continue;
-      const ok = isCosignatureVerifier(v) ? tryCosignature(v, text, sig) : v.verify(new TextEncoder().encode(text), sig.sig);
-      if (ok) witnesses.add(v.name);
-      else bad.push(`${sig.name} (key ID ${sig.keyId.toString(16).padStart(8, '0')})`);
-    }
-  }
-  return { witnesses: [...witnesses], bad };
-}
-
-function tryCosignature(v: Parameters<typeof verifyCosignature>[0], text: string, sig: Parameters<typeof verifyCosignature>[2]): boolean {
-  try {
-    verifyCosignature(v, text, sig);
-    return true;
-  } catch {
-    return false;
-  }
+  const witnesses = new Set(verified.cosignatures.filter((c) => c.state === 'verified').map((c) => c.name));
+  const bad = verified.cosignatures.filter((c) => c.state === 'failed').map((c) => `${c.name} (key ID ${c.keyId})`);
+  return { checkpoint, text: verified.text, note, witnesses: [...witnesses], badCosignatures: bad };
 }
 
 /**

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RekorClient, leafHashOfBody, toHex } from '../../src/client/index.js';
+import { RekorClient, leafHashOfBody, parseEntryBundle, toHex } from '../../src/client/index.js';
 import { isLogError } from '../../src/errors.js';
 import { ecKey, hashedRekord } from '../support/http.js';
 import { startCairn, type CairnServer } from '../interop/sigstore/cairn-server.js';
@@ -157,6 +157,33 @@ describe('RekorClient', () => {
         const liar = new RekorClient(url, { maxResponseBytes: 10_000 });
         await assert.rejects(liar.logInfo(), (err: unknown) => isLogError(err, 'LOG_RESPONSE_INVALID'));
         await assert.rejects(liar.entryByUuid(entry.uuid), (err: unknown) => isLogError(err, 'LOG_RESPONSE_INVALID'));
+      } finally {
+        server.close();
+      }
+    });
+  });
+
+  describe('tiles and entry bundles (c2sp.org/tlog-tiles)', () => {
+    it('reads a partial tile or bundle, and falls back to the full one\'s prefix when the partial is gone', async () => {
+      const full = Buffer.alloc(256 * 32, 7);
+      const bundle = Buffer.concat(Array.from({ length: 256 }, (_, i) => Buffer.concat([Buffer.from([0, 3]), Buffer.from([i, i, i])])));
+      const asked: string[] = [];
+      const { url, server } = await listen((req, res) => {
+        asked.push(req.url ?? '');
+        if (req.url === '/tile/0/000') res.writeHead(200).end(full);
+        else if (req.url === '/tile/entries/000') res.writeHead(200).end(bundle);
+        else if (req.url === '/tile/1/000.p/2') res.writeHead(200).end(full.subarray(0, 64));
+        else res.writeHead(404).end();
+      });
+      try {
+        const client = new RekorClient(url);
+        assert.equal((await client.tile(1, 0, 2)).length, 64);
+        assert.deepEqual(await client.tile(0, 0, 5), new Uint8Array(full.subarray(0, 5 * 32)));
+        assert.deepEqual(parseEntryBundle(await client.entryBundle(0, 3), 3).map((e) => [...e]), [[0, 0, 0], [1, 1, 1], [2, 2, 2]]);
+        assert.deepEqual(asked, ['/tile/1/000.p/2', '/tile/0/000.p/5', '/tile/0/000', '/tile/entries/000.p/3', '/tile/entries/000']);
+        await assert.rejects(client.tile(2, 0, 256), (err: unknown) => isLogError(err, 'LOG_REJECTED'));
+        assert.throws(() => parseEntryBundle(bundle.subarray(0, 9), 2), (err: unknown) => isLogError(err, 'LOG_RESPONSE_INVALID') && /truncated/.test(err.message));
+        assert.throws(() => parseEntryBundle(bundle.subarray(0, 10), 3), (err: unknown) => isLogError(err, 'LOG_RESPONSE_INVALID') && /2 entries, expected 3/.test(err.message));
       } finally {
         server.close();
       }

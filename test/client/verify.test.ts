@@ -18,12 +18,13 @@ import {
   rootFromTiles,
   verifyCheckpoint,
   verifyEcdsaP256,
+  type Cosignature,
   type LogTrust,
 } from '../../src/client/index.js';
 import { isLogError } from '../../src/errors.js';
 import { rejectsWith } from '../support/log-errors.js';
 import { leafHash, nodeHash, EMPTY_ROOT } from '../../src/merkle/index.js';
-import { parseVkey } from '../../src/note/index.js';
+import { ed25519NoteSigner, ed25519PublicKeyBytes, formatVkey, parseVkey, signNote } from '../../src/note/index.js';
 import { startFrontedLogs, type FrontedLogs } from '../support/fronted-logs.js';
 import { ecKey, hashedRekord } from '../support/http.js';
 import { cosignCheckpoint, testWitness } from '../support/signing-log.js';
@@ -77,6 +78,22 @@ for (const keyType of ['ecdsa-p256', 'ed25519'] as const) {
       // Without the note key, the log key alone verifies.
       const alone = await verifyCheckpoint(cp.note, { logKey: trust.logKey });
       assert.ok(alone.signedBy.length >= 1);
+    });
+
+    it('verifies with the note key alone (a monitor\'s trust), and a witness whose key signs notes (type 0x01)', async () => {
+      const cp = await log.latestCheckpoint();
+      const noteOnly = await verifyCheckpoint(cp.note, { noteKey: parseVerifierKey(f.identity.vkey) });
+      assert.deepEqual(noteOnly.signedBy.map((s) => s.signer), ['note key (C2SP line)']);
+      const stranger = parseVerifierKey(formatVkey(f.identity.host, 0x01, ed25519PublicKeyBytes(generateKeyPairSync('ed25519').privateKey)));
+      await rejectsWith(verifyCheckpoint(cp.note, { noteKey: stranger }), 'NOTE_INVALID', /no signature by the pinned note key/);
+      const witnessKey = generateKeyPairSync('ed25519').privateKey;
+      const line = signNote(cp.text, [ed25519NoteSigner('witness.example/plain', witnessKey, 'c2sp')]).slice(cp.text.length + 1);
+      const witness = parseVerifierKey(formatVkey('witness.example/plain', 0x01, ed25519PublicKeyBytes(witnessKey)));
+      const v = await verifyCheckpoint(`${cp.note}${line}`, { noteKey: parseVerifierKey(f.identity.vkey), witnesses: [witness] });
+      const witnessLines = (c: readonly Cosignature[]): Cosignature[] => c.filter((x) => x.name.startsWith('witness.'));
+      assert.deepEqual(witnessLines(v.cosignatures).map((c) => [c.name, c.state]), [['witness.example/plain', 'verified']]);
+      const forged = await verifyCheckpoint(`${cp.note}${line.replace(/.{3}\n$/, 'AAA\n')}`, { noteKey: parseVerifierKey(f.identity.vkey), witnesses: [witness] });
+      assert.deepEqual(witnessLines(forged.cosignatures).map((c) => c.state), ['failed']);
     });
 
     it('refuses a checkpoint with a changed root, a wrong pinned key, or a forged log line', async () => {

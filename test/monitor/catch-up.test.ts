@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseVerifierKey } from '../../src/client/index.js';
 import { runMonitor } from '../../src/cli/monitor.js';
 import { loadMonitorConfig } from '../../src/config/index.js';
 import { isLogError } from '../../src/errors.js';
 import { EMPTY_ROOT, TILE_WIDTH, tileLayoutBytes, type Tile } from '../../src/merkle/index.js';
 import { ProgressMeter, TreeRebuild, edgeTiles, leafTiles, monitorStep, type CatchUpProgress, type KnownCheckpoint, type RebuildPoint } from '../../src/monitor/index.js';
-import { parseVkey } from '../../src/note/index.js';
 import { syntheticTree, type SyntheticTree } from '../support/synthetic-tree.js';
 
 const EMPTY: KnownCheckpoint = { size: 0, root: EMPTY_ROOT, note: '' };
@@ -56,7 +56,7 @@ describe('monitor catch-up', function () {
       const fetched = new Map<string, number>();
       const out = await monitorStep(EMPTY, {
         client: tree.client((l, i) => fetched.set(`${l}/${i}`, (fetched.get(`${l}/${i}`) ?? 0) + 1)),
-        logVerifiers: [parseVkey(tree.vkey)], witnessVerifiers: [], minWitnesses: 0, origin: undefined, concurrency: 4,
+        trust: { noteKey: parseVerifierKey(tree.vkey) }, minWitnesses: 0, origin: undefined, concurrency: 4,
         onProgress: (p) => void reports.push(p),
       });
       assert.equal(out.status, 'advanced');

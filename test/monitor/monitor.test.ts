@@ -12,11 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { RekorClient, type TiledLog } from '../../src/client/index.js';
 import { runMonitor } from '../../src/cli/monitor.js';
 import { loadMonitorConfig } from '../../src/config/index.js';
 import { prepareEntry } from '../../src/entry/index.js';
 import { createApp, createWitnessApp } from '../../src/http/index.js';
-import { httpLogClient, type LogClient } from '../../src/monitor/index.js';
 import { cosign, ed25519Cosigner, ed25519PublicKeyBytes, formatAddCheckpoint, formatVkey, parseNote } from '../../src/note/index.js';
 import { ecKey, hashedRekord, sha256 } from '../support/http.js';
 import { MAIN_JS } from '../support/server-process.js';
@@ -46,7 +46,7 @@ async function grow(t: TestLog, texts: readonly string[]): Promise<void> {
 }
 
 /** Runs the monitor in-process; returns the exit status, events and problems. */
-async function monitor(argv: string[], client?: LogClient): Promise<{ code: number; events: Record<string, any>[]; problems: string }> {
+async function monitor(argv: string[], client?: TiledLog): Promise<{ code: number; events: Record<string, any>[]; problems: string }> {
   const events: Record<string, any>[] = [];
   let problems = '';
   const code = await runMonitor(loadMonitorConfig({ argv, env: {} }), {
@@ -238,9 +238,10 @@ describe('cairn monitor', function () {
       const foreign = await monitor([...base, '--vkey', foreignVkey]);
       assert.equal(foreign.code, 1);
       assert.match(foreign.problems, /^INVALID CHECKPOINT: the checkpoint is not validly signed by the log's key/);
-      const honest = httpLogClient(s.url, 5_000);
-      const lying: LogClient = {
-        ...honest,
+      const honest = new RekorClient(s.url, { timeoutMs: 5_000 });
+      const lying: TiledLog = {
+        checkpoint: () => honest.checkpoint(),
+        entryBundle: (i, w) => honest.entryBundle(i, w),
         tile: async (l, i, w) => {
           const b = Buffer.from(await honest.tile(l, i, w));
           if (l === 0) b[0] = (b[0] ?? 0) ^ 1;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { isLogError, type LogError } from '../../src/errors.js';
 import { EMPTY_ROOT, TILE_WIDTH, buildTile, type Tile } from '../../src/merkle/index.js';
-import { TreeRebuild, compareWithLast, edgeTiles, leafTiles, parseEntryBundle, verifyCheckpointNote, type KnownCheckpoint } from '../../src/monitor/index.js';
+import { parseEntryBundle, parseVerifierKey } from '../../src/client/index.js';
+import { TreeRebuild, compareWithLast, edgeTiles, leafTiles, verifyCheckpointNote, type KnownCheckpoint } from '../../src/monitor/index.js';
 import { ed25519NoteSigner, formatCheckpoint, signNote } from '../../src/note/index.js';
 import { openTestLog, rawEntry, testKey, type TestLog } from '../support/test-log.js';
 
@@ -106,14 +107,15 @@ describe('monitor tree checks', () => {
     it('accepts the same head, refuses a smaller size or another root at the same size, and a foreign key', async () => {
       const t = openTestLog();
       for (let i = 0; i < 3; i++) await t.log.submit(rawEntry(`cmp ${i}`));
-      const v = verifyCheckpointNote(t.store.checkpointAt(3)!.note, t.identity.checkpointVerifiers, [], t.identity.origin);
+      const trust = { noteKey: parseVerifierKey(t.identity.vkey) };
+      const v = await verifyCheckpointNote(t.store.checkpointAt(3)!.note, trust, t.identity.origin);
       assert.equal(compareWithLast(known(t, 3), v), 'same');
       assert.equal(compareWithLast(known(t, 2), v), 'grew');
       assert.match(evidenceOf(() => compareWithLast({ size: 4, root: randomBytes(32), note: 'x' }, v))['reason'], /went back/);
       assert.match(evidenceOf(() => compareWithLast({ size: 3, root: randomBytes(32), note: 'x' }, v))['reason'], /two different roots for size 3/);
       const foreign = signNote(formatCheckpoint({ origin: t.identity.origin, size: 3, root: randomBytes(32) }), [ed25519NoteSigner(t.identity.host, testKey(77), 'c2sp')]);
-      assert.throws(() => verifyCheckpointNote(foreign, t.identity.checkpointVerifiers, [], undefined), (err) => isLogError(err, 'NOTE_INVALID'));
-      assert.throws(() => verifyCheckpointNote(t.store.checkpointAt(3)!.note, t.identity.checkpointVerifiers, [], 'other - 1'), (err) => isLogError(err, 'INCONSISTENT'));
+      await assert.rejects(verifyCheckpointNote(foreign, trust, undefined), (err) => isLogError(err, 'NOTE_INVALID'));
+      await assert.rejects(verifyCheckpointNote(t.store.checkpointAt(3)!.note, trust, 'other - 1'), (err) => isLogError(err, 'INCONSISTENT'));
     });
   });
 });

@@ -8,7 +8,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32Encode, tokenSha256Hex, totp } from '../../src/http/index.js';
 import { formatTilePath, TILE_WIDTH } from '../../src/merkle/index.js';
-import { parseEntryBundle } from '../../src/monitor/index.js';
+import { parseEntryBundle } from '../../src/client/index.js';
 import { getBytes, httpRequest, type HttpAnswer } from './http-client.js';
 import { startServer, type ServerProcess } from './server-process.js';
 

@@ -1,13 +1,13 @@
 /**
  * A large tree without a log behind it: leaf i is the RFC 6962 leaf hash of
  * the 8-byte big-endian i; level-0 tiles are computed on demand, upper-level
- * tiles kept from one pass of RightEdge. Serves the tiles as a LogClient with
+ * tiles kept from one pass of RightEdge. Serves the tiles as a TiledLog with
  * a checkpoint signed by a test key, for tests of the monitor at sizes a
  * SQLite-backed test log would take minutes to reach.
  */
 import { ed25519PublicKeyBytes, ed25519NoteSigner, formatCheckpoint, formatVkey, signNote } from '../../src/note/index.js';
 import { HASH_SIZE, RightEdge, TILE_WIDTH, buildTile, leafHash, type Tile } from '../../src/merkle/index.js';
-import type { LogClient } from '../../src/monitor/index.js';
+import type { TiledLog } from '../../src/client/index.js';
 import { testKey } from './test-log.js';
 
 export const SYNTHETIC_ORIGIN = 'synthetic.test/log';
@@ -21,8 +21,8 @@ export interface SyntheticTree {
   readonly vkey: string;
   /** Tile (level, index) at `width` hashes, as a Tile. */
   tile(level: number, index: number, width: number): Tile;
-  /** A LogClient serving the tiles and the checkpoint (no entry bundles). */
-  client(onTile?: (level: number, index: number) => void): LogClient;
+  /** A TiledLog serving the tiles and the checkpoint (no entry bundles). */
+  client(onTile?: (level: number, index: number) => void): TiledLog;
 }
 
 function leafOf(i: number): Uint8Array {
