@@ -33,6 +33,7 @@ export {
   leafGroupFor,
   leafGroupNode,
   leafGroupsOfTile,
+  tileFromJoinedLeafGroups,
   tileFromLeafGroups,
 } from './leaf-group.js';
 export { proofNodeReader } from './proof-nodes.js';

@@ -23,6 +23,7 @@
  * Every node of the tile is in some row: levels 0..3 in their own group's
  * row, a node at level 4..7 as hash 30 + (level − 4) of the groups under its
  * sibling. So the 16 rows hold the whole tile; {@link tileFromLeafGroups}
+ * (or {@link tileFromJoinedLeafGroups}, from the rows joined end to end)
  * rebuilds its full-tile layout without hashing.
  *
  * Indices are JS numbers; no bitwise operators (a group number can pass 2^32).
@@ -95,21 +96,35 @@ export function tileFromLeafGroups(index: number, rows: readonly Uint8Array[]): 
   if (rows.length !== LEAF_GROUPS_PER_TILE || rows.some((r) => r.length !== LEAF_GROUP_BYTES)) {
     throw new LogError('CORRUPT', `couldn't read tile 0/${index}: ${rows.length} leaf-group rows of ${LEAF_GROUPS_PER_TILE} (or a row is not ${LEAF_GROUP_BYTES} bytes)`);
   }
+  const joined = new Uint8Array(LEAF_GROUPS_PER_TILE * LEAF_GROUP_BYTES);
+  rows.forEach((row, k) => joined.set(row, k * LEAF_GROUP_BYTES));
+  return tileFromJoinedLeafGroups(index, joined);
+}
+
+/**
+ * The same from the 16 group rows joined end to end in group order (16 ×
+ * 1,088 bytes, as one store read can return them): no array of rows to
+ * allocate. Throws CORRUPT unless `joined` is exactly that long.
+ */
+export function tileFromJoinedLeafGroups(index: number, joined: Uint8Array): Tile {
+  if (joined.length !== LEAF_GROUPS_PER_TILE * LEAF_GROUP_BYTES) {
+    throw new LogError('CORRUPT', `couldn't read tile 0/${index}: ${joined.length} bytes of leaf-group rows, not ${LEAF_GROUPS_PER_TILE} × ${LEAF_GROUP_BYTES}`);
+  }
   const out = new Uint8Array(tileLayoutBytes(TILE_WIDTH));
-  rows.forEach((row, k) => {
+  for (let k = 0; k < LEAF_GROUPS_PER_TILE; k++) {
+    const row = k * LEAF_GROUP_BYTES;
     for (let l = 0; l < GROUP_LEVELS; l++) {
       const n = LEAF_GROUP_WIDTH / pow2(l);
-      const from = at(GROUP_ROW_START, l) * HASH_SIZE;
-      out.set(row.subarray(from, from + n * HASH_SIZE), (at(TILE_ROW_START, l) + k * n) * HASH_SIZE);
+      const from = row + at(GROUP_ROW_START, l) * HASH_SIZE;
+      out.set(joined.subarray(from, from + n * HASH_SIZE), (at(TILE_ROW_START, l) + k * n) * HASH_SIZE);
     }
-  });
+  }
   // Node (l, o) of rows 4..7 is the level-l sibling stored by the first group under node (l, o XOR 1).
   for (let l = GROUP_LEVELS; l < TILE_HEIGHT; l++) {
     const per = pow2(l - GROUP_LEVELS);
     for (let o = 0; o < LEAF_GROUPS_PER_TILE / per; o++) {
-      const row = rows[sibling(o) * per] as Uint8Array;
-      const from = (at(GROUP_ROW_START, GROUP_LEVELS) + l - GROUP_LEVELS) * HASH_SIZE;
-      out.set(row.subarray(from, from + HASH_SIZE), (at(TILE_ROW_START, l) + o) * HASH_SIZE);
+      const from = sibling(o) * per * LEAF_GROUP_BYTES + (at(GROUP_ROW_START, GROUP_LEVELS) + l - GROUP_LEVELS) * HASH_SIZE;
+      out.set(joined.subarray(from, from + HASH_SIZE), (at(TILE_ROW_START, l) + o) * HASH_SIZE);
     }
   }
   return { level: 0, index, width: TILE_WIDTH, hashes: out };

@@ -9,6 +9,7 @@ import {
   leafGroupFor,
   leafGroupNode,
   leafGroupsOfTile,
+  tileFromJoinedLeafGroups,
   tileFromLeafGroups,
   type Tile,
 } from '../../src/merkle/index.js';
@@ -63,6 +64,27 @@ describe('tileFromLeafGroups', () => {
       const rows = leafGroupsOfTile(tiles[0]!);
       throwsCode(() => tileFromLeafGroups(0, rows.slice(1)), 'CORRUPT');
       throwsCode(() => tileFromLeafGroups(0, [...rows.slice(1), rows[0]!.subarray(1)]), 'CORRUPT');
+    });
+  });
+});
+
+describe('tileFromJoinedLeafGroups', () => {
+  describe('when given the 16 rows joined end to end', () => {
+    it('rebuilds the tile byte for byte, as tileFromLeafGroups does', () => {
+      for (const tile of tiles) {
+        const back = tileFromJoinedLeafGroups(tile.index, Buffer.concat(leafGroupsOfTile(tile)));
+        assert.deepEqual([back.level, back.index, back.width], [0, tile.index, TILE_WIDTH]);
+        assert.equal(hex(back.hashes), hex(tile.hashes));
+      }
+    });
+  });
+
+  describe('when the joined rows are not exactly 16 × 1,088 bytes', () => {
+    it('throws CORRUPT', () => {
+      const joined = Buffer.concat(leafGroupsOfTile(tiles[0]!));
+      throwsCode(() => tileFromJoinedLeafGroups(0, joined.subarray(LEAF_GROUP_BYTES)), 'CORRUPT');
+      throwsCode(() => tileFromJoinedLeafGroups(0, joined.subarray(1)), 'CORRUPT');
+      throwsCode(() => tileFromJoinedLeafGroups(0, Buffer.concat([joined, joined.subarray(0, 32)])), 'CORRUPT');
     });
   });
 });

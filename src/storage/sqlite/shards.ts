@@ -11,7 +11,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LogError } from '../../errors.js';
-import { LEAF_GROUPS_PER_TILE, tileFromLeafGroups } from '../../merkle/index.js';
+import { LEAF_GROUPS_PER_TILE, tileFromJoinedLeafGroups } from '../../merkle/index.js';
 import type { CheckpointRow, CosignatureRow, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from '../types.js';
 
 type EntryReads = Pick<TreeReads, 'entryByIndex' | 'entriesInRange' | 'entryByLeafHash' | 'indexOfLeafHash' | 'searchKey'>;
@@ -102,20 +102,34 @@ export function rotateTables(db: Database, active: ShardRow, rotation: Rotation)
 }
 
 /**
- * A tile row from a tree's tables: the row itself, or a full level-0 tile
- * rebuilt from its 16 leaf-group rows (byte-identical to what was written).
+ * `SELECT` of a tree's 16 leaf-group rows `grp >= ? AND grp < ?` joined end
+ * to end in group order, as one BLOB (NULL when there is none): one value
+ * to copy out of SQLite instead of 16. `group_concat` yields TEXT made of
+ * the rows' bytes; CAST back to BLOB keeps them (as migrations/0002 does).
+ */
+export function joinedLeafGroupsSql(table: string): string {
+  return `SELECT CAST(group_concat(hashes, x'' ORDER BY grp) AS BLOB) FROM ${table} WHERE grp >= ? AND grp < ?`;
+}
+
+/**
+ * A tile row from a tree's tables: a full level-0 tile rebuilt from its 16
+ * leaf-group rows (byte-identical to what was written; `joinedLeafGroups`
+ * runs {@link joinedLeafGroupsSql}), or the row itself. A level-0 tile has
+ * either its leaf groups or a row, never both (the groups replace the row in
+ * the transaction where the tile becomes full).
  */
 export function readTile(
   tiles: Statement<[number, number], TileRow>,
-  leafGroups: Statement<[number, number], Uint8Array>,
+  joinedLeafGroups: Statement<[number, number], Uint8Array | null>,
   level: number,
   index: number,
 ): TileRow | undefined {
-  const row = tiles.get(level, index);
-  if (row !== undefined || level !== 0) return row;
-  const first = index * LEAF_GROUPS_PER_TILE;
-  const groups = leafGroups.all(first, first + LEAF_GROUPS_PER_TILE);
-  return groups.length === 0 ? undefined : tileFromLeafGroups(index, groups);
+  if (level === 0) {
+    const first = index * LEAF_GROUPS_PER_TILE;
+    const joined = joinedLeafGroups.get(first, first + LEAF_GROUPS_PER_TILE);
+    if (joined != null) return tileFromJoinedLeafGroups(index, joined);
+  }
+  return tiles.get(level, index);
 }
 
 /**
@@ -141,7 +155,7 @@ export class FrozenTree implements TreeReads {
       cosignatures: db.prepare<[number], CosignatureRow>(`SELECT size, witness, line FROM ${t('cosignatures')} WHERE size = ? ORDER BY rowid`),
       tile: db.prepare<[number, number], TileRow>(`SELECT level, idx AS "index", width, hashes FROM ${t('tiles')} WHERE level = ? AND idx = ?`),
       leafGroup: db.prepare<[number], Uint8Array>(`SELECT hashes FROM ${t('leaf_groups')} WHERE grp = ?`).pluck(),
-      leafGroups: db.prepare<[number, number], Uint8Array>(`SELECT hashes FROM ${t('leaf_groups')} WHERE grp >= ? AND grp < ? ORDER BY grp`).pluck(),
+      joinedLeafGroups: db.prepare<[number, number], Uint8Array | null>(joinedLeafGroupsSql(t('leaf_groups'))).pluck(),
     };
   }
 
@@ -183,7 +197,7 @@ export class FrozenTree implements TreeReads {
   }
 
   tile(level: number, index: number): TileRow | undefined {
-    return this.#read(`read tile ${level}/${index}`, () => readTile(this.#q.tile, this.#q.leafGroups, level, index));
+    return this.#read(`read tile ${level}/${index}`, () => readTile(this.#q.tile, this.#q.joinedLeafGroups, level, index));
   }
 
   leafGroup(group: number): Uint8Array | undefined {

@@ -6,6 +6,7 @@
 
 import type { Database } from 'better-sqlite3';
 import type { CheckpointRow, CosignatureRow, StoredEntry, TileRow } from '../types.js';
+import { joinedLeafGroupsSql } from './shards.js';
 
 type Bytes = Uint8Array;
 
@@ -44,7 +45,7 @@ export function prepareStatements(db: Database) {
     // leaf groups of full level-0 tiles (migrations/0002): written once, never replaced.
     insertLeafGroup: db.prepare<[number, Bytes]>('INSERT INTO leaf_groups (grp, hashes) VALUES (?, ?) ON CONFLICT (grp) DO NOTHING'),
     leafGroup: db.prepare<[number], Bytes>('SELECT hashes FROM leaf_groups WHERE grp = ?').pluck(),
-    leafGroupsInRange: db.prepare<[number, number], Bytes>('SELECT hashes FROM leaf_groups WHERE grp >= ? AND grp < ? ORDER BY grp').pluck(),
+    joinedLeafGroups: db.prepare<[number, number], Bytes | null>(joinedLeafGroupsSql('leaf_groups')).pluck(),
 
     // checkpoints and cosignatures
     latestSize: db.prepare<[], number>('SELECT size FROM checkpoints ORDER BY size DESC LIMIT 1').pluck(),

@@ -172,7 +172,7 @@ export class SqliteStore implements LogStore {
 
   /** A full level-0 tile is rebuilt from its 16 leaf-group rows (byte-identical to what was written). */
   tile(level: number, index: number): TileRow | undefined {
-    return this.#read(`read tile ${level}/${index}`, () => readTile(this.#s.tile, this.#s.leafGroupsInRange, level, index));
+    return this.#read(`read tile ${level}/${index}`, () => readTile(this.#s.tile, this.#s.joinedLeafGroups, level, index));
   }
 
   /** One primary-key read of a ~1 KiB row: the hot read of inclusion proofs. */

@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLogError } from '../../../src/errors.js';
-import { EMPTY_ROOT } from '../../../src/merkle/index.js';
+import { EMPTY_ROOT, TILE_WIDTH, buildTile } from '../../../src/merkle/index.js';
 import { openSqliteStore, type Rotation, type SqliteStore } from '../../../src/storage/index.js';
 import { openTestLog, rawEntry } from '../../support/test-log.js';
+import { assertTile, batch, tile as fixtureTile } from '../fixtures.js';
 
 function rotation(frozenSize: number, treeId = '42'): Rotation {
   return {
@@ -79,6 +80,23 @@ describe('SqliteStore trees', () => {
         (err) => isLogError(err, 'INCONSISTENT'),
         'the new tree takes entries at global indices after the frozen one only',
       );
+    });
+  });
+});
+
+describe('SqliteStore full level-0 tiles', () => {
+  describe('when a full tile\'s hashes hold every byte value, runs of zero bytes and invalid UTF-8 included', () => {
+    it('reads it back byte for byte (its 16 leaf-group rows are joined in SQL, as text, then cast back to a blob)', async () => {
+      const store = openSqliteStore({ path: ':memory:' });
+      try {
+        // Leaf hash j is 32 bytes of value j: all zeros, 0x80 alone (never valid UTF-8), 0xff…
+        const level0 = Buffer.concat(Array.from({ length: TILE_WIDTH }, (_, j) => Buffer.alloc(32, j)));
+        const full = buildTile(0, 0, level0);
+        await store.appendBatch(0, batch(0, TILE_WIDTH, { tiles: [full, fixtureTile(1, 0, 1)] }));
+        assertTile(store.tile(0, 0), full);
+      } finally {
+        store.close();
+      }
     });
   });
 });
