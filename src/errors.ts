@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error, frozen)
   | 'BUSY' // another admin operation on the log (a rotation, a freeze) is in progress
   | 'SHUTTING_DOWN'
+  | 'NOT_SEQUENCER' // several nodes on one database: this node lost the sequencer lease, or the node holding it could not be reached; retry
   | 'UPSTREAM_FAILED' // a remote service (a witness, a monitored log) was unreachable or answered unexpectedly
   // a client of a transparency log (src/client)
   | 'LOG_UNREACHABLE' // no usable answer from the log (network, timeout, 5xx/429 after retries)

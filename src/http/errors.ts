@@ -33,6 +33,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   READ_ONLY: 503,
   BUSY: 409,
   SHUTTING_DOWN: 503,
+  NOT_SEQUENCER: 503,
   UPSTREAM_FAILED: 502,
   LOG_UNREACHABLE: 502,
   LOG_REJECTED: 502,
@@ -57,7 +58,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
 };
 
 /** Seconds a client should wait before retrying a 503 of this code. */
-const RETRY_AFTER: Partial<Record<ErrorCode, number>> = { POOL_FULL: 1, STORE_FAILED: 1, SHUTTING_DOWN: 5 };
+const RETRY_AFTER: Partial<Record<ErrorCode, number>> = { POOL_FULL: 1, STORE_FAILED: 1, SHUTTING_DOWN: 5, NOT_SEQUENCER: 1 };
 
 /** The JSON error response for `err`: `{code, message, error, details?}`, Retry-After on retryable 503s. */
 export function errorReply(err: LogError): Reply {
@@ -98,6 +99,7 @@ const REKOR_V2: Partial<Record<ErrorCode, { readonly status: number; readonly gr
   POOL_FULL: { status: 503, grpc: 14 },
   STORE_FAILED: { status: 503, grpc: 14 },
   SHUTTING_DOWN: { status: 503, grpc: 14 },
+  NOT_SEQUENCER: { status: 503, grpc: 14 },
 };
 
 /**

@@ -14,6 +14,7 @@ export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/
 export { backupDatabase, openReadOnlyStore, type BackupResult } from './sqlite/backup.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
+export { PostgresLease, openPostgresLease, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';
 export {
   SqliteWitnessStore,

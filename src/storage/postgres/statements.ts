@@ -20,7 +20,16 @@ function named(name: string, text: string): (values?: unknown[]) => QueryConfig 
 export const SQL = {
   // the compare-and-swap: updates the one head row only if it holds previousSize; its lock serialises writers
   casHead: named('cas_head', 'UPDATE log_head SET size = $2 WHERE size = $1'),
+  // The same compare-and-swap for a store fenced by the sequencer lease (lease.ts): only while the lease row names this
+  // holder and epoch and has not expired by the database's clock, and with a KEY SHARE lock on that row until the
+  // transaction ends, so that a takeover (which locks the row FOR UPDATE) waits for this commit.
+  casHeadFenced: named(
+    'cas_head_fenced',
+    `UPDATE log_head SET size = $2 WHERE size = $1 AND EXISTS (
+       SELECT 1 FROM sequencer_lease WHERE holder = $3 AND epoch = $4 AND expires_at > clock_timestamp() FOR KEY SHARE)`,
+  ),
   headSize: named('head_size', 'SELECT size FROM log_head'),
+  leaseHolder: named('lease_holder', 'SELECT holder, epoch, expires_at > clock_timestamp() AS live FROM sequencer_lease'),
 
   // entries
   insertEntries: named(

@@ -17,6 +17,7 @@ import { loadMigrations } from '../sqlite/migrations.js';
 import { checkServer, createPool, redact, type PostgresConnectionOptions } from './connect.js';
 import { isUnavailable, sqlState, toLogError } from './errors.js';
 import { migrate, postgresMigrationsDir } from './migrations.js';
+import type { SequencerFence } from './lease.js';
 import { SQL } from './statements.js';
 
 /** Options for {@link openPostgresStore}. */
@@ -58,6 +59,7 @@ export class PostgresStore implements AsyncLogStore {
   readonly #pool: pg.Pool;
   readonly #label: string;
   #closed = false;
+  #fence: SequencerFence | undefined;
 
   constructor(pool: pg.Pool, label: string) {
     this.#pool = pool;
@@ -101,6 +103,17 @@ export class PostgresStore implements AsyncLogStore {
       // A connection whose transaction could not be rolled back, or that failed, is closed rather than reused.
       client.release(failure === undefined ? undefined : true);
     }
+  }
+
+  /**
+   * From now on, commit batches only under the sequencer lease `fence`
+   * (lease.ts): a batch whose compare-and-swap finds the lease expired, or
+   * held by another holder or epoch, writes nothing and rejects with
+   * NOT_SEQUENCER (details.fenced). undefined: unfenced (a single node).
+   * Commits already past their compare-and-swap are not affected.
+   */
+  fence(fence: SequencerFence | undefined): void {
+    this.#fence = fence;
   }
 
   latestCheckpoint(): Promise<CheckpointRow | undefined> {
@@ -198,8 +211,11 @@ export class PostgresStore implements AsyncLogStore {
 
   /** The transaction body. Any rejection rolls everything back. */
   async #write(client: pg.PoolClient, previousSize: number, batch: Batch): Promise<void> {
-    const swapped = await client.query(SQL.casHead([previousSize, batch.checkpoint.size]));
+    const fence = this.#fence;
+    const size = batch.checkpoint.size;
+    const swapped = await client.query(fence === undefined ? SQL.casHead([previousSize, size]) : SQL.casHeadFenced([previousSize, size, fence.holder, fence.epoch]));
     if (swapped.rowCount !== 1) {
+      if (fence !== undefined) await refuseIfFenced(client, fence);
       const stored = (await client.query<{ size: number }>(SQL.headSize())).rows[0]?.size;
       throw new LogError('INCONSISTENT', `couldn't commit batch: the stored log has size ${stored}, not ${previousSize}`, {
         details: { storedSize: stored, previousSize },
@@ -329,6 +345,15 @@ export class PostgresStore implements AsyncLogStore {
   #write1(what: string, query: pg.QueryConfig): Promise<pg.QueryResult> {
     return this.#query(what, query, 'STORE_FAILED');
   }
+}
+
+/** Reject with NOT_SEQUENCER when the lease is no longer `fence`'s (expired, or another holder or epoch). */
+async function refuseIfFenced(client: pg.PoolClient, fence: SequencerFence): Promise<void> {
+  const lease = (await client.query<{ holder: string; epoch: number; live: boolean }>(SQL.leaseHolder())).rows[0];
+  if (lease !== undefined && lease.holder === fence.holder && lease.epoch === fence.epoch && lease.live) return;
+  throw new LogError('NOT_SEQUENCER', `couldn't commit batch: this node no longer holds the sequencer lease (epoch ${fence.epoch}; the lease is now epoch ${lease?.epoch}, ${lease?.live === true ? 'live' : 'expired'})`, {
+    details: { fenced: true, epoch: fence.epoch, leaseEpoch: lease?.epoch, leaseLive: lease?.live },
+  });
 }
 
 function refuseTile(t: TileRow, storedWidth: number | undefined): never {

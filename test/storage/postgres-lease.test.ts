@@ -1,0 +1,229 @@
+/**
+ * The sequencer lease (src/storage/postgres/lease.ts) and the store's fence,
+ * on a real PostgreSQL server: one holder at a time, expiry judged by the
+ * database's clock, and a deposed holder's batches refused by the database
+ * itself, including a holder whose process was paused past its TTL.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import type { LogError } from '../../src/errors.js';
+import { openPostgresLease, openPostgresStore, type PostgresLease, type PostgresStore } from '../../src/storage/index.js';
+import { SQL } from '../../src/storage/postgres/statements.js';
+import { eachLine } from '../support/lines.js';
+import { usePostgres } from '../support/postgres.js';
+import { assertCheckpoint, batch } from './fixtures.js';
+import { assertRejected } from './store.contract.js';
+
+describe('PostgresLease', () => {
+  const server = usePostgres();
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+  async function database(): Promise<string> {
+    const url = await server().createDatabase();
+    const s = await openPostgresStore({ url }); // migrates
+    await s.close();
+    return url;
+  }
+  function lease(url: string): PostgresLease {
+    const l = openPostgresLease({ url });
+    closers.push(() => l.close());
+    return l;
+  }
+  async function store(url: string): Promise<PostgresStore> {
+    const s = await openPostgresStore({ url });
+    closers.push(() => s.close());
+    return s;
+  }
+  /** Resolves once the database's clock says the lease expired (polled: the expiry is the server's to judge). */
+  async function expired(l: PostgresLease): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      if (!(await l.read()).live) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the lease never expired');
+  }
+
+  describe('when nobody ever held it', () => {
+    it('reads as free at epoch 0', async () => {
+      const view = await lease(await database()).read();
+      assert.deepEqual({ holder: view.holder, epoch: view.epoch, live: view.live }, { holder: undefined, epoch: 0, live: false });
+    });
+  });
+
+  describe('when several nodes contend at once', () => {
+    it('grants it to exactly one, round after round, each takeover one epoch later', async function () {
+      this.timeout(60_000);
+      const url = await database();
+      const nodes = ['a', 'b', 'c'].map((id) => ({ id, lease: lease(url) }));
+      for (let round = 1; round <= 8; round++) {
+        const grants = await Promise.all(nodes.map((n) => n.lease.tryAcquire(n.id, `http://${n.id}.test`, 150)));
+        const won = grants.filter((g) => g !== undefined);
+        assert.equal(won.length, 1, `round ${round}: ${won.length} winners`);
+        const view = await nodes[0]!.lease.read();
+        assert.equal(view.holder, won[0]!.holder);
+        assert.equal(view.nodeUrl, `http://${won[0]!.holder}.test`);
+        assert.equal(view.epoch, round);
+        assert.equal(won[0]!.epoch, round);
+        for (const n of nodes) assert.equal(await n.lease.tryAcquire(n.id, '', 150), undefined, 'a live lease is not taken, not even by its holder');
+        await expired(nodes[0]!.lease);
+      }
+    });
+  });
+
+  describe('when the holder stops renewing', () => {
+    it('expires by the database clock; the next holder gets the next epoch; the old renewal and release change nothing', async function () {
+      this.timeout(30_000);
+      const url = await database();
+      const [a, b] = [lease(url), lease(url)];
+      const first = await a.tryAcquire('a', 'http://a.test', 300);
+      assert.ok(first !== undefined);
+      assert.ok(await a.renew('a', first.epoch, 300), 'a live lease renews');
+      assert.equal(await b.tryAcquire('b', 'http://b.test', 5000), undefined);
+      await expired(b);
+      const second = await b.tryAcquire('b', 'http://b.test', 5000);
+      assert.equal(second?.epoch, first.epoch + 1);
+      assert.equal(await a.renew('a', first.epoch, 300), undefined, 'a lost lease never renews');
+      await a.release('a', first.epoch);
+      const view = await a.read();
+      assert.deepEqual({ holder: view.holder, epoch: view.epoch, live: view.live }, { holder: 'b', epoch: second.epoch, live: true });
+    });
+
+    it('is free at once after a release', async () => {
+      const url = await database();
+      const [a, b] = [lease(url), lease(url)];
+      const held = await a.tryAcquire('a', 'http://a.test', 60_000);
+      assert.ok(held !== undefined);
+      await a.release('a', held.epoch);
+      assert.equal((await b.tryAcquire('b', 'http://b.test', 60_000))?.epoch, held.epoch + 1);
+    });
+  });
+
+  describe('when a fenced store commits', () => {
+    it("commits the holder's batches, and refuses a deposed holder's with NOT_SEQUENCER, writing nothing", async function () {
+      this.timeout(30_000);
+      const url = await database();
+      const [la, lb] = [lease(url), lease(url)];
+      const [sa, sb] = [await store(url), await store(url)];
+      const ga = await la.tryAcquire('a', 'http://a.test', 400);
+      assert.ok(ga !== undefined);
+      sa.fence(ga);
+      await sa.appendBatch(0, batch(0, 3));
+      await expired(la);
+      const expiredBatch = batch(3, 2, { salt: 'expired' });
+      const err = (await assertRejected(sa.appendBatch(3, expiredBatch), 'NOT_SEQUENCER')) as LogError;
+      assert.equal(err.details?.['fenced'], true);
+      const gb = await lb.tryAcquire('b', 'http://b.test', 60_000);
+      assert.ok(gb !== undefined);
+      sb.fence(gb);
+      const next = batch(3, 4, { salt: 'b' });
+      await sb.appendBatch(3, next);
+      await assertRejected(sa.appendBatch(7, batch(7, 1, { salt: 'deposed' })), 'NOT_SEQUENCER');
+      assertCheckpoint(await sa.latestCheckpoint(), next.checkpoint);
+      for (const e of expiredBatch.entries) assert.equal(await sa.indexOfLeafHash(e.leafHash), undefined);
+    });
+
+    it('makes a takeover wait for a fenced commit in progress; after it, the old epoch commits nothing', async function () {
+      this.timeout(30_000);
+      const url = await database();
+      const databaseName = new URL(url).pathname.slice(1);
+      const [la, lb] = [lease(url), lease(url)];
+      const sa = await store(url);
+      const ga = await la.tryAcquire('a', 'http://a.test', 500);
+      assert.ok(ga !== undefined);
+      sa.fence(ga);
+      await sa.appendBatch(0, batch(0, 2));
+      // A commit of holder a in progress: its compare-and-swap done, its COMMIT not yet sent.
+      const open = new pg.Client({ connectionString: url });
+      await open.connect();
+      closers.push(() => open.end());
+      await open.query('BEGIN');
+      const swapped = await open.query(SQL.casHeadFenced([2, 3, 'a', ga.epoch]));
+      assert.equal(swapped.rowCount, 1);
+      assert.ok(await la.renew('a', ga.epoch, 500), 'the holder renews while its commit holds the lease row');
+      await expired(lb);
+      const takeover = lb.tryAcquire('b', 'http://b.test', 60_000);
+      await waitForLockWaiter(server().query.bind(server()), databaseName);
+      await open.query('COMMIT');
+      const gb = await takeover;
+      assert.equal(gb?.epoch, ga.epoch + 1, 'taken once the commit ended');
+      await assertRejected(sa.appendBatch(3, batch(3, 1)), 'NOT_SEQUENCER');
+    });
+  });
+
+  describe('when the holder’s process is paused past its TTL', () => {
+    it('commits nothing once it resumes, though it still believes it holds the lease', async function () {
+      this.timeout(60_000);
+      const url = await database();
+      const other = lease(url);
+      const live = await store(url);
+      const child = spawnHolder(url, 600);
+      closers.push(async () => void child.kill('SIGKILL'));
+      const lines: string[] = [];
+      const next = (): Promise<string> =>
+        new Promise((resolve) => {
+          const poll = (): void => (lines.length > 0 ? resolve(lines.shift()!) : void setTimeout(poll, 10));
+          poll();
+        });
+      eachLine(child.stdout, (line) => lines.push(line));
+      assert.equal(JSON.parse(await next()).ready, true);
+      child.kill('SIGSTOP'); // paused: a GC pause, a frozen VM, a debugger
+      child.stdin?.write('go\n'); // read once it runs again
+      await expired(other);
+      const grant = await other.tryAcquire('other', 'http://other.test', 60_000);
+      assert.ok(grant !== undefined);
+      live.fence(grant);
+      const mine = batch(1, 2, { salt: 'new holder' });
+      await live.appendBatch(1, mine);
+      child.kill('SIGCONT');
+      const result = JSON.parse(await next()) as { code?: string; message?: string };
+      assert.equal(result.code, 'NOT_SEQUENCER', result.message);
+      assertCheckpoint(await live.latestCheckpoint(), mine.checkpoint);
+      assert.equal(await live.indexOfLeafHash(batch(1, 2, { salt: 'paused' }).entries[0]!.leafHash), undefined);
+    });
+  });
+});
+
+/**
+ * A process holding the lease as node `paused` for `ttlMs`, its store fenced
+ * with it and one batch committed; prints `{"ready":true}`, then on a line on
+ * stdin commits the fixtures' `batch(1, 2, {salt: 'paused'})` and prints the
+ * outcome: `{"committed":true}` or the error's code.
+ */
+function spawnHolder(url: string, ttlMs: number): ChildProcess {
+  const storeModule = new URL('../../src/storage/index.js', import.meta.url).href;
+  const fixtures = new URL('./fixtures.js', import.meta.url).href;
+  const script = `
+    const { openPostgresLease, openPostgresStore } = await import(${JSON.stringify(storeModule)});
+    const { batch } = await import(${JSON.stringify(fixtures)});
+    const { createInterface } = await import('node:readline');
+    const s = await openPostgresStore({ url: ${JSON.stringify(url)} });
+    const l = openPostgresLease({ url: ${JSON.stringify(url)} });
+    const grant = await l.tryAcquire('paused', 'http://paused.test', ${ttlMs});
+    s.fence(grant);
+    await s.appendBatch(0, batch(0, 1, { salt: 'paused' }));
+    console.log(JSON.stringify({ ready: true }));
+    const input = createInterface({ input: process.stdin });
+    for await (const _ of input) break;
+    try {
+      await s.appendBatch(1, batch(1, 2, { salt: 'paused' }));
+      console.log(JSON.stringify({ committed: true }));
+    } catch (err) {
+      console.log(JSON.stringify({ code: err.code, message: err.message }));
+    }
+    await s.close();
+    await l.close();`;
+  return spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/** Resolves once a session of `database` waits on a lock. */
+async function waitForLockWaiter(query: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>, database: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    const res = await query("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [database]);
+    if (res.rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no session of ${database} waits on a lock`);
+}
