@@ -44,6 +44,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Kubernetes: workload objects and manifests, AdmissionReview, JSONPatch, the webhook server. The
   // webhook is served by http's dispatcher, error table and metrics writer, not a second copy of them.
   kube: ['errors.ts', 'clock.ts', 'policy', 'http'],
+  // Several nodes on one database: the sequencer lease loop, the node's role, forwarding admitted entries to the
+  // sequencing node over the internal route http serves (its wire format is http's).
+  cluster: ['errors.ts', 'clock.ts', 'entry', 'storage', 'log', 'http'],
   cli: ['*'],
 };
 /** Layers that also run in a browser (the explorer): no node: builtins at all, I/O through global fetch only. */

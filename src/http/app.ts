@@ -32,7 +32,7 @@ import { explorerRoutes } from './routes/explorer.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
 import { logInfoRoutes } from './routes/log-info.js';
-import { auditMetrics, logMetrics, metricsRoute } from './routes/metrics.js';
+import { auditMetrics, clusterMetrics, logMetrics, metricsRoute } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { proofRoutes } from './routes/proof.js';
 import { rekorV2Routes } from './routes/rekor-v2.js';
@@ -41,6 +41,8 @@ import { retrieveRoutes } from './routes/retrieve.js';
 import { tileRoutes } from './routes/tiles.js';
 import { shardRoutes } from './routes/shards.js';
 import { adminRotateRoutes } from './routes/admin-rotate.js';
+import { clusterRoutes } from './routes/cluster.js';
+import type { ClusterHooks } from './cluster.js';
 
 export interface AppDeps {
   readonly log: LogService;
@@ -97,6 +99,13 @@ export interface AppDeps {
   readonly clock?: Clock;
   /** The built web explorer served at `/` (routes/explorer.ts); default dist/www. */
   readonly explorerDir?: string;
+  /**
+   * One node of several on one database (cluster.ts, built by src/cluster):
+   * admitted entries go to the sequencing node, the internal forwarding
+   * route is served, the probes and /metrics tell the node's role. Default:
+   * a single node.
+   */
+  readonly cluster?: ClusterHooks;
 }
 
 /** Most certificates in a submitted chain (Rekor's limit). */
@@ -115,6 +124,7 @@ export function createApp(deps: AppDeps): CairnApp {
   const api = loadApiSpec(deps.openapiPath);
   const metrics = new Metrics({ version: deps.version ?? 'unknown', role: 'log' }, [ENTRIES_PATH]);
   logMetrics(metrics, deps.log, deps.witnessStatus ?? (() => []));
+  if (deps.cluster !== undefined) clusterMetrics(metrics, deps.cluster);
   if (deps.integrityAudit !== undefined) auditMetrics(metrics, deps.integrityAudit);
   const ctx: RouteContext = {
     log: deps.log,
@@ -122,11 +132,12 @@ export function createApp(deps: AppDeps): CairnApp {
     limits,
     admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }),
     timings: submitTimings(metrics),
+    ...(deps.cluster === undefined ? {} : { cluster: deps.cluster }),
   };
   const routes: Route[] = [
     ...entryRoutes(ctx),
     ...tileRoutes(deps.log),
-    ...healthRoutes(deps.log, deps.stopping === undefined ? {} : { stopping: deps.stopping }),
+    ...healthRoutes(deps.log, { ...(deps.stopping === undefined ? {} : { stopping: deps.stopping }), ...(deps.cluster === undefined ? {} : { cluster: deps.cluster }) }),
     ...checkpointRoutes(deps.log),
     ...logInfoRoutes(deps.log),
     ...checkpointHistoryRoutes(ctx),
@@ -141,6 +152,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...explorerRoutes(deps.explorerDir),
     ...shardRoutes(deps.log),
     ...adminRotateRoutes(deps.log),
+    ...clusterRoutes(deps.log, deps.cluster),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

@@ -6,6 +6,8 @@
  *
  * What each request needs ({@link requiredAccess}):
  * - `/healthz`, `/readyz`: nothing (load balancers and orchestrators probe them);
+ * - the nodes' internal forwarding route (cluster.ts): no token; the route
+ *   itself authenticates the peer by the HMAC of its body;
  * - `POST /api/v1/log/entries` and `POST /api/v2/log/entries`: a token with role `submit` (or `admin`);
  * - reads (GET, and the two search POSTs): nothing, or any valid token when
  *   the policy sets `readAuth`;
@@ -22,6 +24,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LogError } from '../errors.js';
+import { CLUSTER_ENTRIES_PATH } from './cluster.js';
 import { errorReply } from './errors.js';
 import type { GuardRequest } from './guards.js';
 import type { Reply } from './reply.js';
@@ -67,7 +70,7 @@ const READ_POSTS: ReadonlySet<string> = new Set(['/api/v1/log/entries/retrieve',
  */
 export function requiredAccess(method: string, rawPath: string): Access {
   const path = rawPath.length > 1 ? rawPath.toLowerCase().replace(/\/$/, '') : rawPath;
-  if (path === '/healthz' || path === '/readyz') return 'none';
+  if (path === '/healthz' || path === '/readyz' || path === CLUSTER_ENTRIES_PATH) return 'none';
   if (path.startsWith(ADMIN_PATH_PREFIX)) return 'admin';
   if (method === 'GET' || method === 'HEAD') return path === '/metrics' ? 'admin' : 'read';
   if (method === 'POST' && (path === '/api/v1/log/entries' || path === '/api/v2/log/entries')) return 'submit';

@@ -3,6 +3,7 @@ import type { LogService } from '../log/index.js';
 import type { Admission } from '../admission/index.js';
 import type { ApiSpec } from '../api/index.js';
 import type { SubmitTimings } from './submit-timings.js';
+import type { ClusterHooks } from './cluster.js';
 
 export interface ApiLimits {
   /** Largest canonical entry body, bytes (≤ 65,535); beyond it 413 TOO_LARGE. */
@@ -23,4 +24,6 @@ export interface RouteContext {
   readonly admission: Admission;
   /** Per-stage time of successful submissions, for /metrics. */
   readonly timings: SubmitTimings;
+  /** On a node of several on one database: where admitted entries go (cluster.ts); absent: this node sequences them. */
+  readonly cluster?: ClusterHooks;
 }

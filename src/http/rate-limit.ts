@@ -3,7 +3,9 @@
  * name when the request carries a valid one, else the client address). A
  * bucket holds at most `burst` requests and refills at `ratePerSecond`; a
  * request finding it empty gets 429 RATE_LIMITED with `Retry-After` (whole
- * seconds until a token is back). `/healthz` and `/readyz` are never limited.
+ * seconds until a token is back). `/healthz` and `/readyz` are never limited,
+ * nor the internal route nodes forward entries on (cluster.ts: its requests
+ * were limited where their clients sent them).
  *
  * Every limited answer, allowed or refused, carries the IETF draft's
  * headers (draft-ietf-httpapi-ratelimit-headers, RateLimit-* fields):
@@ -14,6 +16,7 @@
  * Memory is bounded: at most `maxClients` buckets are kept, least recently
  * used first out (an evicted client simply starts again with a full bucket).
  */
+import { CLUSTER_ENTRIES_PATH } from './cluster.js';
 import { LogError } from '../errors.js';
 import { errorReply } from './errors.js';
 import type { GuardRequest } from './guards.js';
@@ -79,11 +82,11 @@ export class TokenBuckets {
   }
 }
 
-/** The guard limiting each client (named by `keyOf`) to `o`; `/healthz` and `/readyz` are never limited. */
+/** The guard limiting each client (named by `keyOf`) to `o`; `/healthz`, `/readyz` and the nodes' internal route are never limited. */
 export function rateLimitGuard(o: RateLimitOptions, keyOf: (req: GuardRequest) => string): (req: GuardRequest) => Reply | undefined {
   const buckets = new TokenBuckets(o);
   return (req) => {
-    if (req.path === '/healthz' || req.path === '/readyz') return undefined;
+    if (req.path === '/healthz' || req.path === '/readyz' || req.path === CLUSTER_ENTRIES_PATH) return undefined;
     const { wait, remaining, reset } = buckets.takeWithState(keyOf(req));
     req.answerHeaders['RateLimit-Limit'] = String(o.burst);
     req.answerHeaders['RateLimit-Remaining'] = String(remaining);

@@ -6,6 +6,7 @@
  * with Location pointing at it (clients fetch it from there).
  */
 import type { PreparedEntry } from '../entry/index.js';
+import type { ClusterHooks } from './cluster.js';
 import { LogError, isLogError } from '../errors.js';
 import type { LogService, Sequenced } from '../log/index.js';
 import { entryId } from './entry-id.js';
@@ -20,12 +21,14 @@ export const ENTRIES_PATH = '/api/v1/log/entries';
  * Admit `admit()`'s entry, submit it and build its reply; admission errors and
  * other failures of the log (POOL_FULL, READ_ONLY…) reject with their
  * LogError. Successful submissions record their stage times in `timings`.
+ * On a node of several (`cluster`), an entry another node sequences is
+ * forwarded there once admitted, and its answer is that node's.
  */
-export async function admitAndSubmit(log: LogService, timings: SubmitTimings, admit: () => Promise<PreparedEntry>): Promise<Reply> {
+export async function admitAndSubmit(log: LogService, timings: SubmitTimings, admit: () => Promise<PreparedEntry>, cluster?: ClusterHooks): Promise<Reply> {
   const t0 = performance.now();
   const prepared = await admit();
   const t1 = performance.now();
-  const reply = await submitPrepared(log, prepared);
+  const reply = await (cluster?.forward(prepared) ?? submitPrepared(log, prepared));
   if (reply.status === 201) {
     timings.observe('admission', t1 - t0);
     timings.observe('sequencing', performance.now() - t1);

@@ -18,14 +18,14 @@ import { jsonTextReply, type Reply } from '../reply.js';
 import { get, post, type Route } from '../route.js';
 import { ENTRIES_PATH, admitAndSubmit } from '../submit.js';
 
-export function entryRoutes({ log, api, limits, admission, timings }: RouteContext): Route[] {
+export function entryRoutes({ log, api, limits, admission, timings, cluster }: RouteContext): Route[] {
   const entryLimits = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
   return [
     // The body's bytes go to admission, which parses and checks them against createLogEntry's schema off the event loop.
     post(ENTRIES_PATH, 'json-bytes', (req) => {
       const raw = req.raw;
       if (raw === undefined) throw missingBody();
-      return admitAndSubmit(log, timings, () => admission.admit(raw, entryLimits));
+      return admitAndSubmit(log, timings, () => admission.admit(raw, entryLimits), cluster);
     }),
 
     get(ENTRIES_PATH, (req) => {

@@ -12,8 +12,16 @@
  *   it takes no more entries, for good) or `read-only` (detail: why, e.g.
  *   damage found by a check). While the start-up check
  *   runs, the server answers `checking` (src/cli/starting.ts).
+ *
+ * On a node of several on one database (../cluster.ts) both add `cluster`:
+ * `{"role": "sequencer" | "taking over" | "follower", "nodeId", "epoch",
+ * "holder", "holderUrl"}` (the node holding the sequencer lease as last
+ * read), and /readyz answers 503 `database unreachable` while the lease
+ * cannot be read (writes then fail at once with 503; reads are served from
+ * what the node holds).
  */
 import type { LogService } from '../../log/index.js';
+import type { ClusterHooks } from '../cluster.js';
 import { jsonReply } from '../reply.js';
 import { get, type Route } from '../route.js';
 
@@ -22,20 +30,28 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 export interface HealthOptions {
   /** Whether the server is shutting down; default never. */
   readonly stopping?: () => boolean;
+  /** The node's role among several on one database. */
+  readonly cluster?: ClusterHooks;
 }
 
 export function healthRoutes(log: LogService, o: HealthOptions = {}): Route[] {
   const stopping = o.stopping ?? (() => false);
+  const cluster = (): Record<string, unknown> => {
+    if (o.cluster === undefined) return {};
+    const c = o.cluster.status();
+    return { cluster: { role: c.role, nodeId: c.nodeId, epoch: c.epoch, holder: c.holder ?? null, holderUrl: c.holderUrl ?? null } };
+  };
   return [
     get('/healthz', () => {
       const s = log.status();
-      return jsonReply({ status: s.readOnly === undefined ? 'ok' : 'read-only', reason: s.readOnly, treeSize: s.size, pool: s.poolSize }, NO_STORE);
+      return jsonReply({ status: s.readOnly === undefined ? 'ok' : 'read-only', reason: s.readOnly, treeSize: s.size, pool: s.poolSize, ...cluster() }, NO_STORE);
     }),
     get('/readyz', () => {
       const s = log.status();
-      if (stopping()) return jsonReply({ ready: false, reason: 'shutting down', treeSize: s.size }, NO_STORE, 503);
-      if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: s.frozen ? 'frozen' : 'read-only', detail: s.readOnly, treeSize: s.size }, NO_STORE, 503);
-      return jsonReply({ ready: true, treeSize: s.size }, NO_STORE, 200);
+      if (stopping()) return jsonReply({ ready: false, reason: 'shutting down', treeSize: s.size, ...cluster() }, NO_STORE, 503);
+      if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: s.frozen ? 'frozen' : 'read-only', detail: s.readOnly, treeSize: s.size, ...cluster() }, NO_STORE, 503);
+      if (o.cluster !== undefined && !o.cluster.status().databaseReachable) return jsonReply({ ready: false, reason: 'database unreachable', treeSize: s.size, ...cluster() }, NO_STORE, 503);
+      return jsonReply({ ready: true, treeSize: s.size, ...cluster() }, NO_STORE, 200);
     }),
   ];
 }

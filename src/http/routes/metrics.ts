@@ -10,12 +10,15 @@
  *   `cairn_witness_last_success_timestamp_seconds`,
  *   `cairn_witness_cosignatures_total`, `cairn_witness_conflicts_total`,
  *   `cairn_witness_failures_total`;
- * - the integrity audit's `cairn_audit_*` (auditMetrics).
+ * - the integrity audit's `cairn_audit_*` (auditMetrics);
+ * - on a node of several on one database, `cairn_cluster_*` (clusterMetrics):
+ *   the node's role, the lease epoch, takeovers, whether the database answers.
  *
  * formatMetrics is a small writer of the same format for surfaces that keep
  * their own counters (src/kube).
  */
 import type { IntegrityAuditStatus, LogService, WitnessStatus } from '../../log/index.js';
+import type { ClusterHooks } from '../cluster.js';
 import { dispatcher, type Dispatcher } from '../dispatch.js';
 import { errorReply } from '../errors.js';
 import { counterFrom, gaugeFrom, type Metrics } from '../metrics.js';
@@ -74,6 +77,18 @@ export function auditMetrics(m: Metrics, audit: () => IntegrityAuditStatus): voi
   counterFrom(m, 'cairn_audit_entries_checked_total', 'Entries rehashed by the integrity audit since start.', [], one((a) => a.entriesChecked));
   gaugeFrom(m, 'cairn_audit_last_pass_timestamp_seconds', 'Time the last integrity audit pass completed.', [], one((a) => (a.lastPassCompletedMs === undefined ? undefined : a.lastPassCompletedMs / 1000)));
   gaugeFrom(m, 'cairn_audit_mismatch', '1 when the integrity audit found stored data that does not match (the log is then read-only).', [], one((a) => (a.mismatch === undefined ? 0 : 1)));
+}
+
+/** Register a node's cluster families: which node sequences, under which lease epoch. */
+export function clusterMetrics(m: Metrics, cluster: ClusterHooks): void {
+  const one = (f: (c: ReturnType<ClusterHooks['status']>) => number) => () => [[{}, f(cluster.status())]] as const;
+  gaugeFrom(m, 'cairn_cluster_sequencer', '1 when this node holds the sequencer lease and sequences.', [], one((c) => (c.role === 'sequencer' ? 1 : 0)));
+  gaugeFrom(m, 'cairn_cluster_role', "This node's role among the nodes on its database (1 for the current one).", ['role'], () =>
+    (['follower', 'taking over', 'sequencer'] as const).map((role) => [{ role }, cluster.status().role === role ? 1 : 0] as const),
+  );
+  gaugeFrom(m, 'cairn_cluster_lease_epoch', 'Epoch of the sequencer lease as this node last saw it.', [], one((c) => c.epoch));
+  counterFrom(m, 'cairn_cluster_takeovers_total', 'Times this node took the sequencer lease since start.', [], one((c) => c.takeovers));
+  gaugeFrom(m, 'cairn_cluster_database_reachable', '1 when the last lease operation reached the database.', [], one((c) => (c.databaseReachable ? 1 : 0)));
 }
 
 /** The exposition text: `# HELP`, `# TYPE`, then `name{labels} value` lines, each ending in '\n'. */
