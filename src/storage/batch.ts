@@ -37,11 +37,12 @@ export function validateBatch(previousSize: number, batch: Batch, firstIndex = 0
   for (const t of batch.tiles) validateTile(t);
 }
 
-function validateEntries(previousSize: number, entries: readonly StoredEntry[]): void {
+/** Throw LogError('INCONSISTENT') unless `entries` have dense indices from `first`, 32-byte leaf hashes, bodies in bounds and integer times. */
+export function validateEntries(first: number, entries: readonly StoredEntry[]): void {
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as StoredEntry;
-    if (e.index !== previousSize + i) {
-      fail(`entry ${i} of the batch has index ${e.index}, not ${previousSize + i}: indices must be dense from the previous size`);
+    if (e.index !== first + i) {
+      fail(`entry ${i} of the batch has index ${e.index}, not ${first + i}: indices must be dense from the previous size`);
     }
     if (e.leafHash.length !== HASH_BYTES) fail(`entry ${e.index} has a ${e.leafHash.length}-byte leaf hash`);
     if (e.body.length > MAX_BODY_BYTES) fail(`entry ${e.index} has a ${e.body.length}-byte body (max ${MAX_BODY_BYTES})`);
@@ -49,7 +50,8 @@ function validateEntries(previousSize: number, entries: readonly StoredEntry[]):
   }
 }
 
-function validateTile(t: TileRow): void {
+/** Throw LogError('INCONSISTENT') unless `t` has coordinates and a width in range and enough hashes (a full level-0 tile: the full-tile layout). */
+export function validateTile(t: TileRow): void {
   if (!isIndex(t.level) || !isIndex(t.index)) fail(`tile ${t.level}/${t.index} has invalid coordinates`);
   if (!Number.isInteger(t.width) || t.width < 1 || t.width > 256) fail(`tile ${t.level}/${t.index} has width ${t.width}, not 1..256`);
   if (t.hashes.length < t.width * HASH_BYTES) {

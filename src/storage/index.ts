@@ -12,9 +12,11 @@ export { MAX_BODY_BYTES, validateBatch } from './batch.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export { backupDatabase, openReadOnlyStore, type BackupResult } from './sqlite/backup.js';
+export { SqliteSnapshot, openSnapshot } from './sqlite/snapshot.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 export { PostgresLease, openPostgresLease, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';
+export { ImportChunk, PostgresImport, openPostgresImport, type ChunkEnd, type ImportCounts, type ImportStatus } from './postgres/import.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';
 export {
   SqliteWitnessStore,

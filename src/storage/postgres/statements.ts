@@ -96,4 +96,6 @@ export const SQL = {
   getMeta: named('get_meta', 'SELECT value FROM meta WHERE key = $1'),
   insertMeta: named('insert_meta', 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING'),
   databaseSize: named('database_size', 'SELECT pg_database_size(current_database()) AS bytes'),
+  // a copy cairn migrate has not finished (import.ts)
+  unfinishedImport: named('unfinished_import', 'SELECT source FROM import_state'),
 } as const;

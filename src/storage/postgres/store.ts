@@ -38,11 +38,31 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     await checkServer(pool, options.url);
     await migrate(pool, loadMigrations(options.migrationsDir ?? postgresMigrationsDir()), label);
+    await refuseUnfinishedImport(pool, label);
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;
   }
   return new PostgresStore(pool, label);
+}
+
+/**
+ * Refuse (CONFIG_INVALID) a database that `cairn migrate` is still copying a
+ * log into (import.ts): it holds a prefix of a log whose source may still
+ * grow, and appending here would fork it.
+ */
+async function refuseUnfinishedImport(pool: pg.Pool, label: string): Promise<void> {
+  let source: string | undefined;
+  try {
+    source = (await pool.query<{ source: string }>(SQL.unfinishedImport())).rows[0]?.source;
+  } catch (err) {
+    throw toLogError(`open ${label}`, err, 'CONFIG_INVALID');
+  }
+  if (source !== undefined) {
+    throw new LogError('CONFIG_INVALID', `couldn't open database ${label}: cairn migrate has not finished copying the log from ${source} into it; run cairn migrate again to finish and prove the copy`, {
+      details: { importing: source },
+    });
+  }
 }
 
 /**

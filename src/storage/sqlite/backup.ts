@@ -73,7 +73,11 @@ export function openReadOnlyStore(path: string, options: { quickCheck?: boolean 
   }
 }
 
-function openReadOnly(path: string): Database {
+/**
+ * A read-only connection to the log database at `path`, checked to be a
+ * Cairn log at this Cairn's schema version (CONFIG_INVALID otherwise).
+ */
+export function openReadOnly(path: string): Database {
   const label = resolve(path);
   let db: Database;
   try {
