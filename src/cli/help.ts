@@ -23,6 +23,7 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
   { name: 'backup', summary: "copy the log's database while it serves" },
   { name: 'restore', summary: 'restore a backup into an empty data dir' },
   { name: 'check', summary: 'prove a data dir or backup: root = signed checkpoint' },
+  { name: 'migrate', summary: "copy a data dir's log into PostgreSQL, proved" },
   { name: 'healthcheck', summary: 'GET /healthz of the configured server' },
   { name: 'sign', summary: 'sign an image, log the signature, attach it' },
   { name: 'attest', summary: 'attest to an image (in-toto), log it, attach it' },
@@ -86,6 +87,10 @@ export function commandHelp(command: string): string | undefined {
     case 'check':
       return `usage: cairn check [--data-dir DIR | --file FILE] [--key-file FILE] [--json]\n\n${wrap(
         "Proves each log database of a data dir (or a backup FILE and its siblings): SQLite's quick_check, every entry, tile and stored checkpoint root rehashed, the root equal to the latest checkpoint's, signed by the note key the log pinned (and by the log key when it can be read: an Ed25519 log's, or --key-file's). Reads only; safe while the server runs. Exit 0 proved, 1 it does not prove out (what and where), 4 no log.",
+      )}\n`;
+    case 'migrate':
+      return `usage: cairn migrate --from DIR --to URL [--chunk-entries N] [--json]\n\n${wrap(
+        "Copies the log of a data dir (DIR/cairn.db) into an empty PostgreSQL database (URL, default CAIRN_DATABASE_URL; Cairn's migrations are applied) and proves the copy: the same meta, signed checkpoints byte for byte with their cosignatures, entries and search keys, every checkpoint's root recomputed from the copy's leaf hashes and every tile checked. The source is read through one snapshot, so a server may keep serving it; the copy is then proved but left unfinished (exit 5) until a run with the server stopped copies the rest and finishes it. Transactions end at the source's published checkpoints (at most --chunk-entries entries each when its checkpoints allow, default 16384): a failed or killed run is resumed by running it again. A rotated log is refused; the Rekor v2 tree and the admin log are not copied. Exit 0 migrated, 1 the copy does not prove out, 2 bad usage or a target that is not empty, 3 PostgreSQL unreachable, 4 no log in DIR, 5 not finished (a server runs on DIR).",
       )}\n`;
     case 'healthcheck':
       return `usage: cairn healthcheck [--witness] [settings]\n\n${wrap(

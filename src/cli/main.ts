@@ -12,6 +12,7 @@
  *   cairn backup --to FILE   a consistent copy of the log's database, taken while it serves
  *   cairn restore --from FILE  a backup into an empty data dir, proved
  *   cairn check              prove a data dir (or --file) : tree rehashed, root = signed checkpoint
+ *   cairn migrate --from DIR --to URL  copy a data dir's log into an empty PostgreSQL database, proved
  *   cairn healthcheck        GET /healthz of the configured server (container health checks)
  *   cairn trust-root --url URL  print the log as a sigstore TrustedRoot
  *   cairn signing-config --url URL  print the log's sigstore SigningConfig (its Rekor v1 and v2 endpoints)
@@ -102,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./backup.js')).restoreMain(rest);
     case 'check':
       return (await import('./backup.js')).checkMain(rest);
+    case 'migrate':
+      return (await import('./migrate.js')).migrateMain(rest);
     case 'healthcheck':
       return (await import('./healthcheck.js')).healthcheckMain(rest);
     case 'trust-root':

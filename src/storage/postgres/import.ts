@@ -9,7 +9,7 @@
  * - **Empty target.** {@link PostgresImport.begin} starts an import only on a
  *   database that holds no log (Cairn's migrations applied, no checkpoint,
  *   entry, tile, search key, cosignature or meta row, head at 0), and records
- *   it in `import_state` (migrations/postgres/0002_import.sql) with the
+ *   it in `import_state` (migrations/postgres/0003_import.sql) with the
  *   source's meta rows, in one transaction. A database holding a log is never
  *   written.
  * - **Recognisably incomplete.** From `begin` until {@link PostgresImport.finish}
