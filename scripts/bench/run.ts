@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage,migrate]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -25,6 +25,8 @@
  *             the submit throughput with the token key vs a file key (scripts/bench/log-keys.ts).
  *  - storage: batches of 256 committed durably to SQLite (appendBatch + sync) vs PostgreSQL on this
  *             machine, alternating rounds; random proof reads on each (scripts/bench/storage.ts).
+ *  - migrate: `cairn migrate` of a 100k-entry data dir (and 1M in a full run) into PostgreSQL on this
+ *             machine vs `cairn backup` of the same data dir (scripts/bench/migrate.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ import { growTo } from './grow.js';
 import { admissionBench } from './admission.js';
 import { imageSigningBench } from './image-signing.js';
 import { logKeysBench } from './log-keys.js';
+import { migrateBench } from './migrate.js';
 import { storageBench } from './storage.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
@@ -306,6 +309,7 @@ async function main(): Promise<void> {
     ['admission', async () => void (results['admission'] = await admissionBench(QUICK, log))],
     ['logkeys', async () => void (results['logkeys'] = await logKeysBench(QUICK, log))],
     ['storage', async () => void (results['storage'] = await storageBench(QUICK, log))],
+    ['migrate', async () => void (results['migrate'] = await migrateBench(QUICK, log))],
   ];
   for (const [name, fn] of steps) {
     if (!ONLY.has(name)) continue;

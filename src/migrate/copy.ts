@@ -96,6 +96,8 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
   do {
     const end = nextBoundary(sizes, position, chunkEntries);
     const chunk = await target.chunk(position);
+    // One statement in flight while the next rows are read and hashed here: the server writes while this process reads.
+    let inflight: Promise<void> | undefined;
     try {
       const tiles = new Map<string, Tile>();
       for (let at = position; at < end; at += batchEntries) {
@@ -112,13 +114,17 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
             tiles.set(key, t);
           }
         }
-        await chunk.addEntries(entries, full);
+        await inflight;
+        inflight = chunk.addEntries(entries, full);
+        inflight.catch(() => undefined); // met by the await above or below; never left unhandled meanwhile
       }
+      await inflight;
       if (!hashesEqual(edge.root(), (bySize.get(end) as CheckpointRow).root)) {
         throw new LogError('CORRUPT', `couldn't copy: the source's entries up to ${end} do not hash to the root of its checkpoint at that size (run cairn check on it)`);
       }
       await chunk.commit({ size: end, checkpoints: checkpoints.filter((c) => c.size >= position && c.size <= end), tiles: [...tiles.values()] });
     } catch (err) {
+      await inflight?.catch(() => undefined);
       await chunk.abort();
       throw err;
     }
@@ -200,10 +206,21 @@ async function edgeAt(target: PostgresImport, size: number): Promise<RightEdge> 
 async function copySearchKeys(source: SqliteSnapshot, target: PostgresImport, onProgress: CopyOptions['onProgress']): Promise<number> {
   const total = source.searchKeyCount();
   let done = 0;
-  for (let page = source.searchKeys(undefined, PAGE); page.length > 0; page = source.searchKeys(page[page.length - 1], PAGE)) {
-    await target.addSearchKeys(page);
-    done += page.length;
-    onProgress?.({ phase: 'search keys', done, total });
+  let inflight: Promise<void> | undefined;
+  try {
+    for (let page = source.searchKeys(undefined, PAGE); page.length > 0; page = source.searchKeys(page[page.length - 1], PAGE)) {
+      // Pages go in their own transactions: two on the server at once while the next is read here.
+      const previous = inflight;
+      inflight = target.addSearchKeys(page);
+      inflight.catch(() => undefined);
+      await previous;
+      done += previous === undefined ? 0 : PAGE;
+      onProgress?.({ phase: 'search keys', done, total });
+    }
+    await inflight;
+  } finally {
+    await inflight?.catch(() => undefined);
   }
-  return done;
+  onProgress?.({ phase: 'search keys', done: total, total });
+  return total;
 }

@@ -25,7 +25,7 @@
 import { LogError, describeError } from '../errors.js';
 import { LEAF_GROUPS_PER_TILE, RightEdge, TILE_WIDTH, hashesEqual, leafGroupsOfTile, leafHash, type Tile } from '../merkle/index.js';
 import { openNote, parseCheckpoint, parseVkey, type NoteVerifier } from '../note/index.js';
-import type { CheckpointRow, CosignatureRow, PostgresImport, SqliteSnapshot, StoredEntry, TileRow } from '../storage/index.js';
+import type { CheckpointRow, CosignatureRow, PostgresImport, SearchKey, SqliteSnapshot, StoredEntry, TileRow } from '../storage/index.js';
 
 export interface CopyProofSummary {
   readonly size: number;
@@ -56,8 +56,12 @@ export async function proveCopy(source: SqliteSnapshot, target: PostgresImport, 
   const meta = await sameMeta(source, target);
   const checkpoints = await sameCheckpoints(source, target, meta);
   const cosignatures = await sameCosignatures(source, target);
-  const tiles = await sameTree(source, target, checkpoints, options);
-  const searchKeys = await sameSearchKeys(source, target);
+  // The tree and the search keys are checked at once: two streams of reads for the server.
+  const [tree, keys] = await Promise.allSettled([sameTree(source, target, checkpoints, options), sameSearchKeys(source, target)]);
+  if (tree.status === 'rejected') throw tree.reason;
+  if (keys.status === 'rejected') throw keys.reason;
+  const tiles = tree.value;
+  const searchKeys = keys.value;
   const counts = await target.counts();
   const expect = (what: string, found: number, want: number): void => {
     if (found !== want) throw corrupt(`the copy holds ${found} ${what}, the source ${want}`);
@@ -163,12 +167,23 @@ async function sameTree(source: SqliteSnapshot, target: PostgresImport, checkpoi
   const partial = new Map<string, Tile>();
   let rows = 0;
   checkRoot();
+  // The copy's rows of a window: its entries, where the leaf-hash index finds them, its full tiles' leaf groups.
+  const fetch = async (at: number): Promise<{ found: StoredEntry[]; indices: Map<string, number>; groups: { grp: number; hashes: Uint8Array }[] }> => {
+    const count = Math.min(window, n - at);
+    const groups = target.leafGroupsInRange((at / TILE_WIDTH) * LEAF_GROUPS_PER_TILE, Math.floor((at + count) / TILE_WIDTH) * LEAF_GROUPS_PER_TILE);
+    groups.catch(() => undefined);
+    const found = await target.reads.entriesInRange(at, count);
+    return { found, indices: await target.indicesOfLeafHashes(found.map((e) => e.leafHash)), groups: await groups };
+  };
+  // The next window is read from the copy while this one is checked here.
+  let ahead = n > 0 ? fetch(0) : undefined;
   for (let at = 0; at < n; at += window) {
     const count = Math.min(window, n - at);
-    const found = await target.reads.entriesInRange(at, count);
+    const { found, indices, groups } = await (ahead as ReturnType<typeof fetch>);
+    ahead = at + window < n ? fetch(at + window) : undefined;
+    ahead?.catch(() => undefined);
     const want = source.store.entriesInRange(at, count);
     sameEntries(at, count, want, found);
-    const indices = await target.indicesOfLeafHashes(found.map((e) => e.leafHash));
     for (const e of found) {
       if (indices.get(Buffer.from(e.leafHash).toString('hex')) !== e.index) throw corrupt(`the copy's leaf-hash index does not find entry ${e.index}`);
     }
@@ -180,8 +195,7 @@ async function sameTree(source: SqliteSnapshot, target: PostgresImport, checkpoi
       k = stop;
       checkRoot();
     }
-    const fullLevel0 = made.filter((t) => t.level === 0 && t.width === TILE_WIDTH);
-    await sameLeafGroups(target, fullLevel0);
+    sameLeafGroups(made.filter((t) => t.level === 0 && t.width === TILE_WIDTH), groups);
     for (const t of made) {
       const key = `${t.level}/${t.index}`;
       if (t.width < TILE_WIDTH) partial.set(key, t);
@@ -215,10 +229,9 @@ function sameEntries(at: number, count: number, want: readonly StoredEntry[], fo
   }
 }
 
-async function sameLeafGroups(target: PostgresImport, tiles: readonly Tile[]): Promise<void> {
-  if (tiles.length === 0) return;
-  const first = (tiles[0] as Tile).index * LEAF_GROUPS_PER_TILE;
-  const stored = await target.leafGroupsInRange(first, first + tiles.length * LEAF_GROUPS_PER_TILE);
+/** The full level-0 tiles rebuilt from one window's leaf hashes against the copy's leaf-group rows of that window. */
+function sameLeafGroups(tiles: readonly Tile[], stored: readonly { grp: number; hashes: Uint8Array }[]): void {
+  if (stored.length > tiles.length * LEAF_GROUPS_PER_TILE) throw corrupt(`leaf group ${stored[tiles.length * LEAF_GROUPS_PER_TILE]?.grp} is in the copy, beyond its full tiles`);
   tiles.forEach((t, j) => {
     leafGroupsOfTile(t).forEach((want, k) => {
       const grp = t.index * LEAF_GROUPS_PER_TILE + k;
@@ -239,10 +252,23 @@ async function sameTile(target: PostgresImport, t: Tile): Promise<void> {
 
 async function sameSearchKeys(source: SqliteSnapshot, target: PostgresImport): Promise<number> {
   let count = 0;
-  for (let page = source.searchKeys(undefined, PAGE); page.length > 0; page = source.searchKeys(page[page.length - 1], PAGE)) {
-    const missing = await target.missingSearchKeys(page);
+  let pending: Promise<SearchKey[]> | undefined;
+  const check = async (lookup: Promise<SearchKey[]> | undefined): Promise<void> => {
+    const missing = (await lookup) ?? [];
     if (missing.length > 0) throw corrupt(`search key ${JSON.stringify(missing[0]?.key)} → entry ${missing[0]?.index} is missing from the copy`);
-    count += page.length;
+  };
+  try {
+    for (let page = source.searchKeys(undefined, PAGE); page.length > 0; page = source.searchKeys(page[page.length - 1], PAGE)) {
+      // The next page is read here while the server looks up this one.
+      const previous = pending;
+      pending = target.missingSearchKeys(page);
+      pending.catch(() => undefined);
+      await check(previous);
+      count += page.length;
+    }
+    await check(pending);
+  } finally {
+    await pending?.catch(() => undefined);
   }
   return count;
 }

@@ -423,16 +423,21 @@ export class ImportChunk {
   /**
    * Write entries (dense, continuing the chunk: INCONSISTENT otherwise) and
    * the full level-0 tiles they complete (as 16 leaf-group rows each,
-   * replacing the tile's partial row).
+   * replacing the tile's partial row). The rows are checked at once, so the
+   * next call may be made before this one resolved (its statements queue
+   * behind this one's on the chunk's connection): a caller prepares the
+   * next rows while the server writes these.
    */
-  async addEntries(entries: readonly StoredEntry[], fullLevel0: readonly TileRow[]): Promise<void> {
+  addEntries(entries: readonly StoredEntry[], fullLevel0: readonly TileRow[]): Promise<void> {
     this.#open();
-    await this.#run('import entries', async (c) => {
-      validateEntries(this.#next, entries);
+    const first = this.#next;
+    this.#next += entries.length;
+    return this.#run('import entries', async (c) => {
+      validateEntries(first, entries);
       for (const t of fullLevel0) {
         validateTile(t);
         if (t.level !== 0 || t.width !== TILE_WIDTH) throw new LogError('INCONSISTENT', `couldn't import tile ${t.level}/${t.index} as leaf groups: not a full level-0 tile`);
-        if ((t.index + 1) * TILE_WIDTH > this.#next + entries.length) throw new LogError('INCONSISTENT', `couldn't import full tile 0/${t.index}: its entries are not all in the copy`);
+        if ((t.index + 1) * TILE_WIDTH > this.#next) throw new LogError('INCONSISTENT', `couldn't import full tile 0/${t.index}: its entries are not all in the copy`);
       }
       if (entries.length > 0) {
         await c.query(SQL.insertEntries([entries.map((e) => e.index), entries.map((e) => e.leafHash), entries.map((e) => e.body), entries.map((e) => e.kind), entries.map((e) => e.integratedTime), entries.map((e) => e.set)]));
@@ -443,7 +448,6 @@ export class ImportChunk {
         await c.query(Q.insertLeafGroups([groups.map((g) => g[0]), groups.map((g) => g[1])]));
       }
     });
-    this.#next += entries.length;
   }
 
   /** Move the head to `end.size`, write its tiles and checkpoints, and commit. */

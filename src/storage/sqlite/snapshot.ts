@@ -36,7 +36,7 @@ export function openSnapshot(path: string): SqliteSnapshot {
 /** A log database as of one committed batch (see the module comment). */
 export class SqliteSnapshot {
   readonly #db: Database;
-  readonly #searchKeysFrom: Statement<[string, string, number, number], SearchKey>;
+  readonly #searchKeysFrom: Statement<[string, number, number], SearchKey>;
   readonly #firstSearchKeys: Statement<[number], SearchKey>;
   readonly #searchKeyCount: Statement<[], number>;
   /** The store's reads, all inside the snapshot. Closed with it. */
@@ -50,7 +50,8 @@ export class SqliteSnapshot {
     this.store = new SqliteStore(db);
     const KEY = 'key, idx AS "index"';
     this.#firstSearchKeys = db.prepare(`SELECT ${KEY} FROM search_keys ORDER BY key, idx LIMIT ?`);
-    this.#searchKeysFrom = db.prepare(`SELECT ${KEY} FROM search_keys WHERE key > ? OR (key = ? AND idx > ?) ORDER BY key, idx LIMIT ?`);
+    // A row-value comparison: one range scan of the primary key from the last row seen.
+    this.#searchKeysFrom = db.prepare(`SELECT ${KEY} FROM search_keys WHERE (key, idx) > (?, ?) ORDER BY key, idx LIMIT ?`);
     this.#searchKeyCount = db.prepare<[], number>('SELECT count(*) FROM search_keys').pluck();
   }
 
@@ -61,7 +62,7 @@ export class SqliteSnapshot {
 
   /** Up to `limit` search keys after `after` in (key, index) order (from the first when undefined). */
   searchKeys(after: SearchKey | undefined, limit: number): SearchKey[] {
-    return this.#read('read search keys', () => (after === undefined ? this.#firstSearchKeys.all(limit) : this.#searchKeysFrom.all(after.key, after.key, after.index, limit)));
+    return this.#read('read search keys', () => (after === undefined ? this.#firstSearchKeys.all(limit) : this.#searchKeysFrom.all(after.key, after.index, limit)));
   }
 
   searchKeyCount(): number {
