@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../errors.js';
 import { readPublicKey } from '../keys/index.js';
 import { formatReference, parseImageReference, repositoryName, type ImageReference } from '../oci/index.js';
-import { COSIGN_SIGN_PREDICATE_TYPE, createTrust, type Trust } from '../signing/index.js';
+import { COSIGN_SIGN_PREDICATE_TYPE, type Trust } from '../signing/index.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { LOG_OPTIONS, REGISTRY_OPTIONS, imageArgument, intFlag, logClient, outputMode, processIo, registryClient, required, type Io } from './image-options.js';
-import { verifyAll, type SignatureReport } from '../verifier/index.js';
+import { createTrust, verifyAll, type SignatureReport } from '../verifier/index.js';
 import { fail } from './sign.js';
 
 export const VERIFY_USAGE = `usage: cairn verify IMAGE --key PUB --log-key LOGPUB [--log-url URL] [--offline]

@@ -3,15 +3,16 @@
  * with the keys a client pinned, and the witness cosignatures on it
  * (c2sp.org/tlog-cosignature).
  *
- * The log's signature lines are found by key, not by name (as
- * src/signing/verify/checkpoint.ts does for `cairn verify`): a line whose key
+ * The log's signature lines are found by key, not by name: a line whose key
  * ID is a pinned log key's Rekor hint (ECDSA P-256 or Ed25519; a rotated log
  * has several keys, LogTrust.logKeys), an Ed25519 log key's C2SP key ID under
  * that line's name, or the pinned note key's
  * (name, key ID). Every such line MUST verify (signed-note "Verification": a
  * known key's signature never fails silently) and at least one must exist.
  * A client of a tlog-tiles log (a monitor) may pin the note key alone
- * (CheckpointTrust without a log key).
+ * (CheckpointTrust without a log key). The explorer, `cairn monitor` and the
+ * image verifier (`cairn verify`, through verify-entry.ts) all check
+ * checkpoints here.
  */
 import { LogError } from '../errors.js';
 import { SIG_TYPE_ED25519, keyIdHex, parseCheckpoint, parseNote, splitTimestampedSignature, type Checkpoint, type NoteSignature } from '../note/portable.js';

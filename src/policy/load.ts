@@ -11,7 +11,7 @@ import { parseDocument } from 'yaml';
 import { LogError, describeError } from '../errors.js';
 import { readPublicKey, readTokenPublicKey } from '../keys/index.js';
 import { parseVkey } from '../note/index.js';
-import { createTrust } from '../signing/index.js';
+import { createTrust } from '../verifier/index.js';
 import { compileImagePattern } from './glob.js';
 import type { AttestationRule, Policy, PolicyRule, TrustedKey } from './policy.js';
 import { checkPolicyDocument, type PolicyDocument, type RuleDocument } from './schema.js';

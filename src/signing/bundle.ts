@@ -2,7 +2,7 @@
  * Sigstore bundle v0.3 JSON (protobuf-specs `sigstore_bundle.proto`,
  * oci-signatures.md §5), written as protojson: int64 as decimal strings,
  * bytes as standard base64, empty and zero fields omitted. Built from a log
- * entry (e.g. a Rekor v1 response read by parseRekorLogEntry), the DSSE
+ * entry (e.g. a Rekor v1 response read by the client library's RekorClient), the DSSE
  * envelope or message signature, and the signer's public-key hint.
  */
 import { createHash } from 'node:crypto';

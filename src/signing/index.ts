@@ -19,9 +19,6 @@ export {
   MAX_PROOF_HASHES,
   cosignBundleAnnotation,
   parseCosignBundleAnnotation,
-  parseHexProof,
-  parseRekorLogEntry,
-  setPayload,
   tlogEntryUuid,
 } from './tlog-entry.js';
 export type { InclusionProof, TlogEntry } from './tlog-entry.js';
@@ -39,9 +36,8 @@ export type { BundleArtifactInput } from './bundle-artifact.js';
 // Verification (oci-signatures.md §4, §6): verdicts with stable reason codes.
 export { VERIFY_REASONS } from './verify/verdict.js';
 export type { Verdict, VerifyReason } from './verify/verdict.js';
-export { createTrust, logIdOfKey } from './verify/trust.js';
-export type { LogKey, Trust, TrustPolicy } from './verify/trust.js';
-export { verifyTlogEntry } from './verify/tlog.js';
+export { spkiOf, trustedSigners } from './verify/trust.js';
+export type { TlogEvidence, TlogEvidenceCheck, Trust } from './verify/trust.js';
 export type { TlogVerified } from './verify/tlog.js';
 export { verifyLegacySignature } from './verify/legacy.js';
 export type { LegacyLayerInput, LegacyVerified } from './verify/legacy.js';

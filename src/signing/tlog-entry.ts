@@ -1,28 +1,12 @@
 /**
  * A transparency-log entry as a verifier holds it, whichever container
- * brought it: a Rekor v1 `LogEntry` response (rekor-v1.md §1 "Schemas"), the
- * cosign bundle annotation of a legacy layer (oci-signatures.md §2), or a
- * bundle's `tlogEntries[]` (§5). Also reads the first two and writes the
- * annotation.
+ * brought it: a Rekor v1 `LogEntry` response (rekor-v1.md §1 "Schemas", read
+ * by the client library's RekorClient), the cosign bundle annotation of a
+ * legacy layer (oci-signatures.md §2), or a bundle's `tlogEntries[]` (§5).
+ * Also reads and writes the annotation.
  */
-import { canonicalJson } from '../entry/index.js';
 import { leafHash } from '../merkle/index.js';
-import {
-  asRecord,
-  b64,
-  bad,
-  get,
-  hex,
-  optRecord,
-  optStr,
-  parseJson,
-  reqArr,
-  reqRecord,
-  reqStr,
-  reqUint,
-  toB64,
-  type JsonRecord,
-} from './json.js';
+import { asRecord, b64, bad, hex, parseJson, reqRecord, reqStr, reqUint, toB64 } from './json.js';
 
 /** Most hashes an inclusion proof may carry (a tree of 2^64 leaves needs 64). */
 export const MAX_PROOF_HASHES = 64;
@@ -52,56 +36,6 @@ export interface TlogEntry {
   /** The Signed Entry Timestamp, when the log gave one. */
   readonly signedEntryTimestamp?: Uint8Array;
   readonly inclusionProof?: InclusionProof;
-}
-
-/**
- * The bytes a SET signs: RFC 8785 JSON of `{body: base64, integratedTime,
- * logID, logIndex}` (rekor-v1.md §4; oci-signatures.md §4 step 5.1).
- */
-export function setPayload(entry: TlogEntry): Uint8Array {
-  const text = canonicalJson({ body: toB64(entry.body), integratedTime: entry.integratedTime, logID: entry.logId, logIndex: entry.logIndex });
-  return new TextEncoder().encode(text);
-}
-
-/**
- * Reads a Rekor v1 `LogEntry` response: an object with one key, the entry ID
- * (64 or 80 hex; its last 64 are the UUID). Hashes and root are hex there.
- * Throws ARTIFACT_INVALID naming the field.
- */
-export function parseRekorLogEntry(response: unknown): { uuid: string; entry: TlogEntry } {
-  const top = asRecord(response, 'log entry');
-  const keys = Object.keys(top);
-  if (keys.length !== 1 || !/^([0-9a-f]{16})?[0-9a-f]{64}$/.test(keys[0] ?? '')) {
-    throw bad('log entry', 'expected one key, the entry ID');
-  }
-  const id = keys[0] as string;
-  const value = asRecord(get(top, id), `log entry ${id}`);
-  const verification = optRecord(value, 'verification', 'verification');
-  const set = verification === undefined ? undefined : optStr(verification, 'signedEntryTimestamp', 'verification.signedEntryTimestamp');
-  const proof = verification === undefined ? undefined : optRecord(verification, 'inclusionProof', 'verification.inclusionProof');
-  const entry: TlogEntry = {
-    body: b64(reqStr(value, 'body', 'body'), 'body'),
-    integratedTime: reqUint(value, 'integratedTime', 'integratedTime'),
-    logIndex: reqUint(value, 'logIndex', 'logIndex'),
-    logId: toHexString(hex(reqStr(value, 'logID', 'logID'), 'logID', 32)),
-    ...(set === undefined ? {} : { signedEntryTimestamp: b64(set, 'verification.signedEntryTimestamp') }),
-    ...(proof === undefined ? {} : { inclusionProof: parseHexProof(proof) }),
-  };
-  return { uuid: id.slice(-64), entry };
-}
-
-/** Reads `verification.inclusionProof` of a Rekor v1 response (hex hashes). */
-export function parseHexProof(proof: JsonRecord): InclusionProof {
-  const f = 'verification.inclusionProof';
-  return {
-    logIndex: reqUint(proof, 'logIndex', `${f}.logIndex`),
-    treeSize: reqUint(proof, 'treeSize', `${f}.treeSize`),
-    rootHash: hex(reqStr(proof, 'rootHash', `${f}.rootHash`), `${f}.rootHash`, 32),
-    hashes: reqArr(proof, 'hashes', `${f}.hashes`, MAX_PROOF_HASHES).map((h, i) =>
-      hex(typeof h === 'string' ? h : '-', `${f}.hashes[${i}]`, 32),
-    ),
-    checkpoint: reqStr(proof, 'checkpoint', `${f}.checkpoint`),
-  };
 }
 
 /**

@@ -6,5 +6,7 @@
  * `src/verifier/` only through this file.
  */
 export { MAX_BUNDLES, MAX_SIGNATURE_BLOB_BYTES, bundleReferrers, legacyLayers, manifestIfAny, readForVerification } from './attached.js';
+export { createTrust } from './trust.js';
+export type { TrustPolicy } from './trust.js';
 export { verifyAll } from './verify-image.js';
 export type { SignatureReport, VerifyContext } from './verify-image.js';

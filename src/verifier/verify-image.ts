@@ -94,8 +94,8 @@ async function verifyLegacy(ctx: VerifyContext, kind: 'signature' | 'attestation
     const trust = online === undefined ? ctx.trust : { ...ctx.trust, requireInclusionProof: true };
     const verdict: Verdict<{ readonly tlog: TlogVerified | undefined }> =
       kind === 'signature'
-        ? verifyLegacySignature(input, trust)
-        : verifyLegacyAttestation({ ...input, ...(predicateType === undefined ? {} : { predicateType }) }, trust);
+        ? await verifyLegacySignature(input, trust)
+        : await verifyLegacyAttestation({ ...input, ...(predicateType === undefined ? {} : { predicateType }) }, trust);
     reports.push(report('legacy', where, verdict, online !== undefined));
   }
   return reports;
@@ -127,7 +127,7 @@ async function verifyBundles(ctx: VerifyContext, predicateType: string | undefin
       continue;
     }
     const trust = online === undefined ? ctx.trust : { ...ctx.trust, requireInclusionProof: true };
-    const verdict = verifyBundle(
+    const verdict = await verifyBundle(
       { bundle, descriptor: layer, imageDigest: ctx.digest, ...(predicateType === undefined ? {} : { predicateType }), ...(online === undefined ? {} : { online }) },
       trust,
     );

@@ -74,7 +74,7 @@ exemptNamespaces: ["kube-system"]
       assert.equal(r.log.url, 'https://log.example');
       assert.equal(r.minWitnesses, 1);
       assert.equal(r.trust.minWitnesses, 1);
-      assert.equal(r.trust.logs.size, 1);
+      assert.equal(r.log.keys.length, 1);
       assert.deepEqual(r.attestations.map((a) => a.predicateType), ['https://slsa.dev/provenance/v1', 'https://example.com/sbom']);
     });
 

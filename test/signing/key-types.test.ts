@@ -13,7 +13,6 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   buildBundle,
   bundleBytes,
-  createTrust,
   dsseEntry,
   dssePae,
   hashedrekordEntry,
@@ -26,6 +25,7 @@ import {
   verifyLegacySignature,
 } from '../../src/signing/index.js';
 import { startCairn, submitEntry, type CairnServer } from '../support/signing-log.js';
+import { createTrust } from '../../src/verifier/index.js';
 
 const REPO = '127.0.0.1:5000/keys/app';
 const D = `sha256:${'8f'.repeat(32)}`;
@@ -69,7 +69,7 @@ describe('signer key types end to end', () => {
       }
       const { entry } = await submitEntry(cairn.url, proposed);
       const layer = legacySignatureLayer({ payload, signature, entry });
-      const v = verifyLegacySignature({ descriptor: layer.descriptor, blob: layer.bytes, imageDigest: D, repository: REPO }, trustFor(c.pair.publicKey));
+      const v = await verifyLegacySignature({ descriptor: layer.descriptor, blob: layer.bytes, imageDigest: D, repository: REPO }, trustFor(c.pair.publicKey));
       assert.ok(v.ok, v.ok ? '' : `${v.reason}: ${v.message}`);
     });
 
@@ -81,7 +81,7 @@ describe('signer key types end to end', () => {
       const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: statement, signatures: [{ keyid: '', sig }] };
       const { entry } = await submitEntry(cairn.url, dsseEntry(envelope, [pem(c.pair.publicKey)]));
       const bundle = bundleBytes(buildBundle({ entry, content: { dsseEnvelope: envelope }, publicKeyHint: publicKeyHint(spki(c.pair.publicKey)) }));
-      const v = verifyBundle({ bundle, imageDigest: D, predicateType: COSIGN_SIGN_PREDICATE_TYPE }, trustFor(c.pair.publicKey));
+      const v = await verifyBundle({ bundle, imageDigest: D, predicateType: COSIGN_SIGN_PREDICATE_TYPE }, trustFor(c.pair.publicKey));
       assert.ok(v.ok, v.ok ? '' : `${v.reason}: ${v.message}`);
       if (c.name === 'ECDSA P-384') {
         const sha384 = { ...envelope, signatures: [{ keyid: '', sig: signWith(pae, 'sha384') }] };
@@ -118,14 +118,14 @@ describe('log key types end to end', () => {
       const trust = createTrust({ signerKeys: [signer.publicKey], logKeys: [cairn.identity.publicKey], requireInclusionProof });
       if (!requireInclusionProof) {
         // cosign's legacy layer carries the SET, no inclusion proof.
-        const l = verifyLegacySignature(legacy, trust);
+        const l = await verifyLegacySignature(legacy, trust);
         assert.ok(l.ok, l.ok ? '' : `${l.reason}: ${l.message}`);
       }
-      const b = verifyBundle(bundle, trust);
+      const b = await verifyBundle(bundle, trust);
       assert.ok(b.ok, b.ok ? '' : `${b.reason}: ${b.message}`);
     }
     const stranger = createTrust({ signerKeys: [signer.publicKey], logKeys: [generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey] });
-    const refused = verifyLegacySignature(legacy, stranger);
+    const refused = await verifyLegacySignature(legacy, stranger);
     assert.ok(!refused.ok);
   });
 });

@@ -5,13 +5,13 @@
  * Also: signers and witnesses made on the spot.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { parseLogEntry } from '../../src/client/index.js';
 import { cosign, ed25519Cosigner, ed25519PublicKeyBytes, formatVkey, SIG_TYPE_COSIGNATURE } from '../../src/note/index.js';
 import {
   IN_TOTO_PAYLOAD_TYPE,
   dsseEntry,
   dssePae,
   hashedrekordEntry,
-  parseRekorLogEntry,
   type DsseEnvelope,
   type TlogEntry,
 } from '../../src/signing/index.js';
@@ -28,14 +28,15 @@ export async function submitEntry(url: string, proposed: unknown): Promise<{ uui
   });
   const text = await res.text();
   if (res.status !== 201) throw new Error(`log answered ${res.status}: ${text}`);
-  return parseRekorLogEntry(JSON.parse(text));
+  const entry = parseLogEntry(text, url);
+  return { uuid: entry.uuid, entry };
 }
 
 /** GET an entry by UUID: the log's current answer, with a proof against its latest checkpoint. */
 export async function fetchEntry(url: string, uuid: string): Promise<TlogEntry> {
   const res = await fetch(`${url}/api/v1/log/entries/${uuid}`);
   if (res.status !== 200) throw new Error(`log answered ${res.status}`);
-  return parseRekorLogEntry(await res.json()).entry;
+  return parseLogEntry(await res.text(), url);
 }
 
 /** An ECDSA P-256 signer as the keys layer would give one. */

@@ -11,7 +11,7 @@ import type { LegacyLayerInput } from './legacy.js';
 import { layerEntry } from './logged.js';
 import { verifySignedStatement, type StatementVerified } from './statement.js';
 import type { Trust } from './trust.js';
-import { readOr, refuse, verdictOf, type Verdict } from './verdict.js';
+import { readOr, refuse, verdictOfAsync, type Verdict } from './verdict.js';
 
 /** A `.att` layer; `repository` is not used (statements name digests, not references). */
 export interface LegacyAttestationInput extends LegacyLayerInput {
@@ -20,8 +20,8 @@ export interface LegacyAttestationInput extends LegacyLayerInput {
 }
 
 /** Verifies one `.att` layer. */
-export function verifyLegacyAttestation(input: LegacyAttestationInput, trust: Trust): Verdict<StatementVerified> {
-  return verdictOf(() => {
+export function verifyLegacyAttestation(input: LegacyAttestationInput, trust: Trust): Promise<Verdict<StatementVerified>> {
+  return verdictOfAsync(async () => {
     const { descriptor, blob } = input;
     if (descriptor.mediaType !== DSSE_ENVELOPE_MEDIA_TYPE) refuse('SIGNATURE_MISSING', `layer media type ${descriptor.mediaType} is not a DSSE envelope`);
     checkBlob(descriptor, blob, 'the envelope');

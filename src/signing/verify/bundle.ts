@@ -16,7 +16,7 @@ import type { TlogEntry } from '../tlog-entry.js';
 import { checkBlob } from './blob.js';
 import { verifySignedStatement, type StatementVerified } from './statement.js';
 import type { Trust } from './trust.js';
-import { readOr, refuse, verdictOf, type Verdict } from './verdict.js';
+import { readOr, refuse, verdictOf, verdictOfAsync, type Verdict } from './verdict.js';
 
 /** A bundle and what it must be about. */
 export interface BundleVerifyInput {
@@ -38,8 +38,8 @@ export interface BundleVerified extends StatementVerified {
 }
 
 /** Verifies a bundle. */
-export function verifyBundle(input: BundleVerifyInput, trust: Trust): Verdict<BundleVerified> {
-  return verdictOf(() => {
+export function verifyBundle(input: BundleVerifyInput, trust: Trust): Promise<Verdict<BundleVerified>> {
+  return verdictOfAsync(async () => {
     if (input.descriptor !== undefined) checkBlob(input.descriptor, input.bundle, 'the bundle');
     const json = readOr('BUNDLE_INVALID', 'bundle', () => parseJson(input.bundle, 'bundle'));
     const mediaType = isRecord(json) ? get(json, 'mediaType') : undefined;
@@ -50,7 +50,7 @@ export function verifyBundle(input: BundleVerifyInput, trust: Trust): Verdict<Bu
     if (bundle.certificate !== undefined) refuse('CERTIFICATE_UNSUPPORTED', 'the bundle is certificate-based; only trusted keys are supported');
     if (bundle.content.type !== 'dsse') refuse('BUNDLE_CONTENT_UNSUPPORTED', 'a message-signature bundle cannot sign an image');
     const entry = pickEntry(bundle, input.online);
-    const verified = verifySignedStatement(bundle.content.envelope, entry, trust, {
+    const verified = await verifySignedStatement(bundle.content.envelope, entry, trust, {
       imageDigest: input.imageDigest,
       ...(input.predicateType === undefined ? {} : { predicateType: input.predicateType }),
     });

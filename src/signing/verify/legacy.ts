@@ -22,7 +22,7 @@ import { layerEntry, verifyLogged } from './logged.js';
 import { sameRepository } from './reference.js';
 import type { TlogVerified } from './tlog.js';
 import type { Trust } from './trust.js';
-import { readOr, refuse, verdictOf, type Verdict } from './verdict.js';
+import { readOr, refuse, verdictOfAsync, type Verdict } from './verdict.js';
 
 /** One legacy layer and what it must be about. */
 export interface LegacyLayerInput {
@@ -35,7 +35,7 @@ export interface LegacyLayerInput {
   /** The repository verified, e.g. `registry.example:5000/team/app`. */
   readonly repository: string;
   /**
-   * The entry as the log serves it now (Rekor v1 response, parseRekorLogEntry),
+   * The entry as the log serves it now (a Rekor v1 response, read by the client library),
    * with a fresh inclusion proof. Its proof is checked against the layer's
    * entry; without a bundle annotation it is the entry.
    */
@@ -52,8 +52,8 @@ export interface LegacyVerified {
 }
 
 /** Verifies one `.sig` layer; the verdict's reason says which step refused. */
-export function verifyLegacySignature(input: LegacyLayerInput, trust: Trust): Verdict<LegacyVerified> {
-  return verdictOf(() => {
+export function verifyLegacySignature(input: LegacyLayerInput, trust: Trust): Promise<Verdict<LegacyVerified>> {
+  return verdictOfAsync(async () => {
     const { descriptor, blob } = input;
     if (descriptor.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE) refuse('SIGNATURE_MISSING', `layer media type ${descriptor.mediaType} is not a simple-signing payload`);
     checkBlob(descriptor, blob, 'the payload');
@@ -66,7 +66,7 @@ export function verifyLegacySignature(input: LegacyLayerInput, trust: Trust): Ve
     const signature = readOr('SIGNATURE_MISSING', 'signature annotation', () => b64(sigText, 'signature'));
     const material: SignedMaterial = { type: 'message', payload: blob, signature };
     const entry = layerEntry(annotations[ANNOTATION_BUNDLE], input.online);
-    const { tlog, signer } = verifyLogged(entry, material, trust);
+    const { tlog, signer } = await verifyLogged(entry, material, trust);
     const claims = readOr('PAYLOAD_INVALID', 'payload', () => parseSimpleSigningPayload(blob));
     if (claims.manifestDigest !== input.imageDigest) {
       refuse('DIGEST_MISMATCH', `the payload is for ${claims.manifestDigest}, the image is ${input.imageDigest}`);

@@ -29,20 +29,20 @@ export function layerEntry(annotation: string | undefined, online: TlogEntry | u
  * index of the trusted key that signed. Shared by the legacy `.sig` and
  * `.att` paths and by bundles.
  */
-export function verifyLogged(
+export async function verifyLogged(
   entry: TlogEntry | undefined,
   material: SignedMaterial,
   trust: Trust,
   checkSignature: (key: PublicKeyInfo, alg: 'sha256' | 'sha384' | 'sha512') => boolean = (key, alg) =>
     verifyPayloadSignature(key, material.payload, material.signature, alg),
-): { tlog: TlogVerified | undefined; signer: number } {
+): Promise<{ tlog: TlogVerified | undefined; signer: number }> {
   if (entry === undefined) {
     if (trust.requireTlog) refuse('TLOG_ENTRY_MISSING', 'the signature has no log entry');
     const signer = findSigner(trust.signers, (k) => checkSignature(k, 'sha256'));
     if (signer < 0) refuse('SIGNATURE_INVALID', 'no trusted key verifies the signature');
     return { tlog: undefined, signer };
   }
-  const tlog = checkTlogEntry(entry, trust);
+  const tlog = await checkTlogEntry(entry, trust);
   const match = matchBody(entry.body, material);
   const signer = findSigner(trust.signers, (k) => checkSignature(k, match.hashAlgorithm));
   if (signer < 0) refuse('SIGNATURE_INVALID', 'no trusted key verifies the signature');

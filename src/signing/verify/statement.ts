@@ -36,16 +36,16 @@ export interface StatementExpectation {
  * Verifies the envelope's signatures in order until one passes every step;
  * refuses with the first signature's reason when none does.
  */
-export function verifySignedStatement(
+export async function verifySignedStatement(
   envelope: DsseEnvelope,
   entry: TlogEntry | undefined,
   trust: Trust,
   expect: StatementExpectation,
-): StatementVerified {
+): Promise<StatementVerified> {
   let first: Refusal | undefined;
   for (const s of envelope.signatures) {
     try {
-      return verifyOne(envelope, s.sig, entry, trust, expect);
+      return await verifyOne(envelope, s.sig, entry, trust, expect);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       first ??= err;
@@ -54,9 +54,9 @@ export function verifySignedStatement(
   throw first ?? new Refusal('SIGNATURE_MISSING', 'the envelope has no signature');
 }
 
-function verifyOne(env: DsseEnvelope, sig: Uint8Array, entry: TlogEntry | undefined, trust: Trust, expect: StatementExpectation): StatementVerified {
+async function verifyOne(env: DsseEnvelope, sig: Uint8Array, entry: TlogEntry | undefined, trust: Trust, expect: StatementExpectation): Promise<StatementVerified> {
   const pae = dssePae(env.payloadType, env.payload);
-  const { tlog, signer } = verifyLogged(entry, { type: 'dsse', payload: env.payload, signature: sig }, trust, (key) =>
+  const { tlog, signer } = await verifyLogged(entry, { type: 'dsse', payload: env.payload, signature: sig }, trust, (key) =>
     verifyPaeSignature(key, pae, sig),
   );
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) refuse('PAYLOAD_TYPE_UNSUPPORTED', `payload type ${env.payloadType} is not an in-toto statement`);

@@ -93,9 +93,23 @@ export function verdictOf<T>(steps: () => T): Verdict<T> {
   try {
     return { ok: true, value: steps() };
   } catch (err) {
-    if (err instanceof Refusal) return { ok: false, reason: err.reason, message: err.message };
-    throw err;
+    return refusalOf(err);
   }
+}
+
+/** {@link verdictOf} for steps that wait (the log's evidence is checked asynchronously). */
+export async function verdictOfAsync<T>(steps: () => Promise<T>): Promise<Verdict<T>> {
+  try {
+    return { ok: true, value: await steps() };
+  } catch (err) {
+    return refusalOf(err);
+  }
+}
+
+/** A Refusal as a verdict; anything else is rethrown. */
+function refusalOf(err: unknown): Verdict<never> {
+  if (err instanceof Refusal) return { ok: false, reason: err.reason, message: err.message };
+  throw err;
 }
 
 /** Runs `read` (a parser throwing ARTIFACT_INVALID) and refuses with `reason` on any LogError. */

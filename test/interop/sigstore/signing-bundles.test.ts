@@ -19,13 +19,13 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   buildBundle,
   bundleBytes,
-  createTrust,
   inTotoStatement,
   publicKeyHint,
   simpleSigningPayload,
   verifyBundle,
 } from '../../../src/signing/index.js';
 import { logMessageSignature, logStatement, startCairn, testSigner, type CairnServer } from '../../support/signing-log.js';
+import { createTrust } from '../../../src/verifier/index.js';
 
 const D = `sha256:${'3c'.repeat(32)}`;
 
@@ -117,11 +117,11 @@ describe('signing bundles × sigstore-js', () => {
         });
         const bytes = new TextEncoder().encode(JSON.stringify(bundleToJSON(built)));
         const trust = createTrust({ signerKeys: [signer.publicKey], logKeys: [cairn.identity.publicKey], requireInclusionProof: true });
-        const v = verifyBundle({ bundle: bytes, imageDigest: D, predicateType: 'https://slsa.dev/provenance/v1' }, trust);
+        const v = await verifyBundle({ bundle: bytes, imageDigest: D, predicateType: 'https://slsa.dev/provenance/v1' }, trust);
         assert.ok(v.ok, v.ok ? '' : `${v.reason}: ${v.message}`);
         assert.equal(v.value.bundleVersion, '0.3');
         assert.equal(v.value.tlog?.set, true);
-        const other = verifyBundle({ bundle: bytes, imageDigest: `sha256:${'00'.repeat(32)}` }, trust);
+        const other = await verifyBundle({ bundle: bytes, imageDigest: `sha256:${'00'.repeat(32)}` }, trust);
         assert.equal(other.ok ? 'verified' : other.reason, 'DIGEST_MISMATCH');
       });
     }
