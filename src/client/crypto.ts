@@ -41,11 +41,33 @@ export async function verifyEd25519(publicKey: Uint8Array, msg: Uint8Array, sig:
  * (IEEE P1363), so the DER is converted first; a malformed one is false.
  */
 export async function verifyEcdsaP256(spki: Uint8Array, msg: Uint8Array, derSig: Uint8Array): Promise<boolean> {
-  const raw = derToP1363(derSig, 32);
-  if (raw === undefined) return false;
+  return verifyEcdsaP256With(importEcdsaP256(spki), msg, derSig);
+}
+
+/** A key imported into WebCrypto (the global `crypto.subtle`'s CryptoKey, typed without the DOM library). */
+export type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+/**
+ * The WebCrypto key of a P-256 SubjectPublicKeyInfo, for
+ * {@link verifyEcdsaP256With}: importing costs several times a
+ * verification, so a key that verifies often (LogKey) imports once.
+ * Undefined when WebCrypto refuses the key.
+ */
+export async function importEcdsaP256(spki: Uint8Array): Promise<WebCryptoKey | undefined> {
   try {
-    const key = await crypto.subtle.importKey('spki', new Uint8Array(spki), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-    return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw, new Uint8Array(msg));
+    return await crypto.subtle.importKey('spki', new Uint8Array(spki), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link verifyEcdsaP256} with a key imported by {@link importEcdsaP256}. */
+export async function verifyEcdsaP256With(key: Promise<WebCryptoKey | undefined>, msg: Uint8Array, derSig: Uint8Array): Promise<boolean> {
+  const raw = derToP1363(derSig, 32);
+  const k = await key;
+  if (raw === undefined || k === undefined) return false;
+  try {
+    return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, k, raw, new Uint8Array(msg));
   } catch {
     return false;
   }

@@ -9,7 +9,7 @@
 import { LogError } from '../errors.js';
 import { SIG_TYPE_ED25519, concatBytes as concat } from '../note/portable.js';
 import { fromBase64, fromHex, toHex } from './bytes.js';
-import { sha256, verifyEcdsaP256, verifyEd25519 } from './crypto.js';
+import { importEcdsaP256, sha256, verifyEcdsaP256With, verifyEd25519, type WebCryptoKey } from './crypto.js';
 
 export type LogKeyType = 'ecdsa-p256' | 'ed25519';
 
@@ -25,6 +25,8 @@ export class LogKey {
   readonly logId: string;
   /** The Rekor checkpoint key hint: the logID's first 4 bytes as a uint32. */
   readonly keyHint: number;
+  /** The WebCrypto key of an ECDSA key, imported at its first verification. */
+  #webCryptoKey: Promise<WebCryptoKey | undefined> | undefined;
 
   private constructor(spki: Uint8Array, type: LogKeyType) {
     this.spki = spki;
@@ -68,7 +70,9 @@ export class LogKey {
   /** True iff `sig` by this key covers `msg`. Never throws. */
   verify(msg: Uint8Array, sig: Uint8Array): Promise<boolean> {
     const raw = this.ed25519;
-    return raw !== undefined ? verifyEd25519(raw, msg, sig) : verifyEcdsaP256(this.spki, msg, sig);
+    if (raw !== undefined) return verifyEd25519(raw, msg, sig);
+    this.#webCryptoKey ??= importEcdsaP256(this.spki);
+    return verifyEcdsaP256With(this.#webCryptoKey, msg, sig);
   }
 }
 
