@@ -15,7 +15,7 @@ export type { ProgressReport } from './progress.js';
 export { readState, writeState } from './state.js';
 export type { CatchUpState, MonitorState } from './state.js';
 export { TreeRebuild, edgeTiles, leafTiles } from './tree.js';
-export type { RebuildPoint } from './tree.js';
+export type { NewEntry, RebuildPoint } from './tree.js';
 export { compareWithLast, verifyCheckpointNote } from './verify.js';
 export type { VerifiedCheckpoint } from './verify.js';
 export { Watchlist } from './watch.js';

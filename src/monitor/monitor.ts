@@ -10,7 +10,7 @@ import { parseEntryBundle, rootFromTiles, type CheckpointTrust, type TiledLog } 
 import { LogError } from '../errors.js';
 import { hashesEqual, type Tile, type TileRef } from '../merkle/index.js';
 import { hex, inconsistency, type KnownCheckpoint } from './evidence.js';
-import { TreeRebuild, edgeTiles, leafTiles, tileFromBytes, tileKey, type RebuildPoint } from './tree.js';
+import { TreeRebuild, edgeTiles, leafTiles, tileFromBytes, tileKey, type NewEntry, type RebuildPoint } from './tree.js';
 import { compareWithLast, verifyCheckpointNote, type VerifiedCheckpoint } from './verify.js';
 import type { WatchMatch, Watchlist } from './watch.js';
 
@@ -22,8 +22,14 @@ export interface MonitorDeps {
   readonly minWitnesses: number;
   /** Expected origin (undefined: accept the first one seen; the caller pins it). */
   readonly origin: string | undefined;
-  /** Items to report entries for; undefined or empty: entry bundles are not fetched. */
+  /** Items to report entries for; undefined or empty (and no `onEntry`): entry bundles are not fetched. */
   readonly watch?: Watchlist;
+  /**
+   * Given it, the entry bundles are fetched and every new entry, checked to
+   * hash to its leaf in the tiles, is handed to it in index order (as each
+   * window is verified: before the catch-up's end is).
+   */
+  readonly onEntry?: (entry: NewEntry) => void;
   /** Tiles fetched at once (default 8): also the most level-0 tiles (and bundles) held at a time. */
   readonly concurrency?: number;
   /**
@@ -101,21 +107,23 @@ export async function monitorStep(last: KnownCheckpoint, deps: MonitorDeps, resu
   const rebuild = resume === undefined ? TreeRebuild.start(last, current, edge) : TreeRebuild.resume(last, current, resume.point, edge);
   edge.clear();
 
-  const watching = deps.watch !== undefined && deps.watch.size > 0;
+  const watch = deps.watch !== undefined && deps.watch.size > 0 ? deps.watch : undefined;
+  const readBundles = watch !== undefined || deps.onEntry !== undefined;
   const kept: WatchMatch[] = [];
   const refs = leafTiles(startAt, current.size);
   for (let i = 0; i < refs.length; i += concurrency) {
     const window = refs.slice(i, i + concurrency);
     const [tiles, bundles] = await Promise.all([
       fetchTiles(window),
-      watching ? Promise.all(window.map(async (r) => parseEntryBundle(await deps.client.entryBundle(r.index, r.width), r.width))) : undefined,
+      readBundles ? Promise.all(window.map(async (r) => parseEntryBundle(await deps.client.entryBundle(r.index, r.width), r.width))) : undefined,
     ]);
     const matches: WatchMatch[] = [];
     tiles.forEach((tile, k) => {
       const entries = rebuild.appendTile(tile, bundles?.[k]);
       for (const e of entries) {
-        const m = deps.watch!.match(e.body);
-        if (m.matched.length > 0) matches.push({ index: e.index, uuid: Buffer.from(e.leafHash).toString('hex'), kind: m.kind, matched: m.matched });
+        deps.onEntry?.(e);
+        const m = watch?.match(e.body);
+        if (m !== undefined && m.matched.length > 0) matches.push({ index: e.index, uuid: Buffer.from(e.leafHash).toString('hex'), kind: m.kind, matched: m.matched });
       }
     });
     if (deps.onProgress === undefined) {
