@@ -7,7 +7,7 @@
  * SHA-256 of it (SETs, rekor-v1.md §4, and checkpoint lines alike).
  */
 import { LogError } from '../errors.js';
-import { SIG_TYPE_ED25519, concatBytes as concat } from '../note/portable.js';
+import { SIG_TYPE_ED25519, c2spKeyIdWith, rekorKeyHintWith } from '../note/portable.js';
 import { fromBase64, fromHex, toHex } from './bytes.js';
 import { importEcdsaP256, sha256, verifyEcdsaP256With, verifyEd25519, type WebCryptoKey } from './crypto.js';
 
@@ -31,9 +31,8 @@ export class LogKey {
   private constructor(spki: Uint8Array, type: LogKeyType) {
     this.spki = spki;
     this.type = type;
-    const digest = sha256(spki);
-    this.logId = toHex(digest);
-    this.keyHint = new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0, false);
+    this.logId = toHex(sha256(spki));
+    this.keyHint = rekorKeyHintWith(sha256, spki);
   }
 
   /** The key of a PEM `PUBLIC KEY` block. Throws KEY_INVALID for anything but an Ed25519 or uncompressed P-256 key. */
@@ -78,8 +77,7 @@ export class LogKey {
 
 /** C2SP key ID: SHA-256(name ‖ 0x0A ‖ type ‖ publicKey)[:4] big-endian (c2sp.org/signed-note "Signatures"). */
 export function c2spKeyId(name: string, type: number, publicKey: Uint8Array): number {
-  const h = sha256(concat(new TextEncoder().encode(name), new Uint8Array([0x0a, type]), publicKey));
-  return new DataView(h.buffer, h.byteOffset, 4).getUint32(0, false);
+  return c2spKeyIdWith(sha256, name, type, publicKey);
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {

@@ -9,7 +9,8 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { LogError } from '../errors.js';
 import { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519 } from './vkey-text.js';
-import { isValidKeyName, keyIdHex, readUint32BE } from './encoding.js';
+import { isValidKeyName, keyIdHex } from './encoding.js';
+import { c2spKeyIdWith, rekorKeyHintWith } from './key-id.js';
 
 export { keyIdHex };
 import type { NoteSigner, NoteVerifier } from './note.js';
@@ -33,17 +34,16 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
  * `type` is the signature type byte (0x01 Ed25519, 0x04 cosignature).
  */
 export function c2spKeyId(name: string, type: number, publicKey: Uint8Array): number {
-  if (!Number.isInteger(type) || type < 0 || type > 0xff) throw new RangeError(`signature type ${type} is not a byte`);
-  const h = createHash('sha256').update(name, 'utf8').update(new Uint8Array([0x0a, type])).update(publicKey).digest();
-  return readUint32BE(h);
+  return c2spKeyIdWith(sha256, name, type, publicKey);
 }
 
-/**
- * Rekor v1 checkpoint key hint: the first 4 bytes, big-endian, of
- * SHA-256(DER SubjectPublicKeyInfo), i.e. of the logID (rekor-v1 §5).
- */
+/** Rekor v1 checkpoint key hint: the first 4 bytes, big-endian, of SHA-256(DER SPKI) (rekor-v1.md §5). */
 export function rekorKeyHint(spkiDer: Uint8Array): number {
-  return readUint32BE(createHash('sha256').update(spkiDer).digest());
+  return rekorKeyHintWith(sha256, spkiDer);
+}
+
+function sha256(data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(data).digest();
 }
 
 /** Rekor logID: 64 lowercase hex digits of SHA-256(DER SubjectPublicKeyInfo). */

@@ -14,3 +14,5 @@ export type { VkeyParts } from './vkey-text.js';
 export { cosignatureMessage, splitTimestampedSignature } from './cosignature-message.js';
 export type { TimestampedSignature } from './cosignature-message.js';
 export { concatBytes, keyIdHex } from './encoding.js';
+export { c2spKeyIdWith, rekorKeyHintWith } from './key-id.js';
+export type { Sha256 } from './key-id.js';
