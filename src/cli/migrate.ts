@@ -45,6 +45,9 @@ import { v2DatabasePath } from './open-v2-log.js';
 
 type Out = (text: string) => void;
 
+/** How long one statement on the target may take before the run fails with exit 3 (a server that stopped answering), ms. */
+const QUERY_TIMEOUT_MS = 120_000;
+
 /** Least time between two progress lines of one phase, ms. */
 const PROGRESS_EVERY_MS = 1000;
 
@@ -88,7 +91,8 @@ async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out
   let target: PostgresImport | undefined;
   try {
     source = openSnapshot(dbPath);
-    target = await openPostgresImport({ url });
+    // Counting and comparing millions of rows takes more than a serving store's 10 s per statement.
+    target = await openPostgresImport({ url, queryTimeoutMs: QUERY_TIMEOUT_MS });
     const progress = progressPrinter(err, t0);
     err(`cairn migrate: copying ${resolve(dbPath)} into ${target.label}${servedBy === undefined ? '' : ' (a server runs on it: copying its snapshot)'}\n`);
     const copy = await copyLog(source, target, { sourceLabel: resolve(from), nowMs: Date.now(), ...(chunkEntries === undefined ? {} : { chunkEntries }), onProgress: progress });
