@@ -54,7 +54,7 @@ const item = { parseItem: (text: string): string => text };
 
 export const MONITOR_SETTINGS: readonly SettingSpec<Key>[] = [
   { key: 'logUrl', flag: '--log-url', env: 'CAIRN_MONITOR_LOG_URL', help: 'base URL of the log (tlog-tiles: `/checkpoint`, `/tile/…`); required' },
-  { key: 'vkey', flag: '--vkey', env: 'CAIRN_MONITOR_VKEY', help: 'the log\'s checkpoint verifier key (`cairn vkey`, `GET /api/v1/log/vkey`); required' },
+  { key: 'vkey', flag: '--vkey', env: 'CAIRN_MONITOR_VKEY', help: 'the log\'s checkpoint verifier key, its note key (type 0x01: `cairn vkey`, `GET /api/v1/log/vkey`; a witness\'s cosignature key is refused); required' },
   { key: 'origin', flag: '--origin', env: 'CAIRN_MONITOR_ORIGIN', help: 'expected checkpoint origin (default: pinned from the first checkpoint)' },
   { key: 'stateFile', flag: '--state-file', env: 'CAIRN_MONITOR_STATE_FILE', help: 'JSON file keeping the last verified checkpoint (written atomically)' },
   { key: 'rotation', flag: '--rotation', env: 'CAIRN_MONITOR_ROTATION', help: 'a rotation to follow: JSON file with the answer of `cairn admin rotate` (`{frozen: {treeID, treeSize, rootHash}, active: {treeID}}`): the frozen tree is verified up to that final checkpoint at `<log-url>/shard/<treeID>/`, then the new tree from size 0; unset: a new tree is flagged' },

@@ -15,6 +15,7 @@ import request from 'supertest';
 import { RekorClient, type TiledLog } from '../../src/client/index.js';
 import { runMonitor } from '../../src/cli/monitor.js';
 import { loadMonitorConfig } from '../../src/config/index.js';
+import { isLogError } from '../../src/errors.js';
 import { prepareEntry } from '../../src/entry/index.js';
 import { createApp, createWitnessApp } from '../../src/http/index.js';
 import { cosign, ed25519Cosigner, ed25519PublicKeyBytes, formatAddCheckpoint, formatVkey, parseNote } from '../../src/note/index.js';
@@ -80,6 +81,16 @@ describe('cairn monitor', function () {
   afterEach(async () => {
     await Promise.all(served.splice(0).map(close));
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('configuration', () => {
+    it('refuses a witness\'s cosignature key (type 0x04) as the log\'s --vkey, and a malformed --witness: CONFIG_INVALID', async () => {
+      const cosignKey = formatVkey('witness.example', 0x04, ed25519PublicKeyBytes(testKey(60)));
+      const base = ['--log-url', 'http://127.0.0.1:1', '--state-file', join(dir, 's.json'), '--once'];
+      await assert.rejects(monitor([...base, '--vkey', cosignKey]), (err: unknown) => isLogError(err, 'CONFIG_INVALID') && /type 0x04/.test(err.message));
+      const noteKey = formatVkey('log.example', 0x01, ed25519PublicKeyBytes(testKey(61)));
+      await assert.rejects(monitor([...base, '--vkey', noteKey, '--witness', `${cosignKey.slice(0, -4)}AAAA`]), (err: unknown) => isLogError(err, 'CONFIG_INVALID') && /--witness/.test(err.message));
+    });
   });
 
   describe('when the log rotates', () => {
