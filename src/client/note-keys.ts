@@ -4,8 +4,7 @@
  * `/api/v1/log/vkey`) and witnesses' cosignature keys (type 0x04,
  * c2sp.org/tlog-cosignature).
  */
-import { LogError } from '../errors.js';
-import { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, keyIdHex, splitVkey } from '../note/portable.js';
+import { checkedVkey, type SIG_TYPE_COSIGNATURE, type SIG_TYPE_ED25519 } from '../note/portable.js';
 import { c2spKeyId } from './log-key.js';
 
 /** A parsed, checked verifier key. */
@@ -26,10 +25,6 @@ export interface VerifierKey {
  * Ed25519 key only. Throws LogError('NOTE_INVALID').
  */
 export function parseVerifierKey(vkey: string): VerifierKey {
-  const parts = splitVkey(vkey.trim());
-  const bad = (why: string): LogError => new LogError('NOTE_INVALID', `couldn't parse verifier key ${parts.name}: ${why}`);
-  if (parts.type !== SIG_TYPE_ED25519 && parts.type !== SIG_TYPE_COSIGNATURE) throw bad(`unsupported key type 0x${parts.type.toString(16)}`);
-  if (parts.publicKey.length !== 32) throw bad(`Ed25519 key must be 32 bytes, got ${parts.publicKey.length}`);
-  if (parts.keyId !== c2spKeyId(parts.name, parts.type, parts.publicKey)) throw bad(`key ID ${keyIdHex(parts.keyId)} does not match the key`);
-  return { name: parts.name, keyId: parts.keyId, type: parts.type, publicKey: parts.publicKey, vkey: vkey.trim() };
+  const { name, keyId, type, publicKey } = checkedVkey(vkey.trim(), c2spKeyId);
+  return { name, keyId, type, publicKey, vkey: vkey.trim() };
 }

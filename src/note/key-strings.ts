@@ -19,7 +19,7 @@ import {
   SIG_TYPE_ED25519,
 } from './keys.js';
 import type { NoteVerifier } from './note.js';
-import { badVkey, splitPlus, splitVkey } from './vkey-text.js';
+import { checkedVkey, splitPlus } from './vkey-text.js';
 
 /** A parsed x/mod private key string. */
 export interface NotePrivateKey {
@@ -51,11 +51,8 @@ export function formatVkey(name: string, type: number, publicKey: Uint8Array): s
  * {@link CosignatureVerifier}). Throws LogError('NOTE_INVALID') otherwise.
  */
 export function parseVkey(vkey: string): NoteVerifier {
-  const { name, keyId, type, publicKey: pub } = splitVkey(vkey);
-  if (keyId !== c2spKeyId(name, type, pub)) throw badVkey('key ID does not match the key');
-  if (type !== SIG_TYPE_ED25519 && type !== SIG_TYPE_COSIGNATURE) throw badVkey(`unsupported key type 0x${type.toString(16)}`);
-  if (pub.length !== 32) throw badVkey(`Ed25519 key must be 32 bytes, got ${pub.length}`);
-  return type === SIG_TYPE_ED25519 ? ed25519NoteVerifier(name, pub, 'c2sp') : ed25519CosignatureVerifier(name, pub);
+  const { name, type, publicKey } = checkedVkey(vkey, c2spKeyId);
+  return type === SIG_TYPE_ED25519 ? ed25519NoteVerifier(name, publicKey, 'c2sp') : ed25519CosignatureVerifier(name, publicKey);
 }
 
 /** True when `v` checks timestamped cosignatures (type 0x04), e.g. a parseVkey result. */

@@ -9,7 +9,7 @@ export { MAX_NOTE_SIGNATURES, formatSignatureLine, parseNote, parseSignatureLine
 export type { NoteSignature, ParsedNote } from './note.js';
 export { formatCheckpoint, parseCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
-export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, splitVkey } from './vkey-text.js';
+export { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, checkedVkey, splitVkey } from './vkey-text.js';
 export type { VkeyParts } from './vkey-text.js';
 export { cosignatureMessage, splitTimestampedSignature } from './cosignature-message.js';
 export type { TimestampedSignature } from './cosignature-message.js';

@@ -39,6 +39,24 @@ export function splitVkey(vkey: string): VkeyParts {
   return { name, keyId: Number.parseInt(hex, 16), type: key[0] ?? 0, publicKey: key.slice(1) };
 }
 
+/**
+ * A verifier key of an Ed25519 note key (type 0x01) or witness cosignature
+ * key (type 0x04): split, its type and 32-byte length checked, and its key
+ * ID checked against `keyIdOf` (the C2SP key ID with the caller's SHA-256).
+ * Throws LogError('NOTE_INVALID').
+ */
+export function checkedVkey(
+  vkey: string,
+  keyIdOf: (name: string, type: number, publicKey: Uint8Array) => number,
+): VkeyParts & { readonly type: typeof SIG_TYPE_ED25519 | typeof SIG_TYPE_COSIGNATURE } {
+  const parts = splitVkey(vkey);
+  const { name, type, publicKey } = parts;
+  if (type !== SIG_TYPE_ED25519 && type !== SIG_TYPE_COSIGNATURE) throw badVkey(`${name}: unsupported key type 0x${type.toString(16)}`);
+  if (publicKey.length !== 32) throw badVkey(`${name}: Ed25519 key must be 32 bytes, got ${publicKey.length}`);
+  if (parts.keyId !== keyIdOf(name, type, publicKey)) throw badVkey(`${name}: key ID does not match the key`);
+  return { ...parts, type };
+}
+
 /** Splits at the first `n` '+' signs: at most n + 1 parts, the last holding any further '+'. */
 export function splitPlus(s: string, n: number): (string | undefined)[] {
   const parts: string[] = [];
