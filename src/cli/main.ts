@@ -60,11 +60,12 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case 'serve': {
-      const [{ loadConfig }, { jsonLogger }, { serve }, { stopOnSignals, reloadOnHangup }] = await Promise.all([
-        import('../config/index.js'), import('./logger.js'), import('./serve.js'), import('./signals.js'),
+      const [{ loadConfig }, { jsonLogger }, { asyncLogDestination }, { serve }, { stopOnSignals, reloadOnHangup }] = await Promise.all([
+        import('../config/index.js'), import('./logger.js'), import('./log-destination.js'), import('./serve.js'), import('./signals.js'),
       ]);
       const config = loadConfig({ argv: rest, env: process.env });
-      const logger = jsonLogger(config.logLevel);
+      // A line per request: written off the event loop (log-destination.ts), flushed before a clean exit.
+      const logger = jsonLogger(config.logLevel, asyncLogDestination());
       const running = serve(config, logger, { reloadConfig: () => loadConfig({ argv: rest, env: process.env }) });
       stopOnSignals(running, logger, config.shutdownGraceMs); // before 'serving' is logged: no window without handlers
       reloadOnHangup(running, logger);

@@ -28,14 +28,16 @@ export function stopOnSignals(running: Stoppable | Promise<Stoppable>, logger: L
       logger.error('shutdown did not finish within the grace period; exiting', { graceMs });
       process.exit(1);
     }, graceMs).unref();
+    // The log's last lines are written before the exit (an asynchronous destination is flushed; within the grace period).
+    const exit = (code: number): void => void (logger.flush?.() ?? Promise.resolve()).then(() => process.exit(code));
     Promise.resolve(running).then((r) => r.stop()).then(
       () => {
         logger.info('stopped', { ms: Math.round(performance.now() - t0) });
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         logger.error('shutdown failed', { err });
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -77,4 +77,19 @@ describe('cairn serve logs (the real process)', function () {
     await records(s, (r) => r['msg'] === 'request' && r['status'] === 201);
     assert.ok(s.logs.map(logRecord).every((r) => r === undefined || (r['level'] as number) >= 30));
   });
+
+  it('on SIGTERM, writes the access log line of every request answered before it exits, then "stopped" last', async () => {
+    s = await startServer(['--data-dir', join(dir, 'data'), '--public-url', 'http://log.example.test']);
+    const ids = Array.from({ length: 300 }, (_, i) => `term-${i}`);
+    const answered = await Promise.all(ids.map((id) => fetch(`${s!.url}/api/v1/log`, { headers: { 'X-Request-Id': id } }).then((r) => r.status)));
+    assert.ok(answered.every((st) => st === 200));
+    const closed = new Promise((r) => s!.child.stderr?.once('close', r));
+    const exit = await s.stop('SIGTERM');
+    await closed;
+    assert.equal(exit.code, 0);
+    const recs = s.logs.map(logRecord).filter((r): r is Record<string, unknown> => r !== undefined);
+    const logged = new Set(recs.filter((r) => r['msg'] === 'request').map((r) => r['requestId']));
+    assert.deepEqual(ids.filter((id) => !logged.has(id)), [], 'every answered request is in the access log');
+    assert.equal(recs.at(-1)?.['msg'], 'stopped');
+  });
 });
