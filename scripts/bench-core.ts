@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { systemClock } from '../src/clock.js';
 import { LogService, makeIdentity, type Submission } from '../src/log/index.js';
 import { leafHash, verifyInclusion } from '../src/merkle/index.js';
-import { openSqliteStore } from '../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../src/storage/index.js';
 import { generateKeyPairSync } from 'node:crypto';
 
 function arg(name: string, def: number): number {
@@ -65,7 +65,7 @@ function rawSqlite(dir: string, rows: readonly Submission[]): number {
 async function cairnAppends(dir: string, rows: readonly Submission[]) {
   const store = openSqliteStore({ path: join(dir, 'cairn.db') });
   const identity = makeIdentity(generateKeyPairSync('ed25519').privateKey, '1234567', 'http://bench.local');
-  const log = LogService.open(store, identity, systemClock(), {
+  const log = await LogService.open(toAsyncStore(store), identity, systemClock(), {
     batchMaxSize: BATCH,
     batchMaxAgeMs: 0,
     poolMaxSize: BATCH * 4,
@@ -84,17 +84,17 @@ async function cairnAppends(dir: string, rows: readonly Submission[]) {
   return { store, log, perSec: rows.length / secs };
 }
 
-function proofs(log: LogService, store: ReturnType<typeof openSqliteStore>, size: number, rows: readonly Submission[]) {
+async function proofs(log: LogService, store: ReturnType<typeof openSqliteStore>, size: number, rows: readonly Submission[]) {
   const cp = log.reader.latest();
   // Correctness spot check before timing.
   for (let k = 0; k < 100; k++) {
     const i = Math.floor(Math.random() * size);
-    verifyInclusion(i, size, rows[i]!.leafHash, log.reader.inclusionProof(i, size), cp.root);
+    verifyInclusion(i, size, rows[i]!.leafHash, await log.reader.inclusionProof(i, size), cp.root);
   }
   const idx = Array.from({ length: PROOFS }, () => Math.floor(Math.random() * size));
   let t0 = performance.now();
   let n = 0;
-  for (const i of idx) n += log.reader.inclusionProof(i, size).length;
+  for (const i of idx) n += (await log.reader.inclusionProof(i, size)).length;
   const proofSecs = (performance.now() - t0) / 1000;
   t0 = performance.now();
   for (const i of idx) if (store.entryByIndex(i) === undefined) throw new Error('missing');
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     const rows = makeRows(N);
     const baseline = rawSqlite(dir, rows);
     const { store, log, perSec } = await cairnAppends(dir, rows);
-    const p = proofs(log, store, N, rows);
+    const p = await proofs(log, store, N, rows);
     const result = {
       entries: N,
       batch: BATCH,

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'STORE_FAILED' // a batch failed to commit (nothing of it was written), or the store cannot be reached now
   | 'READ_ONLY' // the log refuses writes (failed self-check, fatal error, frozen)
   | 'BUSY' // another admin operation on the log (a rotation, a freeze) is in progress
+  | 'UNSUPPORTED' // the operation is not supported on this log's store (a rotation or freeze on a store that keeps one tree)
   | 'SHUTTING_DOWN'
   | 'NOT_SEQUENCER' // several nodes on one database: this node lost the sequencer lease, or the node holding it could not be reached; retry
   | 'UPSTREAM_FAILED' // a remote service (a witness, a monitored log) was unreachable or answered unexpectedly

@@ -180,7 +180,7 @@ async function read(): Promise<void> {
     });
     await growTo(opened.log, P.readSize, 32_768);
     await opened.log.close();
-    opened.store.close();
+    await opened.store.close();
     const cairn = await startCairn(data);
     let entries: LoadResult;
     let tiles: LoadResult;
@@ -234,12 +234,12 @@ async function latency(): Promise<void> {
 }
 
 /** Mean microseconds per inclusion proof over `n` random indices at the log's current size. */
-function proofCostUs(opened: Awaited<ReturnType<typeof openLogFromConfig>>, n = 20_000): number {
+async function proofCostUs(opened: Awaited<ReturnType<typeof openLogFromConfig>>, n = 20_000): Promise<number> {
   const size = opened.log.reader.latest().size;
   const idx = Array.from({ length: n }, () => Math.floor(Math.random() * size));
-  for (let i = 0; i < 1000; i++) opened.log.reader.inclusionProof(idx[i]!, size); // warm up the JIT, not the data
+  for (let i = 0; i < 1000; i++) await opened.log.reader.inclusionProof(idx[i]!, size); // warm up the JIT, not the data
   const t0 = performance.now();
-  for (const i of idx) opened.log.reader.inclusionProof(i, size);
+  for (const i of idx) await opened.log.reader.inclusionProof(i, size);
   return ((performance.now() - t0) * 1000) / n;
 }
 
@@ -255,13 +255,13 @@ async function scale(): Promise<void> {
       await growTo(opened.log, size, 32_768, (s) => {
         if (s % 1_000_000 === 0) log(`  scale: ${s} entries (${round((performance.now() - t0) / 1000)} s)`);
       });
-      costs.push(proofCostUs(opened));
+      costs.push(await proofCostUs(opened));
     }
     const growSecs = (performance.now() - t0) / 1000;
     const finalSize = opened.log.reader.latest().size;
-    const bytes = opened.store.sizeOnDisk();
+    const bytes = await opened.store.sizeOnDisk();
     await opened.log.close();
-    opened.store.close();
+    await opened.store.close();
     // Restart: the real server process, open + self-check, until it serves.
     const cairn = await startCairn(data);
     let rss: number;

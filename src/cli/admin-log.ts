@@ -26,7 +26,7 @@ import {
   type LogIdentity,
 } from '../log/index.js';
 import { parseVkey } from '../note/index.js';
-import { openSqliteStore, type LogStore } from '../storage/index.js';
+import { openSqliteStore, toAsyncStore, type AsyncLogStore } from '../storage/index.js';
 import type { LogKeys } from './log-keys.js';
 
 /** The audit log's file in the data dir. */
@@ -34,7 +34,7 @@ export const ADMIN_LOG_FILE = 'admin-log.db';
 
 export interface OpenedAdminLog {
   readonly log: LogService;
-  readonly store: LogStore;
+  readonly store: AsyncLogStore;
   /** Appends a record; resolves once it is durable and published. */
   readonly audit: AdminAudit;
   /** Drains the audit log and closes its store. */
@@ -43,26 +43,26 @@ export interface OpenedAdminLog {
 
 export async function openAdminLog(dataDir: string, identity: LogIdentity, keys: LogKeys, clock: Clock): Promise<OpenedAdminLog> {
   const path = join(dataDir, ADMIN_LOG_FILE);
-  const store = openSqliteStore({ path, quickCheck: true });
+  const store = toAsyncStore(openSqliteStore({ path, quickCheck: true }));
   try {
-    let treeId = store.getMeta('treeId');
+    let treeId = await store.getMeta('treeId');
     if (treeId === undefined) {
       treeId = newTreeId((n) => randomBytes(n));
-      store.setMeta('treeId', treeId);
+      await store.setMeta('treeId', treeId);
     }
-    const { known, next } = knownNoteKeys(store);
-    if (known.length === 0) store.setMeta('vkey', identity.vkey); // the first note key, where tools that prove a copy look
-    else if (!known.includes(identity.vkey)) store.setMeta(`vkey.${next}`, identity.vkey);
+    const { known, next } = await knownNoteKeys(store);
+    if (known.length === 0) await store.setMeta('vkey', identity.vkey); // the first note key, where tools that prove a copy look
+    else if (!known.includes(identity.vkey)) await store.setMeta(`vkey.${next}`, identity.vkey);
     const id = adminLogIdentity(identity, treeId, known.filter((v) => v !== identity.vkey).map((v) => parseVkey(v)));
-    const origin = store.getMeta('origin');
-    if (origin === undefined) store.setMeta('origin', id.origin);
+    const origin = await store.getMeta('origin');
+    if (origin === undefined) await store.setMeta('origin', id.origin);
     else if (origin !== id.origin) {
       throw new LogError('CONFIG_INVALID', `the admin log in ${path} was created with origin ${JSON.stringify(origin)}, but this server's is ${JSON.stringify(id.origin)} (the public URL's host changed)`);
     }
     const signer = adminLogSigner((keys.note ?? keys.log).signer);
     await initLog(store, id, clock, signer);
     // One record per batch at most a few ms old: admin requests are rare, and each waits for its own record.
-    const log = LogService.open(store, id, clock, { signer, batchMaxSize: 64, batchMaxAgeMs: 0, poolMaxSize: 1024, signEntryTimestamps: false, tileCacheSize: 64 });
+    const log = await LogService.open(store, id, clock, { signer, batchMaxSize: 64, batchMaxAgeMs: 0, poolMaxSize: 1024, signEntryTimestamps: false, tileCacheSize: 64 });
     const readOnly = log.status().readOnly;
     if (readOnly !== undefined) {
       await log.close();
@@ -78,11 +78,11 @@ export async function openAdminLog(dataDir: string, identity: LogIdentity, keys:
       },
       close: async () => {
         await log.close();
-        store.close();
+        await store.close();
       },
     };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err instanceof LogError ? err : new LogError('CONFIG_INVALID', `couldn't open the admin log in ${path}: ${describeError(err)}`, { cause: err });
   }
 }
@@ -92,12 +92,12 @@ export async function openAdminLog(dataDir: string, identity: LogIdentity, keys:
  * (a store made before keys could change has its first one under `vkey`),
  * and the number of the next `vkey.<n>`.
  */
-function knownNoteKeys(store: LogStore): { known: string[]; next: number } {
+async function knownNoteKeys(store: AsyncLogStore): Promise<{ known: string[]; next: number }> {
   const known: string[] = [];
-  const first = store.getMeta('vkey');
+  const first = await store.getMeta('vkey');
   if (first !== undefined) known.push(first);
   for (let i = 0; ; i++) {
-    const v = store.getMeta(`vkey.${i}`);
+    const v = await store.getMeta(`vkey.${i}`);
     if (v === undefined) return { known, next: i };
     if (!known.includes(v)) known.push(v);
   }

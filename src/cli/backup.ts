@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { proveStoredLog, type CopyProof } from '../log/index.js';
-import { backupDatabase, openReadOnlyStore } from '../storage/index.js';
+import { backupDatabase, openReadOnlyStore, toAsyncStore } from '../storage/index.js';
 import { ADMIN_LOG_FILE } from './admin-log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { EXIT, ExitError, UsageError, exitStatusOf } from './exit-codes.js';
@@ -151,7 +151,7 @@ export async function backupMain(argv: readonly string[], out: Out = (t) => proc
 
 export async function checkMain(argv: readonly string[], out: Out = (t) => process.stdout.write(t), err: Out = (t) => process.stderr.write(t)): Promise<number> {
   const json = argv.includes('--json');
-  return run('check', json, out, err, () => {
+  return run('check', json, out, err, async () => {
     const values = parse(argv, { ...COMMON, file: { type: 'string' } });
     const { dataDir, keyFile } = logSettings(values);
     const file = values['file'];
@@ -159,7 +159,8 @@ export async function checkMain(argv: readonly string[], out: Out = (t) => proce
     if (typeof file !== 'string') requireDatabase(dataDir);
     const dbs = typeof file === 'string' ? databasesOfBackup(file) : databasesIn(dataDir);
     const key = logPublicKey(keyFile);
-    const proofs = dbs.map(([, path]) => ({ database: resolve(path), ...proveFile(path, key) }));
+    const proofs: (CopyProof & { database: string })[] = [];
+    for (const [, path] of dbs) proofs.push({ database: resolve(path), ...(await proveFile(path, key)) });
     const [main, ...others] = proofs;
     out(json ? `${JSON.stringify({ ok: true, ...main, others })}\n` : proofs.map((p) => describeProof(p.database, p)).join(''));
     return EXIT.OK;
@@ -168,7 +169,7 @@ export async function checkMain(argv: readonly string[], out: Out = (t) => proce
 
 export async function restoreMain(argv: readonly string[], out: Out = (t) => process.stdout.write(t), err: Out = (t) => process.stderr.write(t)): Promise<number> {
   const json = argv.includes('--json');
-  return run('restore', json, out, err, () => {
+  return run('restore', json, out, err, async () => {
     const values = parse(argv, { ...COMMON, from: { type: 'string' } });
     const from = values['from'];
     if (typeof from !== 'string' || from === '') throw new UsageError('--from FILE is required: the backup to restore');
@@ -188,10 +189,10 @@ export async function restoreMain(argv: readonly string[], out: Out = (t) => pro
         restored.push(target);
       }
       fsyncFile(dataDir);
-      let proofs: (CopyProof & { database: string })[];
+      const proofs: (CopyProof & { database: string })[] = [];
       try {
         const key = logPublicKey(keyFile);
-        proofs = restored.map((path) => ({ database: resolve(path), ...proveFile(path, key) }));
+        for (const path of restored) proofs.push({ database: resolve(path), ...(await proveFile(path, key)) });
       } catch (e) {
         for (const path of restored) for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
         throw e;
@@ -218,10 +219,10 @@ function refuseNonEmpty(dataDir: string): void {
   }
 }
 
-function proveFile(file: string, key: KeyObject | undefined): CopyProof {
+async function proveFile(file: string, key: KeyObject | undefined): Promise<CopyProof> {
   const store = openReadOnlyStore(file, { quickCheck: true });
   try {
-    return proveStoredLog(store, key);
+    return await proveStoredLog(toAsyncStore(store), key);
   } finally {
     store.close();
   }

@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
       const opened = await openLogFromConfig(config, undefined, { existing: true });
       process.stdout.write(`${opened.identity.vkey}\n`);
       await opened.log.close();
-      opened.store.close();
+      await opened.store.close();
       await opened.keys.close();
       return 0;
     }

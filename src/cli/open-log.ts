@@ -9,13 +9,13 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { LogService, initLog, makeIdentity, newTreeId, type LogIdentity } from '../log/index.js';
-import { openSqliteStore, type LogStore, type ShardRow } from '../storage/index.js';
+import { openSqliteStore, toAsyncStore, type AsyncLogStore, type ShardRow } from '../storage/index.js';
 import { EXIT, ExitError } from './exit-codes.js';
 import { openLogKeys, openNextLogKeys, signerFor, type LogKeys } from './log-keys.js';
 import { checkOnThread } from './startup-check.js';
 
 export interface OpenedLog {
-  readonly store: LogStore;
+  readonly store: AsyncLogStore;
   readonly log: LogService;
   readonly identity: LogIdentity;
   /** The active tree's keys (closing them closes every key opened): close them after the log (serve's stop does). */
@@ -62,7 +62,7 @@ export async function openLogFromConfig(
   let t0 = performance.now();
   // quick_check reads every page: on its own thread, so that a listening server keeps answering probes.
   if (quickCheck && exists) await checkOnThread(path, 'quick-check');
-  const store = openSqliteStore({ path, quickCheck: quickCheck && !exists });
+  const store = toAsyncStore(openSqliteStore({ path, quickCheck: quickCheck && !exists }));
   progress('start-up check: database open', { ms: Math.round(performance.now() - t0), quickCheck });
   let keys: LogKeys | undefined;
   try {
@@ -70,26 +70,26 @@ export async function openLogFromConfig(
     const chosen = await activeKeys(config, store, keys);
     keys = chosen.keys;
     const active = chosen.keys.active;
-    const rows = store.shards();
-    let treeId = rows[rows.length - 1]?.treeId ?? store.getMeta('treeId');
+    const rows = (await store.shards?.()) ?? [];
+    let treeId = rows[rows.length - 1]?.treeId ?? (await store.getMeta('treeId'));
     if (treeId === undefined) {
       treeId = newTreeId((n) => randomBytes(n));
-      store.setMeta('treeId', treeId);
+      await store.setMeta('treeId', treeId);
     }
     // File keys give the identity their private halves (signing on the event loop by default); token keys only their public ones.
     const identity = makeIdentity(active.log.privateKey ?? active.log.publicKey, treeId, config.publicUrl, active.note?.privateKey ?? active.note?.publicKey);
     if (rows.length <= 1) {
       // The log's first tree: its key, origin and note key are pinned at first start.
-      pinMeta(store, 'logId', identity.logId, 'the log key', active.log.ref);
-      pinMeta(store, 'origin', identity.origin, 'the checkpoint origin (from --public-url)', config.publicUrl);
-      pinMeta(store, 'vkey', identity.vkey, 'the note key (C2SP verifier key)', active.note?.ref ?? active.log.ref);
+      await pinMeta(store, 'logId', identity.logId, 'the log key', active.log.ref);
+      await pinMeta(store, 'origin', identity.origin, 'the checkpoint origin (from --public-url)', config.publicUrl);
+      await pinMeta(store, 'vkey', identity.vkey, 'the note key (C2SP verifier key)', active.note?.ref ?? active.log.ref);
     } else {
-      checkRotatedIdentity(store, identity, rows[rows.length - 1]!, config.publicUrl, active.note?.ref ?? active.log.ref);
+      await checkRotatedIdentity(store, identity, rows[rows.length - 1]!, config.publicUrl, active.note?.ref ?? active.log.ref);
     }
     const signer = signerFor(active);
     await initLog(store, identity, clock, signer);
     const staged = chosen.staged;
-    const log = LogService.open(store, identity, clock, {
+    const log = await LogService.open(store, identity, clock, {
       signer,
       ...(staged === undefined
         ? {}
@@ -125,7 +125,7 @@ export async function openLogFromConfig(
         : makeIdentity(primary.log.privateKey ?? primary.log.publicKey, firstTreeId, config.publicUrl, primary.note?.privateKey ?? primary.note?.publicKey);
     return { store, log, identity, keys: { ...active, close: () => keys!.close() }, primary: { keys: primary, identity: primaryIdentity } };
   } catch (err) {
-    store.close();
+    await store.close();
     await keys?.close();
     throw err;
   }
@@ -145,13 +145,13 @@ interface ChosenKeys {
  * a rotation happens). Any other key is refused (CONFIG_INVALID): a tree's
  * key never changes. The returned `keys.close` closes every key opened.
  */
-async function activeKeys(config: Config, store: LogStore, keys: LogKeys): Promise<ChosenKeys> {
+async function activeKeys(config: Config, store: AsyncLogStore, keys: LogKeys): Promise<ChosenKeys> {
   const next = config.nextKeyFile === undefined ? undefined : await openNextLogKeys({ ...config, nextKeyFile: config.nextKeyFile }, keys);
   const close = async (): Promise<void> => {
     await next?.close();
     await keys.close();
   };
-  const rows = store.shards?.() ?? [];
+  const rows = (await store.shards?.()) ?? [];
   const row = rows[rows.length - 1];
   const pem = (k: LogKeys): string => k.log.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const same = (a: LogKeys, b: LogKeys | undefined): boolean => b !== undefined && pem(a) === pem(b);
@@ -166,12 +166,12 @@ async function activeKeys(config: Config, store: LogStore, keys: LogKeys): Promi
 }
 
 /** After a rotation: the note key and the public URL's host are the active tree's (the origin names the host). */
-function checkRotatedIdentity(store: LogStore, identity: LogIdentity, row: ShardRow, publicUrl: string, noteRef: string): void {
+async function checkRotatedIdentity(store: AsyncLogStore, identity: LogIdentity, row: ShardRow, publicUrl: string, noteRef: string): Promise<void> {
   const note = identity.keyType === 'ed25519' ? undefined : identity.notePublicKey.export({ type: 'spki', format: 'pem' }).toString();
   if (note !== row.noteKeyPem) {
     throw new LogError('CONFIG_INVALID', `the note key changed: the active tree ${row.treeId} was started with another note key than ${noteRef}`);
   }
-  const origin = store.getMeta('origin');
+  const origin = await store.getMeta('origin');
   const host = origin?.slice(0, origin.lastIndexOf(' - '));
   if (host !== undefined && host !== identity.host) {
     throw new LogError('CONFIG_INVALID', `the checkpoint origin changed: this log's host is ${JSON.stringify(host)}, but --public-url ${publicUrl} gives ${JSON.stringify(identity.host)}`);
@@ -227,9 +227,9 @@ function databaseBytes(path: string): number {
 }
 
 /** A log's key and origin never change: refuse to start with different ones. */
-function pinMeta(store: LogStore, key: string, value: string, what: string, source: string): void {
-  const stored = store.getMeta(key);
-  if (stored === undefined) store.setMeta(key, value);
+async function pinMeta(store: AsyncLogStore, key: string, value: string, what: string, source: string): Promise<void> {
+  const stored = await store.getMeta(key);
+  if (stored === undefined) await store.setMeta(key, value);
   else if (stored !== value) {
     throw new LogError(
       'CONFIG_INVALID',

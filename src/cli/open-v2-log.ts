@@ -20,10 +20,10 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { LogService, initLog, rekorV2Identity, type LogIdentity, type LogSigner } from '../log/index.js';
-import { openSqliteStore, type LogStore } from '../storage/index.js';
+import { openSqliteStore, toAsyncStore, type AsyncLogStore } from '../storage/index.js';
 
 export interface OpenedV2Log {
-  readonly store: LogStore;
+  readonly store: AsyncLogStore;
   readonly log: LogService;
   readonly identity: LogIdentity;
 }
@@ -51,30 +51,30 @@ export interface UnavailableV2Log {
  * CONFIG_INVALID when the stored origin, log ID or vkey differ, CORRUPT when
  * its start-up self-check fails.
  */
-export async function openV2Log(config: Config, v1: LogIdentity, v1Store: LogStore, signer: LogSigner, clock: Clock = systemClock()): Promise<OpenedV2Log | UnavailableV2Log> {
+export async function openV2Log(config: Config, v1: LogIdentity, v1Store: AsyncLogStore, signer: LogSigner, clock: Clock = systemClock()): Promise<OpenedV2Log | UnavailableV2Log> {
   const path = v2DatabasePath(config.dataDir);
-  const recorded = v1Store.getMeta(TREE_META);
+  const recorded = await v1Store.getMeta(TREE_META);
   if (recorded !== undefined && !existsSync(path)) {
     return { unavailable: `the Rekor v2 tree of this log (created ${describeCreated(recorded)}) is missing: ${path} does not exist; put its copy back and restart (a new tree would fork it under the same origin and keys)` };
   }
-  const store = openSqliteStore({ path, quickCheck: config.startupCheck === 'full' });
+  const store = toAsyncStore(openSqliteStore({ path, quickCheck: config.startupCheck === 'full' }));
   try {
     const identity = rekorV2Identity(v1);
     for (const [key, value] of [['origin', identity.origin], ['logId', identity.logId], ['vkey', identity.vkey]] as const) {
-      const stored = store.getMeta(key);
-      if (stored === undefined) store.setMeta(key, value);
+      const stored = await store.getMeta(key);
+      if (stored === undefined) await store.setMeta(key, value);
       else if (stored !== value) {
         throw new LogError('CONFIG_INVALID', `the Rekor v2 tree in ${path} was created with ${key} ${JSON.stringify(stored)}, but the configuration gives ${JSON.stringify(value)}`);
       }
     }
     await initLog(store, identity, clock, signer);
-    const created = String(store.listCheckpoints(0, 1)[0]?.time ?? 0);
-    if (recorded === undefined) v1Store.setMeta(TREE_META, created);
+    const created = String((await store.listCheckpoints(0, 1))[0]?.time ?? 0);
+    if (recorded === undefined) await v1Store.setMeta(TREE_META, created);
     else if (recorded !== created) {
-      store.close();
+      await store.close();
       return { unavailable: `${path} holds another Rekor v2 tree (created ${describeCreated(created)}) than the one of this log (created ${describeCreated(recorded)}); put the log's own copy back and restart` };
     }
-    const log = LogService.open(store, identity, clock, {
+    const log = await LogService.open(store, identity, clock, {
       signer,
       batchMaxSize: config.batchMaxSize,
       batchMaxAgeMs: config.batchMaxAgeMs,
@@ -89,7 +89,7 @@ export async function openV2Log(config: Config, v1: LogIdentity, v1Store: LogSto
     }
     return { store, log, identity };
   } catch (err) {
-    store.close();
+    await store.close();
     if (err instanceof LogError) throw err;
     throw new LogError('CORRUPT', `couldn't open the Rekor v2 tree in ${path}: ${describeError(err)}`, { cause: err });
   }

@@ -111,7 +111,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const abandonStart = async (err: unknown, adminLog?: OpenedAdminLog): Promise<never> => {
     await adminLog?.close();
     await log.close();
-    opened.store.close();
+    await opened.store.close();
     await keys.close();
     server.close();
     await metricsServer?.close();
@@ -240,8 +240,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       await logV2?.close();
       await adminLog.close();
       await pool?.close();
-      opened.store.close();
-      openedV2?.store.close();
+      await opened.store.close();
+      await openedV2?.store.close();
       await keys.close();
       lock.release();
     })();

@@ -15,7 +15,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogError, isLogError, describeError } from '../errors.js';
 import { verifyStoredLog } from '../log/index.js';
-import { openSqliteStore } from '../storage/index.js';
+import { openSqliteStore, toAsyncReads } from '../storage/index.js';
 
 export interface StartupCheckData {
   readonly path: string;
@@ -30,7 +30,7 @@ export type StartupCheckMessage =
 /** Least time between two progress messages, ms. */
 const PROGRESS_MS = 2_000;
 
-function run(data: StartupCheckData, post: (m: StartupCheckMessage) => void): void {
+async function run(data: StartupCheckData, post: (m: StartupCheckMessage) => void): Promise<void> {
   const store = openSqliteStore({ path: data.path, quickCheck: data.phase === 'quick-check', deferredSync: false });
   try {
     if (data.phase === 'rehash') {
@@ -50,10 +50,10 @@ function run(data: StartupCheckData, post: (m: StartupCheckMessage) => void): vo
           const tree = store.frozenTree(row.ordinal);
           const final = tree.checkpointAt(row.frozenSize ?? 0);
           if (final === undefined) throw new LogError('CORRUPT', `the final checkpoint of frozen tree ${row.treeId} is missing`);
-          verifyStoredLog(tree, final, progress, row.firstIndex);
+          await verifyStoredLog(toAsyncReads(tree), final, progress, row.firstIndex);
           before += final.size;
         }
-        verifyStoredLog(store, latest, progress, shards[shards.length - 1]?.firstIndex ?? 0);
+        await verifyStoredLog(toAsyncReads(store), latest, progress, shards[shards.length - 1]?.firstIndex ?? 0);
       }
     }
   } finally {
@@ -64,10 +64,8 @@ function run(data: StartupCheckData, post: (m: StartupCheckMessage) => void): vo
 if (parentPort !== null) {
   const port = parentPort;
   const post = (m: StartupCheckMessage): void => port.postMessage(m);
-  try {
-    run(workerData as StartupCheckData, post);
-    post({ type: 'done' });
-  } catch (err) {
-    post({ type: 'failed', code: isLogError(err) ? err.code : 'INTERNAL', message: describeError(err) });
-  }
+  run(workerData as StartupCheckData, post).then(
+    () => post({ type: 'done' }),
+    (err: unknown) => post({ type: 'failed', code: isLogError(err) ? err.code : 'INTERNAL', message: describeError(err) }),
+  );
 }

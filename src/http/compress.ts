@@ -50,9 +50,9 @@ export class GzipCache {
   /**
    * The gzip of `body()`, the body `key` always names: from the cache, or
    * compressed now and kept. `body` is called only on a miss; what it throws
-   * is thrown at once (nothing is cached).
+   * or rejects with, the answer rejects with (nothing is cached).
    */
-  get(key: string, body: () => Uint8Array): Promise<Uint8Array> {
+  get(key: string, body: () => Uint8Array | Promise<Uint8Array>): Promise<Uint8Array> {
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
       this.#entries.delete(key); // re-insert: Map order is recency order
@@ -61,8 +61,10 @@ export class GzipCache {
     }
     let pending = this.#pending.get(key);
     if (pending === undefined) {
-      const raw = body();
-      pending = gzipAsync(raw).then(
+      pending = Promise.resolve()
+        .then(body)
+        .then(gzipAsync)
+        .then(
         (gz) => {
           this.#pending.delete(key);
           this.#keep(key, gz);

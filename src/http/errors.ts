@@ -32,6 +32,7 @@ export const STATUS: Readonly<Record<ErrorCode, number>> = {
   STORE_FAILED: 503,
   READ_ONLY: 503,
   BUSY: 409,
+  UNSUPPORTED: 409,
   SHUTTING_DOWN: 503,
   NOT_SEQUENCER: 503,
   UPSTREAM_FAILED: 502,

@@ -60,9 +60,9 @@ function checkpointFragment(checkpoint: Checkpoint): string {
  * number, hex, base64 or a pre-serialised string: the same bytes
  * JSON.stringify of the LogEntryJson object would give, without building it.
  */
-export function logEntryText(shard: Shard, entry: EntryFacts, checkpoint: Checkpoint): string {
+export async function logEntryText(shard: Shard, entry: EntryFacts, checkpoint: Checkpoint): Promise<string> {
   const leaf = entry.index - shard.firstIndex;
-  const hashes = shard.reader.inclusionProof(leaf, checkpoint.size);
+  const hashes = await shard.reader.inclusionProof(leaf, checkpoint.size);
   const set = entry.set.length > 0 ? `,"signedEntryTimestamp":"${b64(entry.set)}"` : '';
   return (
     `{"${entryId(shard.identity.treeIdHex, entry.leafHash)}":{"body":"${b64(entry.body)}","integratedTime":${entry.integratedTime},` +
@@ -72,6 +72,6 @@ export function logEntryText(shard: Shard, entry: EntryFacts, checkpoint: Checkp
 }
 
 /** The LogEntry text of a published entry of `shard`, proven against its latest checkpoint (a frozen tree's final one). */
-export function currentLogEntryText(shard: Shard, entry: EntryFacts): string {
+export function currentLogEntryText(shard: Shard, entry: EntryFacts): Promise<string> {
   return logEntryText(shard, entry, shard.reader.latest());
 }

@@ -33,12 +33,12 @@ export async function submitRekorV2(log: LogService, prepared: PreparedEntry): P
   return {
     status: 201,
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(transparencyLogEntry(log, prepared, seq)),
+    body: JSON.stringify(await transparencyLogEntry(log, prepared, seq)),
   };
 }
 
 /** The TransparencyLogEntry of a v2 entry sequenced as `seq` (see the module comment). */
-export function transparencyLogEntry(log: LogService, prepared: PreparedEntry, seq: Sequenced): Record<string, unknown> {
+export async function transparencyLogEntry(log: LogService, prepared: PreparedEntry, seq: Sequenced): Promise<Record<string, unknown>> {
   const slash = prepared.kind.indexOf('/');
   const cp = seq.checkpoint;
   return {
@@ -51,7 +51,7 @@ export function transparencyLogEntry(log: LogService, prepared: PreparedEntry, s
       logIndex: String(seq.index),
       rootHash: b64(cp.root),
       treeSize: String(cp.size),
-      hashes: log.reader.inclusionProof(seq.index, cp.size).map(b64),
+      hashes: (await log.reader.inclusionProof(seq.index, cp.size)).map(b64),
       checkpoint: { envelope: cp.note },
     },
     canonicalizedBody: b64(prepared.body),

@@ -61,6 +61,6 @@ export async function submitPrepared(log: LogService, prepared: PreparedEntry): 
   return {
     status: 201,
     headers: { ETag: id, Location: `${ENTRIES_PATH}/${id}`, 'Content-Type': 'application/json; charset=utf-8' },
-    body: logEntryText(shard, entry, seq.checkpoint),
+    body: await logEntryText(shard, entry, seq.checkpoint),
   };
 }

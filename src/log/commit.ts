@@ -26,8 +26,10 @@ import type { Clock } from '../clock.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { RightEdge } from '../merkle/index.js';
 import { formatCheckpoint } from '../note/index.js';
-import type { Batch, CheckpointRow, LogStore, SearchKey, StoredEntry } from '../storage/types.js';
+import type { AsyncLogStore } from '../storage/index.js';
+import type { Batch, CheckpointRow, SearchKey, StoredEntry } from '../storage/types.js';
 import { checkpointNote } from './checkpoint-note.js';
+import { readEdge } from './edge.js';
 import type { LogIdentity } from './identity.js';
 import { setPayload } from './set.js';
 import type { LogSigned, LogSigner } from './signer.js';
@@ -62,7 +64,7 @@ interface Turn {
 }
 
 export class Committer {
-  readonly #store: LogStore;
+  readonly #store: AsyncLogStore;
   readonly #identity: LogIdentity;
   /** Global index of the tree's first entry: entry i of the tree is log entry firstIndex + i. */
   readonly #firstIndex: number;
@@ -82,10 +84,12 @@ export class Committer {
   #listeners: Array<() => void> = [];
   /** A batch failed before its transaction: batches taken after it fail; the edge is rebuilt once none is in flight. */
   #broken = false;
+  /** The edge is being rebuilt from the store (after a failed batch, or to follow batches another writer published). */
+  #rebuilding: Promise<void> | undefined;
   #idle: Array<() => void> = [];
 
   constructor(
-    store: LogStore,
+    store: AsyncLogStore,
     identity: LogIdentity,
     clock: Clock,
     state: LogState,
@@ -127,12 +131,29 @@ export class Committer {
 
   /** Whether a batch may be taken now: writes are accepted and no failed batch is still being unwound. */
   get ready(): boolean {
-    return !this.#broken && this.#state.readOnly === undefined;
+    return !this.#broken && this.#rebuilding === undefined && this.#state.readOnly === undefined;
   }
 
-  /** Resolves once no batch is in flight (at once if none is). */
+  /** Whether nothing is in flight and no rebuild of the edge is under way. */
+  get idleNow(): boolean {
+    return this.#inFlight === 0 && this.#rebuilding === undefined;
+  }
+
+  /** Resolves once no batch is in flight and the edge is not being rebuilt (at once if so). */
   idle(): Promise<void> {
-    return this.#inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+    return this.idleNow ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Take the tree from the published checkpoint again: the edge and the next
+   * batch's size and time are rebuilt from the store at `state.published`
+   * (which the caller moved to a checkpoint another writer published). MUST
+   * be called while idle (no batch in flight); batches wait until it is done.
+   * A failed read stops writing (as after a failed batch).
+   */
+  resync(): Promise<void> {
+    if (this.#inFlight > 0) return Promise.reject(new LogError('INTERNAL', "couldn't resync the committer: batches are in flight"));
+    return this.#startRebuild(false);
   }
 
   /**
@@ -195,7 +216,7 @@ export class Committer {
       // 5. One transaction: entries, search keys, tiles, checkpoint, with a compare-and-swap on the size the batch before
       //    left. It commits whole or not at all. Committed is not yet durable, and not visible to any reader: readers
       //    see only the published checkpoint.
-      this.#append(from, batch);
+      await this.#append(from, batch);
       turn.commit(true);
       committed();
 
@@ -252,9 +273,9 @@ export class Committer {
   }
 
   /** Step 5: the transaction. STORE_FAILED: nothing was written. INCONSISTENT, CORRUPT: the store disagrees with the log. */
-  #append(from: number, batch: Batch): void {
+  async #append(from: number, batch: Batch): Promise<void> {
     try {
-      this.#store.appendBatch(from, batch);
+      await this.#store.appendBatch(from, batch);
     } catch (err) {
       if (isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT')) {
         throw new FatalError(describeError(err), new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err }));
@@ -275,12 +296,26 @@ export class Committer {
     return err instanceof LogError ? err : new LogError('STORE_FAILED', `couldn't sequence a batch: ${describeError(err)}`, { cause: err });
   }
 
-  /** One batch fewer in flight; the last one out rebuilds the edge after a failure and wakes idle() waiters. */
+  /** One batch fewer in flight; the last one out rebuilds the edge after a failure (then wakes idle() waiters). */
   #settle(): void {
     if (--this.#inFlight > 0) return;
-    if (this.#broken && this.#state.readOnly === undefined) this.#rebuild();
+    if (this.#broken && this.#state.readOnly === undefined) {
+      void this.#startRebuild(true);
+      return;
+    }
     this.#broken = false;
     for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Rebuild the edge; meanwhile no batch is taken; once done, idle() waiters and progress listeners hear of it. */
+  #startRebuild(afterFailure: boolean): Promise<void> {
+    this.#rebuilding ??= this.#rebuild(afterFailure).finally(() => {
+      this.#rebuilding = undefined;
+      this.#broken = false;
+      for (const resolve of this.#idle.splice(0)) resolve();
+      for (const l of this.#listeners) l();
+    });
+    return this.#rebuilding;
   }
 
   /**
@@ -288,17 +323,18 @@ export class Committer {
    * published tree. A commit that reported failure yet left its batch in the
    * store cannot be undone, nor trusted to be durable: stop writing until a
    * restart re-verifies the store (as Sunlight does when it cannot tell whether
-   * a checkpoint was persisted).
+   * a checkpoint was persisted). `afterFailure` false (resync): the published
+   * checkpoint was read from the store, and the edge is rebuilt at it.
    */
-  #rebuild(): void {
+  async #rebuild(afterFailure: boolean): Promise<void> {
     const published = this.#state.published;
     try {
-      const stored = this.#store.latestCheckpoint()?.size;
+      const stored = afterFailure ? (await this.#store.latestCheckpoint())?.size : published.size;
       if (stored !== published.size) {
         this.#state.stopWriting(`a failed commit left the store at size ${stored}, not the published ${published.size}; restart to re-verify it`);
         return;
       }
-      this.#edge = RightEdge.fromTiles(published.size, (l, i) => this.#store.tile(l, i));
+      this.#edge = await readEdge(this.#store, published.size);
       this.#tip = { size: published.size, time: published.time };
       this.#last = settledTurn();
     } catch (err) {

@@ -25,10 +25,10 @@
  * turns the log read-only (LogService.stopWriting), saying where: the index
  * or tile, the hash expected and the one found.
  */
-import { LogError, describeError } from '../errors.js';
+import { LogError, describeError, isLogError } from '../errors.js';
 import {
   LEAF_GROUPS_PER_TILE,
-  RightEdge,
+  type RightEdge,
   TILE_HEIGHT,
   TILE_WIDTH,
   buildTile,
@@ -41,7 +41,9 @@ import {
   tileRoot,
   type Tile,
 } from '../merkle/index.js';
-import type { CheckpointRow, LogStore } from '../storage/types.js';
+import type { AsyncTreeReads } from '../storage/index.js';
+import type { CheckpointRow } from '../storage/types.js';
+import { readEdge } from './edge.js';
 
 /** What the audit found that does not match. */
 export interface AuditMismatch {
@@ -74,7 +76,7 @@ export interface IntegrityAuditStatus {
 }
 
 export interface IntegrityAuditDeps {
-  readonly store: LogStore;
+  readonly store: Pick<AsyncTreeReads, 'tile' | 'entriesInRange' | 'indexOfLeafHash' | 'leafGroup'>;
   /** The latest published checkpoint (a pass checks up to it). */
   readonly latest: () => CheckpointRow;
   /**
@@ -143,18 +145,19 @@ export class IntegrityAudit {
   /** Runs chunks on a timer until stop() or a mismatch; does nothing when the rate is 0. */
   start(): void {
     if (this.#deps.ratePerSecond === 0 || this.#stopped) return;
-    const next = (): void => {
+    const next = async (): Promise<void> => {
       if (this.#stopped) return;
       const passes = this.#passes;
-      const n = this.step();
+      const n = await this.step();
+      if (this.#stopped) return;
       if (this.#mismatch !== undefined) return;
       // n entries at the rate; an empty log: look again in a second; a pass done: the next no sooner than the interval allows.
       let delay = n === 0 ? 1000 : (n / this.#deps.ratePerSecond) * 1000;
       if (this.#passes > passes) delay = Math.max(delay, this.#passStartedAt + (this.#deps.minPassIntervalMs ?? 60_000) - this.#deps.now());
-      this.#timer = setTimeout(next, delay);
+      this.#timer = setTimeout(() => void next(), delay);
       this.#timer.unref();
     };
-    this.#timer = setTimeout(next, 0);
+    this.#timer = setTimeout(() => void next(), 0);
     this.#timer.unref();
   }
 
@@ -166,9 +169,11 @@ export class IntegrityAudit {
   /**
    * One chunk: the next level-0 tile's entries of the current pass (ending
    * the pass with the root check when it reaches its target). Returns the
-   * entries rehashed (0 when the log is empty or after a mismatch).
+   * entries rehashed (0 when the log is empty, after a mismatch, or when the
+   * store could not be read now: STORE_FAILED is no mismatch, and the chunk
+   * is tried again).
    */
-  step(): number {
+  async step(): Promise<number> {
     if (this.#mismatch !== undefined) return 0;
     const tree = this.#deps.tree?.() ?? ONE_TREE;
     if (this.#target !== undefined && tree.id !== this.#tree.id) {
@@ -184,20 +189,22 @@ export class IntegrityAudit {
     const target = this.#target;
     try {
       if (this.#position >= target.size) {
-        this.#finishPass(target);
+        await this.#finishPass(target);
         return 0;
       }
       const start = this.#position;
       const index = Math.floor(start / TILE_WIDTH);
       const w = Math.min(TILE_WIDTH, target.size - index * TILE_WIDTH); // the tile's width in the pass's tree
       const end = Math.min(start + CHUNK_ENTRIES, index * TILE_WIDTH + w);
-      this.#checkEntries(index, w, start, end);
-      if (end === index * TILE_WIDTH + w) this.#checkTileUp(index, w);
+      await this.#checkEntries(index, w, start, end);
+      if (end === index * TILE_WIDTH + w) await this.#checkTileUp(index, w);
       this.#checked += end - start;
       this.#position = end;
-      if (this.#position >= target.size) this.#finishPass(target);
+      if (this.#position >= target.size) await this.#finishPass(target);
       return end - start;
     } catch (err) {
+      // A store that cannot be reached now (STORE_FAILED) found nothing wrong: the same chunk is tried again next time.
+      if (isLogError(err, 'STORE_FAILED')) return 0;
       const found = err instanceof Mismatch ? err.found : { what: `couldn't audit from entry ${this.#position}: ${describeError(err)}` };
       this.#mismatch = found;
       this.#deps.onMismatch(describeMismatch(found), found);
@@ -205,11 +212,12 @@ export class IntegrityAudit {
     }
   }
 
-  #finishPass(target: CheckpointRow): void {
+  async #finishPass(target: CheckpointRow): Promise<void> {
     let edge: RightEdge;
     try {
-      edge = RightEdge.fromTiles(target.size, (l, i) => this.#deps.store.tile(l, i));
+      edge = await readEdge(this.#deps.store, target.size);
     } catch (err) {
+      if (isLogError(err, 'STORE_FAILED')) throw err;
       throw new Mismatch({ what: `the right edge of the tree of size ${target.size} does not rebuild from the stored tiles: ${describeError(err)}` });
     }
     if (!hashesEqual(edge.root(), target.root)) {
@@ -228,12 +236,13 @@ export class IntegrityAudit {
   }
 
   /** Entries start..end−1 against level-0 tile `index` (of width `w` in the pass's tree). */
-  #checkEntries(index: number, w: number, start: number, end: number): void {
+  async #checkEntries(index: number, w: number, start: number, end: number): Promise<void> {
     const store = this.#deps.store;
-    const tile = this.#readTile(0, index, w, false);
+    const tile = await this.#readTile(0, index, w, false);
     const first = index * TILE_WIDTH;
     const base = this.#tree.firstIndex; // leaf i of the tree is entry base + i of the log
-    const entries = store.entriesInRange(base + start, end - start);
+    const entries = await store.entriesInRange(base + start, end - start);
+    const indexed = await Promise.all(entries.map((e) => store.indexOfLeafHash(e.leafHash)));
     for (let i = start; i < end; i++) {
       const e = entries[i - start];
       const k = i - first;
@@ -246,19 +255,21 @@ export class IntegrityAudit {
       if (!hashesEqual(h, inTile)) {
         throw new Mismatch({ index: e.index, tile: `0/${index}`, what: `entry ${e.index}'s leaf hash is not hash ${k} of tile 0/${index}`, expected: hex(inTile), found: hex(h) });
       }
-      if (store.indexOfLeafHash(h) !== e.index) throw new Mismatch({ index: e.index, what: `the leaf-hash index does not find entry ${e.index}` });
+      if (indexed[i - start] !== e.index) throw new Mismatch({ index: e.index, what: `the leaf-hash index does not find entry ${e.index}` });
     }
   }
 
   /** Level-0 tile `index`, its entries checked: its interior, its leaf groups, and the tiles above as they complete. */
-  #checkTileUp(index: number, w: number): void {
+  async #checkTileUp(index: number, w: number): Promise<void> {
     const store = this.#deps.store;
-    const tile = this.#readTile(0, index, w, true);
-    if (w === TILE_WIDTH && store.leafGroup !== undefined) {
+    const tile = await this.#readTile(0, index, w, true);
+    const readGroup = store.leafGroup?.bind(store);
+    if (w === TILE_WIDTH && readGroup !== undefined) {
       const groups = leafGroupsOfTile(tile);
+      const rows = await Promise.all(groups.map((_, g) => readGroup(index * LEAF_GROUPS_PER_TILE + g)));
       for (let g = 0; g < groups.length; g++) {
         const at = index * LEAF_GROUPS_PER_TILE + g;
-        const row = store.leafGroup(at);
+        const row = rows[g];
         if (row === undefined || !hashesEqual(row, groups[g]!)) {
           throw new Mismatch({ tile: `0/${index}`, what: `leaf group ${at} of tile 0/${index} ${row === undefined ? 'is missing' : 'does not match the tile\'s hashes'}` });
         }
@@ -270,7 +281,7 @@ export class IntegrityAudit {
     for (let level = 0; childWidth === TILE_WIDTH; level++) {
       const parentIndex = Math.floor(child.index / TILE_WIDTH);
       const k = child.index % TILE_WIDTH;
-      const parent = this.#readTile(level + 1, parentIndex, k + 1);
+      const parent = await this.#readTile(level + 1, parentIndex, k + 1);
       const root = tileRoot(child);
       if (!hashesEqual(root, tileNode(parent, 0, k))) {
         throw new Mismatch({
@@ -286,9 +297,9 @@ export class IntegrityAudit {
   }
 
   /** Stored tile (level, index) with at least `w` hashes; with `interior`, its interior rows recomputed from its first `w`. */
-  #readTile(level: number, index: number, w: number, interior = true): Tile {
+  async #readTile(level: number, index: number, w: number, interior = true): Promise<Tile> {
     const where = `tile ${level}/${index}`;
-    const stored = this.#deps.store.tile(level, index);
+    const stored = await this.#deps.store.tile(level, index);
     if (stored === undefined) throw new Mismatch({ tile: `${level}/${index}`, what: `${where} is missing` });
     try {
       checkTile(stored, level, index);

@@ -30,7 +30,7 @@ import {
   rekorNoteVerifier,
   spkiDer,
 } from '../note/index.js';
-import type { LogStore } from '../storage/types.js';
+import type { AsyncLogStore } from '../storage/index.js';
 import { identityOfShard } from './shard.js';
 import { verifyStoredLog, type StoredLogSummary } from './verify-stored.js';
 
@@ -52,10 +52,10 @@ export interface CopyProof {
 }
 
 /** Throws LogError CORRUPT naming what does not match. */
-export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyProof {
-  const latest = store.latestCheckpoint();
+export async function proveStoredLog(store: AsyncLogStore, logPublicKey?: KeyObject): Promise<CopyProof> {
+  const latest = await store.latestCheckpoint();
   if (latest === undefined) throw corrupt('no checkpoint is stored');
-  const { vkey, logId, origin, firstIndex } = activePins(store);
+  const { vkey, logId, origin, firstIndex } = await activePins(store);
   let text: string;
   try {
     text = openNote(latest.note, [parseVkey(vkey)]).text;
@@ -68,8 +68,8 @@ export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyP
     throw corrupt(`the latest checkpoint's signed text (size ${cp.size}) disagrees with its stored size ${latest.size} or root`);
   }
   const log = logKeyCheck(latest.note, vkey, logId, logPublicKey);
-  const rehashed = verifyStoredLog(store, latest, undefined, firstIndex);
-  const frozen = frozenTrees(store);
+  const rehashed = await verifyStoredLog(store, latest, undefined, firstIndex);
+  const frozen = await frozenTrees(store);
   return {
     treeSize: latest.size,
     root: Buffer.from(latest.root).toString('hex'),
@@ -88,23 +88,23 @@ export function proveStoredLog(store: LogStore, logPublicKey?: KeyObject): CopyP
  * has one tree; after a rotation, the keys its tree row records (its note
  * key's vkey, its log key's logID) and the origin `<pinned host> - <its tree ID>`.
  */
-function activePins(store: LogStore): { vkey: string; logId: string | undefined; origin: string; firstIndex: number } {
-  const rows = store.shards?.() ?? [];
+async function activePins(store: AsyncLogStore): Promise<{ vkey: string; logId: string | undefined; origin: string; firstIndex: number }> {
+  const rows = (await store.shards?.()) ?? [];
   const active = rows[rows.length - 1];
-  const first = { vkey: pinned(store, 'vkey'), logId: store.getMeta('logId'), origin: pinned(store, 'origin') };
+  const first = { vkey: await pinned(store, 'vkey'), logId: await store.getMeta('logId'), origin: await pinned(store, 'origin') };
   if (active === undefined || active.ordinal === 0) return { ...first, firstIndex: 0 };
   const identity = identityOfShard(active, `http://${first.origin.slice(0, first.origin.lastIndexOf(' - '))}`);
   return { vkey: identity.vkey, logId: identity.logId, origin: identity.origin, firstIndex: active.firstIndex };
 }
 
 /** Every frozen tree rehashed up to its final checkpoint, which its own keys MUST have signed. */
-function frozenTrees(store: LogStore): StoredLogSummary {
+async function frozenTrees(store: AsyncLogStore): Promise<StoredLogSummary> {
   const sum = { entries: 0, tiles: 0, checkpoints: 0 };
-  const rows = store.shards?.() ?? [];
-  const host = pinned(store, 'origin');
+  const rows = (await store.shards?.()) ?? [];
+  const host = await pinned(store, 'origin');
   for (const row of rows.slice(0, -1)) {
-    const tree = store.frozenTree?.(row.ordinal);
-    const final = tree?.checkpointAt(row.frozenSize ?? -1);
+    const tree = await store.frozenTree?.(row.ordinal);
+    const final = await tree?.checkpointAt(row.frozenSize ?? -1);
     if (tree === undefined || final === undefined) throw corrupt(`the final checkpoint of frozen tree ${row.treeId} is missing`);
     const identity = identityOfShard(row, `http://${host.slice(0, host.lastIndexOf(' - '))}`);
     try {
@@ -112,7 +112,7 @@ function frozenTrees(store: LogStore): StoredLogSummary {
     } catch (err) {
       throw corrupt(`the final checkpoint of frozen tree ${row.treeId} is not signed by its keys: ${describeError(err)}`);
     }
-    const s = verifyStoredLog(tree, final, undefined, row.firstIndex);
+    const s = await verifyStoredLog(tree, final, undefined, row.firstIndex);
     sum.entries += s.entries;
     sum.tiles += s.tiles;
     sum.checkpoints += s.checkpoints;
@@ -140,8 +140,8 @@ function logKeyCheck(note: string, vkey: string, logId: string | undefined, give
   return { verified: true };
 }
 
-function pinned(store: LogStore, key: string): string {
-  const v = store.getMeta(key);
+async function pinned(store: AsyncLogStore, key: string): Promise<string> {
+  const v = await store.getMeta(key);
   if (v === undefined) throw corrupt(`the log's pinned ${key} is missing`);
   return v;
 }

@@ -11,9 +11,16 @@
  * the memo of right-edge subtrees. That is the same work at every size; no
  * level-0 material is cached in the process, so memory stays flat as the log
  * grows (the SQLite page cache and the OS cache serve the rows).
+ *
+ * The store answers asynchronously (AsyncTreeReads): proofs are computed
+ * synchronously over what is in memory, and a tile or leaf-group row found
+ * missing is read and the proof computed again (see #compute). What memory
+ * answers (the latest checkpoint, a proof whose tiles are all cached bar its
+ * one leaf group) costs no more store reads than it did.
  */
 import { LogError } from '../errors.js';
 import {
+  LEAF_GROUP_WIDTH,
   TILE_WIDTH,
   c2spTileBytes,
   consistencyProof,
@@ -26,7 +33,8 @@ import {
   type SubtreeMemo,
   type Tile,
 } from '../merkle/index.js';
-import type { CheckpointRow, StoredEntry, TreeReads } from '../storage/types.js';
+import type { AsyncTreeReads } from '../storage/index.js';
+import type { CheckpointRow, StoredEntry } from '../storage/types.js';
 import type { TileCache } from './tile-cache.js';
 
 /** Most tree sizes with memoised right-edge subtrees (≤ ~53 hashes each) before the memo is reset. */
@@ -40,21 +48,20 @@ const MEMO_MAX_SIZES = 64;
 export class LogReader {
   /** Global index of the tree's first entry. */
   readonly firstIndex: number;
-  readonly #store: TreeReads;
+  readonly #store: AsyncTreeReads;
   readonly #tiles: TileCache;
   readonly #published: () => CheckpointRow;
   /** Right-edge subtree hashes shared by proofs at the same sizes (immutable; bounded by MEMO_MAX_SIZES). */
   readonly #memo: SubtreeMemo = new Map();
-  readonly #tile = (level: number, index: number): Tile | undefined => this.#tiles.get(level, index);
-  /** The store's leaf-group read, if it keeps full level-0 tiles as leaf groups. */
-  readonly #leafGroup: ((group: number) => Uint8Array | undefined) | undefined;
+  /** Whether the store keeps full level-0 tiles as leaf groups. */
+  readonly #grouped: boolean;
 
-  constructor(store: TreeReads, tiles: TileCache, published: () => CheckpointRow, firstIndex = 0) {
+  constructor(store: AsyncTreeReads, tiles: TileCache, published: () => CheckpointRow, firstIndex = 0) {
     this.firstIndex = firstIndex;
     this.#store = store;
     this.#tiles = tiles;
     this.#published = published;
-    this.#leafGroup = store.leafGroup === undefined ? undefined : (group) => store.leafGroup?.(group);
+    this.#grouped = store.leafGroup !== undefined;
   }
 
   /** The latest published checkpoint. */
@@ -63,8 +70,10 @@ export class LogReader {
   }
 
   /** A published checkpoint by size, if the log published one at exactly that size. */
-  checkpointAt(size: number): CheckpointRow | undefined {
-    if (size > this.latest().size) return undefined;
+  async checkpointAt(size: number): Promise<CheckpointRow | undefined> {
+    const latest = this.latest();
+    if (size > latest.size) return undefined;
+    if (size === latest.size) return latest;
     return this.#store.checkpointAt(size);
   }
 
@@ -74,16 +83,16 @@ export class LogReader {
    * signature lines of the same note), in the order they arrived. Every line
    * was verified before it was stored (LogService.attachCosignature).
    */
-  noteWithCosignatures(cp: CheckpointRow): string {
-    const cosignatures = this.#store.cosignatures(cp.size);
+  async noteWithCosignatures(cp: CheckpointRow): Promise<string> {
+    const cosignatures = await this.#store.cosignatures(cp.size);
     if (cosignatures.length === 0) return cp.note;
     return cp.note + cosignatures.map((c) => `${c.line}\n`).join('');
   }
 
   /** Published checkpoints with size ≥ fromSize, ascending, at most `limit`. */
-  listCheckpoints(fromSize: number, limit: number): CheckpointRow[] {
+  async listCheckpoints(fromSize: number, limit: number): Promise<CheckpointRow[]> {
     const max = this.latest().size;
-    return this.#store.listCheckpoints(fromSize, limit).filter((c) => c.size <= max);
+    return (await this.#store.listCheckpoints(fromSize, limit)).filter((c) => c.size <= max);
   }
 
   /** Whether the entry at global index `index` is a published leaf of this tree. */
@@ -92,13 +101,13 @@ export class LogReader {
   }
 
   /** The entry at global index `index` if it is a published leaf of this tree. */
-  entryByIndex(index: number): StoredEntry | undefined {
+  async entryByIndex(index: number): Promise<StoredEntry | undefined> {
     return this.holds(index) ? this.#store.entryByIndex(index) : undefined;
   }
 
   /** The published entry of this tree with this leaf hash. */
-  entryByLeafHash(leafHash: Uint8Array): StoredEntry | undefined {
-    const e = this.#store.entryByLeafHash(leafHash);
+  async entryByLeafHash(leafHash: Uint8Array): Promise<StoredEntry | undefined> {
+    const e = await this.#store.entryByLeafHash(leafHash);
     return e !== undefined && this.holds(e.index) ? e : undefined;
   }
 
@@ -106,61 +115,61 @@ export class LogReader {
    * Global indices under a search key, published ones only: this tree's and
    * every earlier tree's (search keys are the log's, not one tree's).
    */
-  search(key: string, limit: number): number[] {
+  async search(key: string, limit: number): Promise<number[]> {
     const max = this.firstIndex + this.latest().size;
-    return this.#store.searchKey(key, limit).filter((i) => i < max);
+    return (await this.#store.searchKey(key, limit)).filter((i) => i < max);
   }
 
   /** RFC 6962 inclusion proof of `index` in the tree of published size `size` (≤ latest): one store read. */
-  inclusionProof(index: number, size: number): Uint8Array[] {
+  async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
     this.#checkSize(size);
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LogError('SIZE_OUT_OF_RANGE', `index ${index} is not in a tree of size ${size}`);
     }
     if (this.#memo.size > MEMO_MAX_SIZES) this.#memo.clear();
-    return inclusionProof(index, size, this.#nodes(size, index), this.#memo);
+    return this.#compute(size, index, (nodes) => inclusionProof(index, size, nodes, this.#memo));
   }
 
   /** RFC 6962 consistency proof from `oldSize` to `newSize` (0 ≤ old ≤ new ≤ latest). */
-  consistencyProof(oldSize: number, newSize: number): Uint8Array[] {
+  async consistencyProof(oldSize: number, newSize: number): Promise<Uint8Array[]> {
     this.#checkSize(newSize);
     if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > newSize) {
       throw new LogError('SIZE_OUT_OF_RANGE', `first size ${oldSize} must be between 0 and last size ${newSize}`);
     }
     if (oldSize === 0 || oldSize === newSize) return [];
-    return consistencyProof(oldSize, newSize, this.#nodes(newSize, oldSize - 1));
+    return this.#compute(newSize, oldSize - 1, (nodes) => consistencyProof(oldSize, newSize, nodes));
   }
 
   /** Root hash of the tree at a size ≤ latest, recomputed from tiles. */
-  rootAt(size: number): Uint8Array {
+  async rootAt(size: number): Promise<Uint8Array> {
     this.#checkSize(size);
-    return rootAt(size, this.#nodes(size, Math.max(0, size - 1)));
+    return this.#compute(size, Math.max(0, size - 1), (nodes) => rootAt(size, nodes));
   }
 
   /**
    * C2SP tile bytes for tile (level, index); `width` undefined asks for the full
    * tile. NOT_FOUND unless the latest checkpoint implies a tile at least that wide.
    */
-  tile(level: number, index: number, width?: number): Uint8Array {
+  async tile(level: number, index: number, width?: number): Promise<Uint8Array> {
     const want = width ?? TILE_WIDTH;
     const have = tileWidthAt(level, index, this.latest().size);
     if (have < want || (width === undefined && have < TILE_WIDTH)) {
       throw new LogError('NOT_FOUND', `tile ${level}/${index} of width ${want} is not published`);
     }
     // Full level-0 tiles come from the store, not the cache (see TileCache).
-    const t = level === 0 && have === TILE_WIDTH ? this.#store.tile(level, index) : this.#tiles.get(level, index);
+    const t = level === 0 && have === TILE_WIDTH ? await this.#store.tile(level, index) : await this.#tiles.get(level, index);
     if (t === undefined || t.width < want) throw new LogError('CORRUPT', `couldn't read stored tile ${level}/${index}`);
     return c2spTileBytes(t, want);
   }
 
   /** C2SP entry bundle `index` (uint16-length-prefixed bodies), full or of `width` entries. */
-  entryBundle(index: number, width?: number): Uint8Array {
+  async entryBundle(index: number, width?: number): Promise<Uint8Array> {
     const want = width ?? TILE_WIDTH;
     const have = tileWidthAt(0, index, this.latest().size);
     if (have < want || (width === undefined && have < TILE_WIDTH)) {
       throw new LogError('NOT_FOUND', `entry bundle ${index} of width ${want} is not published`);
     }
-    const entries = this.#store.entriesInRange(this.firstIndex + index * TILE_WIDTH, want);
+    const entries = await this.#store.entriesInRange(this.firstIndex + index * TILE_WIDTH, want);
     if (entries.length !== want) throw new LogError('CORRUPT', `couldn't read entries of bundle ${index}`);
     let total = 0;
     for (const e of entries) total += 2 + e.body.length;
@@ -181,10 +190,48 @@ export class LogReader {
     }
   }
 
-  /** Nodes for proofs in the tree of `size` that follow the path of leaf `leaf`. */
-  #nodes(size: number, leaf: number): NodeReader {
-    if (this.#leafGroup === undefined) return tileNodeReader(size, this.#tile);
-    const groupedLeaves = Math.floor(this.latest().size / TILE_WIDTH) * TILE_WIDTH;
-    return proofNodeReader(size, { tile: this.#tile, leafGroup: this.#leafGroup, groupedLeaves }, leaf);
+  /**
+   * `proof` over the nodes of the tree of `size` that follow the path of leaf
+   * `leaf`, computed synchronously over tiles in memory (TileCache) and the
+   * leaf-group rows read for this proof. A tile or row not in memory stops
+   * the computation; it is read from the store and the proof computed again
+   * (each read is made once: a row or tile the store does not have leaves the
+   * merkle code to say what is missing, as CORRUPT). The nodes a proof reads
+   * depend on sizes and indices only, so the last pass sees them all.
+   */
+  async #compute<T>(size: number, leaf: number, proof: (nodes: NodeReader) => T): Promise<T> {
+    const tiles = new Map<number, Tile | undefined>();
+    const groups = new Map<number, Uint8Array | undefined>();
+    // The leaf group of `leaf` is read by nearly every proof: read it before the first pass.
+    const grouped = Math.floor(this.latest().size / TILE_WIDTH) * TILE_WIDTH;
+    if (this.#grouped && leaf < grouped) {
+      const g = Math.floor(leaf / LEAF_GROUP_WIDTH);
+      groups.set(g, await this.#store.leafGroup?.(g));
+    }
+    for (;;) {
+      let load: Promise<void> | undefined;
+      const tile = (level: number, index: number): Tile | undefined => {
+        const key = index * 64 + level;
+        const t = this.#tiles.peek(level, index) ?? tiles.get(key);
+        if (t !== undefined || tiles.has(key)) return t;
+        load = this.#tiles.get(level, index).then((row) => void tiles.set(key, row));
+        throw MISSING;
+      };
+      const leafGroup = (group: number): Uint8Array | undefined => {
+        if (groups.has(group)) return groups.get(group);
+        load = (this.#store.leafGroup?.(group) ?? Promise.resolve(undefined)).then((row) => void groups.set(group, row));
+        throw MISSING;
+      };
+      const nodes = this.#grouped ? proofNodeReader(size, { tile, leafGroup, groupedLeaves: grouped }, leaf) : tileNodeReader(size, tile);
+      try {
+        return proof(nodes);
+      } catch (err) {
+        if (err !== MISSING || load === undefined) throw err;
+        await load;
+      }
+    }
   }
 }
+
+/** Thrown through the (synchronous) merkle code when a proof needs a tile or row that is not in memory. */
+const MISSING = Symbol('missing');

@@ -23,7 +23,8 @@ import type { Clock } from '../clock.js';
 import { LogError, describeError } from '../errors.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import { formatCheckpoint } from '../note/index.js';
-import type { CheckpointRow, LogStore, ShardRow } from '../storage/types.js';
+import type { AsyncLogStore } from '../storage/index.js';
+import type { CheckpointRow, ShardRow } from '../storage/types.js';
 import { checkpointNote } from './checkpoint-note.js';
 import { makeIdentity, newTreeId, type LogIdentity } from './identity.js';
 import type { Sequencer } from './sequencer.js';
@@ -42,7 +43,7 @@ export interface TreeKeys {
 
 /** What a rotation or freeze works on: the service's parts, handed over for the operation. */
 export interface RotationContext {
-  readonly store: LogStore;
+  readonly store: AsyncLogStore;
   readonly clock: Clock;
   readonly sequencer: Sequencer;
   readonly active: Shard;
@@ -53,7 +54,7 @@ export interface RotationContext {
   readonly nextKeys?: TreeKeys;
   readonly random: (n: number) => Uint8Array;
   /** The Shard of a tree the store has just frozen. */
-  frozenShard(row: ShardRow): Shard;
+  frozenShard(row: ShardRow): Promise<Shard>;
 }
 
 /** A frozen tree as clients see it in Rekor's LogInfo.inactiveShards. */
@@ -91,14 +92,14 @@ export interface NextTree {
  * (nothing changed); a failed transaction changes nothing and the active
  * tree goes on; a failed sync after it stops writing (restart to re-verify).
  */
-export async function rotateTree(ctx: RotationContext, install: (next: NextTree) => void): Promise<RotationResult> {
+export async function rotateTree(ctx: RotationContext, install: (next: NextTree) => Promise<void>): Promise<RotationResult> {
   const rotate = ctx.store.rotate?.bind(ctx.store);
   const shards = ctx.store.shards?.bind(ctx.store);
-  if (rotate === undefined || shards === undefined) throw new LogError('INTERNAL', "couldn't rotate: this store keeps one tree");
+  if (rotate === undefined || shards === undefined) throw new LogError('UNSUPPORTED', "couldn't rotate: not supported on this store (it keeps one tree)");
   refuseIfReadOnly(ctx.state, 'rotate');
 
   // 1. Prepare: identity and signed size-0 checkpoint of the new tree. Nothing paused, nothing written.
-  const taken = new Set(shards().map((s) => s.treeId));
+  const taken = new Set((await shards()).map((s) => s.treeId));
   let treeId = newTreeId(ctx.random);
   while (taken.has(treeId)) treeId = newTreeId(ctx.random);
   const keys = pickKeys(ctx);
@@ -123,7 +124,7 @@ export async function rotateTree(ctx: RotationContext, install: (next: NextTree)
     const checkpoint: CheckpointRow = { size: 0, root: EMPTY_ROOT, time: now, note };
 
     // 3. One transaction: old tree frozen at its published size, new tree recorded with its first checkpoint.
-    rotate({ frozenSize: final.size, frozenMs: now, next: { ...shardKeys(identity), createdMs: now }, checkpoint });
+    await rotate({ frozenSize: final.size, frozenMs: now, next: { ...shardKeys(identity), createdMs: now }, checkpoint });
 
     // 4. Durable before anyone sees the new tree; then install it and resume into it.
     try {
@@ -132,10 +133,10 @@ export async function rotateTree(ctx: RotationContext, install: (next: NextTree)
       ctx.state.stopWriting(`the rotation could not be synced to disk (${describeError(err)}); restart to re-verify the store`);
       throw new LogError('STORE_FAILED', `couldn't make the rotation durable: ${describeError(err)}`, { cause: err });
     }
-    const rows = shards();
-    const frozen = ctx.frozenShard(rows[rows.length - 2] as ShardRow);
+    const rows = await shards();
+    const frozen = await ctx.frozenShard(rows[rows.length - 2] as ShardRow);
     const row = rows[rows.length - 1] as ShardRow;
-    install({ frozen, identity, checkpoint, row, signer: keys.signer });
+    await install({ frozen, identity, checkpoint, row, signer: keys.signer });
     resumed = true;
     return {
       frozen: frozenInfo(ctx.active.identity.treeId, final),
@@ -156,14 +157,14 @@ export async function rotateTree(ctx: RotationContext, install: (next: NextTree)
  */
 export async function freezeTree(ctx: RotationContext): Promise<FreezeResult> {
   const freeze = ctx.store.freeze?.bind(ctx.store);
-  if (freeze === undefined) throw new LogError('INTERNAL', "couldn't freeze: this store cannot record a frozen tree");
+  if (freeze === undefined) throw new LogError('UNSUPPORTED', "couldn't freeze: not supported on this store (it cannot record a frozen tree)");
   refuseIfReadOnly(ctx.state, 'freeze');
   await ctx.sequencer.flush();
   await ctx.sequencer.pause();
   try {
     refuseIfReadOnly(ctx.state, 'freeze');
     const final = ctx.state.published;
-    freeze(final.size, Math.max(ctx.clock.now(), final.time));
+    await freeze(final.size, Math.max(ctx.clock.now(), final.time));
     await ctx.store.sync?.();
     return frozenInfo(ctx.active.identity.treeId, final);
   } catch (err) {

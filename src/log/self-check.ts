@@ -4,21 +4,46 @@
  * recomputed from the stored tiles must equal it; the right-most stored
  * entries must hash to the leaves of the right-most level-0 tile.
  */
-import { LogError, describeError } from '../errors.js';
-import { RightEdge, TILE_WIDTH, leafHash, tileNode } from '../merkle/index.js';
+import { LogError, describeError, isLogError } from '../errors.js';
+import { TILE_WIDTH, leafHash, tileNode, type RightEdge } from '../merkle/index.js';
 import { openNote, parseCheckpoint } from '../note/index.js';
-import type { CheckpointRow, TreeReads } from '../storage/types.js';
+import type { AsyncTreeReads } from '../storage/index.js';
+import type { CheckpointRow } from '../storage/types.js';
+import { readEdge } from './edge.js';
 import type { LogIdentity } from './identity.js';
 
 /**
  * Returns the right edge rebuilt from storage. Throws CORRUPT with a message
- * saying what does not match (the caller turns that into read-only mode).
- */
-/**
+ * saying what does not match (the caller turns that into read-only mode), or
+ * what the store rejected with (STORE_FAILED: it could not be read).
  * `firstIndex`: global index of the tree's first entry; `frozen`: the tree is
  * a frozen one (the next tree's entries follow its last).
  */
-export function selfCheck(store: TreeReads, identity: LogIdentity, latest: CheckpointRow, firstIndex = 0, frozen = false): RightEdge {
+export async function selfCheck(store: AsyncTreeReads, identity: LogIdentity, latest: CheckpointRow, firstIndex = 0, frozen = false): Promise<RightEdge> {
+  checkSignature(identity, latest);
+  let edge: RightEdge;
+  try {
+    edge = await readEdge(store, latest.size);
+  } catch (err) {
+    if (isLogError(err, 'STORE_FAILED')) throw err;
+    throw new LogError('CORRUPT', `couldn't rebuild the tree of size ${latest.size} from stored tiles: ${describeError(err)}`);
+  }
+  const root = edge.root();
+  if (!equal(root, latest.root)) {
+    throw new LogError(
+      'CORRUPT',
+      `the root recomputed from stored tiles (${hex(root)}) differs from the latest checkpoint's (${hex(latest.root)}) at size ${latest.size}`,
+    );
+  }
+  await checkEntries(store, latest.size, firstIndex, frozen);
+  return edge;
+}
+
+/**
+ * The checkpoint carries a valid signature by this log's key over this log's
+ * origin, and its signed size and root are the stored ones. CORRUPT otherwise.
+ */
+export function checkSignature(identity: LogIdentity, latest: CheckpointRow): void {
   let opened;
   try {
     opened = openNote(latest.note, [...identity.checkpointVerifiers]);
@@ -32,32 +57,16 @@ export function selfCheck(store: TreeReads, identity: LogIdentity, latest: Check
   if (cp.size !== latest.size || !equal(cp.root, latest.root)) {
     throw new LogError('CORRUPT', `the latest checkpoint's signed text (size ${cp.size}) disagrees with its stored size ${latest.size} or root`);
   }
-  let edge: RightEdge;
-  try {
-    edge = RightEdge.fromTiles(latest.size, (l, i) => store.tile(l, i));
-  } catch (err) {
-    throw new LogError('CORRUPT', `couldn't rebuild the tree of size ${latest.size} from stored tiles: ${describeError(err)}`);
-  }
-  const root = edge.root();
-  if (!equal(root, latest.root)) {
-    throw new LogError(
-      'CORRUPT',
-      `the root recomputed from stored tiles (${hex(root)}) differs from the latest checkpoint's (${hex(latest.root)}) at size ${latest.size}`,
-    );
-  }
-  checkEntries(store, latest.size, firstIndex, frozen);
-  return edge;
 }
 
 /** The tree's last entries (global indices from `firstIndex`) against its last level-0 tile; none beyond its size. */
-function checkEntries(store: TreeReads, size: number, firstIndex: number, frozen: boolean): void {
-  if (!frozen && store.entryByIndex(firstIndex + size) !== undefined) {
+async function checkEntries(store: AsyncTreeReads, size: number, firstIndex: number, frozen: boolean): Promise<void> {
+  if (!frozen && (await store.entryByIndex(firstIndex + size)) !== undefined) {
     throw new LogError('CORRUPT', `an entry is stored at index ${firstIndex + size}, beyond the latest checkpoint's size ${size}`);
   }
   if (size === 0) return;
   const start = Math.floor((size - 1) / TILE_WIDTH) * TILE_WIDTH;
-  const entries = store.entriesInRange(firstIndex + start, size - start);
-  const tile = store.tile(0, start / TILE_WIDTH);
+  const [entries, tile] = await Promise.all([store.entriesInRange(firstIndex + start, size - start), store.tile(0, start / TILE_WIDTH)]);
   if (entries.length !== size - start || tile === undefined) {
     throw new LogError('CORRUPT', `entries ${start}..${size - 1} or their level-0 tile are missing`);
   }

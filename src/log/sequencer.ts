@@ -17,13 +17,16 @@
  * - Futures resolve only once their batch is durable and published (commit.ts).
  */
 import { LogError } from '../errors.js';
-import type { LogStore } from '../storage/types.js';
+import type { AsyncLogStore } from '../storage/index.js';
 import type { BatchWaiter, Committer } from './commit.js';
 import type { LogState } from './state.js';
 import type { Sequenced, SequencerOptions, Submission } from './types.js';
 
 /** Batches in flight at once unless set: one awaiting durability while the next is signed and committed. */
 export const DEFAULT_PIPELINE_DEPTH = 2;
+
+/** Entries answered whose leaf hashes add() still checks after a store lookup (see add()). */
+const RECENT_MAX = 4096;
 
 interface Twin {
   readonly resolve: (s: Sequenced) => void;
@@ -39,7 +42,7 @@ interface Pending extends BatchWaiter {
 }
 
 export class Sequencer {
-  readonly #store: LogStore;
+  readonly #store: Pick<AsyncLogStore, 'indexOfLeafHash'>;
   #state: LogState;
   #committer: Committer;
   /** Set by pause(): no batch is taken until resume(); submissions keep pooling. */
@@ -49,11 +52,20 @@ export class Sequencer {
   #pool = new Map<string, Pending>();
   /** Entries of the batches in flight, by hex leaf hash, until published or failed. */
   readonly #inflight = new Map<string, Pending>();
+  /**
+   * Leaf hashes (hex) of the last entries answered, with their indices, and
+   * how many entries were answered since start: a store lookup that was under
+   * way while an entry was published may have missed it (see add()).
+   */
+  readonly #recent = new Map<string, number>();
+  #answered = 0;
+  /** Store lookups of add() under way: flush() waits for them (an add() called before flush() is sequenced by it). */
+  readonly #lookups = new Set<Promise<unknown>>();
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #closed = false;
 
-  constructor(store: LogStore, state: LogState, committer: Committer, opts: SequencerOptions) {
+  constructor(store: Pick<AsyncLogStore, 'indexOfLeafHash'>, state: LogState, committer: Committer, opts: SequencerOptions) {
     this.#store = store;
     this.#state = state;
     this.#committer = committer;
@@ -71,35 +83,76 @@ export class Sequencer {
    * Queue a submission. Resolves once it is durably committed and published.
    * Rejects with DUPLICATE (details.existingIndex) when an equal entry is in the
    * log or gets committed from the pool first; POOL_FULL when the pool is full;
-   * READ_ONLY once writes are refused; STORE_FAILED when its batch failed.
+   * READ_ONLY once writes are refused; STORE_FAILED when its batch failed or
+   * the store could not be asked whether the entry is in the log.
+   *
+   * The store lookup is asynchronous: an entry of a batch in flight may be
+   * published, and leave the in-flight set, while it is under way, and the
+   * lookup may have read the store before that batch committed. So the
+   * entries answered meanwhile are looked up too (the last RECENT_MAX are
+   * kept); after more than that, the store is asked again.
    */
-  add(sub: Submission): Promise<Sequenced> {
-    const refused = this.#state.readOnly;
-    if (refused !== undefined) return Promise.reject(new LogError('READ_ONLY', `the log refuses writes: ${refused}`));
-    if (this.#closed) return Promise.reject(new LogError('SHUTTING_DOWN', 'the log is shutting down'));
+  async add(sub: Submission): Promise<Sequenced> {
     const key = Buffer.from(sub.leafHash.buffer, sub.leafHash.byteOffset, sub.leafHash.byteLength).toString('hex');
-    const inflight = this.#inflight.get(key);
-    const existing = inflight === undefined ? this.#store.indexOfLeafHash(sub.leafHash) : undefined;
-    if (existing !== undefined) return Promise.reject(duplicate(existing));
-    const pooled = inflight ?? this.#pool.get(key);
-    if (pooled !== undefined) {
-      // Same leaf already pooled or in flight: answer once that one is published, pointing at it.
-      return new Promise<Sequenced>((resolve, reject) => pooled.twins.push({ resolve, reject })).then((s) => {
-        throw duplicate(s.index);
-      });
+    for (;;) {
+      this.#refuseIfClosed();
+      const known = this.#known(key);
+      if (known !== undefined) return known;
+      const answered = this.#answered;
+      const lookup = this.#store.indexOfLeafHash(sub.leafHash);
+      this.#lookups.add(lookup);
+      let existing: number | undefined;
+      try {
+        existing = await lookup;
+      } finally {
+        this.#lookups.delete(lookup);
+      }
+      this.#refuseIfClosed();
+      const after = this.#known(key); // taken or pooled while the store answered: wait for it
+      if (after !== undefined) return after;
+      if (existing !== undefined) throw duplicate(existing);
+      if (this.#answered - answered > RECENT_MAX) continue; // too many answered meanwhile to tell: ask the store again
+      const recent = this.#answered === answered ? undefined : this.#recent.get(key);
+      if (recent !== undefined) throw duplicate(recent);
+      return this.#enqueue(key, sub);
     }
+  }
+
+  #refuseIfClosed(): void {
+    const refused = this.#state.readOnly;
+    if (refused !== undefined) throw new LogError('READ_ONLY', `the log refuses writes: ${refused}`);
+    if (this.#closed) throw new LogError('SHUTTING_DOWN', 'the log is shutting down');
+  }
+
+  /** When the same leaf is pooled or in flight: a promise answered once that one is published, pointing at it. */
+  #known(key: string): Promise<never> | undefined {
+    const pooled = this.#inflight.get(key) ?? this.#pool.get(key);
+    if (pooled === undefined) return undefined;
+    return new Promise<Sequenced>((resolve, reject) => pooled.twins.push({ resolve, reject })).then((s) => {
+      throw duplicate(s.index);
+    });
+  }
+
+  /** Pool a new entry (its leaf is nowhere in the log, the pool or the batches in flight). */
+  #enqueue(key: string, sub: Submission): Promise<Sequenced> {
     if (this.#pool.size >= this.#opts.poolMaxSize) {
       return Promise.reject(new LogError('POOL_FULL', `the pool holds ${this.#pool.size} entries; retry shortly`));
     }
     return new Promise<Sequenced>((resolve, reject) => {
       const twins: Twin[] = [];
       const done = (): void => void this.#inflight.delete(key);
+      const answered = (index: number): void => {
+        this.#answered++;
+        this.#recent.set(key, index);
+        if (this.#recent.size > RECENT_MAX) this.#recent.delete(this.#recent.keys().next().value as string);
+      };
       this.#pool.set(key, {
         key,
         sub,
         at: performance.now(),
         twins,
         answer(s) {
+          answered(s.index);
           done();
           resolve(s);
           for (const t of twins) t.resolve(s);
@@ -121,7 +174,12 @@ export class Sequencer {
   async flush(): Promise<void> {
     for (;;) {
       while (this.#canTake()) this.#take();
-      if (this.#committer.inFlight === 0 && (this.#pool.size === 0 || !this.#committer.ready || this.#paused)) return;
+      if (this.#lookups.size > 0) {
+        await Promise.allSettled([...this.#lookups]);
+        await new Promise((resolve) => setImmediate(resolve)); // the adds behind them pool their entries
+        continue;
+      }
+      if (this.#committer.idleNow && (this.#pool.size === 0 || !this.#committer.ready || this.#paused)) return;
       await this.#committer.idle();
     }
   }

@@ -7,18 +7,23 @@
  * reason; the Sequencer (sequencer.ts) pools, dedups and schedules; the
  * Committer (commit.ts) runs the commit protocol; the LogReader (reader.ts)
  * serves reads at the published size.
+ *
+ * The store is an AsyncLogStore (SQLite is passed through toAsyncStore):
+ * what the log keeps in memory (the published checkpoint, tiles, the right
+ * edge) is answered from memory, the rest is read from the store.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { LogError, describeError } from '../errors.js';
+import { LogError, describeError, isLogError } from '../errors.js';
 import { EMPTY_ROOT, RightEdge } from '../merkle/index.js';
 import { formatCheckpoint, parseNote, type NoteVerifier } from '../note/index.js';
-import type { CheckpointRow, LogStore, ShardRow, StoredEntry } from '../storage/types.js';
+import type { AsyncLogStore } from '../storage/index.js';
+import type { CheckpointRow, ShardRow, StoredEntry } from '../storage/types.js';
 import { checkpointNote, signCheckpointNow } from './checkpoint-note.js';
 import { Committer } from './commit.js';
 import type { LogIdentity } from './identity.js';
 import { LogReader } from './reader.js';
-import { selfCheck } from './self-check.js';
+import { checkSignature, selfCheck } from './self-check.js';
 import { freezeTree, rotateTree, type FreezeResult, type RotationContext, type RotationResult, type TreeKeys } from './rotation.js';
 import { Sequencer } from './sequencer.js';
 import { identityOfShard, shardKeys, type Shard } from './shard.js';
@@ -62,38 +67,49 @@ interface ActiveTree {
 }
 
 export class LogService {
-  readonly #store: LogStore;
+  readonly #store: AsyncLogStore;
   readonly #clock: Clock;
   readonly #opts: LogServiceOptions;
   readonly #sequencer: Sequencer;
-  readonly #listeners: PublishListener[] = [];
+  /** Hear every published batch of whichever tree is active. */
+  readonly #listeners: PublishListener[];
   #active: ActiveTree;
   #frozen: Shard[];
   #signer: LogSigner;
   /** The rotation or freeze in progress, if any: one at a time. */
   #changing: Promise<unknown> | undefined;
 
-  private constructor(store: LogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions) {
+  private constructor(store: AsyncLogStore, clock: Clock, opts: LogServiceOptions, signer: LogSigner, active: ActiveTree, frozen: Shard[], listeners: PublishListener[]) {
     this.#store = store;
+    this.#listeners = listeners;
     this.#clock = clock;
     this.#opts = opts;
-    this.#signer = opts.signer ?? defaultSigner(identity);
-    let latest = store.latestCheckpoint();
-    if (latest === undefined) latest = createEmptyLog(store, identity, clock);
-    const rows = recordedShards(store, identity, latest);
-    const activeRow = rows[rows.length - 1] as ShardRow;
-    this.#frozen = rows.slice(0, -1).map((row) => this.#frozenShard(row, identity.publicUrl));
-    this.#active = this.#activeTree(identity, latest, activeRow);
-    this.#sequencer = new Sequencer(store, this.#active.state, this.#active.committer, opts);
+    this.#signer = signer;
+    this.#frozen = frozen;
+    this.#active = active;
+    this.#sequencer = new Sequencer(store, active.state, active.committer, opts);
   }
 
   /**
    * Open the log on a store: creates the size-0 checkpoint of a new log, then
-   * runs the self-check. Never throws for a failed self-check (see status()).
-   * `identity` MUST be the active tree's (open-log.ts picks its keys).
+   * runs the self-check. Never throws for a failed self-check (see status());
+   * rejects with what the store rejects with when it cannot be read
+   * (STORE_FAILED), and CORRUPT for a frozen tree whose final checkpoint does
+   * not check out. `identity` MUST be the active tree's (open-log.ts picks its keys).
    */
-  static open(store: LogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions): LogService {
-    return new LogService(store, identity, clock, opts);
+  static async open(store: AsyncLogStore, identity: LogIdentity, clock: Clock, opts: LogServiceOptions): Promise<LogService> {
+    let latest = await store.latestCheckpoint();
+    if (latest === undefined) latest = await createEmptyLog(store, identity, clock);
+    const rows = await recordedShards(store, identity, latest);
+    const activeRow = rows[rows.length - 1] as ShardRow;
+    const frozen = await Promise.all(rows.slice(0, -1).map((row) => frozenShard(store, row, identity.publicUrl)));
+    const signer = opts.signer ?? defaultSigner(identity);
+    const listeners: PublishListener[] = [];
+    const active = await activeTree(store, clock, opts, identity, latest, activeRow, signer, (published) => {
+      for (const l of listeners) l(published);
+    });
+    const service = new LogService(store, clock, opts, signer, active, frozen, listeners);
+    return service;
   }
 
   /** The active tree's identity: the tree new entries go into. */
@@ -127,15 +143,15 @@ export class LogService {
   }
 
   /** The published entry at global index `index` and its tree. */
-  entryByIndex(index: number): { entry: StoredEntry; shard: Shard } | undefined {
+  async entryByIndex(index: number): Promise<{ entry: StoredEntry; shard: Shard } | undefined> {
     const shard = this.shardOfIndex(index);
-    const entry = shard?.reader.entryByIndex(index);
+    const entry = await shard?.reader.entryByIndex(index);
     return shard === undefined || entry === undefined ? undefined : { entry, shard };
   }
 
   /** The published entry with this leaf hash (in whichever tree holds it) and its tree. */
-  entryByLeafHash(leafHash: Uint8Array): { entry: StoredEntry; shard: Shard } | undefined {
-    const index = this.#store.indexOfLeafHash(leafHash);
+  async entryByLeafHash(leafHash: Uint8Array): Promise<{ entry: StoredEntry; shard: Shard } | undefined> {
+    const index = await this.#store.indexOfLeafHash(leafHash);
     return index === undefined ? undefined : this.entryByIndex(index);
   }
 
@@ -165,9 +181,13 @@ export class LogService {
    */
   rotate(): Promise<RotationResult> {
     return this.#exclusive(() =>
-      rotateTree(this.#rotationContext(), (next) => {
+      rotateTree(this.#rotationContext(), async (next) => {
+        if (next.signer !== undefined) this.#signer = next.signer;
+        const active = await activeTree(this.#store, this.#clock, this.#opts, next.identity, next.checkpoint, next.row, this.#signer, (p) => {
+          for (const l of this.#listeners) l(p);
+        });
         this.#frozen = [...this.#frozen, next.frozen];
-        this.#active = this.#activeTree(next.identity, next.checkpoint, next.row, next.signer);
+        this.#active = active;
         this.#sequencer.resume({ state: this.#active.state, committer: this.#active.committer });
       }),
     );
@@ -197,11 +217,32 @@ export class LogService {
    * Throws NOT_FOUND when no checkpoint was published at `size`,
    * NOTE_INVALID when the line does not verify (nothing stored).
    */
-  attachCosignature(size: number, verifier: NoteVerifier, line: string): void {
-    const cp = this.reader.checkpointAt(size);
+  async attachCosignature(size: number, verifier: NoteVerifier, line: string): Promise<void> {
+    const cp = await this.reader.checkpointAt(size);
     if (cp === undefined) throw new LogError('NOT_FOUND', `couldn't attach cosignature: no checkpoint was published at size ${size}`);
     const verified = verifyWitnessLine(verifier, parseNote(cp.note).text, line);
-    this.#store.addCosignature({ size, witness: verifier.name, line: verified.line });
+    await this.#store.addCosignature({ size, witness: verifier.name, line: verified.line });
+  }
+
+  /**
+   * Follow the store: when its latest checkpoint is beyond the published one
+   * (batches another writer on the same data committed), check its signature
+   * and origin (this tree's keys) and publish it, so reads serve it; the tile
+   * cache drops its partial tiles, and the committer rebuilds its edge at it
+   * before this process writes again. Resolves with the published checkpoint.
+   * MUST NOT be called while this process has batches in flight (a follower
+   * does not write). Rejects with CORRUPT when the stored checkpoint does not
+   * check out (nothing changes), or with the store's STORE_FAILED.
+   */
+  async adoptLatest(): Promise<CheckpointRow> {
+    const a = this.#active;
+    const stored = await this.#store.latestCheckpoint();
+    if (stored === undefined || stored.size <= a.state.published.size) return a.state.published;
+    checkSignature(a.shard.identity, stored);
+    a.state.adopt(stored);
+    a.tiles.dropPartial();
+    await a.committer.resync();
+    return stored;
   }
 
   /**
@@ -251,43 +292,10 @@ export class LogService {
       signer: this.#signer,
       ...(this.#opts.nextKeys === undefined ? {} : { nextKeys: this.#opts.nextKeys }),
       random: this.#opts.random ?? ((n) => randomBytes(n)),
-      frozenShard: (row) => this.#frozenShard(row, a.shard.identity.publicUrl),
+      frozenShard: (row) => frozenShard(this.#store, row, a.shard.identity.publicUrl),
     };
   }
 
-  /** The writable tree from its identity and latest checkpoint, after its self-check (a failed one makes it read-only). */
-  #activeTree(identity: LogIdentity, latest: CheckpointRow, row: ShardRow, signer?: LogSigner): ActiveTree {
-    let edge: RightEdge;
-    let readOnly: string | undefined = row.frozenSize === undefined ? undefined : FROZEN;
-    try {
-      edge = selfCheck(this.#store, identity, latest, row.firstIndex);
-    } catch (err) {
-      readOnly = describeError(err);
-      edge = RightEdge.fromTiles(0, () => undefined);
-    }
-    const state = new LogState(latest, readOnly);
-    const tiles = new TileCache(this.#store, this.#opts.tileCacheSize);
-    state.onPublish((published) => tiles.put(published.batch.tiles));
-    state.onPublish((published) => {
-      for (const l of this.#listeners) l(published);
-    });
-    const reader = new LogReader(this.#store, tiles, () => state.published, row.firstIndex);
-    const shard: Shard = { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
-    if (signer !== undefined) this.#signer = signer;
-    const committer = new Committer(this.#store, identity, this.#clock, state, edge, this.#signer, this.#opts.signEntryTimestamps, row.firstIndex);
-    return { shard, state, committer, tiles };
-  }
-
-  /** A frozen tree, read at its final checkpoint (whose signature and root are checked now). */
-  #frozenShard(row: ShardRow, publicUrl: string): Shard {
-    const tree = this.#store.frozenTree?.(row.ordinal);
-    const final = row.frozenSize === undefined ? undefined : tree?.checkpointAt(row.frozenSize);
-    if (tree === undefined || final === undefined) throw new LogError('CORRUPT', `the final checkpoint of frozen tree ${row.treeId} is missing`);
-    const identity = identityOfShard(row, publicUrl);
-    selfCheck(tree, identity, final, row.firstIndex, true);
-    const reader = new LogReader(tree, new TileCache(tree, FROZEN_TILE_CACHE), () => final, row.firstIndex);
-    return { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
-  }
 }
 
 /** Why a frozen log refuses writes. */
@@ -297,17 +305,63 @@ const FROZEN = 'the log is frozen';
 const FROZEN_TILE_CACHE = 256;
 
 /**
+ * The writable tree from its identity and latest checkpoint, after its
+ * self-check (a failed one makes it read-only; a store that cannot be read
+ * rejects). `onPublish` hears its published batches.
+ */
+async function activeTree(
+  store: AsyncLogStore,
+  clock: Clock,
+  opts: LogServiceOptions,
+  identity: LogIdentity,
+  latest: CheckpointRow,
+  row: ShardRow,
+  signer: LogSigner,
+  onPublish: PublishListener,
+): Promise<ActiveTree> {
+  let edge: RightEdge;
+  let readOnly: string | undefined = row.frozenSize === undefined ? undefined : FROZEN;
+  try {
+    edge = await selfCheck(store, identity, latest, row.firstIndex);
+  } catch (err) {
+    if (isLogError(err, 'STORE_FAILED')) throw err;
+    readOnly = describeError(err);
+    edge = RightEdge.fromTiles(0, () => undefined);
+  }
+  const state = new LogState(latest, readOnly);
+  const tiles = new TileCache(store, opts.tileCacheSize);
+  state.onPublish((published) => tiles.put(published.batch.tiles));
+  state.onPublish(onPublish);
+  const reader = new LogReader(store, tiles, () => state.published, row.firstIndex);
+  const shard: Shard = { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
+  const committer = new Committer(store, identity, clock, state, edge, signer, opts.signEntryTimestamps, row.firstIndex);
+  return { shard, state, committer, tiles };
+}
+
+/** A frozen tree, read at its final checkpoint (whose signature and root are checked now). */
+async function frozenShard(store: AsyncLogStore, row: ShardRow, publicUrl: string): Promise<Shard> {
+  const tree = await store.frozenTree?.(row.ordinal);
+  const final = row.frozenSize === undefined ? undefined : await tree?.checkpointAt(row.frozenSize);
+  if (tree === undefined || final === undefined) throw new LogError('CORRUPT', `the final checkpoint of frozen tree ${row.treeId} is missing`);
+  const identity = identityOfShard(row, publicUrl);
+  await selfCheck(tree, identity, final, row.firstIndex, true);
+  const reader = new LogReader(tree, new TileCache(tree, FROZEN_TILE_CACHE), () => final, row.firstIndex);
+  return { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
+}
+
+/**
  * The store's trees; a store that has none recorded gets tree 0 from
  * `identity` (an existing single-tree log keeps its data where it is). A
  * store without shard support holds one tree at index 0.
  */
-function recordedShards(store: LogStore, identity: LogIdentity, latest: CheckpointRow): ShardRow[] {
-  const first = { ...shardKeys(identity), createdMs: store.checkpointAt(0)?.time ?? latest.time };
-  if (store.shards === undefined || store.addFirstShard === undefined) {
+async function recordedShards(store: AsyncLogStore, identity: LogIdentity, latest: CheckpointRow): Promise<ShardRow[]> {
+  const first = { ...shardKeys(identity), createdMs: (await store.checkpointAt(0))?.time ?? latest.time };
+  const shards = store.shards?.bind(store);
+  if (shards === undefined || store.addFirstShard === undefined) {
     return [{ ...first, ordinal: 0, firstIndex: 0, frozenSize: undefined, frozenMs: undefined }];
   }
-  if (store.shards().length === 0) store.addFirstShard(first);
-  const rows = store.shards();
+  if ((await shards()).length === 0) await store.addFirstShard(first);
+  const rows = await shards();
   const active = rows[rows.length - 1] as ShardRow;
   if (active.treeId !== identity.treeId) {
     throw new LogError('CONFIG_INVALID', `the log's active tree is ${active.treeId}, but the log was opened as tree ${identity.treeId}`);
@@ -326,25 +380,37 @@ function defaultSigner(identity: LogIdentity): LogSigner {
  * A new log publishes a signed size-0 checkpoint (root SHA-256("")) so
  * /checkpoint always answers. `initLog` does it with any signer (a token's)
  * before LogService.open; open does it itself with the identity's private keys.
- * A store that already has a checkpoint is left alone.
+ * A store that already has a checkpoint is left alone (also when another
+ * process created it meanwhile: the compare-and-swap refuses the second).
  */
-export async function initLog(store: LogStore, identity: LogIdentity, clock: Clock, signer: LogSigner): Promise<void> {
-  if (store.latestCheckpoint() !== undefined) return;
-  const text = emptyCheckpointText(store, identity);
+export async function initLog(store: AsyncLogStore, identity: LogIdentity, clock: Clock, signer: LogSigner): Promise<void> {
+  if ((await store.latestCheckpoint()) !== undefined) return;
+  const text = await emptyCheckpointText(store, identity);
   const { checkpoint: sigs } = await signer.sign([], Buffer.from(text));
-  if (store.latestCheckpoint() !== undefined) return;
-  store.appendBatch(0, { entries: [], searchKeys: [], tiles: [], checkpoint: { size: 0, root: EMPTY_ROOT, time: clock.now(), note: checkpointNote(identity, text, sigs) } });
+  if ((await store.latestCheckpoint()) !== undefined) return;
+  await appendFirst(store, { size: 0, root: EMPTY_ROOT, time: clock.now(), note: checkpointNote(identity, text, sigs) });
 }
 
-function createEmptyLog(store: LogStore, identity: LogIdentity, clock: Clock): CheckpointRow {
-  const text = emptyCheckpointText(store, identity);
+async function createEmptyLog(store: AsyncLogStore, identity: LogIdentity, clock: Clock): Promise<CheckpointRow> {
+  const text = await emptyCheckpointText(store, identity);
   const checkpoint: CheckpointRow = { size: 0, root: EMPTY_ROOT, time: clock.now(), note: signCheckpointNow(identity, text) };
-  store.appendBatch(0, { entries: [], searchKeys: [], tiles: [], checkpoint });
-  return checkpoint;
+  return appendFirst(store, checkpoint);
 }
 
-function emptyCheckpointText(store: LogStore, identity: LogIdentity): string {
-  if (store.entryByIndex(0) !== undefined) {
+/** Commit the size-0 checkpoint; when another process committed one first, that one (INCONSISTENT is a lost race, not damage). */
+async function appendFirst(store: AsyncLogStore, checkpoint: CheckpointRow): Promise<CheckpointRow> {
+  try {
+    await store.appendBatch(0, { entries: [], searchKeys: [], tiles: [], checkpoint });
+    return checkpoint;
+  } catch (err) {
+    const stored = isLogError(err, 'INCONSISTENT') ? await store.latestCheckpoint() : undefined;
+    if (stored === undefined) throw err;
+    return stored;
+  }
+}
+
+async function emptyCheckpointText(store: AsyncLogStore, identity: LogIdentity): Promise<string> {
+  if ((await store.entryByIndex(0)) !== undefined) {
     throw new LogError('CORRUPT', 'the store holds entries but no checkpoint');
   }
   return formatCheckpoint({ origin: identity.origin, size: 0, root: EMPTY_ROOT });

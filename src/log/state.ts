@@ -7,7 +7,9 @@
  *
  * Contracts:
  * - `published` only moves forward, one committed and durable batch at a
- *   time, in index order; it is never a checkpoint whose data is not durable.
+ *   time, in index order (or to a later checkpoint another writer published,
+ *   read back from the store: `adopt`); it is never a checkpoint whose data
+ *   is not durable.
  * - `readOnly`, once set, stays set for the life of the process (a restart
  *   re-verifies the store).
  */
@@ -67,6 +69,18 @@ export class LogState {
     this.#published = published.checkpoint;
     this.#batches++;
     for (const l of this.#listeners) l(published);
+  }
+
+  /**
+   * Publish a checkpoint another writer committed and published (read back
+   * from the store, its signature checked by the caller): `published` moves
+   * forward to it without a batch of this process. MUST be larger than the
+   * published one; the publish listeners are not called (they hear this
+   * process's batches, whose tiles and entries they are given).
+   */
+  adopt(checkpoint: CheckpointRow): void {
+    if (checkpoint.size <= this.#published.size) return;
+    this.#published = checkpoint;
   }
 
   /** Count a batch that failed as a whole. */

@@ -11,12 +11,16 @@
  * level-0 tiles are then never kept here: proofs read them by group, and the
  * tile API reads them from the store (immutable, so any HTTP cache can keep
  * them). On a store without leaf groups, level-0 tiles are cached like the rest.
+ *
+ * `peek` answers from memory only (proofs are computed synchronously over
+ * what is in memory); `get` reads a miss from the store.
  */
 import { TILE_WIDTH, type Tile } from '../merkle/index.js';
-import type { TileRow, TreeReads } from '../storage/types.js';
+import type { AsyncTreeReads } from '../storage/index.js';
+import type { TileRow } from '../storage/types.js';
 
 export class TileCache {
-  readonly #store: TreeReads;
+  readonly #store: AsyncTreeReads;
   readonly #max: number;
   readonly #skipFullLevel0: boolean;
   /** Key: index · 64 + level (level ≤ 63; index · 64 stays below 2^53 for every tile of a log below 2^53 leaves). */
@@ -25,26 +29,34 @@ export class TileCache {
   misses = 0;
 
   /** `maxTiles` ≥ 1: each full tile costs about 16 KiB. */
-  constructor(store: TreeReads, maxTiles: number) {
+  constructor(store: AsyncTreeReads, maxTiles: number) {
     this.#store = store;
     this.#max = Math.max(1, maxTiles);
     this.#skipFullLevel0 = store.leafGroup !== undefined;
   }
 
   /**
-   * The newest stored tile at (level, index), or undefined. A hit does not
-   * reorder (that costs more than the rest of the lookup): eviction is by age
-   * of insertion, and the tiles proofs need all fit below the bound anyway.
+   * The tile at (level, index) if it is in memory (a hit), else undefined (a
+   * miss: read it with {@link get}). A hit does not reorder (that costs more
+   * than the rest of the lookup): eviction is by age of insertion, and the
+   * tiles proofs need all fit below the bound anyway.
    */
-  get(level: number, index: number): Tile | undefined {
-    const key = index * 64 + level;
-    const hit = this.#map.get(key);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit;
-    }
+  peek(level: number, index: number): Tile | undefined {
+    const hit = this.#map.get(index * 64 + level);
+    if (hit !== undefined) this.hits++;
+    return hit;
+  }
+
+  /** The newest stored tile at (level, index), from memory or else from the store; undefined if none is stored. */
+  async get(level: number, index: number): Promise<Tile | undefined> {
+    const hit = this.peek(level, index);
+    if (hit !== undefined) return hit;
     this.misses++;
-    const row = this.#store.tile(level, index);
+    const row = await this.#store.tile(level, index);
+    // A batch published while the read was under way may have put a wider version: keep the wider one.
+    const key = index * 64 + level;
+    const now = this.#map.get(key);
+    if (now !== undefined && row !== undefined && now.width >= row.width) return now;
     if (row !== undefined && this.#keeps(row)) this.#insert(key, row);
     return row;
   }
@@ -56,6 +68,15 @@ export class TileCache {
       if (this.#keeps(t)) this.#insert(key, t);
       else this.#map.delete(key);
     }
+  }
+
+  /**
+   * Forget every partial tile (width < 256): the tree grew by batches this
+   * process did not publish (another node's), so the right edge kept here may
+   * be narrower than the stored one. Full tiles never change and stay.
+   */
+  dropPartial(): void {
+    for (const [key, t] of this.#map) if (t.width < TILE_WIDTH) this.#map.delete(key);
   }
 
   /** Forget everything (after a failed commit nothing cached is wrong, but tests use it). */

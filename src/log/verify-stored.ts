@@ -34,7 +34,8 @@ import {
   tileRoot,
   type Tile,
 } from '../merkle/index.js';
-import type { CheckpointRow, TreeReads } from '../storage/types.js';
+import type { AsyncTreeReads } from '../storage/index.js';
+import type { CheckpointRow } from '../storage/types.js';
 
 export interface StoredLogSummary {
   readonly entries: number;
@@ -47,7 +48,7 @@ export interface StoredLogSummary {
  * level-0 tile. `firstIndex`: global index of the tree's first entry (a
  * frozen tree's, or the active one's after a rotation).
  */
-export function verifyStoredLog(store: TreeReads, latest: CheckpointRow, progress?: (entries: number) => void, firstIndex = 0): StoredLogSummary {
+export async function verifyStoredLog(store: AsyncTreeReads, latest: CheckpointRow, progress?: (entries: number) => void, firstIndex = 0): Promise<StoredLogSummary> {
   const n = latest.size;
   let tiles = 0;
   let below: Uint8Array[] = [];
@@ -55,10 +56,10 @@ export function verifyStoredLog(store: TreeReads, latest: CheckpointRow, progres
     const roots: Uint8Array[] = [];
     for (let i = 0; i * TILE_WIDTH < count; i++) {
       const w = Math.min(TILE_WIDTH, count - i * TILE_WIDTH);
-      const tile = checkedTile(store, level, i, w);
+      const tile = await checkedTile(store, level, i, w);
       if (level === 0) {
-        checkEntries(store, tile, i * TILE_WIDTH, w, firstIndex);
-        if (w === TILE_WIDTH) checkLeafGroups(store, tile);
+        await checkEntries(store, tile, i * TILE_WIDTH, w, firstIndex);
+        if (w === TILE_WIDTH) await checkLeafGroups(store, tile);
         progress?.(i * TILE_WIDTH + w);
       }
       else {
@@ -71,12 +72,12 @@ export function verifyStoredLog(store: TreeReads, latest: CheckpointRow, progres
     }
     below = roots;
   }
-  return { entries: n, tiles, checkpoints: checkCheckpoints(store, n) };
+  return { entries: n, tiles, checkpoints: await checkCheckpoints(store, n) };
 }
 
 /** The stored tile (level, index) of width exactly `w`, its interior recomputed from its row 0. */
-function checkedTile(store: TreeReads, level: number, index: number, w: number): Tile {
-  const tile = store.tile(level, index);
+async function checkedTile(store: AsyncTreeReads, level: number, index: number, w: number): Promise<Tile> {
+  const tile = await store.tile(level, index);
   if (tile === undefined) corrupt(`tile ${level}/${index} is missing`);
   checkTile(tile, level, index);
   if (tile.width !== w) corrupt(`tile ${level}/${index} has width ${tile.width}, the latest checkpoint implies ${w}`);
@@ -85,9 +86,10 @@ function checkedTile(store: TreeReads, level: number, index: number, w: number):
   return tile;
 }
 
-function checkEntries(store: TreeReads, tile: Tile, leaf: number, w: number, firstIndex: number): void {
+async function checkEntries(store: AsyncTreeReads, tile: Tile, leaf: number, w: number, firstIndex: number): Promise<void> {
   const start = firstIndex + leaf;
-  const entries = store.entriesInRange(start, w);
+  const entries = await store.entriesInRange(start, w);
+  const indexed = await Promise.all(entries.map((e) => store.indexOfLeafHash(e.leafHash)));
   if (entries.length !== w) corrupt(`entries ${start}..${start + w - 1}: ${entries.length} of ${w} are stored`);
   for (let k = 0; k < w; k++) {
     const e = entries[k]!;
@@ -95,44 +97,64 @@ function checkEntries(store: TreeReads, tile: Tile, leaf: number, w: number, fir
     const h = leafHash(e.body);
     if (!equal(h, e.leafHash)) corrupt(`entry ${e.index}'s body does not hash to its stored leaf hash`);
     if (!equal(h, tileNode(tile, 0, k))) corrupt(`entry ${e.index}'s leaf hash is not hash ${k} of tile 0/${tile.index}`);
-    if (store.indexOfLeafHash(h) !== e.index) corrupt(`the leaf-hash index does not find entry ${e.index}`);
+    if (indexed[k] !== e.index) corrupt(`the leaf-hash index does not find entry ${e.index}`);
   }
 }
 
 /** The 16 leaf-group rows of full level-0 tile `tile` (already checked) equal the ones it implies. */
-function checkLeafGroups(store: TreeReads, tile: Tile): void {
-  if (store.leafGroup === undefined) return;
+async function checkLeafGroups(store: AsyncTreeReads, tile: Tile): Promise<void> {
+  const read = store.leafGroup?.bind(store);
+  if (read === undefined) return;
   const first = tile.index * LEAF_GROUPS_PER_TILE;
-  leafGroupsOfTile(tile).forEach((want, k) => {
-    const row = store.leafGroup?.(first + k);
+  const wanted = leafGroupsOfTile(tile);
+  const rows = await Promise.all(wanted.map((_, k) => read(first + k)));
+  wanted.forEach((want, k) => {
+    const row = rows[k];
     if (row === undefined) corrupt(`leaf group ${first + k} of tile 0/${tile.index} is missing`);
     if (!equal(row, want)) corrupt(`leaf group ${first + k} of tile 0/${tile.index} does not match the tile's hashes`);
   });
 }
 
 /** Every stored checkpoint's root, recomputed from the tiles at its size. Returns how many were checked. */
-function checkCheckpoints(store: TreeReads, n: number): number {
+async function checkCheckpoints(store: AsyncTreeReads, n: number): Promise<number> {
+  // The tiles of the tree at n, level ≥ 1 and the right edge, read as roots need them and kept (n/256 hashes at most
+  // above level 0); level-0 tiles as each checkpoint's root needs them, the last few kept.
   const cache = new Map<string, Tile | undefined>();
-  const read = tileNodeReader(n, (level, index) => {
-    const key = `${level}/${index}`;
-    if (!cache.has(key)) {
-      if (cache.size >= 4096) cache.clear();
-      cache.set(key, store.tile(level, index));
-    }
-    return cache.get(key);
-  });
   let checked = 0;
   for (let from = 0; ; ) {
-    const page = store.listCheckpoints(from, 1000);
+    const page = await store.listCheckpoints(from, 1000);
     for (const cp of page) {
       if (cp.size > n) corrupt(`a checkpoint of size ${cp.size} is stored beyond the latest (${n})`);
-      if (!equal(rootAt(cp.size, read), cp.root)) corrupt(`the checkpoint at size ${cp.size} has a root the stored tree does not have`);
+      if (!equal(await rootFromTiles(store, cache, n, cp.size), cp.root)) corrupt(`the checkpoint at size ${cp.size} has a root the stored tree does not have`);
       checked++;
     }
     if (page.length < 1000) return checked;
     from = page[page.length - 1]!.size + 1;
   }
 }
+
+/** The root at `size` of the stored tree of `n`, computed over tiles in `cache`; the ones it lacks are read and the root computed again. */
+async function rootFromTiles(store: AsyncTreeReads, cache: Map<string, Tile | undefined>, n: number, size: number): Promise<Uint8Array> {
+  for (;;) {
+    let missing: [number, number] | undefined;
+    const read = tileNodeReader(n, (level, index) => {
+      const key = `${level}/${index}`;
+      if (cache.has(key)) return cache.get(key);
+      missing = [level, index];
+      throw MISSING;
+    });
+    try {
+      return rootAt(size, read);
+    } catch (err) {
+      if (err !== MISSING || missing === undefined) throw err;
+      if (cache.size >= 4096) cache.clear();
+      cache.set(`${missing[0]}/${missing[1]}`, await store.tile(missing[0], missing[1]));
+    }
+  }
+}
+
+/** Thrown through the (synchronous) merkle code when a tile is not read yet. */
+const MISSING = Symbol('missing');
 
 function corrupt(what: string): never {
   throw new LogError('CORRUPT', `the stored log is damaged: ${what}`);

@@ -213,7 +213,7 @@ export class WitnessCollector {
       s.conflicts++;
       this.#opts.onEvent?.({ type: 'conflict', witness: s.name, witnessSize: size });
     });
-    for (const line of result.lines) this.#log.attachCosignature(target.size, w.endpoint.verifier, line.line);
+    for (const line of result.lines) await this.#log.attachCosignature(target.size, w.endpoint.verifier, line.line);
     s.witnessSize = target.size;
     s.cosignedSize = target.size;
     s.consecutiveFailures = 0;

@@ -75,7 +75,7 @@ export async function exchange(
         { details: { witness: verifier.name, witnessSize: old, size: checkpoint.size } },
       );
     }
-    const proof = reader.consistencyProof(old, checkpoint.size);
+    const proof = await reader.consistencyProof(old, checkpoint.size);
     const res = await transport(endpoint, formatAddCheckpoint({ oldSize: old, proof, checkpoint: checkpoint.note }), signal);
     if (res.status === 200) {
       const { verified, rejected } = witnessLinesOf(verifier, text, res.body);

@@ -19,6 +19,7 @@ import {
   TILE_WIDTH,
   type Tile,
   type TileReader,
+  type TileRef,
   buildTile,
   c2spTileBytes,
   checkTile,
@@ -83,6 +84,24 @@ export class RightEdge {
       edge.push(width === 0 ? undefined : edgeTileFromStore(size, level, index, width, readTile));
     }
     return new RightEdge(size, edge);
+  }
+
+  /**
+   * The tiles {@link fromTiles} reads for the tree of `size`, at the widths it
+   * needs (a stored tile may be wider): one per level whose width at `size` is
+   * non-zero, level 0 first. Lets a caller whose store answers asynchronously
+   * read them all at once before rebuilding.
+   */
+  static tilesRead(size: number): TileRef[] {
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new LogError('BAD_REQUEST', `couldn't list the right edge's tiles: size ${size} is not a non-negative safe integer`);
+    }
+    const refs: TileRef[] = [];
+    for (let level = 0; Math.floor(size / TILE_WIDTH ** level) > 0; level++) {
+      const width = Math.floor(size / TILE_WIDTH ** level) % TILE_WIDTH;
+      if (width !== 0) refs.push({ level, index: Math.floor(size / TILE_WIDTH ** (level + 1)), width });
+    }
+    return refs;
   }
 
   /** Number of leaves in the tree. */

@@ -35,8 +35,8 @@ export function toAsyncStore(store: LogStore): AsyncLogStore & { readonly inner:
   return adapted;
 }
 
-/** The reads of one tree (or of a whole store) with promises. */
-function toAsyncReads(r: TreeReads): AsyncTreeReads {
+/** The reads of one tree (a frozen tree's, or a whole store's) with promises. */
+export function toAsyncReads(r: TreeReads): AsyncTreeReads {
   const reads: AsyncTreeReads = {
     latestCheckpoint: () => settle(() => r.latestCheckpoint()),
     checkpointAt: (size) => settle(() => r.checkpointAt(size)),

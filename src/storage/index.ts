@@ -7,7 +7,7 @@
 
 export type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, SearchKey, ShardRow, StoredEntry, TileRow, TreeReads } from './types.js';
 export type { AsyncLogStore, AsyncTreeReads } from './async-types.js';
-export { toAsyncStore } from './async-adapter.js';
+export { toAsyncReads, toAsyncStore } from './async-adapter.js';
 export { MAX_BODY_BYTES, validateBatch } from './batch.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';

@@ -57,7 +57,7 @@ describe('cairn admin', function () {
   });
 
   it('rotate: says so clearly when the server does not offer it, else runs it', async () => {
-    const offered = testApp().app.routes.some((r) => r.method === 'POST' && r.path === '/api/v1/admin/rotate');
+    const offered = (await testApp()).app.routes.some((r) => r.method === 'POST' && r.path === '/api/v1/admin/rotate');
     const r = await admin(['rotate', '--url', server.url, '--otp', adminCode(30_000)], ADMIN_TOKEN);
     if (offered) {
       assert.doesNotMatch(r.stderr, /does not offer/);

@@ -102,7 +102,7 @@ describe('the log keys (--key-file, --note-key-file)', () => {
       const opened = await openLogFromConfig(config);
       try {
         assert.equal(opened.identity.privateKeys, undefined);
-        const note = opened.store.latestCheckpoint()!.note;
+        const note = (await opened.store.latestCheckpoint())!.note;
         assert.equal(openNote(note, [parseVkey(opened.identity.vkey)]).text, `log.example.test - ${opened.identity.treeId}\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n`);
         assert.equal(openNote(note, [...opened.identity.checkpointVerifiers]).verifiedBy.length, 2);
       } finally {

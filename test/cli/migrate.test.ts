@@ -190,7 +190,7 @@ describe('cairn migrate', function () {
     const file = join(dir, 'log', 'cairn.db');
     mkdirSync(join(dir, 'log'));
     const store = openSqliteStore({ path: file });
-    const t = openTestLog(store);
+    const t = await openTestLog(store);
     t.store.setMeta('origin', t.identity.origin);
     t.store.setMeta('vkey', t.identity.vkey);
     const waits = [];

@@ -49,7 +49,7 @@ describe('cairn witness (real processes)', function () {
   });
 
   it('two witness processes cosign the published checkpoint; the cosignatures verify, by src/note and byte by byte; key and state survive a restart', async () => {
-    const t = openTestLog();
+    const t = await openTestLog();
     const log = `${t.identity.origin}=${t.identity.vkey}`;
     const w1 = await startCommand('witness', ['--data-dir', join(dir, 'w1'), '--name', 'w1.example', '--log', log]);
     procs.push(w1);
@@ -102,7 +102,7 @@ describe('cairn witness (real processes)', function () {
     const token = createSoftToken();
     try {
       token.pkcs11Tool(['--keypairgen', '--key-type', 'EC:edwards25519', '--label', 'witness', '--id', '03']);
-      const t = openTestLog(undefined, {}, undefined, 'ecdsa-p256');
+      const t = await openTestLog(undefined, {}, undefined, 'ecdsa-p256');
       const w = await startCommand('witness', ['--data-dir', join(dir, 'hsm'), '--name', 'hsm.example', '--key-file', token.uri('witness'), '--log', `${t.identity.origin}=${t.identity.vkey}`], token.env);
       procs.push(w);
       const vkey = servingLine(w)['vkey'] as string;

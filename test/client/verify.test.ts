@@ -164,7 +164,7 @@ for (const keyType of ['ecdsa-p256', 'ed25519'] as const) {
       const forged = await verifyCheckpoint(`${cp.note}${dash} ${name} ${bytes.toString('base64')}\n`, { ...trust, witnesses: [parseVerifierKey(w2.vkey)] });
       assert.equal(forged.cosignatures[0]?.state, 'failed');
       // Cosignatures the log serves (attached as a witness's) come back verified.
-      f.logs[0].attachCosignature(cp.checkpoint.size, parseVkey(w1.vkey), w1.cosignLine(cp.text));
+      await f.logs[0].attachCosignature(cp.checkpoint.size, parseVkey(w1.vkey), w1.cosignLine(cp.text));
       const served = await new VerifiedLog(f.url, { ...trust, witnesses: [parseVerifierKey(w1.vkey)] }).latestCheckpoint();
       assert.deepEqual(served.cosignatures.map((c) => c.state), ['verified']);
     });

@@ -38,7 +38,7 @@ describe('deploy/prometheus/cairn-alerts.yml', () => {
 
   it('names only metrics the log exposes', async () => {
     const witness = { name: 'w1', url: 'http://w1', cosignedSize: 1, witnessSize: 1, consecutiveFailures: 0, lastError: undefined, lastSuccessMs: 1, cosignatures: 1, conflicts: 0, failures: 0 };
-    const { app } = testApp({ witnessStatus: () => [witness] });
+    const { app } = await testApp({ witnessStatus: () => [witness] });
     const exposed = parsePrometheusText((await request(app).get('/metrics').expect(200)).text);
     const named = new Set(all.flatMap((r) => r.expr.match(/\bcairn_[a-z_]+/g) ?? []));
     assert.ok(named.size >= 5);

@@ -20,7 +20,7 @@ const SECRET = Buffer.from('0123456789abcdef0123', 'ascii');
 const bearer = (t: string): string => `Bearer ${t}`;
 
 interface World {
-  app: ReturnType<typeof testApp>['app'];
+  app: Awaited<ReturnType<typeof testApp>>['app'];
   records: AdminRecord[];
   clock: ManualClock;
   reloads: number;
@@ -31,10 +31,10 @@ interface World {
   tokens: TokenRecord[];
 }
 
-function world(o: { otp?: boolean; access?: boolean } = {}): World {
+async function world(o: { otp?: boolean; access?: boolean } = {}): Promise<World> {
   const w: World = { app: undefined as never, records: [], clock: new ManualClock(), reloads: 0, recordsAtRun: -1, failAudit: false, tokens: TOKENS };
   const access: AccessPolicy = { tokens: () => w.tokens, readAuth: false };
-  w.app = testApp({
+  w.app = (await testApp({
     ...(o.access === false ? {} : { access }),
     clock: w.clock,
     admin: {
@@ -55,7 +55,7 @@ function world(o: { otp?: boolean; access?: boolean } = {}): World {
         },
       },
     },
-  }).app;
+  })).app;
   return w;
 }
 
@@ -63,7 +63,7 @@ const reload = (w: World) => request(w.app).post('/api/v1/admin/tokens/reload').
 
 describe('admin gate', () => {
   it('refuses every admin request when the server has no tokens, and records it', async () => {
-    const w = world({ access: false });
+    const w = await world({ access: false });
     const res = await reload(w).set('Authorization', bearer(ADMIN)).expect(403);
     assert.equal(res.body.error, 'FORBIDDEN');
     assert.match(res.body.message, /--tokens-file/);
@@ -75,7 +75,7 @@ describe('admin gate', () => {
   });
 
   it('refuses without a token (401), with an unknown one (401), without the admin role (403), each recorded', async () => {
-    const w = world();
+    const w = await world();
     assert.equal((await reload(w).expect(401)).body.error, 'UNAUTHENTICATED');
     assert.match((await reload(w).set('Authorization', bearer('cairn_nope')).expect(401)).headers['www-authenticate'] ?? '', /invalid_token/);
     const forbidden = await reload(w).set('Authorization', bearer(SUBMIT)).expect(403);
@@ -88,7 +88,7 @@ describe('admin gate', () => {
   });
 
   it('runs an admin operation for an admin token: authorized (recorded before it runs), then completed', async () => {
-    const w = world();
+    const w = await world();
     const res = await reload(w).set('Authorization', bearer(ADMIN)).expect(200);
     assert.deepEqual(res.body, { tokens: 3, admins: 2 });
     assert.equal(w.reloads, 1);
@@ -102,7 +102,7 @@ describe('admin gate', () => {
   });
 
   it('gates every method and spelling of the prefix, served or not', async () => {
-    const w = world();
+    const w = await world();
     await request(w.app).get('/api/v1/admin/tokens/reload').expect(401);
     await request(w.app).post('/API/V1/Admin/tokens/reload').expect(401);
     await request(w.app).post('/api/v1/admin/no-such-operation').expect(401); // no such route: still refused first
@@ -122,7 +122,7 @@ describe('admin gate', () => {
   });
 
   it('leaves other paths alone: /api/v1/admin-log and /api/v1/administer are not admin operations', async () => {
-    const w = world();
+    const w = await world();
     await request(w.app).get('/api/v1/administer').expect(404);
     assert.deepEqual(w.records, []);
   });
@@ -131,7 +131,7 @@ describe('admin gate', () => {
     const code = (w: World, skewMs = 0): string => totp(SECRET, w.clock.now() + skewMs);
 
     it('refuses an admin token without a code, with a wrong one, with a reused one; accepts a fresh one', async () => {
-      const w = world({ otp: true });
+      const w = await world({ otp: true });
       const none = await reload(w).set('Authorization', bearer(ADMIN)).expect(401);
       assert.equal(none.body.error, 'OTP_REQUIRED');
       assert.match(none.headers['www-authenticate'] ?? '', /error="insufficient_user_authentication"/);
@@ -158,14 +158,14 @@ describe('admin gate', () => {
     });
 
     it('checks the role before the code: a submit token with a valid code is still 403', async () => {
-      const w = world({ otp: true });
+      const w = await world({ otp: true });
       await reload(w).set('Authorization', bearer(SUBMIT)).set(OTP_HEADER, code(w)).expect(403);
       await reload(w).set('Authorization', bearer(ADMIN)).set(OTP_HEADER, code(w)).expect(200); // the code was not spent
     });
   });
 
   it('does not run an operation whose record cannot be written (503), nor answer a refusal unrecorded', async () => {
-    const w = world();
+    const w = await world();
     w.failAudit = true;
     const res = await reload(w).set('Authorization', bearer(ADMIN)).expect(503);
     assert.equal(res.body.error, 'STORE_FAILED');

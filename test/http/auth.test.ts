@@ -22,8 +22,8 @@ const bearer = (t: string): string => `Bearer ${t}`;
 let n = 0;
 const entry = (): Record<string, unknown> => hashedRekord(key, `auth test ${n++}`);
 
-function appWith(access?: AccessPolicy): { app: RequestListener; size: () => number } {
-  const { t, app } = testApp(access === undefined ? {} : { access });
+async function appWith(access?: AccessPolicy): Promise<{ app: RequestListener; size: () => number }> {
+  const { t, app } = await testApp(access === undefined ? {} : { access });
   return { app, size: () => t.store.latestCheckpoint()!.size };
 }
 
@@ -38,7 +38,7 @@ function assertRefused(res: request.Response, status: 401 | 403, challenge: RegE
 describe('access control', () => {
   describe('when no tokens are configured (the default)', () => {
     it('accepts writes and serves /metrics without credentials, as Rekor does', async () => {
-      const { app } = appWith();
+      const { app } = await appWith();
       await request(app).post('/api/v1/log/entries').send(entry()).expect(201);
       await request(app).get('/metrics').expect(200);
       await request(app).post('/api/v1/log/entries').set('Authorization', 'Bearer nonsense').send(entry()).expect(201);
@@ -49,13 +49,13 @@ describe('access control', () => {
     const policy: AccessPolicy = { tokens, readAuth: false };
 
     it('answers a write without credentials 401 with a Bearer challenge, and writes nothing', async () => {
-      const { app, size } = appWith(policy);
+      const { app, size } = await appWith(policy);
       assertRefused(await request(app).post('/api/v1/log/entries').send(entry()), 401, /^Bearer realm="cairn"$/);
       assert.equal(size(), 0);
     });
 
     it('answers an unknown or malformed token 401 invalid_token', async () => {
-      const { app, size } = appWith(policy);
+      const { app, size } = await appWith(policy);
       for (const header of ['Bearer cairn_not-a-token', `Bearer ${SUBMIT}x`, `Basic ${Buffer.from(`u:${SUBMIT}`).toString('base64')}`, 'Bearer', `Bearer ${SUBMIT} extra`, SUBMIT]) {
         const res = await request(app).post('/api/v1/log/entries').set('Authorization', header).send(entry());
         assertRefused(res, 401, /error="invalid_token"/);
@@ -64,21 +64,21 @@ describe('access control', () => {
     });
 
     it('accepts a write with a submit token, or an admin token (admin holds every role)', async () => {
-      const { app, size } = appWith(policy);
+      const { app, size } = await appWith(policy);
       await request(app).post('/api/v1/log/entries').set('Authorization', bearer(SUBMIT)).send(entry()).expect(201);
       await request(app).post('/api/v1/log/entries').set('Authorization', `bearer   ${ADMIN}`).send(entry()).expect(201);
       assert.equal(size(), 2);
     });
 
     it('answers /metrics 403 insufficient_scope for a submit token, 200 for an admin token', async () => {
-      const { app } = appWith(policy);
+      const { app } = await appWith(policy);
       assertRefused(await request(app).get('/metrics'), 401, /realm="cairn"/);
       assertRefused(await request(app).get('/metrics').set('Authorization', bearer(SUBMIT)), 403, /error="insufficient_scope"/);
       await request(app).get('/metrics').set('Authorization', bearer(ADMIN)).expect(200);
     });
 
     it('keeps reads open: log info, checkpoint, entries, proofs, tiles, searches, openapi', async () => {
-      const { app } = appWith(policy);
+      const { app } = await appWith(policy);
       await request(app).post('/api/v1/log/entries').set('Authorization', bearer(SUBMIT)).send(entry()).expect(201);
       await request(app).get('/api/v1/log').expect(200);
       await request(app).get('/checkpoint').expect(200);
@@ -91,7 +91,7 @@ describe('access control', () => {
     });
 
     it('needs admin for writes it does not know, whatever the spelling of the path', async () => {
-      const { app, size } = appWith(policy);
+      const { app, size } = await appWith(policy);
       assertRefused(await request(app).put('/api/v1/log/entries').set('Authorization', bearer(SUBMIT)).send(entry()), 403, /insufficient_scope/);
       await request(app).put('/api/v1/log/entries').set('Authorization', bearer(ADMIN)).send(entry()).expect(404);
       assertRefused(await request(app).post('/API/V1/LOG/ENTRIES/').send(entry()), 401, /realm/);
@@ -104,7 +104,7 @@ describe('access control', () => {
     const policy: AccessPolicy = { tokens, readAuth: true };
 
     it('answers reads without a valid token 401, with any valid token 200; /healthz stays open', async () => {
-      const { app } = appWith(policy);
+      const { app } = await appWith(policy);
       for (const path of ['/api/v1/log', '/checkpoint', '/tile/0/000', '/openapi.yaml', '/api/v1/log/publicKey']) {
         assertRefused(await request(app).get(path), 401, /realm="cairn"/);
         assertRefused(await request(app).get(path).set('Authorization', 'Bearer wrong'), 401, /invalid_token/);

@@ -12,7 +12,7 @@ import { openTestLog, rawEntry, testKey } from '../support/test-log.js';
 
 describe('checkpoint history routes', () => {
   it('lists every published checkpoint by size, in pages, and serves each one', async () => {
-    const t = openTestLog();
+    const t = await openTestLog();
     for (let i = 0; i < 7; i++) await t.log.submit(rawEntry(`history ${i}`));
     const app = createApp({ log: t.log, maxRequestBytes: 1 << 20 });
 
@@ -29,7 +29,7 @@ describe('checkpoint history routes', () => {
       const opened = openNote(c['checkpoint'], [...t.identity.checkpointVerifiers]);
       assert.equal(opened.verifiedBy.length, 2);
       assert.equal(c['rootHash'], Buffer.from(t.store.checkpointAt(c['treeSize'])!.root).toString('hex'));
-      const proof = t.log.reader.consistencyProof(c['treeSize'], latest.size);
+      const proof = (await t.log.reader.consistencyProof(c['treeSize'], latest.size));
       verifyConsistency(c['treeSize'], latest.size, Buffer.from(c['rootHash'], 'hex'), latest.root, proof);
     }
 
@@ -43,22 +43,22 @@ describe('checkpoint history routes', () => {
   });
 
   it('appends the cosignatures attached so far, after the log\'s signatures, everywhere the checkpoint is served', async () => {
-    const t = openTestLog();
+    const t = await openTestLog();
     for (let i = 0; i < 3; i++) await t.log.submit(rawEntry(`cosigned ${i}`));
     const app = createApp({ log: t.log, maxRequestBytes: 1 << 20 });
     const text = parseNote(t.store.checkpointAt(2)!.note).text;
     const w = ed25519Cosigner('w.example/1', testKey(40));
     const line = cosign(w, text, 1_700_000_123);
-    t.log.attachCosignature(2, ed25519CosignatureVerifier('w.example/1', testKey(40)), line);
-    t.log.attachCosignature(2, ed25519CosignatureVerifier('w.example/1', testKey(40)), line);
+    (await t.log.attachCosignature(2, ed25519CosignatureVerifier('w.example/1', testKey(40)), line));
+    (await t.log.attachCosignature(2, ed25519CosignatureVerifier('w.example/1', testKey(40)), line));
     const expected = `${t.store.checkpointAt(2)!.note}${line}`;
     assert.equal((await request(app).get('/api/v1/log/checkpoints/2').expect(200)).text, expected, 'once, though attached twice');
     const listed = (await request(app).get('/api/v1/log/checkpoints?from=2&limit=1').expect(200)).body.checkpoints[0].checkpoint;
     assert.equal(listed, expected);
     assert.equal((await request(app).get('/checkpoint')).text, t.store.checkpointAt(3)!.note, 'the latest (3) has none yet');
 
-    assert.throws(() => t.log.attachCosignature(3, ed25519CosignatureVerifier('w.example/1', testKey(40)), line), /NOTE_INVALID|verify/);
-    assert.throws(() => t.log.attachCosignature(9, ed25519CosignatureVerifier('w.example/1', testKey(40)), line), /no checkpoint/);
+    await assert.rejects(t.log.attachCosignature(3, ed25519CosignatureVerifier('w.example/1', testKey(40)), line), /NOTE_INVALID|verify/);
+    await assert.rejects(t.log.attachCosignature(9, ed25519CosignatureVerifier('w.example/1', testKey(40)), line), /no checkpoint/);
     assert.deepEqual(t.store.cosignatures(3), []);
   });
 });

@@ -43,7 +43,7 @@ async function listen(listener: Parameters<typeof createServer>[1]): Promise<{ s
 describe('the cluster forwarding route', () => {
   describe('when the node sequences', () => {
     it("answers a forwarded entry with the node's own 201, and a second time with its 409", async () => {
-      const { app, t } = testApp({ cluster: hooks(() => true) });
+      const { app, t } = await testApp({ cluster: hooks(() => true) });
       const { server, url } = await listen(app);
       const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 10_000 });
       try {
@@ -65,7 +65,7 @@ describe('the cluster forwarding route', () => {
     });
 
     it('takes no token and no rate limit, but refuses a request its HMAC does not authenticate (401), sequencing nothing', async () => {
-      const { app, t } = testApp({ cluster: hooks(() => true), access: adminAccess(), rateLimit: { ratePerSecond: 1, burst: 1 } });
+      const { app, t } = await testApp({ cluster: hooks(() => true), access: adminAccess(), rateLimit: { ratePerSecond: 1, burst: 1 } });
       const body = encodeForwardedEntry(prepared('authenticated'));
       for (const mac of [undefined, clusterMac(Buffer.alloc(32, 8), body), 'zz', clusterMac(SECRET, Buffer.concat([body, Buffer.from(' ')]))]) {
         const r = request(app).post(CLUSTER_ENTRIES_PATH).set('Content-Type', 'application/json');
@@ -80,7 +80,7 @@ describe('the cluster forwarding route', () => {
     });
 
     it('refuses a malformed entry or one whose leaf hash is not its body’s with 400, sequencing nothing', async () => {
-      const { app, t } = testApp({ cluster: hooks(() => true) });
+      const { app, t } = await testApp({ cluster: hooks(() => true) });
       const good = JSON.parse(encodeForwardedEntry(prepared('tampered')).toString()) as Record<string, unknown>;
       const bodies = [
         'not json',
@@ -101,7 +101,7 @@ describe('the cluster forwarding route', () => {
 
   describe('when the node does not sequence', () => {
     it('answers 503 NOT_SEQUENCER with Retry-After, which the forwarder passes on', async () => {
-      const { app, t } = testApp({ cluster: hooks(() => false) });
+      const { app, t } = await testApp({ cluster: hooks(() => false) });
       const { server, url } = await listen(app);
       const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 10_000 });
       try {
@@ -117,7 +117,7 @@ describe('the cluster forwarding route', () => {
     });
 
     it('names its role and the sequencing node in /healthz, /readyz and /metrics', async () => {
-      const { app } = testApp({ cluster: hooks(() => false) });
+      const { app } = await testApp({ cluster: hooks(() => false) });
       const health = (await request(app).get('/healthz').expect(200)).body as { cluster: unknown };
       assert.deepEqual(health.cluster, { role: 'follower', nodeId: 'node-a', epoch: 3, holder: 'node-b', holderUrl: 'http://b.test' });
       assert.deepEqual(((await request(app).get('/readyz').expect(200)).body as { cluster: unknown }).cluster, health.cluster);

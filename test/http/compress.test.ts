@@ -50,12 +50,13 @@ describe('GzipCache', () => {
     assert.equal(reads, 9, 'the least recently used key was dropped and is compressed again');
   });
 
-  it('throws what the body throws, and caches nothing', () => {
+  it('rejects with what the body throws, and caches nothing', async () => {
     const cache = new GzipCache();
-    assert.throws(() => cache.get('x', () => {
+    await assert.rejects(cache.get('x', () => {
       throw new Error('no such bundle');
     }), /no such bundle/);
     assert.equal(cache.bytes, 0);
+    await assert.rejects(cache.get('x', () => Promise.reject(new Error('no such bundle'))), /no such bundle/);
   });
 });
 
@@ -63,7 +64,7 @@ describe('entry bundles over HTTP', () => {
   let server: Server;
   let base: string;
   before(async () => {
-    const { t, app } = testApp();
+    const { t, app } = await testApp();
     for (let i = 0; i < 300; i++) await t.log.submit(rawEntry(`bundle entry ${i} ${'{"pad":"x"}'.repeat(8)}`));
     server = createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

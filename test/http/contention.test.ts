@@ -19,7 +19,7 @@ const N = 1000;
 const key = ecKey();
 
 async function serve(admission: Admission): Promise<{ t: TestLog; server: Server; url: string }> {
-  const t = openTestLog(undefined, { batchMaxAgeMs: 5, batchMaxSize: 128 });
+  const t = await openTestLog(undefined, { batchMaxAgeMs: 5, batchMaxSize: 128 });
   const server = createServer(createApp({ log: t.log, maxRequestBytes: 1 << 20, admission }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { t, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -73,7 +73,7 @@ for (const [name, make] of [
         assert.equal(json.details.existingIndex, entry.logIndex);
       }
       assert.equal(t.store.latestCheckpoint()!.size, 1);
-      checkLog(t);
+      await checkLog(t);
     });
 
     it(`gives ${N} distinct concurrent submissions the dense indices 0..${N - 1}`, async () => {
@@ -83,7 +83,7 @@ for (const [name, make] of [
       const indices = answers.map((a) => checkLogEntry(t, JSON.parse(a.body.toString('utf8'))).logIndex).sort((a, b) => a - b);
       assert.deepEqual(indices, Array.from({ length: N }, (_, i) => i), 'no gap, no repeat');
       assert.equal(t.store.latestCheckpoint()!.size, N);
-      checkLog(t);
+      await checkLog(t);
     });
   });
 }

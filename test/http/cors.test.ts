@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { tokenSha256Hex } from '../../src/http/index.js';
+import { tokenSha256Hex, type CairnApp } from '../../src/http/index.js';
 import { testApp } from '../support/http.js';
-import { rawEntry } from '../support/test-log.js';
+import { rawEntry, type TestLog } from '../support/test-log.js';
 
 describe('CORS', () => {
   describe('with origins *', () => {
-    const { app } = testApp({ cors: { origins: '*' } });
+    let app: CairnApp;
+    before(async () => ({ app } = await testApp({ cors: { origins: '*' } })));
 
     it('lets any page read, exposing the request ID and rate-limit headers', async () => {
       const res = await request(app).get('/api/v1/log').set('Origin', 'https://elsewhere.example').expect(200);
@@ -49,7 +50,9 @@ describe('CORS', () => {
   });
 
   describe('with a list of origins', () => {
-    const { t, app } = testApp({ cors: { origins: ['https://explorer.example', 'http://localhost:8080'] } });
+    let t: TestLog;
+    let app: CairnApp;
+    before(async () => ({ t, app } = await testApp({ cors: { origins: ['https://explorer.example', 'http://localhost:8080'] } })));
 
     it('echoes an allowed origin with Vary: Origin (merged with the answer\'s own Vary), and ignores others', async () => {
       await t.log.submit(rawEntry('cors'));
@@ -70,7 +73,7 @@ describe('CORS', () => {
   describe('with read access control on', () => {
     it('answers the preflight (which carries no token) and puts CORS headers on the 401 too', async () => {
       const token = 'reader-token-0123456789';
-      const { app } = testApp({
+      const { app } = await testApp({
         cors: { origins: '*' },
         access: { tokens: [{ name: 'r', sha256: Buffer.from(tokenSha256Hex(token), 'hex'), roles: ['submit'] }], readAuth: true },
       });

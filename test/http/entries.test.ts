@@ -8,7 +8,7 @@ describe('entry routes', () => {
   describe('POST /api/v1/log/entries', () => {
     describe('when a valid hashedrekord is submitted', () => {
       it('answers 201 with a verifiable LogEntry, ETag and Location, after the commit', async () => {
-        const { t, app } = testApp();
+        const { t, app } = await testApp();
         const res = await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'artifact 1')).expect(201);
         assert.match(res.headers['content-type'] ?? '', /application\/json/);
         const e = checkLogEntry(t, res.body);
@@ -23,7 +23,7 @@ describe('entry routes', () => {
       });
 
       it('proves each entry against the checkpoint that first includes it', async () => {
-        const { t, app } = testApp();
+        const { t, app } = await testApp();
         const results = await Promise.all(
           Array.from({ length: 5 }, (_, i) => request(app).post('/api/v1/log/entries').send(hashedRekord(key, `batch ${i}`)).expect(201)),
         );
@@ -40,13 +40,13 @@ describe('entry routes', () => {
 
     describe('when a dsse or intoto entry is submitted', () => {
       it('answers 201 for dsse 0.0.1', async () => {
-        const { t, app } = testApp();
+        const { t, app } = await testApp();
         const res = await request(app).post('/api/v1/log/entries').send(dsseEntry(key, '{"_type":"x"}')).expect(201);
         assert.equal(JSON.parse(checkLogEntry(t, res.body).body.toString()).kind, 'dsse');
       });
 
       it('answers 201 for intoto 0.0.2', async () => {
-        const { t, app } = testApp();
+        const { t, app } = await testApp();
         const res = await request(app).post('/api/v1/log/entries').send(intotoEntry(key, '{"_type":"y"}')).expect(201);
         assert.equal(JSON.parse(checkLogEntry(t, res.body).body.toString()).kind, 'intoto');
       });
@@ -54,7 +54,7 @@ describe('entry routes', () => {
 
     describe('when the same entry is submitted again', () => {
       it('answers 409 with the existing entry in Location and writes nothing', async () => {
-        const { t, app } = testApp();
+        const { t, app } = await testApp();
         const entry = hashedRekord(key, 'twice');
         const first = await request(app).post('/api/v1/log/entries').send(entry).expect(201);
         const again = await request(app).post('/api/v1/log/entries').send(entry).expect(409);
@@ -69,7 +69,7 @@ describe('entry routes', () => {
       });
 
       it('answers one 201 and one 409 when both arrive together', async () => {
-        const { t, app } = testApp();
+        const { t, app } = await testApp();
         const entry = hashedRekord(key, 'race');
         const [a, b] = await Promise.all([
           request(app).post('/api/v1/log/entries').send(entry),
@@ -83,7 +83,7 @@ describe('entry routes', () => {
 
   describe('GET /api/v1/log/entries?logIndex=N', () => {
     it('answers the entry with a proof against the latest checkpoint', async () => {
-      const { t, app } = testApp();
+      const { t, app } = await testApp();
       await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'a')).expect(201);
       await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'b')).expect(201);
       await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'c')).expect(201);
@@ -96,7 +96,7 @@ describe('entry routes', () => {
 
     describe('when the index is absent or malformed', () => {
       it('answers 404 beyond the log, 400 for a malformed or missing index', async () => {
-        const { app } = testApp();
+        const { app } = await testApp();
         assert.equal((await request(app).get('/api/v1/log/entries?logIndex=0').expect(404)).body.error, 'NOT_FOUND');
         for (const q of ['?logIndex=abc', '?logIndex=-1', '?logIndex=1.5', '?logIndex=99999999999999999999', '?logIndex=1&logIndex=2', '']) {
           const res = await request(app).get(`/api/v1/log/entries${q}`).expect(400);
@@ -109,7 +109,7 @@ describe('entry routes', () => {
 
   describe('GET /api/v1/log/entries/{entryUUID}', () => {
     it('finds an entry by 80-hex entry ID, by 64-hex UUID, in either case', async () => {
-      const { t, app } = testApp();
+      const { t, app } = await testApp();
       const created = await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'by id')).expect(201);
       const id = created.headers['etag']!;
       for (const q of [id, id.slice(16), id.toUpperCase()]) {
@@ -120,7 +120,7 @@ describe('entry routes', () => {
 
     describe('when the ID names nothing here', () => {
       it('answers 404 for another tree or an unknown leaf, 400 for a malformed ID or a zero tree ID', async () => {
-        const { app } = testApp();
+        const { app } = await testApp();
         const created = await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'x')).expect(201);
         const uuid = created.headers['etag']!.slice(16);
         await request(app).get(`/api/v1/log/entries/0000000000000001${uuid}`).expect(404);

@@ -23,7 +23,7 @@ describe('explorer route', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves the page at / and its files under /assets/, with an ETag, no-cache and the CSP', async () => {
-    const { app } = testApp({ explorerDir: dir });
+    const { app } = await testApp({ explorerDir: dir });
     const page = await request(app).get('/').expect(200);
     assert.match(page.headers['content-type'] ?? '', /^text\/html/);
     assert.equal(page.headers['content-security-policy'], EXPLORER_CSP);
@@ -40,13 +40,13 @@ describe('explorer route', () => {
   });
 
   it('answers 404 JSON for files outside the directory or missing, and when the explorer is not built', async () => {
-    const { app } = testApp({ explorerDir: dir });
+    const { app } = await testApp({ explorerDir: dir });
     for (const path of ['/assets/../index.html', '/assets/%2e%2e/package.json', '/assets/nope.js', '/assets/', '/assets/web']) {
       const res = await request(app).get(path);
       assert.equal(res.status, 404, path);
       assert.equal(res.body.error, 'NOT_FOUND', path);
     }
-    const { app: unbuilt } = testApp({ explorerDir: join(dir, 'missing') });
+    const { app: unbuilt } = await testApp({ explorerDir: join(dir, 'missing') });
     const res = await request(unbuilt).get('/').expect(404);
     assert.match(res.body.message, /not built .*npm run build/);
   });

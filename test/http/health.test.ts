@@ -10,14 +10,14 @@ import { testApp } from '../support/http.js';
 
 describe('health probes', () => {
   it('answers 200 to both while the log accepts writes', async () => {
-    const { app } = testApp();
+    const { app } = await testApp();
     assert.deepEqual((await request(app).get('/healthz').expect(200)).body, { status: 'ok', treeSize: 0, pool: 0 });
     assert.deepEqual((await request(app).get('/readyz').expect(200)).body, { ready: true, treeSize: 0 });
   });
 
   describe('when the server is shutting down', () => {
     it('is alive but not ready: /readyz 503 "shutting down"', async () => {
-      const { app } = testApp({ stopping: () => true });
+      const { app } = await testApp({ stopping: () => true });
       await request(app).get('/healthz').expect(200);
       const ready = await request(app).get('/readyz').expect(503);
       assert.deepEqual(ready.body, { ready: false, reason: 'shutting down', treeSize: 0 });
@@ -27,7 +27,7 @@ describe('health probes', () => {
 
   describe('when the log is frozen', () => {
     it('is alive but not ready: /readyz 503 "frozen" with the detail', async () => {
-      const { app, t } = testApp();
+      const { app, t } = await testApp();
       await t.log.freeze();
       await request(app).get('/healthz').expect(200);
       const ready = await request(app).get('/readyz').expect(503);

@@ -37,8 +37,8 @@ describe('hostile input over every route', function () {
   let operations: Operation[];
 
   before(async () => {
-    t = openTestLog(undefined, { batchMaxAgeMs: 0 });
-    v2 = openV2TestLog(t, { batchMaxAgeMs: 0 });
+    t = await openTestLog(undefined, { batchMaxAgeMs: 0 });
+    v2 = await openV2TestLog(t, { batchMaxAgeMs: 0 });
     const app = createApp({ log: t.log, logV2: v2, maxRequestBytes: 262_144 });
     server = createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

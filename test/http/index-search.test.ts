@@ -9,7 +9,7 @@ describe('POST /api/v1/index/retrieve', () => {
   const bob = ecKey();
 
   async function populated(deps = {}) {
-    const ta = testApp(deps);
+    const ta = await testApp(deps);
     const post = async (e: unknown): Promise<string> =>
       (await request(ta.app).post('/api/v1/log/entries').send(e as object).expect(201)).headers['etag']!;
     const ids = {
@@ -72,7 +72,7 @@ describe('POST /api/v1/index/retrieve', () => {
 
   describe('when the query is malformed', () => {
     it('answers 422 SCHEMA_INVALID naming what is wrong', async () => {
-      const { app } = testApp();
+      const { app } = await testApp();
       assert.match((await search(app, {}, 422)).message, /at least one of hash, publicKey, email, subject/);
       assert.match((await search(app, { hash: 'sha256:xyz' }, 422)).message, /"hash" must match pattern/);
       assert.match((await search(app, { email: 'x', operator: 'xor' }, 422)).message, /"email"|"operator"/);

@@ -6,7 +6,7 @@ import { openNote, parseCheckpoint, parseNote, parseVkey } from '../../src/note/
 import { openTestLog, rawEntry } from '../support/test-log.js';
 
 async function appWithEntries(n: number) {
-  const t = openTestLog();
+  const t = await openTestLog();
   await Promise.all(Array.from({ length: n }, (_, i) => t.log.submit(rawEntry(`e${i}`))));
   return { t, app: createApp({ log: t.log, maxRequestBytes: 1 << 20 }) };
 }

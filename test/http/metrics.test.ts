@@ -30,8 +30,8 @@ async function scrape(app: Parameters<typeof request>[0]): Promise<{ text: strin
 }
 
 /** A log app that accepted two submissions and refused three (schema, duplicate, not JSON). */
-async function busyApp(): Promise<ReturnType<typeof testApp>['app']> {
-  const { app } = testApp({ version: '9.8.7' });
+async function busyApp(): Promise<Awaited<ReturnType<typeof testApp>>['app']> {
+  const { app } = await testApp({ version: '9.8.7' });
   const key = ecKey();
   const first = hashedRekord(key, 'a');
   for (const body of [first, hashedRekord(key, 'b')]) await request(app).post(ENTRIES).send(body).expect(201);
@@ -49,7 +49,7 @@ async function busyApp(): Promise<ReturnType<typeof testApp>['app']> {
 
 describe('GET /metrics', () => {
   it('serves the log\'s state as gauges and counters', async () => {
-    const t = openTestLog();
+    const t = await openTestLog();
     await t.log.submit(rawEntry('m'));
     const { families } = await scrape(createApp({ log: t.log, maxRequestBytes: 1 << 20 }));
     assert.equal(families.get('cairn_tree_size')?.type, 'gauge');
@@ -64,7 +64,7 @@ describe('GET /metrics', () => {
   });
 
   it('names the build and carries the process metrics', async () => {
-    const { families } = await scrape(testApp({ version: '9.8.7' }).app);
+    const { families } = await scrape((await testApp({ version: '9.8.7' })).app);
     assert.equal(sampleValue(families, 'cairn_build_info', { version: '9.8.7', node: process.version, role: 'log' }), 1);
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       assert.ok(families.has(name), `${name} is exposed`);
@@ -112,7 +112,7 @@ describe('GET /metrics', () => {
 
   describe('when the metrics have a port of their own', () => {
     it('is not served on the API', async () => {
-      const { app } = testApp({ metricsOnApi: false });
+      const { app } = await testApp({ metricsOnApi: false });
       await request(app).get('/metrics').expect(404);
       assert.ok((await app.metrics.text()).includes('cairn_tree_size'), 'the metrics still exist for their own listener');
     });
@@ -130,7 +130,7 @@ describe('GET /metrics', () => {
 
 describe('the witness\'s GET /metrics', () => {
   it('counts cosigned checkpoints by origin, refusals by code and its requests', async () => {
-    const t = openTestLog();
+    const t = await openTestLog();
     for (let i = 0; i < 3; i++) await t.log.submit(rawEntry(`w ${i}`));
     const store = openSqliteWitnessStore({ path: ':memory:' });
     const witness = new Witness({ cosigner: ed25519Cosigner('metrics.test/w', testKey(77)), logs: [witnessedLogOf(t)], store, clock: new ManualClock(1_700_000_000_000) });

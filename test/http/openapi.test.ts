@@ -36,8 +36,8 @@ describe('openapi.yaml', () => {
       assert.deepEqual([...schema].sort(), Object.keys(STATUS).sort());
     });
 
-    it('documents every route the app registers', () => {
-      const { app } = testApp();
+    it('documents every route the app registers', async () => {
+      const { app } = await testApp();
       const documented = new Set(api.operations().map((o) => `${o.method.toUpperCase()} ${o.path}`));
       const routes = app.routes.map((r) => `${r.method} ${r.path}`);
       assert.ok(routes.length >= 12, `found the routes (${routes.length})`);
@@ -53,7 +53,7 @@ describe('openapi.yaml', () => {
     });
 
     it('is served at GET /openapi.yaml', async () => {
-      const { app } = testApp();
+      const { app } = await testApp();
       const res = await request(app).get('/openapi.yaml').expect(200).expect('Content-Type', /application\/yaml/);
       assert.equal(res.text, api.text);
     });
@@ -61,7 +61,7 @@ describe('openapi.yaml', () => {
 
   describe('real responses', () => {
     it('validate against the declared response schemas, for every operation', async () => {
-      const { t, app } = testApp({ maxSearchItems: 3 });
+      const { t, app } = await testApp({ maxSearchItems: 3 });
       const key = ecKey();
       const created = await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'doc')).expect(201);
       await request(app).post('/api/v1/log/entries').send(dsseEntry(key, '{"a":1}')).expect(201);

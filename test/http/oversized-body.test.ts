@@ -107,7 +107,7 @@ describe('an oversized request body', function () {
   let port: number;
 
   before(async () => {
-    const { app } = testApp({ maxRequestBytes: LIMIT });
+    const { app } = await testApp({ maxRequestBytes: LIMIT });
     server = createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;

@@ -5,7 +5,7 @@ import { rawEntry } from '../support/test-log.js';
 import { testApp } from '../support/http.js';
 
 async function appWith(n: number, batches: number[] = [n]) {
-  const ta = testApp();
+  const ta = await testApp();
   let i = 0;
   for (const size of batches) {
     await Promise.all(Array.from({ length: size }, () => ta.t.log.submit(rawEntry(`e${i++}`))));
@@ -19,8 +19,8 @@ describe('GET /api/v1/log/proof', () => {
       const { t, app } = await appWith(21, [3, 10, 8]);
       for (const [first, last] of [[1, 21], [3, 13], [5, 17], [13, 21], [7, 7], [20, 21]] as const) {
         const res = await request(app).get(`/api/v1/log/proof?firstSize=${first}&lastSize=${last}`).expect(200);
-        assert.equal(res.body.rootHash, Buffer.from(t.log.reader.rootAt(last)).toString('hex'));
-        verifyConsistency(first, last, t.log.reader.rootAt(first), t.log.reader.rootAt(last), res.body.hashes.map((h: string) => Buffer.from(h, 'hex')));
+        assert.equal(res.body.rootHash, Buffer.from((await t.log.reader.rootAt(last))).toString('hex'));
+        verifyConsistency(first, last, (await t.log.reader.rootAt(first)), (await t.log.reader.rootAt(last)), res.body.hashes.map((h: string) => Buffer.from(h, 'hex')));
       }
     });
 

@@ -57,7 +57,7 @@ describe('TokenBuckets', () => {
 describe('rate limiting over HTTP', () => {
   it('answers 429 RATE_LIMITED with Retry-After once a client has used its burst, and serves it again after the wait', async () => {
     const clock = new Clock();
-    const { app } = testApp({ rateLimit: { ratePerSecond: 1, burst: 3, now: clock.now } });
+    const { app } = await testApp({ rateLimit: { ratePerSecond: 1, burst: 3, now: clock.now } });
     for (let i = 0; i < 3; i++) await request(app).get('/api/v1/log').expect(200);
     const res = await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'limited'));
     assert.equal(res.status, 429);
@@ -71,7 +71,7 @@ describe('rate limiting over HTTP', () => {
 
   it('tells every answer the quota (RateLimit-Limit, -Remaining, -Reset), refusals included; /healthz has none', async () => {
     const clock = new Clock();
-    const { app } = testApp({ rateLimit: { ratePerSecond: 2, burst: 3, now: clock.now } });
+    const { app } = await testApp({ rateLimit: { ratePerSecond: 2, burst: 3, now: clock.now } });
     const seen: Array<[number, string | undefined, string | undefined, string | undefined]> = [];
     for (let i = 0; i < 4; i++) {
       const r = await request(app).get('/api/v1/log');
@@ -89,14 +89,14 @@ describe('rate limiting over HTTP', () => {
     assert.deepEqual([back.headers['ratelimit-remaining'], back.headers['ratelimit-reset']], ['0', '2']);
     const health = await request(app).get('/healthz').expect(200);
     assert.equal(health.headers['ratelimit-limit'], undefined);
-    assert.equal((await request(testApp().app).get('/api/v1/log').expect(200)).headers['ratelimit-limit'], undefined, 'no headers without a rate limit');
+    assert.equal((await request((await testApp()).app).get('/api/v1/log').expect(200)).headers['ratelimit-limit'], undefined, 'no headers without a rate limit');
   });
 
   it('counts each token separately from the anonymous clients of the same address', async () => {
     const clock = new Clock();
     const tokens = ['cairn_a', 'cairn_b'].map((t, i) => ({ name: `t${i}`, sha256: Buffer.from(tokenSha256Hex(t), 'hex'), roles: ['submit' as const] }));
     const access: AccessPolicy = { tokens, readAuth: false };
-    const { app } = testApp({ access, rateLimit: { ratePerSecond: 1, burst: 1, now: clock.now } });
+    const { app } = await testApp({ access, rateLimit: { ratePerSecond: 1, burst: 1, now: clock.now } });
     await request(app).get('/checkpoint').expect(200);
     await request(app).get('/checkpoint').expect(429);
     await request(app).get('/checkpoint').set('Authorization', 'Bearer cairn_a').expect(200);
@@ -106,7 +106,7 @@ describe('rate limiting over HTTP', () => {
 
   it('tells clients behind a trusted proxy apart by X-Forwarded-For', async () => {
     const clock = new Clock();
-    const { app } = testApp({ trustProxy: 1, rateLimit: { ratePerSecond: 1, burst: 1, now: clock.now } });
+    const { app } = await testApp({ trustProxy: 1, rateLimit: { ratePerSecond: 1, burst: 1, now: clock.now } });
     await request(app).get('/checkpoint').set('X-Forwarded-For', '192.0.2.1').expect(200);
     await request(app).get('/checkpoint').set('X-Forwarded-For', '192.0.2.1').expect(429);
     await request(app).get('/checkpoint').set('X-Forwarded-For', '192.0.2.2').expect(200);
@@ -114,7 +114,7 @@ describe('rate limiting over HTTP', () => {
 
   it('ignores X-Forwarded-For unless a proxy is trusted (a client cannot pick its own bucket)', async () => {
     const clock = new Clock();
-    const { app } = testApp({ rateLimit: { ratePerSecond: 1, burst: 1, now: clock.now } });
+    const { app } = await testApp({ rateLimit: { ratePerSecond: 1, burst: 1, now: clock.now } });
     await request(app).get('/checkpoint').set('X-Forwarded-For', '192.0.2.1').expect(200);
     await request(app).get('/checkpoint').set('X-Forwarded-For', '192.0.2.2').expect(429);
   });

@@ -29,43 +29,43 @@ describe('rejected submissions', () => {
   describe('when the signature does not verify', () => {
     it('answers 400 SIGNATURE_INVALID', async () => {
       const other = sign('sha256', Buffer.from('something else'), key.privateKey).toString('base64');
-      await expectRejected(testApp(), hashedRekord(key, 'data', { signature: other }), 400, 'SIGNATURE_INVALID');
+      await expectRejected(await testApp(), hashedRekord(key, 'data', { signature: other }), 400, 'SIGNATURE_INVALID');
     });
 
     it('answers 400 SIGNATURE_INVALID for a dsse envelope signed by another key', async () => {
       const entry = dsseEntry(key, '{}') as { spec: { proposedContent: { verifiers: string[] } } };
       entry.spec.proposedContent.verifiers = [b64(ecKey().pem)];
-      await expectRejected(testApp(), entry, 400, 'SIGNATURE_INVALID');
+      await expectRejected(await testApp(), entry, 400, 'SIGNATURE_INVALID');
     });
   });
 
   describe('when the digest length does not match its algorithm', () => {
     it('answers 400 ENTRY_INVALID', async () => {
-      await expectRejected(testApp(), hashedRekord(key, 'data', { digestHex: 'ab'.repeat(31) }), 400, 'ENTRY_INVALID');
+      await expectRejected(await testApp(), hashedRekord(key, 'data', { digestHex: 'ab'.repeat(31) }), 400, 'ENTRY_INVALID');
       const sha512 = createHash('sha512').update('data').digest('hex');
-      await expectRejected(testApp(), hashedRekord(key, 'data', { digestHex: sha512 }), 400, 'ENTRY_INVALID');
+      await expectRejected(await testApp(), hashedRekord(key, 'data', { digestHex: sha512 }), 400, 'ENTRY_INVALID');
     });
   });
 
   describe('when the key and hash algorithm are not an allowed pair', () => {
     it('answers 400 ALGORITHM_NOT_ALLOWED for P-256 with sha384', async () => {
-      await expectRejected(testApp(), hashedRekord(key, 'data', { algorithm: 'sha384' }), 400, 'ALGORITHM_NOT_ALLOWED');
+      await expectRejected(await testApp(), hashedRekord(key, 'data', { algorithm: 'sha384' }), 400, 'ALGORITHM_NOT_ALLOWED');
     });
   });
 
   describe('when the public key is garbage', () => {
     it('answers 400 ENTRY_INVALID', async () => {
       const garbage = b64('-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n');
-      await expectRejected(testApp(), hashedRekord(key, 'data', { publicKey: garbage }), 400, 'ENTRY_INVALID');
-      await expectRejected(testApp(), hashedRekord(key, 'data', { publicKey: b64('hello') }), 400, 'ENTRY_INVALID');
+      await expectRejected(await testApp(), hashedRekord(key, 'data', { publicKey: garbage }), 400, 'ENTRY_INVALID');
+      await expectRejected(await testApp(), hashedRekord(key, 'data', { publicKey: b64('hello') }), 400, 'ENTRY_INVALID');
     });
   });
 
   describe('when the kind or version is unknown', () => {
     it('answers 422 UNSUPPORTED_KIND', async () => {
-      await expectRejected(testApp(), { apiVersion: '0.0.1', kind: 'rpm', spec: {} }, 422, 'UNSUPPORTED_KIND');
+      await expectRejected(await testApp(), { apiVersion: '0.0.1', kind: 'rpm', spec: {} }, 422, 'UNSUPPORTED_KIND');
       const v2 = { ...hashedRekord(key, 'data'), apiVersion: '0.0.2' };
-      await expectRejected(testApp(), v2, 422, 'UNSUPPORTED_KIND');
+      await expectRejected(await testApp(), v2, 422, 'UNSUPPORTED_KIND');
     });
   });
 
@@ -73,39 +73,39 @@ describe('rejected submissions', () => {
     it('answers 422 SCHEMA_INVALID naming the field and why', async () => {
       const noSig = hashedRekord(key, 'data') as { spec: Record<string, unknown> };
       delete noSig.spec['signature'];
-      const err = await expectRejected(testApp(), noSig, 422, 'SCHEMA_INVALID');
+      const err = await expectRejected(await testApp(), noSig, 422, 'SCHEMA_INVALID');
       assert.match(err.message, /"spec\.signature" is required/);
       assert.equal(err.details.field, 'spec.signature');
 
       const badHex = hashedRekord(key, 'data', { digestHex: 'zz' });
-      assert.match((await expectRejected(testApp(), badHex, 422, 'SCHEMA_INVALID')).message, /spec\.data\.hash\.value.*pattern/);
+      assert.match((await expectRejected(await testApp(), badHex, 422, 'SCHEMA_INVALID')).message, /spec\.data\.hash\.value.*pattern/);
 
       const badAlg = hashedRekord(key, 'data') as any;
       badAlg.spec.data.hash.algorithm = 'md5';
-      assert.match((await expectRejected(testApp(), badAlg, 422, 'SCHEMA_INVALID')).message, /spec\.data\.hash\.algorithm" must be one of "sha256"/);
+      assert.match((await expectRejected(await testApp(), badAlg, 422, 'SCHEMA_INVALID')).message, /spec\.data\.hash\.algorithm" must be one of "sha256"/);
 
-      assert.match((await expectRejected(testApp(), { kind: 'hashedrekord', spec: {} }, 422, 'SCHEMA_INVALID')).message, /"apiVersion" is required/);
-      await expectRejected(testApp(), [1, 2], 422, 'SCHEMA_INVALID');
+      assert.match((await expectRejected(await testApp(), { kind: 'hashedrekord', spec: {} }, 422, 'SCHEMA_INVALID')).message, /"apiVersion" is required/);
+      await expectRejected(await testApp(), [1, 2], 422, 'SCHEMA_INVALID');
     });
 
     it('answers 422 SCHEMA_INVALID for a body that is not JSON-typed', async () => {
-      await expectRejected(testApp(), 'kind=hashedrekord', 422, 'SCHEMA_INVALID', { type: 'application/x-www-form-urlencoded' });
+      await expectRejected(await testApp(), 'kind=hashedrekord', 422, 'SCHEMA_INVALID', { type: 'application/x-www-form-urlencoded' });
     });
 
     it('answers 400 BAD_REQUEST for malformed JSON', async () => {
-      await expectRejected(testApp(), '{"kind":', 400, 'BAD_REQUEST', { type: 'application/json' });
+      await expectRejected(await testApp(), '{"kind":', 400, 'BAD_REQUEST', { type: 'application/json' });
     });
   });
 
   describe('when the request or the entry is too large', () => {
     it('answers 413 TOO_LARGE with a JSON body for a request over maxRequestBytes', async () => {
-      const ta = testApp({ maxRequestBytes: 2048 });
+      const ta = await testApp({ maxRequestBytes: 2048 });
       const big = { ...hashedRekord(key, 'data'), padding: 'x'.repeat(4096) };
       await expectRejected(ta, big, 413, 'TOO_LARGE');
     });
 
     it('answers 413 TOO_LARGE for a canonical entry over maxEntryBytes', async () => {
-      const ta = testApp({ maxEntryBytes: 256 });
+      const ta = await testApp({ maxEntryBytes: 256 });
       await expectRejected(ta, hashedRekord(key, 'data'), 413, 'TOO_LARGE');
     });
   });

@@ -10,7 +10,7 @@ import request from 'supertest';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
 import { LogService, rekorV2Identity } from '../../src/log/index.js';
-import { openDatabase, SqliteStore } from '../../src/storage/index.js';
+import { openDatabase, SqliteStore, toAsyncStore } from '../../src/storage/index.js';
 import { tokenSha256Hex } from '../../src/http/index.js';
 import { FaultyStore } from '../support/faulty-store.js';
 import { FAST_OPTIONS, openTestLog } from '../support/test-log.js';
@@ -22,7 +22,7 @@ describe('Rekor v2 routes', () => {
   const key = ecKey();
 
   it('answers 201 with a TransparencyLogEntry whose proof verifies against the v2 checkpoint (origin the host), leaving v1 alone', async () => {
-    const { t, v2, app } = testApp();
+    const { t, v2, app } = await testApp();
     const res = await request(app).post(V2).send(hashedRekordV2(key, 'one')).expect(201);
     await request(app).post(V2).send(dsseV2(key, '{"n":2}')).expect(201);
     const tle = res.body;
@@ -48,7 +48,7 @@ describe('Rekor v2 routes', () => {
   });
 
   it('answers a duplicate 409 ALREADY_EXISTS with x-log-index, bad requests 400 INVALID_ARGUMENT, in grpc-gateway\'s shape', async () => {
-    const { app } = testApp();
+    const { app } = await testApp();
     const req = hashedRekordV2(key, 'dup');
     await request(app).post(V2).send(hashedRekordV2(key, 'first')).expect(201);
     await request(app).post(V2).send(req).expect(201);
@@ -66,10 +66,10 @@ describe('Rekor v2 routes', () => {
   });
 
   it('answers 503 UNAVAILABLE for a failed commit, then 405 (rekor-tiles\' frozen log) while the v2 tree takes no writes', async () => {
-    const t = openTestLog();
+    const t = await openTestLog();
     const store = new FaultyStore(new SqliteStore(openDatabase(':memory:')));
-    const v2 = LogService.open(store, rekorV2Identity(t.identity), t.clock, { ...FAST_OPTIONS, signEntryTimestamps: false });
-    const { app } = testApp({ logV2: v2 }, t);
+    const v2 = await LogService.open(toAsyncStore(store), rekorV2Identity(t.identity), t.clock, { ...FAST_OPTIONS, signEntryTimestamps: false });
+    const { app } = await testApp({ logV2: v2 }, t);
     await request(app).post(V2).send(hashedRekordV2(key, 'before')).expect(201);
     store.persistThenFailNext(1);
     const failed = await request(app).post(V2).send(hashedRekordV2(key, 'uncertain')).expect(503);
@@ -84,11 +84,11 @@ describe('Rekor v2 routes', () => {
       { name: 'reader', sha256: Buffer.from(tokenSha256Hex('read-token'), 'hex'), roles: [] },
       { name: 'ci', sha256: Buffer.from(tokenSha256Hex('submit-token'), 'hex'), roles: ['submit' as const] },
     ];
-    const { app } = testApp({ access: { tokens: () => tokens, readAuth: false } });
+    const { app } = await testApp({ access: { tokens: () => tokens, readAuth: false } });
     await request(app).post(V2).send(hashedRekordV2(key, 'a')).expect(401);
     await request(app).post(V2).set('Authorization', 'Bearer read-token').send(hashedRekordV2(key, 'a')).expect(403);
     await request(app).post(V2).set('Authorization', 'Bearer submit-token').send(hashedRekordV2(key, 'a')).expect(201);
-    const limited = testApp({ rateLimit: { ratePerSecond: 1, burst: 1 } }).app;
+    const limited = (await testApp({ rateLimit: { ratePerSecond: 1, burst: 1 } })).app;
     await request(limited).post(V2).send(hashedRekordV2(key, 'b')).expect(201);
     await request(limited).post(V2).send(hashedRekordV2(key, 'c')).expect(429);
   });

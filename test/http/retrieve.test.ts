@@ -6,7 +6,7 @@ describe('POST /api/v1/log/entries/retrieve', () => {
   const key = ecKey();
 
   async function appWithThree() {
-    const ta = testApp();
+    const ta = await testApp();
     const entries = ['r0', 'r1', 'r2'].map((d) => hashedRekord(key, d));
     const ids: string[] = [];
     for (const e of entries) ids.push((await request(ta.app).post('/api/v1/log/entries').send(e).expect(201)).headers['etag']!);
@@ -34,7 +34,7 @@ describe('POST /api/v1/log/entries/retrieve', () => {
 
   describe('when the query is too large or malformed', () => {
     it('answers 422 TOO_MANY beyond maxSearchItems in all, with Rekor\'s message', async () => {
-      const { app } = testApp({ maxSearchItems: 10 });
+      const { app } = await testApp({ maxSearchItems: 10 });
       const res = await request(app)
         .post('/api/v1/log/entries/retrieve')
         .send({ logIndexes: [0, 1, 2, 3, 4, 5], entryUUIDs: Array.from({ length: 5 }, () => 'ab'.repeat(32)) })
@@ -45,7 +45,7 @@ describe('POST /api/v1/log/entries/retrieve', () => {
     });
 
     it('answers 422 SCHEMA_INVALID for a bad UUID or index, 400 for a zero tree ID', async () => {
-      const { app } = testApp();
+      const { app } = await testApp();
       const bad = await request(app).post('/api/v1/log/entries/retrieve').send({ entryUUIDs: ['xyz'] }).expect(422);
       assert.match(bad.body.message, /"entryUUIDs\[0\]" must match pattern/);
       await request(app).post('/api/v1/log/entries/retrieve').send({ logIndexes: [-1] }).expect(422);

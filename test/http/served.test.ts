@@ -11,15 +11,15 @@ import { ecKey, hashedRekord, testApp } from '../support/http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function observed(deps: Parameters<typeof testApp>[0] = {}): { served: Served[]; app: ReturnType<typeof testApp>['app'] } {
+async function observed(deps: Parameters<typeof testApp>[0] = {}): Promise<{ served: Served[]; app: Awaited<ReturnType<typeof testApp>>['app'] }> {
   const served: Served[] = [];
-  const { app } = testApp({ ...deps, onServed: (s) => served.push(s) });
+  const { app } = await testApp({ ...deps, onServed: (s) => served.push(s) });
   return { served, app };
 }
 
 describe('served requests', () => {
   it('reports the route template, method, status, duration and request ID of each answer', async () => {
-    const { served, app } = observed();
+    const { served, app } = await observed();
     const key = ecKey();
     await request(app).post('/api/v1/log/entries').send(hashedRekord(key, 'one')).expect(201);
     const res = await request(app).get('/api/v1/log/entries?logIndex=0').expect(200);
@@ -44,7 +44,7 @@ describe('served requests', () => {
 
   describe('X-Request-Id', () => {
     it('is kept when sane and returned, on success and on errors', async () => {
-      const { served, app } = observed();
+      const { served, app } = await observed();
       const ok = await request(app).get('/api/v1/log').set('X-Request-Id', 'edge-7f3a.b:9').expect(200);
       assert.equal(ok.headers['x-request-id'], 'edge-7f3a.b:9');
       const missing = await request(app).get('/nope').set('X-Request-Id', 'abc123').expect(404);
@@ -53,7 +53,7 @@ describe('served requests', () => {
     });
 
     it('is replaced by a new UUID when empty, too long or not a plain token', async () => {
-      const { app } = observed();
+      const { app } = await observed();
       for (const bad of ['', 'x'.repeat(129), 'has space', '"quoted"', '-leading-dash', 'new\u00e9']) {
         const res = await request(app).get('/api/v1/log').set('X-Request-Id', bad).expect(200);
         assert.match(String(res.headers['x-request-id']), UUID, JSON.stringify(bad));
@@ -63,7 +63,7 @@ describe('served requests', () => {
     });
 
     it('is on a guard\'s refusal too, reported under the route the request aimed at', async () => {
-      const { served, app } = observed({ rateLimit: { ratePerSecond: 0.001, burst: 1 } });
+      const { served, app } = await observed({ rateLimit: { ratePerSecond: 0.001, burst: 1 } });
       await request(app).get('/api/v1/log').expect(200);
       const refused = await request(app).get('/api/v1/log').set('X-Request-Id', 'r-1').expect(429);
       assert.equal(refused.headers['x-request-id'], 'r-1');

@@ -17,8 +17,8 @@ const fromHex = (h: string): Buffer => Buffer.from(h, 'hex');
 
 describe('the sharded Rekor API', () => {
   it('serves every tree after two rotations, each entry from its own tree with its global index', async () => {
-    const t = openTestLog(undefined, { nextKeys: stagedKeys(testKey(11)) });
-    const { app } = testApp({ access: adminAccess() }, t);
+    const t = await openTestLog(undefined, { nextKeys: stagedKeys(testKey(11)) });
+    const { app } = await testApp({ access: adminAccess() }, t);
     const auth = `Bearer ${ADMIN_TOKEN}`;
     const key = ecKey();
     const created: Array<{ id: string; index: number; tree: string }> = [];

@@ -69,7 +69,7 @@ describe('storage faults through HTTP', () => {
     describe(`when ${name}`, () => {
       it('fails the whole batch with 503 STORE_FAILED, keeps serving reads, and recovers when the fault clears', async () => {
         const store = new FaultyStore(openDatabaseStore().store);
-        const { t, app } = testApp({}, openTestLog(store, BATCHING));
+        const { t, app } = await testApp({}, openTestLog(store, BATCHING));
         const before = await submitAll(app, `${name} before`, 3);
         before.forEach((r) => assert.equal(r.status, 201));
         const root = Buffer.from(t.store.latestCheckpoint()!.root);
@@ -86,7 +86,7 @@ describe('storage faults through HTTP', () => {
         const after = await submitAll(app, `${name} during`, 6);
         assert.deepEqual(after.map((r) => r.status), Array(6).fill(201), 'the same entries are accepted once the fault clears');
         assert.deepEqual(after.map((r) => checkLogEntry(t, r.body).logIndex).sort((a, b) => a - b), [3, 4, 5, 6, 7, 8]);
-        checkLog(t);
+        await checkLog(t);
       });
     });
   }
@@ -94,8 +94,8 @@ describe('storage faults through HTTP', () => {
   describe('when a commit reports failure although the store holds the batch', () => {
     it('answers 503, refuses writes at once with the reason (not a later INCONSISTENT), keeps serving reads, and a restart recovers', async () => {
       const store = new FaultyStore(openDatabaseStore().store);
-      const t = openTestLog(store, BATCHING);
-      const { app } = testApp({}, t);
+      const t = await openTestLog(store, BATCHING);
+      const { app } = await testApp({}, t);
       (await submitAll(app, 'uncertain before', 2)).forEach((r) => assert.equal(r.status, 201));
       store.persistThenFailNext(1);
       const uncertain = hashedRekord(key, 'uncertain');
@@ -109,20 +109,20 @@ describe('storage faults through HTTP', () => {
       await assertReadsServedReadOnly(app, 2);
 
       // A restart re-verifies the store and adopts the batch: no acknowledged entry was lost, nothing is inconsistent.
-      const restarted = t.reopen(store.inner);
-      checkLog(restarted);
-      const again = testApp({}, restarted).app;
+      const restarted = await t.reopen(store.inner);
+      await checkLog(restarted);
+      const again = (await testApp({}, restarted)).app;
       const dup = await request(again).post(ENTRIES).send(uncertain);
       assert.equal(dup.status, 409, 'the uncertain entry was committed after all');
       await request(again).post(ENTRIES).send(hashedRekord(key, 'after')).expect(201);
-      checkLog(restarted);
+      await checkLog(restarted);
     });
   });
 
   describe('when real SQLite runs out of pages (max_page_count: SQLITE_FULL)', () => {
     it('answers 503, writes nothing, and recovers once space is back', async () => {
       const { db, store } = openDatabaseStore();
-      const { t, app } = testApp({}, openTestLog(store, BATCHING));
+      const { t, app } = await testApp({}, openTestLog(store, BATCHING));
       (await submitAll(app, 'full before', 2)).forEach((r) => assert.equal(r.status, 201));
       const pages = db.pragma('page_count', { simple: true }) as number;
       db.pragma(`max_page_count = ${pages}`);
@@ -138,14 +138,14 @@ describe('storage faults through HTTP', () => {
         Array.from({ length: 8 }, (_, i) => request(app).post(ENTRIES).send(hashedRekord(key, `full ${i} ${'x'.repeat(2000)}`))),
       );
       assert.deepEqual(after.map((r) => r.status), Array(8).fill(201));
-      checkLog(t);
+      await checkLog(t);
     });
   });
 
   describe('when real SQLite refuses writes (query_only: SQLITE_READONLY)', () => {
     it('answers 503, writes nothing, and recovers once writable again', async () => {
       const { db, store } = openDatabaseStore();
-      const { t, app } = testApp({}, openTestLog(store, BATCHING));
+      const { t, app } = await testApp({}, openTestLog(store, BATCHING));
       (await submitAll(app, 'ro before', 2)).forEach((r) => assert.equal(r.status, 201));
       db.pragma('query_only = ON');
       (await submitAll(app, 'ro during', 5)).forEach((r) => assertStoreFailed(r, /readonly/));
@@ -154,7 +154,7 @@ describe('storage faults through HTTP', () => {
       db.pragma('query_only = OFF');
       const after = await submitAll(app, 'ro during', 5);
       assert.deepEqual(after.map((r) => r.status), Array(5).fill(201));
-      checkLog(t);
+      await checkLog(t);
     });
   });
 });

@@ -18,7 +18,7 @@ async function grow(t: TestLog, from: number, to: number): Promise<void> {
 describe('tlog-tiles routes', () => {
   describe('when serving tiles and bundles', () => {
     it('serves full and partial tiles up to the published size, prefixes of each other, immutable', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 100 });
+      const t = await openTestLog(undefined, { batchMaxSize: 100 });
       await grow(t, 0, 300);
       const app = createApp({ log: t.log, maxRequestBytes: 1 << 20 });
       const full = await request(app).get('/tile/0/000').expect(200);
@@ -39,7 +39,7 @@ describe('tlog-tiles routes', () => {
     });
 
     it('answers malformed tile paths with 400 or 404 JSON, never 500', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       await grow(t, 0, 3);
       const app = createApp({ log: t.log, maxRequestBytes: 1 << 20 });
       for (const p of ['/tile/0/00', '/tile/0/000.p/0', '/tile/0/000.p/256', '/tile/00/000', '/tile/64/000', '/tile/0/x000/001',
@@ -58,7 +58,7 @@ describe('tlog-tiles routes', () => {
     let t: TestLog;
     before(async function () {
       await requireGoOrSkip(this);
-      t = openTestLog(undefined, { batchMaxSize: 4096 });
+      t = await openTestLog(undefined, { batchMaxSize: 4096 });
       server = createServer(createApp({ log: t.log, maxRequestBytes: 1 << 20 }));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     });

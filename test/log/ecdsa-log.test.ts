@@ -15,17 +15,17 @@ import { TEST_TREE_ID, TEST_URL, checkLog, openTestLog, rawEntry, testEcdsaKey, 
 describe('a log with an ECDSA P-256 log key', () => {
   describe('when entries are submitted', () => {
     it('signs SETs with ECDSA over SHA-256 of the canonical payload, as ASN.1 DER', async () => {
-      const t = openTestLog(undefined, {}, undefined, 'ecdsa-p256');
+      const t = await openTestLog(undefined, {}, undefined, 'ecdsa-p256');
       const r = await t.log.submit(rawEntry('ecdsa set'));
       const payload = setPayload(Buffer.from('ecdsa set'), r.integratedTime, t.identity.logId, r.index);
       assert.equal(r.set[0], 0x30, 'a DER SEQUENCE');
       assert.ok(verify('sha256', payload, { key: t.identity.publicKey, dsaEncoding: 'der' }, r.set));
       assert.ok(!verify('sha256', setPayload(Buffer.from('ecdsa set'), r.integratedTime + 1, t.identity.logId, r.index), { key: t.identity.publicKey, dsaEncoding: 'der' }, r.set));
-      checkLog(t);
+      await checkLog(t);
     });
 
     it('signs the checkpoint with the note key (C2SP key ID) and the log key (Rekor key hint)', async () => {
-      const t = openTestLog(undefined, {}, undefined, 'ecdsa-p256');
+      const t = await openTestLog(undefined, {}, undefined, 'ecdsa-p256');
       await Promise.all(Array.from({ length: 10 }, (_, i) => t.log.submit(rawEntry(`entry ${i}`))));
       const note = t.store.latestCheckpoint()!.note;
       const [c2sp, rekor] = parseNote(note).signatures;
@@ -39,13 +39,13 @@ describe('a log with an ECDSA P-256 log key', () => {
     });
 
     it('reopens: the stored checkpoint passes the self-check and the log keeps appending', async () => {
-      const t = openTestLog(openSqliteStore({ path: ':memory:' }), {}, undefined, 'ecdsa-p256');
+      const t = await openTestLog(openSqliteStore({ path: ':memory:' }), {}, undefined, 'ecdsa-p256');
       await t.log.submit(rawEntry('before'));
       await t.log.close();
-      const again = t.reopen();
+      const again = await t.reopen();
       assert.equal(again.log.status().readOnly, undefined);
       assert.equal((await again.log.submit(rawEntry('after'))).index, 1);
-      checkLog(again);
+      await checkLog(again);
     });
   });
 

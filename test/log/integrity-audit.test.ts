@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntegrityAudit, type AuditMismatch } from '../../src/log/index.js';
 import { leafHash } from '../../src/merkle/index.js';
-import { openDatabase, openSqliteStore } from '../../src/storage/index.js';
+import { openDatabase, openSqliteStore, toAsyncStore } from '../../src/storage/index.js';
 import { openTestLog, rawEntry, type TestLog } from '../support/test-log.js';
 
 describe('IntegrityAudit', function () {
@@ -20,7 +20,7 @@ describe('IntegrityAudit', function () {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cairn-audit-'));
     path = join(dir, 'cairn.db');
-    const t = openTestLog(openSqliteStore({ path }), { batchMaxSize: 1000 });
+    const t = await openTestLog(openSqliteStore({ path }), { batchMaxSize: 1000 });
     for (let k = 0; k < 3; k++) await Promise.all(Array.from({ length: 700 }, (_, i) => t.log.submit(rawEntry(`audited ${k} ${i}`))));
     await t.log.close();
     t.store.close();
@@ -28,11 +28,11 @@ describe('IntegrityAudit', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The log reopened on the file, and an audit of it whose mismatches turn it read-only. */
-  function audited(): { t: TestLog; audit: IntegrityAudit; found: AuditMismatch[] } {
-    const t = openTestLog(openSqliteStore({ path }));
+  async function audited(): Promise<{ t: TestLog; audit: IntegrityAudit; found: AuditMismatch[] }> {
+    const t = await openTestLog(openSqliteStore({ path }));
     const found: AuditMismatch[] = [];
     const audit = new IntegrityAudit({
-      store: t.store,
+      store: toAsyncStore(t.store),
       latest: () => t.log.reader.latest(),
       ratePerSecond: 1000,
       now: () => t.clock.now(),
@@ -44,19 +44,19 @@ describe('IntegrityAudit', function () {
     return { t, audit, found };
   }
 
-  function runPass(audit: IntegrityAudit): void {
+  async function runPass(audit: IntegrityAudit): Promise<void> {
     const passes = audit.status().passes;
-    for (let guard = 0; guard < 100 && audit.status().passes === passes && audit.status().mismatch === undefined; guard++) audit.step();
+    for (let guard = 0; guard < 100 && audit.status().passes === passes && audit.status().mismatch === undefined; guard++) await audit.step();
   }
 
   it('audits the new tree after a rotation, even one during a pass, at its global indices', async () => {
-    const { t, audit, found } = audited();
+    const { t, audit, found } = await audited();
     const tree = (): { id: string; firstIndex: number } => ({ id: t.log.identity.treeId, firstIndex: t.log.reader.firstIndex });
-    const rotating = new IntegrityAudit({ store: t.store, latest: () => t.log.reader.latest(), tree, ratePerSecond: 1000, now: () => t.clock.now(), onMismatch: (_reason, m) => void found.push(m) });
-    assert.equal(rotating.step(), 64, 'a pass of the first tree started');
+    const rotating = new IntegrityAudit({ store: toAsyncStore(t.store), latest: () => t.log.reader.latest(), tree, ratePerSecond: 1000, now: () => t.clock.now(), onMismatch: (_reason, m) => void found.push(m) });
+    assert.equal(await rotating.step(), 64, 'a pass of the first tree started');
     await t.log.rotate();
     await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`after rotation ${i}`))));
-    runPass(rotating);
+    await runPass(rotating);
     assert.deepEqual(found, []);
     assert.equal(rotating.status().passes, 1);
     assert.equal(rotating.status().target, 300, 'the pass covered the new tree');
@@ -65,11 +65,11 @@ describe('IntegrityAudit', function () {
   });
 
   it('completes a pass over an intact log up to the checkpoint root, 64 entries per step', async () => {
-    const { t, audit, found } = audited();
+    const { t, audit, found } = await audited();
     assert.equal(t.log.status().size, 2100);
-    assert.equal(audit.step(), 64);
+    assert.equal(await audit.step(), 64);
     assert.deepEqual([audit.status().position, audit.status().target], [64, 2100]);
-    runPass(audit);
+    await runPass(audit);
     assert.deepEqual(found, []);
     assert.equal(audit.status().passes, 1);
     assert.equal(audit.status().entriesChecked, 2100);
@@ -87,9 +87,9 @@ describe('IntegrityAudit', function () {
     db.prepare('UPDATE entries SET body = ? WHERE idx = 300').run(changed);
     db.close();
 
-    const { t, audit, found } = audited();
+    const { t, audit, found } = await audited();
     assert.equal(t.log.status().readOnly, undefined, 'the start-up self-check does not reach entry 300');
-    runPass(audit);
+    await runPass(audit);
     assert.equal(found.length, 1);
     assert.deepEqual(found[0], {
       index: 300,
@@ -99,7 +99,7 @@ describe('IntegrityAudit', function () {
     });
     assert.match(t.log.status().readOnly ?? '', /^integrity audit: entry 300's body does not hash to its stored leaf hash \(expected [0-9a-f]{64}, found [0-9a-f]{64}\)/);
     await assert.rejects(t.log.submit(rawEntry('after the damage')), /read-only|refus/i);
-    assert.equal(audit.step(), 0, 'stopped at the first mismatch');
+    assert.equal(await audit.step(), 0, 'stopped at the first mismatch');
     assert.equal(audit.status().position, 256, 'where it stopped');
     await t.log.close();
     t.store.close();
@@ -112,8 +112,8 @@ describe('IntegrityAudit', function () {
     db.prepare('UPDATE leaf_groups SET hashes = ? WHERE grp = 9').run(row);
     db.close();
 
-    const { t, audit, found } = audited();
-    runPass(audit);
+    const { t, audit, found } = await audited();
+    await runPass(audit);
     assert.deepEqual(found, [{ tile: '0/0', what: "leaf group 9 of tile 0/0 does not match the tile's hashes" }]);
     await t.log.close();
     t.store.close();
@@ -128,8 +128,8 @@ describe('IntegrityAudit', function () {
     db.prepare('UPDATE tiles SET hashes = ? WHERE level = 1 AND idx = 0').run(changed);
     db.close();
 
-    const { t, audit, found } = audited();
-    runPass(audit);
+    const { t, audit, found } = await audited();
+    await runPass(audit);
     assert.equal(found.length, 1, JSON.stringify(found));
     assert.equal(found[0]!.tile, '1/0');
     assert.match(found[0]!.what, /tile 1\/0/);

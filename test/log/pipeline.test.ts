@@ -42,61 +42,61 @@ function submit(t: TestLog, text: string, order: string[]): Promise<unknown> {
 }
 
 /** The published size and the store's committed size agree with what the test expects, and the whole log checks out. */
-function expectSizes(t: TestLog, published: number, committed: number): void {
+async function expectSizes(t: TestLog, published: number, committed: number): Promise<void> {
   assert.equal(t.log.reader.latest().size, published, 'published size');
   assert.equal(t.store.latestCheckpoint()?.size, committed, 'committed size');
-  checkLog(t);
+  await checkLog(t);
 }
 
 describe('pipelined commits', () => {
   describe('when batch N awaits durability', () => {
     it('signs and commits batch N+1, but publishes and answers strictly in order', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const order: string[] = [];
       const a = submit(t, 'a', order);
       const syncA = await g.next();
       const b = submit(t, 'b', order);
       const syncB = await g.next();
-      expectSizes(t, 0, 2); // both committed, neither published
+      await expectSizes(t, 0, 2); // both committed, neither published
       syncB.resolve(); // the later sync finishes first
       await turns();
       assert.deepEqual(order, [], 'N+1 is not published before N');
-      expectSizes(t, 0, 2);
+      await expectSizes(t, 0, 2);
       syncA.resolve();
       await Promise.all([a, b]);
       assert.deepEqual(order, ['a', 'b']);
-      expectSizes(t, 2, 2);
+      await expectSizes(t, 2, 2);
       assert.equal(t.log.status().batches, 2);
     });
 
     it('takes no batch beyond the pipeline depth', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store, { pipelineDepth: 1 });
+      const t = await openTestLog(g.store, { pipelineDepth: 1 });
       const order: string[] = [];
       const a = submit(t, 'a', order);
       const syncA = await g.next();
       const b = submit(t, 'b', order);
       await turns(20);
-      expectSizes(t, 0, 1); // b waits in the pool
+      await expectSizes(t, 0, 1); // b waits in the pool
       syncA.resolve();
       (await g.next()).resolve();
       await Promise.all([a, b]);
       assert.deepEqual(order, ['a', 'b']);
-      expectSizes(t, 2, 2);
+      await expectSizes(t, 2, 2);
     });
   });
 
   describe('when the sync of batch N fails while N+1 is in flight', () => {
     it('fails both, publishes neither, and stops writing', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const order: string[] = [];
       const a = submit(t, 'a', order);
       const syncA = await g.next();
       const b = submit(t, 'b', order);
       const syncB = await g.next();
-      expectSizes(t, 0, 2);
+      await expectSizes(t, 0, 2);
       syncA.reject(new Error('EIO: i/o error, fdatasync'));
       syncB.resolve(); // N+1 is durable, but follows a batch that may not be
       const [errA, errB] = await Promise.all([a, b]);
@@ -104,7 +104,7 @@ describe('pipelined commits', () => {
       assert.match(errA.message, /durable/);
       assert.ok(isLogError(errB, 'STORE_FAILED'));
       assert.deepEqual(order, ['a!', 'b!']);
-      expectSizes(t, 0, 2); // nothing past the failed sync is ever published
+      await expectSizes(t, 0, 2); // nothing past the failed sync is ever published
       assert.match(t.log.status().readOnly ?? '', /could not be synced/);
       assert.ok(isLogError(await t.log.submit(rawEntry('c')).catch((e: unknown) => e), 'READ_ONLY'));
       assert.equal(t.log.reader.latest().size, 0);
@@ -112,7 +112,7 @@ describe('pipelined commits', () => {
 
     it('fails pooled entries waiting behind them with READ_ONLY', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const a = t.log.submit(rawEntry('a')).catch((e: unknown) => e);
       const syncA = await g.next();
       const b = t.log.submit(rawEntry('b')).catch((e: unknown) => e);
@@ -122,14 +122,14 @@ describe('pipelined commits', () => {
       syncB.resolve();
       const errs = await Promise.all([a, b, c]);
       assert.ok(isLogError(errs[2], 'READ_ONLY'));
-      expectSizes(t, 0, 2);
+      await expectSizes(t, 0, 2);
     });
   });
 
   describe('when the sync of batch N+1 fails while N is in flight', () => {
     it('publishes N, fails N+1, and stops writing', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const order: string[] = [];
       const a = submit(t, 'a', order);
       const syncA = await g.next();
@@ -137,11 +137,11 @@ describe('pipelined commits', () => {
       const syncB = await g.next();
       syncB.reject(new Error('EIO'));
       await turns();
-      expectSizes(t, 0, 2);
+      await expectSizes(t, 0, 2);
       syncA.resolve();
       await Promise.all([a, b]);
       assert.deepEqual(order, ['a', 'b!']);
-      expectSizes(t, 1, 2);
+      await expectSizes(t, 1, 2);
       assert.match(t.log.status().readOnly ?? '', /could not be synced/);
     });
   });
@@ -150,14 +150,14 @@ describe('pipelined commits', () => {
     it('publishes N, fails N+1 writing nothing, rebuilds the tree and commits the next batch', async () => {
       const faulty = new FaultyStore(openSqliteStore({ path: ':memory:' }));
       const g = gatedStore(faulty);
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const order: string[] = [];
       const a = submit(t, 'a', order);
       const syncA = await g.next();
       faulty.failNextAppends(1);
       const b = submit(t, 'b', order);
       await turns(20);
-      expectSizes(t, 0, 1); // b failed, writing nothing; its submitter hears so after a
+      await expectSizes(t, 0, 1); // b failed, writing nothing; its submitter hears so after a
       const c = submit(t, 'c', order);
       await turns(20);
       assert.equal(t.store.latestCheckpoint()?.size, 1, 'no batch is taken until the failed one is unwound');
@@ -165,12 +165,12 @@ describe('pipelined commits', () => {
       await a;
       assert.ok(isLogError(await b, 'STORE_FAILED'));
       const syncC = await g.next();
-      expectSizes(t, 1, 2);
+      await expectSizes(t, 1, 2);
       syncC.resolve();
       const rc = (await c) as { index: number };
       assert.equal(rc.index, 1, 'the next batch takes the index the failed one had');
       assert.deepEqual(order, ['a', 'b!', 'c'], 'answers and failures in index order');
-      expectSizes(t, 2, 2);
+      await expectSizes(t, 2, 2);
       assert.equal(t.log.status().readOnly, undefined);
       assert.equal(t.log.status().failedBatches, 1);
     });
@@ -178,7 +178,7 @@ describe('pipelined commits', () => {
 
   describe('when batch N is being signed', () => {
     it('takes no other batch until N is committed, so the pool gathers into one larger batch', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const jobs: Array<{ messages: readonly Uint8Array[]; resolve: (s: Uint8Array[]) => void }> = [];
       t.log.useSigner(logSigner({ sign: (messages) => new Promise((resolve) => jobs.push({ messages, resolve })) }));
       const key = t.identity.privateKeys!.log;
@@ -197,21 +197,21 @@ describe('pipelined commits', () => {
       assert.equal(jobs[0]!.messages.length, 5 + 1, 'the five waiting entries go as one batch (SETs + checkpoint)');
       signNext();
       assert.deepEqual((await Promise.all(rest)).map((r) => r.index), [1, 2, 3, 4, 5]);
-      expectSizes(t, 6, 6);
+      await expectSizes(t, 6, 6);
     });
   });
 
   describe('when signing batch N+1 fails while N awaits durability', () => {
     it('publishes N, fails N+1 writing nothing, and the log carries on', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const order: string[] = [];
       const a = submit(t, 'a', order);
       const syncA = await g.next();
       t.log.useSigner({ sign: () => Promise.reject(new Error('worker exited')) });
       const b = submit(t, 'b', order);
       await turns(20);
-      expectSizes(t, 0, 1);
+      await expectSizes(t, 0, 1);
       t.log.useSigner(undefined);
       syncA.resolve();
       const [ra, errB] = await Promise.all([a, b]);
@@ -219,18 +219,18 @@ describe('pipelined commits', () => {
       assert.ok(isLogError(errB, 'STORE_FAILED'));
       assert.match(errB.message, /worker exited/);
       assert.deepEqual(order, ['a', 'b!']);
-      expectSizes(t, 1, 1);
+      await expectSizes(t, 1, 1);
       const again = t.log.submit(rawEntry('b'));
       (await g.next()).resolve();
       assert.equal((await again).index, 1);
-      expectSizes(t, 2, 2);
+      await expectSizes(t, 2, 2);
     });
   });
 
   describe('under a steady stream with syncs answered out of order', () => {
     it('answers every entry once, in index order, and keeps every invariant', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store, { batchMaxSize: 4 });
+      const t = await openTestLog(g.store, { batchMaxSize: 4 });
       const order: number[] = [];
       const all = Array.from({ length: 40 }, (_, i) => t.log.submit(rawEntry(`s${i}`)).then((r) => (order.push(r.index), r)));
       let done = false;
@@ -240,7 +240,7 @@ describe('pipelined commits', () => {
         for (const gate of g.waiting.splice(0).reverse()) gate.resolve(); // the later sync first
       }
       assert.deepEqual(order, Array.from({ length: 40 }, (_, i) => i));
-      expectSizes(t, 40, 40);
+      await expectSizes(t, 40, 40);
     });
   });
 });

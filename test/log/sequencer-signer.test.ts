@@ -37,7 +37,7 @@ function controlledSigner(key: Parameters<typeof sign>[2], auto = false) {
 describe('Sequencer with an entry-timestamp signer', () => {
   describe('when batches are signed elsewhere', () => {
     it('stores and answers SETs over the canonical payload, verifiable with the log key', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 16, signEntryTimestamps: true });
+      const t = await openTestLog(undefined, { batchMaxSize: 16, signEntryTimestamps: true });
       const c = controlledSigner(t.identity.privateKeys!.log, true);
       t.log.useSigner(logSigner(c.signer));
       const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.log.submit(rawEntry(`signed ${i}`))));
@@ -50,13 +50,13 @@ describe('Sequencer with an entry-timestamp signer', () => {
         assert.ok(verify(null, payload, t.identity.publicKey, r.set), `SET of ${r.index} verifies`);
         assert.equal(r.integratedTime, Math.floor(r.checkpoint.time / 1000));
       }
-      checkLog(t);
+      await checkLog(t);
     });
   });
 
   describe('when the same entry arrives while its batch is being signed', () => {
     it('answers DUPLICATE with the index of the one committed, and stores it once', async () => {
-      const t = openTestLog(undefined, { signEntryTimestamps: true });
+      const t = await openTestLog(undefined, { signEntryTimestamps: true });
       const c = controlledSigner(t.identity.privateKeys!.log);
       t.log.useSigner(logSigner(c.signer));
       const first = t.log.submit(rawEntry('twice'));
@@ -74,7 +74,7 @@ describe('Sequencer with an entry-timestamp signer', () => {
 
   describe('when signing fails', () => {
     it('fails that batch with 503 STORE_FAILED, writes nothing, and the next batch commits', async () => {
-      const t = openTestLog(undefined, { signEntryTimestamps: true });
+      const t = await openTestLog(undefined, { signEntryTimestamps: true });
       const c = controlledSigner(t.identity.privateKeys!.log);
       t.log.useSigner(logSigner(c.signer));
       const doomed = t.log.submit(rawEntry('doomed')).catch((e: unknown) => e);
@@ -88,13 +88,13 @@ describe('Sequencer with an entry-timestamp signer', () => {
       await c.waitFor();
       c.signNext();
       assert.equal((await again).index, 0);
-      checkLog(t);
+      await checkLog(t);
     });
   });
 
   describe('when the log closes with a batch in flight', () => {
     it('commits the batch in flight and the pool before closing', async () => {
-      const t = openTestLog(undefined, { signEntryTimestamps: true, batchMaxSize: 2 });
+      const t = await openTestLog(undefined, { signEntryTimestamps: true, batchMaxSize: 2 });
       const c = controlledSigner(t.identity.privateKeys!.log, true);
       t.log.useSigner(logSigner(c.signer));
       const subs = Array.from({ length: 5 }, (_, i) => t.log.submit(rawEntry(`closing ${i}`)));

@@ -21,7 +21,7 @@ describe('Sequencer with a store that syncs after commit', () => {
   describe('when the sync is in flight', () => {
     it('publishes and answers only once it resolves, and a duplicate then points at the entry', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const first = t.log.submit(rawEntry('x'));
       const pending = await g.next();
       assert.equal(t.store.latestCheckpoint()?.size, 1, 'committed');
@@ -34,14 +34,14 @@ describe('Sequencer with a store that syncs after commit', () => {
       const err = await twin;
       assert.ok(isLogError(err, 'DUPLICATE'));
       assert.equal(err.details?.['existingIndex'], 0);
-      checkLog(t);
+      await checkLog(t);
     });
   });
 
   describe('when the sync fails', () => {
     it('never publishes the batch, fails it with STORE_FAILED and refuses writes until a restart', async () => {
       const g = gatedStore();
-      const t = openTestLog(g.store);
+      const t = await openTestLog(g.store);
       const doomed = t.log.submit(rawEntry('y')).catch((e: unknown) => e);
       (await g.next()).reject(new Error('EIO: i/o error, fdatasync'));
       const err = await doomed;

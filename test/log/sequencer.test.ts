@@ -22,8 +22,8 @@ async function rejection(p: Promise<unknown>): Promise<LogError> {
 describe('Sequencer (through LogService)', () => {
   describe('when entries are submitted', () => {
     it('assigns dense indices, publishes a checkpoint per batch, and keeps every invariant', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 64 });
-      checkLog(t);
+      const t = await openTestLog(undefined, { batchMaxSize: 64 });
+      await checkLog(t);
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => t.log.submit(rawEntry(`entry ${i}`))));
       assert.deepEqual(
         results.map((r) => r.index),
@@ -31,23 +31,23 @@ describe('Sequencer (through LogService)', () => {
       );
       const sizes = t.store.listCheckpoints(0, 100).map((c) => c.size);
       assert.deepEqual(sizes, [0, 64, 128, 192, 200]);
-      checkLog(t);
+      await checkLog(t);
     });
 
     it('answers only after the entry is durable, with the checkpoint that first includes it', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const r = await t.log.submit(rawEntry('durable'));
       assert.ok(t.store.entryByIndex(r.index), 'the entry is in the store when the future resolves');
       const latest = t.store.latestCheckpoint();
       assert.equal(latest?.size, r.checkpoint.size);
       assert.equal(latest?.note, r.checkpoint.note);
       assert.deepEqual(Buffer.from(latest.root), Buffer.from(r.checkpoint.root));
-      const proof = t.log.reader.inclusionProof(r.index, r.checkpoint.size);
+      const proof = (await t.log.reader.inclusionProof(r.index, r.checkpoint.size));
       verifyInclusion(r.index, r.checkpoint.size, leafHash(Buffer.from('durable')), proof, r.checkpoint.root);
     });
 
     it('signs a SET over the canonical {body, integratedTime, logID, logIndex}', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       t.clock.advance(5_000);
       const r = await t.log.submit(rawEntry('set me'));
       assert.equal(r.integratedTime, Math.floor(t.clock.now() / 1000));
@@ -61,16 +61,16 @@ describe('Sequencer (through LogService)', () => {
     });
 
     it('writes search keys in the same transaction as the entry', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const r = await t.log.submit(rawEntry('keyed', ['sha256:abc', 'a@example.com']));
-      assert.deepEqual(t.log.reader.search('sha256:abc', 10), [r.index]);
-      assert.deepEqual(t.log.reader.search('a@example.com', 10), [r.index]);
+      assert.deepEqual((await t.log.reader.search('sha256:abc', 10)), [r.index]);
+      assert.deepEqual((await t.log.reader.search('a@example.com', 10)), [r.index]);
     });
   });
 
   describe('when a duplicate is submitted', () => {
     it('rejects an entry already in the store with DUPLICATE and the existing index', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       await t.log.submit(rawEntry('a'));
       const first = await t.log.submit(rawEntry('b'));
       const err = await rejection(t.log.submit(rawEntry('b')));
@@ -80,7 +80,7 @@ describe('Sequencer (through LogService)', () => {
     });
 
     it('lets exactly one of many concurrent identical submissions in; the rest point at it', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 16 });
+      const t = await openTestLog(undefined, { batchMaxSize: 16 });
       const outcomes = await Promise.allSettled(Array.from({ length: 300 }, () => t.log.submit(rawEntry('same'))));
       const ok = outcomes.filter((o) => o.status === 'fulfilled');
       assert.equal(ok.length, 1);
@@ -91,13 +91,13 @@ describe('Sequencer (through LogService)', () => {
         }
       }
       assert.equal(t.store.latestCheckpoint()?.size, 1);
-      checkLog(t);
+      await checkLog(t);
     });
   });
 
   describe('when the pool is full', () => {
     it('answers POOL_FULL instead of queueing without bound', async () => {
-      const t = openTestLog(undefined, { poolMaxSize: 5, batchMaxSize: 100, batchMaxAgeMs: 60_000 });
+      const t = await openTestLog(undefined, { poolMaxSize: 5, batchMaxSize: 100, batchMaxAgeMs: 60_000 });
       const accepted = Array.from({ length: 5 }, (_, i) => t.log.submit(rawEntry(`p${i}`)));
       const err = await rejection(t.log.submit(rawEntry('one too many')));
       assert.equal(err.code, 'POOL_FULL');
@@ -120,7 +120,7 @@ describe('Sequencer (through LogService)', () => {
           inner.appendBatch(prev, batch);
         },
       });
-      const t = openTestLog(store, { batchMaxSize: 10 });
+      const t = await openTestLog(store, { batchMaxSize: 10 });
       await Promise.all(Array.from({ length: 10 }, (_, i) => t.log.submit(rawEntry(`ok ${i}`))));
       failNext = 1;
       const failed = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => t.log.submit(rawEntry(`lost ${i}`))));
@@ -130,13 +130,13 @@ describe('Sequencer (through LogService)', () => {
       }
       assert.equal(store.latestCheckpoint()?.size, 10, 'nothing of the failed batch was written');
       assert.equal(t.log.status().failedBatches, 1);
-      checkLog(t);
+      await checkLog(t);
       const again = await Promise.all(Array.from({ length: 10 }, (_, i) => t.log.submit(rawEntry(`lost ${i}`))));
       assert.deepEqual(
         again.map((r) => r.index),
         Array.from({ length: 10 }, (_, i) => 10 + i),
       );
-      checkLog(t);
+      await checkLog(t);
     });
   });
 
@@ -145,21 +145,21 @@ describe('Sequencer (through LogService)', () => {
       const dir = mkdtempSync(join(tmpdir(), 'cairn-restart-'));
       try {
         const path = join(dir, 'log.db');
-        const t1 = openTestLog(openSqliteStore({ path }), { batchMaxSize: 7 });
+        const t1 = await openTestLog(openSqliteStore({ path }), { batchMaxSize: 7 });
         const pending = Array.from({ length: 50 }, (_, i) => t1.log.submit(rawEntry(`r${i}`)));
         await Promise.all(pending.slice(0, 20));
         await t1.log.close(); // drains what is pooled
         const before = t1.store.latestCheckpoint();
         const history = t1.store.listCheckpoints(0, 1000);
         t1.store.close();
-        const t2 = openTestLog(openSqliteStore({ path }), { batchMaxSize: 7 });
+        const t2 = await openTestLog(openSqliteStore({ path }), { batchMaxSize: 7 });
         assert.equal(t2.log.status().readOnly, undefined);
         assert.deepEqual(t2.store.latestCheckpoint(), before);
         assert.deepEqual(t2.store.listCheckpoints(0, 1000), history);
-        checkLog(t2);
+        await checkLog(t2);
         const next = await t2.log.submit(rawEntry('after restart'));
         assert.equal(next.index, before?.size);
-        checkLog(t2);
+        await checkLog(t2);
         t2.store.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -168,7 +168,7 @@ describe('Sequencer (through LogService)', () => {
 
     it('refuses writes, saying why, when the stored tiles disagree with the checkpoint', async () => {
       const inner = openSqliteStore({ path: ':memory:' });
-      const t1 = openTestLog(inner);
+      const t1 = await openTestLog(inner);
       await Promise.all(Array.from({ length: 5 }, (_, i) => t1.log.submit(rawEntry(`t${i}`))));
       const tampered = wrapStore(inner, {
         tile(level, index) {
@@ -179,7 +179,7 @@ describe('Sequencer (through LogService)', () => {
           return { ...row, hashes };
         },
       });
-      const t2 = t1.reopen(tampered);
+      const t2 = await t1.reopen(tampered);
       assert.match(t2.log.status().readOnly ?? '', /couldn't rebuild the tree of size 5 from stored tiles|differs from the latest checkpoint/);
       const err = await rejection(t2.log.submit(rawEntry('refused')));
       assert.equal(err.code, 'READ_ONLY');
@@ -187,11 +187,12 @@ describe('Sequencer (through LogService)', () => {
     });
 
     it('refuses writes when the latest checkpoint is not signed by this key', async () => {
-      const t1 = openTestLog();
+      const t1 = await openTestLog();
       await t1.log.submit(rawEntry('x'));
       const { LogService, makeIdentity } = await import('../../src/log/index.js');
+      const { toAsyncStore } = await import('../../src/storage/index.js');
       const { testKey, TEST_TREE_ID, TEST_URL, FAST_OPTIONS } = await import('../support/test-log.js');
-      const other = LogService.open(t1.store, makeIdentity(testKey(9), TEST_TREE_ID, TEST_URL), t1.clock, FAST_OPTIONS);
+      const other = await LogService.open(toAsyncStore(t1.store), makeIdentity(testKey(9), TEST_TREE_ID, TEST_URL), t1.clock, FAST_OPTIONS);
       assert.match(other.status().readOnly ?? '', /not validly signed/);
     });
   });

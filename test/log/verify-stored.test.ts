@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { isLogError } from '../../src/errors.js';
 import { verifyStoredLog } from '../../src/log/index.js';
 import { buildTile, c2spTileBytes } from '../../src/merkle/index.js';
-import { openSqliteStore } from '../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../../src/storage/index.js';
 import type { LogStore, StoredEntry, TileRow } from '../../src/storage/types.js';
 import { openTestLog, rawEntry, wrapStore, type TestLog } from '../support/test-log.js';
 
@@ -16,7 +16,7 @@ const SIZE = 600; // two full level-0 tiles and a partial one; a level-1 tile of
 describe('verifyStoredLog', () => {
   let t: TestLog;
   before(async () => {
-    t = openTestLog(openSqliteStore({ path: ':memory:' }), { batchMaxSize: 50 });
+    t = await openTestLog(openSqliteStore({ path: ':memory:' }), { batchMaxSize: 50 });
     await Promise.all(Array.from({ length: SIZE }, (_, i) => t.log.submit(rawEntry(`stored ${i}`))));
   });
 
@@ -25,10 +25,10 @@ describe('verifyStoredLog', () => {
     c[at] = (c[at] ?? 0) ^ 1;
     return c;
   };
-  const check = (store: LogStore) => () => verifyStoredLog(store, t.store.latestCheckpoint()!);
+  const check = (store: LogStore) => () => verifyStoredLog(toAsyncStore(store), t.store.latestCheckpoint()!);
 
-  it('passes a healthy log, counting what it checked', () => {
-    assert.deepEqual(check(t.store)(), { entries: SIZE, tiles: 4, checkpoints: t.store.listCheckpoints(0, 1e6).length });
+  it('passes a healthy log, counting what it checked', async () => {
+    assert.deepEqual(await check(t.store)(), { entries: SIZE, tiles: 4, checkpoints: t.store.listCheckpoints(0, 1e6).length });
   });
 
   const tamper: Array<[string, Partial<LogStore>, RegExp]> = [
@@ -63,15 +63,15 @@ describe('verifyStoredLog', () => {
       /checkpoint at size 100 has a root the stored tree does not have/,
     ],
   ];
-  it('finds a leaf-group row changed (the copy proofs read, not the one the tile shows)', () => {
+  it('finds a leaf-group row changed (the copy proofs read, not the one the tile shows)', async () => {
     // Group 9's hash 31 is its tree-level-5 sibling, node (5, 5); the rebuilt tile 0/0 shows group 8's copy of it.
     const store: LogStore = { ...wrapStore(t.store, {}), leafGroup: (g) => (g === 9 ? flip(t.store.leafGroup!(g)!, 31 * 32) : t.store.leafGroup?.(g)) };
-    assert.throws(check(store), (err: unknown) => isLogError(err, 'CORRUPT') && /leaf group 9 of tile 0\/0 does not match/.test(err.message));
+    await assert.rejects(check(store), (err: unknown) => isLogError(err, 'CORRUPT') && /leaf group 9 of tile 0\/0 does not match/.test(err.message));
   });
 
   for (const [what, overrides, message] of tamper) {
-    it(`finds ${what}`, () => {
-      assert.throws(check(wrapStore(t.store, overrides)), (err: unknown) => isLogError(err, 'CORRUPT') && message.test(err.message));
+    it(`finds ${what}`, async () => {
+      await assert.rejects(check(wrapStore(t.store, overrides)), (err: unknown) => isLogError(err, 'CORRUPT') && message.test(err.message));
     });
   }
 });

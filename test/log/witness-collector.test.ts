@@ -51,7 +51,7 @@ describe('WitnessCollector', () => {
   };
 
   beforeEach(async () => {
-    t = openTestLog();
+    t = await openTestLog();
     a = await startTestWitness({ name: 'witness-a.test', seed: 31, logs: [witnessedLogOf(t)] });
     b = await startTestWitness({ name: 'witness-b.test', seed: 32, logs: [witnessedLogOf(t)] });
     events.length = 0;
@@ -103,7 +103,7 @@ describe('WitnessCollector', () => {
   describe('when the log rotates', () => {
     it('submits the new tree from size 0: a witness told about the new origin cosigns it, one that is not fails, shown in its status', async () => {
       const random = (n: number): Uint8Array => Buffer.alloc(n, 0x5a);
-      const r = openTestLog(undefined, { random });
+      const r = await openTestLog(undefined, { random });
       const newOrigin = `${r.identity.host} - ${newTreeId(random)}`;
       const told = await startTestWitness({ name: 'witness-told.test', seed: 33, logs: [witnessedLogOf(r), { origin: newOrigin, verifiers: [parseVkey(r.identity.vkey)] }] });
       const untold = await startTestWitness({ name: 'witness-untold.test', seed: 34, logs: [witnessedLogOf(r)] });

@@ -61,7 +61,7 @@ describe('cairn migrate: copyLog and proveCopy', function () {
   /** A source log of `size` entries on `file`, pinned, with cosignatures on two checkpoints; closed. */
   async function sourceLog(size: number): Promise<void> {
     const store = openSqliteStore({ path: file });
-    const t = openTestLog(store);
+    const t = await openTestLog(store);
     pin(t);
     await grow(t, size);
     // The store keeps cosignature lines as given (their verification is the witness collector's).
@@ -148,7 +148,7 @@ describe('cairn migrate: copyLog and proveCopy', function () {
 
   it('resumes a copy stopped between chunks, after the source grew, and refuses another log’s unfinished copy', async () => {
     const store = openSqliteStore({ path: file });
-    const t = openTestLog(store);
+    const t = await openTestLog(store);
     pin(t);
     await grow(t, 300);
     const url = await server().createDatabase();
@@ -182,7 +182,7 @@ describe('cairn migrate: copyLog and proveCopy', function () {
     // Another log's snapshot is refused: its meta differs.
     rmSync(file);
     const other = openSqliteStore({ path: file });
-    const o = openTestLog(other);
+    const o = await openTestLog(other);
     o.store.setMeta('origin', 'another.example - 5');
     o.store.setMeta('vkey', o.identity.vkey);
     await grow(o, 10);
@@ -196,7 +196,7 @@ describe('cairn migrate: copyLog and proveCopy', function () {
     for (const change of ['rotate', 'freeze'] as const) {
       rmSync(file, { force: true });
       const store = openSqliteStore({ path: file });
-      const t = openTestLog(store);
+      const t = await openTestLog(store);
       pin(t);
       await grow(t, 20);
       await t.log.close();

@@ -95,7 +95,7 @@ describe('cairn monitor', function () {
 
   describe('when the log rotates', () => {
     it('flags the new tree unless told; told, verifies the frozen tree to its final checkpoint under /shard/ and follows the new one', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 1000 });
+      const t = await openTestLog(undefined, { batchMaxSize: 1000 });
       const s = await serveLog(t);
       served.push(s);
       const state = join(dir, 'state.json');
@@ -128,7 +128,7 @@ describe('cairn monitor', function () {
 
   describe('when the log grows honestly', () => {
     it('verifies each new checkpoint from its tiles and keeps the last one in its state file', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 1000 });
+      const t = await openTestLog(undefined, { batchMaxSize: 1000 });
       const s = await serveLog(t);
       served.push(s);
       const state = join(dir, 'state.json');
@@ -154,7 +154,7 @@ describe('cairn monitor', function () {
     });
 
     it('follows a log with an ECDSA log key through its note key\'s vkey', async () => {
-      const t = openTestLog(undefined, { batchMaxSize: 1000 }, undefined, 'ecdsa-p256');
+      const t = await openTestLog(undefined, { batchMaxSize: 1000 }, undefined, 'ecdsa-p256');
       const s = await serveLog(t);
       served.push(s);
       const args = ['--log-url', s.url, '--vkey', t.identity.vkey, '--state-file', join(dir, 'ecdsa.json'), '--once'];
@@ -166,7 +166,7 @@ describe('cairn monitor', function () {
     });
 
     it('reports new entries signed by a watched key or for a watched digest', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const s = await serveLog(t);
       served.push(s);
       const mine = ecKey();
@@ -194,7 +194,7 @@ describe('cairn monitor', function () {
 
   describe('with --follow', () => {
     it('polls, verifies each growth, and exits 0 when stopped', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const s = await serveLog(t);
       served.push(s);
       await grow(t, ['f0']);
@@ -219,7 +219,7 @@ describe('cairn monitor', function () {
 
   describe('when witnesses are required', () => {
     it('does not accept a checkpoint until K listed witnesses cosigned it (exit 3 with --once)', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const s = await serveLog(t);
       served.push(s);
       await grow(t, ['w1', 'w2']);
@@ -230,7 +230,7 @@ describe('cairn monitor', function () {
       assert.equal(before.code, 3);
       assert.deepEqual(before.events.map((e) => [e['event'], e['need']]), [['awaiting-cosignatures', 1]]);
       const text = parseNote(t.store.checkpointAt(2)!.note).text;
-      t.log.attachCosignature(2, w.verifier, cosign(ed25519Cosigner(w.name, testKey(50)), text, 1_700_000_000));
+      (await t.log.attachCosignature(2, w.verifier, cosign(ed25519Cosigner(w.name, testKey(50)), text, 1_700_000_000)));
       const after = await monitor(args);
       assert.equal(after.code, 0, after.problems);
       assert.deepEqual(after.events[0]!['witnesses'], [w.name]);
@@ -239,7 +239,7 @@ describe('cairn monitor', function () {
 
   describe('when the log serves something it did not sign or tiles that contradict its checkpoint', () => {
     it('exits 1 with the evidence', async () => {
-      const t = openTestLog();
+      const t = await openTestLog();
       const s = await serveLog(t);
       served.push(s);
       await grow(t, ['x', 'y', 'z', 'w']);
@@ -268,8 +268,8 @@ describe('cairn monitor', function () {
 
   describe('when the log forks (same key, two histories after a shared prefix)', () => {
     it('is detected by the real `cairn monitor` process, which exits 1 showing both checkpoints and the recomputed roots', async () => {
-      const a = openTestLog();
-      const b = openTestLog();
+      const a = await openTestLog();
+      const b = await openTestLog();
       for (let i = 0; i < 5; i++) for (const t of [a, b]) await t.log.submit(rawEntry(`shared ${i}`));
       await grow(a, ['a5', 'a6']);
       await grow(b, ['b5', 'b6', 'b7', 'b8', 'b9']);
@@ -293,24 +293,24 @@ describe('cairn monitor', function () {
     });
 
     it('is refused by a witness that cosigned the other history: 409 for a stale old size, 422 for the proof or the root', async () => {
-      const a = openTestLog();
-      const b = openTestLog();
+      const a = await openTestLog();
+      const b = await openTestLog();
       for (let i = 0; i < 5; i++) for (const t of [a, b]) await t.log.submit(rawEntry(`shared ${i}`));
       await grow(a, ['a5', 'a6']);
       await grow(b, ['b5', 'b6', 'b7', 'b8', 'b9']);
       const w = await startTestWitness({ name: 'fork-witness.test', seed: 51, logs: [witnessedLogOf(a)] });
       const app = createWitnessApp({ witness: w.witness });
-      const add = (t: TestLog, old: number, size: number) =>
-        request(app).post('/add-checkpoint').send(formatAddCheckpoint({ oldSize: old, proof: t.log.reader.consistencyProof(old, size), checkpoint: t.store.checkpointAt(size)!.note }));
+      const add = async (t: TestLog, old: number, size: number, status: number) =>
+        request(app).post('/add-checkpoint').send(formatAddCheckpoint({ oldSize: old, proof: await t.log.reader.consistencyProof(old, size), checkpoint: t.store.checkpointAt(size)!.note })).expect(status);
       try {
-        await add(a, 0, 7).expect(200);
-        const stale = await add(b, 0, 10).expect(409);
+        await add(a, 0, 7, 200);
+        const stale = await add(b, 0, 10, 409);
         assert.equal(stale.text, '7\n');
-        await add(b, 7, 10).expect(422);
-        await add(b, 7, 7).expect(422);
-        await add(b, 5, 10).expect(409);
+        await add(b, 7, 10, 422);
+        await add(b, 7, 7, 422);
+        await add(b, 5, 10, 409);
         assert.equal(w.witness.latest(a.identity.origin)?.size, 7);
-        await add(a, 7, 7).expect(200);
+        await add(a, 7, 7, 200);
       } finally {
         await w.close();
       }

@@ -35,7 +35,7 @@ describe('cairn monitor, killed mid-catch-up', function () {
   });
 
   it('resumes from its saved point after SIGKILL and never fetches the verified tiles again', async () => {
-    const t = openTestLog(undefined, { batchMaxSize: 1000 });
+    const t = await openTestLog(undefined, { batchMaxSize: 1000 });
     for (let k = 0; k < 6; k++) await Promise.all(Array.from({ length: 1000 }, (_, i) => t.log.submit(rawEntry(`entry ${k}-${i}`))));
     const size = t.log.status().size;
     assert.equal(size, 6000);

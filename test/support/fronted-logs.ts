@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../src/clock.js';
 import { createApp } from '../../src/http/index.js';
 import { LogService, type LogIdentity, type LogKeyType } from '../../src/log/index.js';
-import { openSqliteStore, type LogStore } from '../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore, type LogStore } from '../../src/storage/index.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { FAST_OPTIONS, testIdentity } from './test-log.js';
 import { closeServer } from './token-issuer.js';
@@ -46,7 +46,7 @@ export async function startFrontedLogs(keyType: LogKeyType = 'ecdsa-p256', explo
   for (let i = 0; i < 2; i++) {
     const store = openSqliteStore({ path: ':memory:' });
     const clock = new ManualClock(1_780_000_000_000);
-    const log = LogService.open(store, identity, clock, FAST_OPTIONS);
+    const log = await LogService.open(toAsyncStore(store), identity, clock, FAST_OPTIONS);
     const server = createServer(createApp({ log, maxRequestBytes: 1 << 20, ...(explorerDir === undefined ? {} : { explorerDir }) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     backends.push({ log, clock, store, server, host: `127.0.0.1:${(server.address() as AddressInfo).port}` });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { createApp, tokenSha256Hex, type AccessPolicy, type AppDeps, type CairnApp } from '../../src/http/index.js';
 import { LogService, rekorV2Identity } from '../../src/log/index.js';
-import { openSqliteStore } from '../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../../src/storage/index.js';
 import { leafHash, verifyInclusion } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
 import { FAST_OPTIONS, openTestLog, type TestLog } from './test-log.js';
@@ -21,13 +21,14 @@ export interface TestApp {
 }
 
 /** The Rekor v2 tree of `t`'s log: an in-memory store, `t`'s keys and clock, no SETs. */
-export function openV2TestLog(t: TestLog, opts: { batchMaxAgeMs?: number } = {}): LogService {
-  return LogService.open(openSqliteStore({ path: ':memory:' }), rekorV2Identity(t.identity), t.clock, { ...FAST_OPTIONS, ...opts, signEntryTimestamps: false });
+export function openV2TestLog(t: TestLog, opts: { batchMaxAgeMs?: number } = {}): Promise<LogService> {
+  return LogService.open(toAsyncStore(openSqliteStore({ path: ':memory:' })), rekorV2Identity(t.identity), t.clock, { ...FAST_OPTIONS, ...opts, signEntryTimestamps: false });
 }
 
 /** A fresh in-memory log (and its Rekor v2 tree) and their app; `deps` override the defaults (1 MiB requests). */
-export function testApp(deps: Partial<AppDeps> = {}, t: TestLog = openTestLog()): TestApp {
-  const v2 = deps.logV2 ?? openV2TestLog(t);
+export async function testApp(deps: Partial<AppDeps> = {}, log?: TestLog | Promise<TestLog>): Promise<TestApp> {
+  const t = await (log ?? openTestLog());
+  const v2 = deps.logV2 ?? (await openV2TestLog(t));
   return { t, v2, app: createApp({ log: t.log, logV2: v2, maxRequestBytes: 1 << 20, ...deps }) };
 }
 

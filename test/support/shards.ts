@@ -12,12 +12,13 @@ import { ManualClock } from '../../src/clock.js';
 import { LogService, identityOfShard, inlineSigner, makeIdentity, type LogServiceOptions, type TreeKeys } from '../../src/log/index.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
+import { toAsyncStore } from '../../src/storage/index.js';
 import type { LogStore } from '../../src/storage/types.js';
 import { ReferenceTree } from './reference-tree.js';
 import { FAST_OPTIONS, TEST_URL } from './test-log.js';
 
 /** Re-verify every tree of `log`; throws an AssertionError naming the first broken invariant. */
-export function checkShards(log: LogService, store: LogStore): void {
+export async function checkShards(log: LogService, store: LogStore): Promise<void> {
   const shards = log.shards();
   let next = 0;
   for (const shard of shards) {
@@ -37,16 +38,16 @@ export function checkShards(log: LogService, store: LogStore): void {
     });
     const tree = ReferenceTree.fromLeafHashes(entries.map((e) => e.leafHash));
     assert.deepEqual(Buffer.from(tree.root()), Buffer.from(latest.root), `${where}: root recomputed from its entries`);
-    for (const old of shard.reader.listCheckpoints(0, 1_000_000)) {
-      const proof = shard.reader.consistencyProof(old.size, latest.size);
+    for (const old of await shard.reader.listCheckpoints(0, 1_000_000)) {
+      const proof = await shard.reader.consistencyProof(old.size, latest.size);
       verifyConsistency(old.size, latest.size, old.root, latest.root, proof);
       openNote(old.note, [...shard.identity.checkpointVerifiers]);
     }
     for (const e of entries.filter((_, i) => i % 7 === 0 || i === entries.length - 1)) {
-      const found = log.entryByIndex(e.index);
+      const found = await log.entryByIndex(e.index);
       assert.equal(found?.shard.identity.treeId, shard.identity.treeId, `${where}: entry ${e.index} is found in its tree`);
       const leaf = e.index - shard.firstIndex;
-      verifyInclusion(leaf, latest.size, e.leafHash, shard.reader.inclusionProof(leaf, latest.size), latest.root);
+      verifyInclusion(leaf, latest.size, e.leafHash, await shard.reader.inclusionProof(leaf, latest.size), latest.root);
     }
     next = shard.firstIndex + latest.size;
   }
@@ -67,11 +68,11 @@ export function reopenShardedLog(
   keys: { log: KeyObject; note?: KeyObject },
   opts: Partial<LogServiceOptions> = {},
   clock = new ManualClock(),
-): LogService {
+): Promise<LogService> {
   const rows = store.shards?.() ?? [];
   const active = rows[rows.length - 1];
   assert.ok(active, 'the store records its trees');
   const identity = makeIdentity(keys.log, active.treeId, TEST_URL, keys.note);
   assert.equal(identity.publicKeyPem, identityOfShard(active, TEST_URL).publicKeyPem, 'the given key is the active tree\'s');
-  return LogService.open(store, identity, clock, { ...FAST_OPTIONS, ...opts });
+  return LogService.open(toAsyncStore(store), identity, clock, { ...FAST_OPTIONS, ...opts });
 }

@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/clock.js';
 import { LogService, makeIdentity, type LogIdentity, type LogKeyType, type LogServiceOptions, type Submission } from '../../src/log/index.js';
 import { RightEdge, TILE_WIDTH, c2spTileBytes, leafHash, verifyConsistency } from '../../src/merkle/index.js';
 import { openNote, parseCheckpoint } from '../../src/note/index.js';
-import { openSqliteStore } from '../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../../src/storage/index.js';
 import type { LogStore } from '../../src/storage/types.js';
 import { ReferenceTree } from './reference-tree.js';
 
@@ -54,17 +54,17 @@ export interface TestLog {
   log: LogService;
   identity: LogIdentity;
   clock: ManualClock;
-  reopen(store?: LogStore): TestLog;
+  reopen(store?: LogStore): Promise<TestLog>;
 }
 
-export function openTestLog(
+export async function openTestLog(
   store: LogStore = openSqliteStore({ path: ':memory:' }),
   opts: Partial<LogServiceOptions> = {},
   clock = new ManualClock(),
   keyType: LogKeyType = 'ed25519',
-): TestLog {
+): Promise<TestLog> {
   const identity = testIdentity(keyType);
-  const log = LogService.open(store, identity, clock, { ...FAST_OPTIONS, ...opts });
+  const log = await LogService.open(toAsyncStore(store), identity, clock, { ...FAST_OPTIONS, ...opts });
   return {
     store,
     log,
@@ -81,7 +81,7 @@ export function rawEntry(text: string, searchKeys: string[] = []): Submission {
 }
 
 /** Re-verify the whole log; throws an AssertionError describing the first broken invariant. */
-export function checkLog(t: TestLog): void {
+export async function checkLog(t: TestLog): Promise<void> {
   const latest = t.store.latestCheckpoint();
   assert.ok(latest, 'a log always has a checkpoint');
   const opened = openNote(latest.note, [...t.identity.checkpointVerifiers]);
@@ -107,7 +107,7 @@ export function checkLog(t: TestLog): void {
   assert.ok(published.size <= latest.size, `published size ${published.size} ≤ committed size ${latest.size}`);
   assert.deepEqual(Buffer.from(t.store.checkpointAt(published.size)?.root ?? []), Buffer.from(published.root), 'the published checkpoint is stored');
   assert.deepEqual(Buffer.from(ReferenceTree.fromLeafHashes(leaves.slice(0, published.size)).root()), Buffer.from(published.root), 'published root recomputed from entries');
-  assert.deepEqual(Buffer.from(t.log.reader.rootAt(published.size)), Buffer.from(published.root), 'published root recomputed by the reader');
+  assert.deepEqual(Buffer.from(await t.log.reader.rootAt(published.size)), Buffer.from(published.root), 'published root recomputed by the reader');
 
   for (let n = 0; n * TILE_WIDTH < latest.size; n++) {
     const w = Math.min(TILE_WIDTH, latest.size - n * TILE_WIDTH);
@@ -118,7 +118,7 @@ export function checkLog(t: TestLog): void {
 
   for (const old of t.store.listCheckpoints(0, 1_000_000)) {
     if (old.size > published.size) continue;
-    const proof = t.log.reader.consistencyProof(old.size, published.size);
+    const proof = await t.log.reader.consistencyProof(old.size, published.size);
     verifyConsistency(old.size, published.size, old.root, published.root, proof);
   }
 }

@@ -64,7 +64,7 @@ describe('web explorer in chromium', function () {
     const signer: TestKey = { privateKey, publicKey: createPublicKey(privateKey), pem: certPem };
     identityUuid = (await client.submit(hashedRekord(signer, 'signed by alice'))).entry.uuid;
     const latest = f.logs[0].reader.latest();
-    f.logs[0].attachCosignature(latest.size, parseVkey(witness.vkey), witness.cosignLine(parseNote(latest.note).text));
+    await f.logs[0].attachCosignature(latest.size, parseVkey(witness.vkey), witness.cosignLine(parseNote(latest.note).text));
   });
   afterEach(() => {
     if (f !== undefined) {

@@ -37,10 +37,10 @@ async function grow(t: TestLog, n: number): Promise<void> {
 }
 
 /** The add-checkpoint body for the log's published checkpoint at `size`, proven from `old`. */
-function bodyFor(t: TestLog, old: number, size: number, proofOverride?: Uint8Array[]): string {
+async function bodyFor(t: TestLog, old: number, size: number, proofOverride?: Uint8Array[]): Promise<string> {
   const cp = t.store.checkpointAt(size);
   assert.ok(cp, `a checkpoint at ${size}`);
-  return formatAddCheckpoint({ oldSize: old, proof: proofOverride ?? t.log.reader.consistencyProof(old, size), checkpoint: cp.note });
+  return formatAddCheckpoint({ oldSize: old, proof: proofOverride ?? (await t.log.reader.consistencyProof(old, size)), checkpoint: cp.note });
 }
 
 /** A checkpoint at `size` with `root`, signed with the log's key (as a misbehaving log would). */
@@ -56,7 +56,7 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
   const post = (body: string | Buffer) => request(createWitnessApp({ witness })).post('/add-checkpoint').type('text/plain').send(body);
 
   beforeEach(async () => {
-    t = openTestLog();
+    t = await openTestLog();
     await grow(t, 5);
     store = openSqliteWitnessStore({ path: ':memory:' });
     witness = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [witnessedLogOf(t)], store, clock });
@@ -65,7 +65,7 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
 
   describe('when the checkpoint is signed and consistent', () => {
     it('answers 200 with one tlog-cosignature line, and records the new size', async () => {
-      const res = await post(bodyFor(t, 0, 3)).expect(200);
+      const res = await post(await bodyFor(t, 0, 3)).expect(200);
       assert.match(res.headers['content-type'] ?? '', /^text\/plain/);
       const text = parseNote(t.store.checkpointAt(3)!.note).text;
       const lines = res.text.split('\n').filter((l) => l !== '');
@@ -75,18 +75,18 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
       assert.equal(store.latest(t.identity.origin)?.size, 3);
 
       clock.advance(5_000);
-      await post(bodyFor(t, 3, 5)).expect(200);
+      await post(await bodyFor(t, 3, 5)).expect(200);
       assert.equal(store.latest(t.identity.origin)?.size, 5);
       // The same checkpoint again is cosigned again, with nothing to change.
-      await post(bodyFor(t, 5, 5)).expect(200);
+      await post(await bodyFor(t, 5, 5)).expect(200);
       assert.equal(store.latest(t.identity.origin)?.size, 5);
     });
 
     it('cosigns the checkpoints of a log with an ECDSA log key, checked by its note key (the Rekor line is not the vkey\'s)', async () => {
-      const ec = openTestLog(undefined, {}, undefined, 'ecdsa-p256');
+      const ec = await openTestLog(undefined, {}, undefined, 'ecdsa-p256');
       await grow(ec, 4);
       const w = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [witnessedLogOf(ec)], store, clock });
-      const res = await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(bodyFor(ec, 0, 4)).expect(200);
+      const res = await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(await bodyFor(ec, 0, 4)).expect(200);
       assert.equal(checkCosignatureBytes(res.text.trim(), NAME, testKey(21), parseNote(ec.store.checkpointAt(4)!.note).text), Math.floor(clock.now() / 1000));
     });
 
@@ -96,7 +96,7 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
         const file = join(dir, 'witness.db');
         const fileStore = openSqliteWitnessStore({ path: file });
         const w = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [witnessedLogOf(t)], store: fileStore, clock });
-        await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(bodyFor(t, 0, 4)).expect(200);
+        await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(await bodyFor(t, 0, 4)).expect(200);
         const other = openSqliteWitnessStore({ path: file });
         assert.equal(other.latest(t.identity.origin)?.size, 4);
         other.close();
@@ -115,17 +115,17 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
         close: () => undefined,
       };
       const w = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [witnessedLogOf(t)], store: failing, clock });
-      const res = await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(bodyFor(t, 0, 2)).expect(503);
+      const res = await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(await bodyFor(t, 0, 2)).expect(503);
       assert.doesNotMatch(res.text, /\u2014/);
     });
   });
 
   describe('when the origin is not a configured log', () => {
     it('answers 404', async () => {
-      const other = openTestLog();
+      const other = await openTestLog();
       const w = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [], store, clock });
       await grow(other, 1);
-      await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(bodyFor(other, 0, 1)).expect(404);
+      await request(createWitnessApp({ witness: w })).post('/add-checkpoint').send(await bodyFor(other, 0, 1)).expect(404);
     });
   });
 
@@ -146,7 +146,7 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
 
   describe('when the request is malformed or old > size', () => {
     it('answers 400 when the old size is larger than the checkpoint', async () => {
-      await post(bodyFor(t, 0, 3)).expect(200);
+      await post(await bodyFor(t, 0, 3)).expect(200);
       await post(formatAddCheckpoint({ oldSize: 6, proof: [], checkpoint: t.store.checkpointAt(5)!.note })).expect(400);
     });
 
@@ -159,9 +159,9 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
 
   describe('when the old size is not the latest size cosigned', () => {
     it('answers 409 with that size as text/x.tlog.size', async () => {
-      await post(bodyFor(t, 0, 3)).expect(200);
+      await post(await bodyFor(t, 0, 3)).expect(200);
       for (const old of [0, 2]) {
-        const res = await post(bodyFor(t, old, 5)).expect(409);
+        const res = await post(await bodyFor(t, old, 5)).expect(409);
         assert.equal(res.headers['content-type'], 'text/x.tlog.size');
         assert.equal(res.text, '3\n');
       }
@@ -171,14 +171,14 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
 
   describe('when the checkpoint is not proven consistent', () => {
     beforeEach(async () => {
-      await post(bodyFor(t, 0, 3)).expect(200);
+      await post(await bodyFor(t, 0, 3)).expect(200);
     });
 
     it('answers 422 for a proof that does not verify', async () => {
-      const proof = t.log.reader.consistencyProof(3, 5).map((h) => new Uint8Array(h));
+      const proof = (await t.log.reader.consistencyProof(3, 5)).map((h) => new Uint8Array(h));
       proof[0] = Buffer.from(proof[0]!).fill(7, 0, 1);
-      await post(bodyFor(t, 3, 5, proof)).expect(422);
-      await post(bodyFor(t, 3, 5, [])).expect(422);
+      await post(await bodyFor(t, 3, 5, proof)).expect(422);
+      await post(await bodyFor(t, 3, 5, [])).expect(422);
       assert.equal(store.latest(t.identity.origin)?.size, 3);
     });
 
@@ -189,7 +189,7 @@ describe('cairn witness (tlog-witness add-checkpoint)', () => {
     it('answers 422 for a non-empty proof from size 0, and for a size-0 checkpoint without the empty root', async () => {
       const fresh = new Witness({ cosigner: ed25519Cosigner(NAME, testKey(21)), logs: [witnessedLogOf(t)], store: openSqliteWitnessStore({ path: ':memory:' }), clock });
       const app = createWitnessApp({ witness: fresh });
-      await request(app).post('/add-checkpoint').send(bodyFor(t, 0, 5, [new Uint8Array(32)])).expect(422);
+      await request(app).post('/add-checkpoint').send(await bodyFor(t, 0, 5, [new Uint8Array(32)])).expect(422);
       await request(app).post('/add-checkpoint').send(formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: signedBy(t, 0, randomBytes(32)) })).expect(422);
       await request(app).post('/add-checkpoint').send(formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: signedBy(t, 0, EMPTY_ROOT) })).expect(200);
     });

@@ -12,7 +12,7 @@ const TEXT = 'text/plain; charset=utf-8';
 
 export function checkpointRoutes(log: LogService): Route[] {
   return [
-    get('/checkpoint', () => typedReply(TEXT, log.reader.noteWithCosignatures(log.reader.latest()), { 'Cache-Control': 'no-cache' })),
+    get('/checkpoint', async () => typedReply(TEXT, await log.reader.noteWithCosignatures(log.reader.latest()), { 'Cache-Control': 'no-cache' })),
     get('/api/v1/log/vkey', () => typedReply(TEXT, `${log.identity.vkey}\n`)),
   ];
 }

@@ -20,25 +20,27 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 
 export function checkpointHistoryRoutes({ log, api }: RouteContext): Route[] {
   return [
-    get('/api/v1/log/checkpoints', (req) => {
+    get('/api/v1/log/checkpoints', async (req) => {
       const { params } = api.checkRequest('listCheckpoints', req);
       const from = (params['from'] as number | undefined) ?? 0;
       const limit = (params['limit'] as number | undefined) ?? DEFAULT_CHECKPOINT_PAGE;
-      const rows = log.reader.listCheckpoints(from, limit);
+      const rows = await log.reader.listCheckpoints(from, limit);
       const last = rows[rows.length - 1];
       const page = {
-        checkpoints: rows.map((cp) => ({ treeSize: cp.size, rootHash: hex(cp.root), timeMs: cp.time, checkpoint: log.reader.noteWithCosignatures(cp) })),
+        checkpoints: await Promise.all(
+          rows.map(async (cp) => ({ treeSize: cp.size, rootHash: hex(cp.root), timeMs: cp.time, checkpoint: await log.reader.noteWithCosignatures(cp) })),
+        ),
         ...(rows.length === limit && last !== undefined ? { next: last.size + 1 } : {}),
       };
       return jsonReply(page, NO_CACHE);
     }),
 
-    get('/api/v1/log/checkpoints/{size}', (req) => {
+    get('/api/v1/log/checkpoints/{size}', async (req) => {
       const { params } = api.checkRequest('getCheckpointBySize', req);
       const size = params['size'] as number;
-      const cp = log.reader.checkpointAt(size);
+      const cp = await log.reader.checkpointAt(size);
       if (cp === undefined) throw new LogError('NOT_FOUND', `the log published no checkpoint at tree size ${size}`);
-      return typedReply('text/plain; charset=utf-8', log.reader.noteWithCosignatures(cp), NO_CACHE);
+      return typedReply('text/plain; charset=utf-8', await log.reader.noteWithCosignatures(cp), NO_CACHE);
     }),
   ];
 }

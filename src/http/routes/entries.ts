@@ -33,9 +33,9 @@ export function entryRoutes({ log, api, limits, admission, timings, cluster }: R
       return entryByIndexReply(log, params['logIndex'] as number);
     }),
 
-    get(`${ENTRIES_PATH}/{entryUUID}`, (req) => {
+    get(`${ENTRIES_PATH}/{entryUUID}`, async (req) => {
       const { params } = api.checkRequest('getLogEntryByUUID', req);
-      const found = lookupEntryId(log, params['entryUUID'] as string);
+      const found = await lookupEntryId(log, params['entryUUID'] as string);
       if (found === undefined) throw notFound(`no entry with ID ${String(params['entryUUID'])}`);
       return publishedEntryReply(found.shard, found.entry);
     }),
@@ -48,11 +48,11 @@ export function entryRoutes({ log, api, limits, admission, timings, cluster }: R
  * does not have), a 64-hex UUID in every tree (rekor-v1.md §3). Throws
  * BAD_REQUEST for a malformed ID.
  */
-export function lookupEntryId(log: LogService, id: string): ReturnType<LogService['entryByIndex']> {
+export async function lookupEntryId(log: LogService, id: string): ReturnType<LogService['entryByIndex']> {
   const parsed = parseEntryId(id);
   if (parsed.treeIdHex === undefined) return log.entryByLeafHash(parsed.leafHash);
   const shard = log.shardByTreeIdHex(parsed.treeIdHex);
-  const entry = shard?.reader.entryByLeafHash(parsed.leafHash);
+  const entry = await shard?.reader.entryByLeafHash(parsed.leafHash);
   return shard === undefined || entry === undefined ? undefined : { entry, shard };
 }
 
@@ -61,8 +61,8 @@ function notFound(message: string): LogError {
 }
 
 /** 200 with the published entry at global index `index`, proven against its tree's latest checkpoint; NOT_FOUND beyond the log. */
-function entryByIndexReply(log: LogService, index: number): Reply {
-  const found = log.entryByIndex(index);
+async function entryByIndexReply(log: LogService, index: number): Promise<Reply> {
+  const found = await log.entryByIndex(index);
   if (found === undefined) {
     const active = log.reader;
     throw notFound(`no entry at index ${index} (the log holds ${active.firstIndex + active.latest().size})`);
@@ -71,6 +71,6 @@ function entryByIndexReply(log: LogService, index: number): Reply {
 }
 
 /** 200 with the LogEntry of a published entry, proven against its tree's latest checkpoint (never cached: the proof changes). */
-function publishedEntryReply(shard: Shard, entry: EntryFacts): Reply {
-  return jsonTextReply(currentLogEntryText(shard, entry), { 'Cache-Control': 'no-cache' });
+async function publishedEntryReply(shard: Shard, entry: EntryFacts): Promise<Reply> {
+  return jsonTextReply(await currentLogEntryText(shard, entry), { 'Cache-Control': 'no-cache' });
 }

@@ -22,9 +22,9 @@ function scanLimit(q: SearchIndexQuery, maxResults: number): number {
 
 export function indexRoutes({ log, api, limits }: RouteContext): Route[] {
   return [
-    post('/api/v1/index/retrieve', 'json', (req) => {
+    post('/api/v1/index/retrieve', 'json', async (req) => {
       const q = api.checkRequest('searchIndex', req).body as SearchIndexQuery;
-      const perCriterion = searchKeysOf(q).map((k) => new Set(log.reader.search(k, scanLimit(q, limits.maxSearchResults))));
+      const perCriterion = await Promise.all(searchKeysOf(q).map(async (k) => new Set(await log.reader.search(k, scanLimit(q, limits.maxSearchResults)))));
       let result: Set<number>;
       if (q.operator === 'and') {
         const [first, ...rest] = perCriterion;
@@ -34,8 +34,7 @@ export function indexRoutes({ log, api, limits }: RouteContext): Route[] {
       }
       const indices = [...result].sort((a, b) => a - b).slice(0, limits.maxSearchResults);
       const ids: string[] = [];
-      for (const i of indices) {
-        const found = log.entryByIndex(i);
+      for (const found of await Promise.all(indices.map((i) => log.entryByIndex(i)))) {
         if (found !== undefined) ids.push(entryId(found.shard.identity.treeIdHex, found.entry.leafHash));
       }
       return jsonReply(ids, { 'Cache-Control': 'no-cache' });

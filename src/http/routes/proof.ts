@@ -14,7 +14,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 
 export function proofRoutes({ log, api }: RouteContext): Route[] {
   return [
-    get('/api/v1/log/proof', (req) => {
+    get('/api/v1/log/proof', async (req) => {
       const { params } = api.checkRequest('getLogProof', req);
       const treeId = params['treeID'] as string | undefined;
       const shard = treeId === undefined ? log.shards().at(-1) : log.shardByTreeId(treeId);
@@ -34,8 +34,8 @@ export function proofRoutes({ log, api }: RouteContext): Route[] {
           `the tree size requested(${lastSize}) was greater than what is currently observable(${published})`,
         );
       }
-      const hashes = reader.consistencyProof(firstSize, lastSize);
-      return jsonReply({ rootHash: hex(reader.rootAt(lastSize)), hashes: hashes.map(hex) }, { 'Cache-Control': 'no-cache' });
+      const hashes = await reader.consistencyProof(firstSize, lastSize);
+      return jsonReply({ rootHash: hex(await reader.rootAt(lastSize)), hashes: hashes.map(hex) }, { 'Cache-Control': 'no-cache' });
     }),
   ];
 }

@@ -36,8 +36,8 @@ export function rekorV2Routes({ admission, limits }: RouteContext, log: LogServi
         return reply;
       }
     }),
-    get(`${V2_TILES_PREFIX}/checkpoint`, () =>
-      typedReply('text/plain; charset=utf-8', log.reader.noteWithCosignatures(log.reader.latest()), { 'Cache-Control': 'no-cache' }),
+    get(`${V2_TILES_PREFIX}/checkpoint`, async () =>
+      typedReply('text/plain; charset=utf-8', await log.reader.noteWithCosignatures(log.reader.latest()), { 'Cache-Control': 'no-cache' }),
     ),
     ...tileRoutes(log, V2_TILES_PREFIX),
   ];

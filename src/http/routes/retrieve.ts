@@ -23,7 +23,7 @@ interface SearchLogQuery {
 
 export function retrieveRoutes({ log, api, limits }: RouteContext): Route[] {
   return [
-    post('/api/v1/log/entries/retrieve', 'json', (req) => {
+    post('/api/v1/log/entries/retrieve', 'json', async (req) => {
       // Count first: an oversized query gets Rekor's answer, not a schema error deep inside it.
       const total = countItems(req.body);
       if (total > limits.maxSearchItems) {
@@ -34,16 +34,17 @@ export function retrieveRoutes({ log, api, limits }: RouteContext): Route[] {
       const q = api.checkRequest('searchLogQuery', req).body as SearchLogQuery;
       const found: { entry: EntryFacts; shard: Shard }[] = [];
       const add = (f: { entry: EntryFacts; shard: Shard } | undefined): void => void (f !== undefined && found.push(f));
-      for (const id of q.entryUUIDs ?? []) add(lookupEntryId(log, id));
+      for (const id of q.entryUUIDs ?? []) add(await lookupEntryId(log, id));
       for (const proposed of q.entries ?? []) {
         const p = prepareEntry(proposed, { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength });
-        add(log.entryByLeafHash(p.leafHash));
+        add(await log.entryByLeafHash(p.leafHash));
       }
-      for (const index of q.logIndexes ?? []) add(log.entryByIndex(index));
+      for (const index of q.logIndexes ?? []) add(await log.entryByIndex(index));
       // Each tree's entries proven against one checkpoint of it, read once.
       const checkpoints = new Map<Shard, ReturnType<Shard['reader']['latest']>>();
       const at = (s: Shard) => checkpoints.get(s) ?? checkpoints.set(s, s.reader.latest()).get(s)!;
-      return jsonTextReply(`[${found.map((f) => logEntryText(f.shard, f.entry, at(f.shard))).join(',')}]`, { 'Cache-Control': 'no-cache' });
+      const texts = await Promise.all(found.map((f) => logEntryText(f.shard, f.entry, at(f.shard))));
+      return jsonTextReply(`[${texts.join(',')}]`, { 'Cache-Control': 'no-cache' });
     }),
   ];
 }

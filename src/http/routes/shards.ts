@@ -25,7 +25,7 @@ export const SHARD_PREFIX = '/shard/';
 export function shardRoutes(log: LogService): Route[] {
   const gzipped = new GzipCache(); // compressed entry bundles, keyed by tree
   return [
-    get(`${SHARD_PREFIX}*`, (req) => {
+    get(`${SHARD_PREFIX}*`, async (req) => {
       const rest = req.path.slice(SHARD_PREFIX.length);
       const slash = rest.indexOf('/');
       const treeId = slash < 0 ? rest : rest.slice(0, slash);
@@ -33,7 +33,7 @@ export function shardRoutes(log: LogService): Route[] {
       if (shard === undefined) throw new LogError('NOT_FOUND', `the log has no tree ${JSON.stringify(treeId.slice(0, 24))}`);
       const path = slash < 0 ? '' : rest.slice(slash + 1);
       if (path === 'checkpoint') {
-        return typedReply('text/plain; charset=utf-8', shard.reader.noteWithCosignatures(shard.reader.latest()), { 'Cache-Control': 'no-cache' });
+        return typedReply('text/plain; charset=utf-8', await shard.reader.noteWithCosignatures(shard.reader.latest()), { 'Cache-Control': 'no-cache' });
       }
       if (path.startsWith('tile/')) return tileReply(shard.reader, path, req.headers['accept-encoding'], gzipped, shard.identity.treeId);
       throw new LogError('NOT_FOUND', `no such path under ${SHARD_PREFIX}${treeId}/: use checkpoint or tile/…`);

@@ -10,9 +10,9 @@ import { get, type Route } from '../route.js';
 
 export function signingConfigRoutes(log: LogService, logV2: LogService): Route[] {
   return [
-    get('/api/v1/log/signing-config', () => {
-      const start = (l: LogService): number => l.reader.checkpointAt(0)?.time ?? 0;
-      return jsonReply(signingConfig(log.identity, start(log), start(logV2)), { 'Cache-Control': 'no-cache' });
+    get('/api/v1/log/signing-config', async () => {
+      const start = async (l: LogService): Promise<number> => (await l.reader.checkpointAt(0))?.time ?? 0;
+      return jsonReply(signingConfig(log.identity, await start(log), await start(logV2)), { 'Cache-Control': 'no-cache' });
     }),
   ];
 }

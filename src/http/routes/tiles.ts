@@ -40,14 +40,14 @@ export function tileRoutes(log: LogService, prefix = '', gzipped = new GzipCache
  * BAD_REQUEST/NOT_FOUND as parseTilePath and the reader do. Also serves the
  * admin audit log's tiles (admin-log.ts) and each tree's (shards.ts).
  */
-export function tileReply(reader: LogReader, tilePath: string, acceptEncoding?: string, gzipped?: GzipCache, tree = ''): Reply | Promise<Reply> {
+export async function tileReply(reader: LogReader, tilePath: string, acceptEncoding?: string, gzipped?: GzipCache, tree = ''): Promise<Reply> {
   const p = parseTilePath(tilePath);
   const width = p.width < TILE_WIDTH ? p.width : undefined;
   if (p.level !== 'entries') {
-    return { status: 200, headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': IMMUTABLE }, body: reader.tile(p.level, p.index, width) };
+    return { status: 200, headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': IMMUTABLE }, body: await reader.tile(p.level, p.index, width) };
   }
-  const bundle = (): Uint8Array => reader.entryBundle(p.index, width); // NOT_FOUND beyond the published size
-  if (gzipped === undefined || !acceptsGzip(acceptEncoding)) return bundleReply(bundle(), undefined);
+  const bundle = (): Promise<Uint8Array> => reader.entryBundle(p.index, width); // NOT_FOUND beyond the published size
+  if (gzipped === undefined || !acceptsGzip(acceptEncoding)) return bundleReply(await bundle(), undefined);
   // A cached URL was served before: its bundle is published for good, so a hit needs no read.
   return gzipped.get(`${tree}/${p.index}/${p.width}`, bundle).then((gz) => bundleReply(gz, 'gzip'));
 }

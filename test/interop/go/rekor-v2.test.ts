@@ -23,7 +23,7 @@ describe('Rekor v2 checkpoints and tiles × Go x/mod', function () {
 
   before(async function () {
     await requireGoOrSkip(this);
-    a = testApp({}, openTestLog(undefined, { batchMaxSize: 64 }, undefined, 'ecdsa-p256'));
+    a = await testApp({}, openTestLog(undefined, { batchMaxSize: 64 }, undefined, 'ecdsa-p256'));
     server = createServer(a.app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -9,7 +9,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { ManualClock } from '../../../src/clock.js';
 import { createApp } from '../../../src/http/index.js';
 import { LogService, type LogIdentity, type LogKeyType } from '../../../src/log/index.js';
-import { openSqliteStore } from '../../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../../../src/storage/index.js';
 import { FAST_OPTIONS, testIdentity } from '../../support/test-log.js';
 
 export interface CairnServer {
@@ -36,7 +36,7 @@ export async function startCairn(keyType: LogKeyType = 'ed25519'): Promise<Cairn
   const url = `http://127.0.0.1:${addr.port}`;
   const identity = testIdentity(keyType, url);
   const store = openSqliteStore({ path: ':memory:' });
-  const log = LogService.open(store, identity, new ManualClock(), FAST_OPTIONS);
+  const log = await LogService.open(toAsyncStore(store), identity, new ManualClock(), FAST_OPTIONS);
   handler = createApp({ log, maxRequestBytes: 1 << 20 });
   return {
     url,

@@ -18,7 +18,7 @@ import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { ManualClock } from '../../../src/clock.js';
 import { createApp } from '../../../src/http/index.js';
 import { LogService, setPayload, signWithKey } from '../../../src/log/index.js';
-import { openSqliteStore } from '../../../src/storage/index.js';
+import { openSqliteStore, toAsyncStore } from '../../../src/storage/index.js';
 import { stagedKeys } from '../../support/shards.js';
 import { FAST_OPTIONS, testEcdsaKey, testIdentity, testKey } from '../../support/test-log.js';
 
@@ -55,7 +55,7 @@ describe('sigstore-js across a rotation', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const addr = server.address();
     url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-    log = LogService.open(openSqliteStore({ path: ':memory:' }), testIdentity('ed25519', url), clock, { ...FAST_OPTIONS, nextKeys: stagedKeys(testEcdsaKey(5), testKey(12)) });
+    log = await LogService.open(toAsyncStore(openSqliteStore({ path: ':memory:' })), testIdentity('ed25519', url), clock, { ...FAST_OPTIONS, nextKeys: stagedKeys(testEcdsaKey(5), testKey(12)) });
     handler = createApp({ log, maxRequestBytes: 1 << 20 });
     clock.advance(10_000);
     const b = await submit(early);

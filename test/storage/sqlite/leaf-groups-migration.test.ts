@@ -21,7 +21,7 @@ import {
   type Tile,
 } from '../../../src/merkle/index.js';
 import { formatCheckpoint } from '../../../src/note/index.js';
-import { openDatabase, openSqliteStore, type SqliteStore } from '../../../src/storage/index.js';
+import { openDatabase, openSqliteStore, toAsyncStore, type SqliteStore } from '../../../src/storage/index.js';
 import { findMigrationsDir } from '../../../src/storage/sqlite/migrations.js';
 import { FAST_OPTIONS, TEST_TREE_ID, TEST_URL, testKey } from '../../support/test-log.js';
 import { assertBytes, entry } from '../fixtures.js';
@@ -95,21 +95,21 @@ describe('migration 0002 (leaf groups)', () => {
 
     it('opens the log cleanly; its proofs verify, tiles are the same C2SP bytes, and it keeps appending', async () => {
       store = openSqliteStore({ path });
-      const log = LogService.open(store, identity, new ManualClock(), FAST_OPTIONS);
+      const log = await LogService.open(toAsyncStore(store), identity, new ManualClock(), FAST_OPTIONS);
       assert.equal(log.status().readOnly, undefined);
-      assert.deepEqual(verifyStoredLog(store, log.reader.latest()), { entries: SIZE, tiles: 5, checkpoints: 1 });
+      assert.deepEqual(await verifyStoredLog(toAsyncStore(store), log.reader.latest()), { entries: SIZE, tiles: 5, checkpoints: 1 });
       for (const i of [0, 1, 15, 16, 255, 256, 511, 700, 767, 768, 999]) {
-        verifyInclusion(i, SIZE, leaves[i]!.leafHash, log.reader.inclusionProof(i, SIZE), root);
+        verifyInclusion(i, SIZE, leaves[i]!.leafHash, (await log.reader.inclusionProof(i, SIZE)), root);
       }
-      for (let k = 0; k < 3; k++) assertBytes(log.reader.tile(0, k), c2spTileBytes(written.get(`0/${k}`)!), `tile 0/${k}`);
-      assertBytes(log.reader.tile(0, 3, 232), c2spTileBytes(written.get('0/3')!));
+      for (let k = 0; k < 3; k++) assertBytes((await log.reader.tile(0, k)), c2spTileBytes(written.get(`0/${k}`)!), `tile 0/${k}`);
+      assertBytes((await log.reader.tile(0, 3, 232)), c2spTileBytes(written.get('0/3')!));
       const more = Array.from({ length: 3 * TILE_WIDTH }, (_, i) => Buffer.from(`after ${i}`));
       await Promise.all(more.map((body) => log.submit({ kind: 'raw', body, leafHash: leafHash(body), searchKeys: [] })));
       await log.flush();
       const latest = log.reader.latest();
       assert.equal(latest.size, SIZE + more.length);
-      verifyStoredLog(store, latest);
-      verifyInclusion(900, latest.size, leaves[900]!.leafHash, log.reader.inclusionProof(900, latest.size), latest.root);
+      await verifyStoredLog(toAsyncStore(store), latest);
+      verifyInclusion(900, latest.size, leaves[900]!.leafHash, (await log.reader.inclusionProof(900, latest.size)), latest.root);
       await log.close();
     });
   });

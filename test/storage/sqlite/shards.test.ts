@@ -31,7 +31,7 @@ describe('SqliteStore trees', () => {
     dir = mkdtempSync(join(tmpdir(), 'cairn-shards-'));
     path = join(dir, 'cairn.db');
     store = openSqliteStore({ path });
-    const t = openTestLog(store);
+    const t = await openTestLog(store);
     await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`e${i}`))));
     await t.log.close();
   });
