@@ -1,0 +1,109 @@
+/**
+ * ClusterNode (src/cluster/node.ts) with real coordinators on a real
+ * PostgreSQL server and real HTTP between two apps: a follower forwards what
+ * it admits to the lease holder and answers with its 201; when the holder is
+ * gone its clients get a retryable 503 NOT_SEQUENCER, and once another node
+ * holds the lease the follower forwards there.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { ClusterCoordinator, ClusterNode, Forwarder, type Sequencing } from '../../src/cluster/index.js';
+import { openPostgresLease, openPostgresStore, type PostgresLease } from '../../src/storage/index.js';
+import { checkLogEntry, ecKey, hashedRekord, testApp, type TestApp } from '../support/http.js';
+import { usePostgres } from '../support/postgres.js';
+
+const SECRET = Buffer.alloc(32, 9);
+
+interface Node {
+  readonly id: string;
+  readonly c: ClusterCoordinator;
+  readonly hooks: ClusterNode;
+  readonly app: TestApp;
+  readonly server: Server;
+  readonly lease: PostgresLease;
+  readonly url: string;
+}
+
+describe('ClusterNode', () => {
+  const pg = usePostgres();
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  /** A node: its own test log and app on a port, a coordinator on `url`'s lease whose role changes resolve at once. */
+  async function node(db: string, id: string, ttlMs: number): Promise<Node> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const lease = openPostgresLease({ url: db, queryTimeoutMs: ttlMs / 3 });
+    const sequencing: Sequencing = { lead: async () => undefined, follow: async () => undefined };
+    const c = new ClusterCoordinator({ lease, fence: () => undefined, sequencing, nodeId: id, nodeUrl: url, ttlMs });
+    const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 5_000 });
+    const hooks = new ClusterNode(c, forwarder, SECRET);
+    const app = testApp({ cluster: hooks });
+    server.on('request', app.app);
+    const n = { id, c, hooks, app, server, lease, url };
+    cleanups.push(async () => {
+      await c.stop();
+      forwarder.close();
+      await lease.close().catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    return n;
+  }
+
+  async function sequencingNow(n: Node): Promise<void> {
+    for (let i = 0; i < 500 && !n.c.sequencing; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(n.c.sequencing, `${n.id} does not sequence`);
+  }
+
+  const submission = (data: string): string => JSON.stringify(hashedRekord(ecKey(), data));
+
+  it("answers a follower's client with the sequencing node's 201, then its 409", async () => {
+    const db = await pg().createDatabase();
+    await (await openPostgresStore({ url: db })).close();
+    const a = await node(db, 'a', 3_000);
+    await a.c.start();
+    await sequencingNow(a);
+    const b = await node(db, 'b', 3_000);
+    await b.c.start();
+    assert.equal(b.c.leaderUrl(), a.url);
+    const body = submission('through b');
+    const created = await request(b.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(body).expect(201);
+    assert.equal(checkLogEntry(a.app.t, created.body).logIndex, 0, "the entry is in the sequencing node's log");
+    assert.equal(b.app.t.log.status().size, 0, 'the follower sequenced nothing itself');
+    const again = await request(b.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(body).expect(409);
+    assert.equal(again.headers['location'], created.headers['location']);
+    await request(a.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(submission('through a')).expect(201);
+    assert.equal(a.app.t.log.status().size, 2);
+    assert.equal(b.hooks.forwarded, 2);
+  });
+
+  it('answers 503 NOT_SEQUENCER while the sequencing node is gone, and forwards to the next one once it took over', async function () {
+    this.timeout(30_000);
+    const db = await pg().createDatabase();
+    await (await openPostgresStore({ url: db })).close();
+    const a = await node(db, 'a', 900);
+    await a.c.start();
+    await sequencingNow(a);
+    const b = await node(db, 'b', 900);
+    await b.c.start();
+    // a dies: it answers nothing and renews nothing.
+    a.server.closeAllConnections();
+    await new Promise((resolve) => a.server.close(resolve));
+    await a.lease.close();
+    const refused = await request(b.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(submission('while nobody sequences')).expect(503);
+    assert.equal(refused.body.error, 'NOT_SEQUENCER');
+    assert.equal(refused.headers['retry-after'], '1');
+    await sequencingNow(b);
+    const c = await node(db, 'c', 900);
+    await c.c.start();
+    assert.equal(c.c.leaderUrl(), b.url);
+    const created = await request(c.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(submission('after the takeover')).expect(201);
+    assert.equal(checkLogEntry(b.app.t, created.body).logIndex, 0);
+  });
+});
