@@ -84,6 +84,13 @@ export class Committer {
   #listeners: Array<() => void> = [];
   /** A batch failed before its transaction: batches taken after it fail; the edge is rebuilt once none is in flight. */
   #broken = false;
+  /**
+   * A batch was refused because this process no longer holds the sequencer
+   * lease (NOT_SEQUENCER: another node sequences). Nothing is taken until
+   * resync(), which rebuilds the edge from the store: the store moving on
+   * without this process is expected then, not damage.
+   */
+  #fenced = false;
   /** The edge is being rebuilt from the store (after a failed batch, or to follow batches another writer published). */
   #rebuilding: Promise<void> | undefined;
   #idle: Array<() => void> = [];
@@ -129,9 +136,9 @@ export class Committer {
     this.#listeners.push(listener);
   }
 
-  /** Whether a batch may be taken now: writes are accepted and no failed batch is still being unwound. */
+  /** Whether a batch may be taken now: writes are accepted, no failed batch is still being unwound, and the store did not fence this process off. */
   get ready(): boolean {
-    return !this.#broken && this.#rebuilding === undefined && this.#state.readOnly === undefined;
+    return !this.#broken && !this.#fenced && this.#rebuilding === undefined && this.#state.readOnly === undefined;
   }
 
   /** Whether nothing is in flight and no rebuild of the edge is under way. */
@@ -149,7 +156,8 @@ export class Committer {
    * batch's size and time are rebuilt from the store at `state.published`
    * (which the caller moved to a checkpoint another writer published). MUST
    * be called while idle (no batch in flight); batches wait until it is done.
-   * A failed read stops writing (as after a failed batch).
+   * Rejects with the store's error when it cannot be read; no batch is then
+   * taken until a resync succeeds (it also ends a fence: see #fenced).
    */
   resync(): Promise<void> {
     if (this.#inFlight > 0) return Promise.reject(new LogError('INTERNAL', "couldn't resync the committer: batches are in flight"));
@@ -280,7 +288,7 @@ export class Committer {
       if (isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT')) {
         throw new FatalError(describeError(err), new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err }));
       }
-      if (isLogError(err, 'STORE_FAILED')) throw err;
+      if (isLogError(err, 'STORE_FAILED') || isLogError(err, 'NOT_SEQUENCER')) throw err;
       throw new LogError('STORE_FAILED', `couldn't commit a batch of ${batch.entries.length} at size ${from}: ${describeError(err)}`, { cause: err });
     }
   }
@@ -292,7 +300,9 @@ export class Committer {
       this.#state.stopWriting(err.message);
       return err.answer;
     }
-    this.#broken = true;
+    if (isLogError(err, 'NOT_SEQUENCER')) this.#fenced = true;
+    // Once fenced off, later batches fail too ("the batch before it failed"): the edge waits for resync().
+    if (!this.#fenced) this.#broken = true;
     return err instanceof LogError ? err : new LogError('STORE_FAILED', `couldn't sequence a batch: ${describeError(err)}`, { cause: err });
   }
 
@@ -337,7 +347,14 @@ export class Committer {
       this.#edge = await readEdge(this.#store, published.size);
       this.#tip = { size: published.size, time: published.time };
       this.#last = settledTurn();
+      if (!afterFailure) this.#fenced = false;
     } catch (err) {
+      // A resync that could not read the store leaves nothing taken until the next one succeeds (the store may be
+      // unreachable for now): not damage, so the log does not stop writing for it.
+      if (!afterFailure) {
+        this.#fenced = true;
+        throw err;
+      }
       this.#state.stopWriting(`couldn't rebuild the tree after a failed commit: ${describeError(err)}`);
     }
   }

@@ -78,6 +78,8 @@ export class LogService {
   #signer: LogSigner;
   /** The rotation or freeze in progress, if any: one at a time. */
   #changing: Promise<unknown> | undefined;
+  /** Why this node does not sequence now (another node does: standBy()), or undefined while it does. */
+  #standingBy: string | undefined;
 
   private constructor(store: AsyncLogStore, clock: Clock, opts: LogServiceOptions, signer: LogSigner, active: ActiveTree, frozen: Shard[], listeners: PublishListener[]) {
     this.#store = store;
@@ -155,9 +157,54 @@ export class LogService {
     return index === undefined ? undefined : this.entryByIndex(index);
   }
 
-  /** Submit an admitted entry; see Sequencer.add for the contract. */
+  /**
+   * Submit an admitted entry; see Sequencer.add for the contract. While the
+   * log stands by (another node sequences: {@link standBy}) it rejects with
+   * NOT_SEQUENCER.
+   */
   submit(sub: Submission): Promise<Sequenced> {
+    if (this.#standingBy !== undefined) return Promise.reject(notSequencer(this.#standingBy));
     return this.#sequencer.add(sub);
+  }
+
+  /**
+   * Several nodes on one database: another node sequences (or none yet).
+   * From now on no batch is taken, submissions and what is pooled fail with
+   * NOT_SEQUENCER (503, retryable); resolves once no batch is in flight (a
+   * batch in flight whose node lost the lease is refused by the store's
+   * fence). Reads go on; {@link adoptLatest} follows the sequencing node.
+   */
+  async standBy(reason: string): Promise<void> {
+    this.#standingBy = reason;
+    await this.#sequencer.pause();
+    this.#sequencer.rejectPool(notSequencer(reason));
+  }
+
+  /**
+   * Sequence again after {@link standBy} (this node took the sequencer
+   * lease): the store's latest checkpoint is checked and published when it is
+   * beyond this node's, the right edge rebuilt from the store at it, then
+   * batches are taken. Rejects (still standing by) when the store cannot be
+   * read, or holds a smaller tree than this node published (it lost commits:
+   * the log then refuses writes).
+   */
+  async takeOver(): Promise<void> {
+    const a = this.#active;
+    const stored = await this.#store.latestCheckpoint();
+    const published = a.state.published;
+    if (stored === undefined || stored.size < published.size) {
+      const reason = `the database holds a tree of size ${stored?.size ?? 0}, smaller than the published ${published.size}: it lost commits; restore it`;
+      a.state.stopWriting(reason);
+      throw new LogError('CORRUPT', `couldn't take over sequencing: ${reason}`);
+    }
+    if (stored.size > published.size) {
+      checkSignature(a.shard.identity, stored);
+      a.state.adopt(stored);
+      a.tiles.dropPartial();
+    }
+    await a.committer.resync();
+    this.#standingBy = undefined;
+    this.#sequencer.resume();
   }
 
   /**
@@ -296,6 +343,10 @@ export class LogService {
     };
   }
 
+}
+
+function notSequencer(reason: string): LogError {
+  return new LogError('NOT_SEQUENCER', `this node does not sequence now (${reason}); retry`);
 }
 
 /** Why a frozen log refuses writes. */

@@ -43,7 +43,7 @@ describe('ClusterNode', () => {
     const c = new ClusterCoordinator({ lease, fence: () => undefined, sequencing, nodeId: id, nodeUrl: url, ttlMs });
     const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 5_000 });
     const hooks = new ClusterNode(c, forwarder, SECRET);
-    const app = testApp({ cluster: hooks });
+    const app = await testApp({ cluster: hooks });
     server.on('request', app.app);
     const n = { id, c, hooks, app, server, lease, url };
     cleanups.push(async () => {

@@ -1,0 +1,104 @@
+/**
+ * LogService.standBy and takeOver (src/log/service.ts), the log's side of
+ * several nodes on one database: two logs on one real PostgreSQL database,
+ * each store fenced with the sequencer lease it holds. The node standing by
+ * refuses submissions with NOT_SEQUENCER and follows the other's
+ * checkpoints; a node whose lease was taken over gets its batch refused by
+ * the database without turning read-only; taking over rebuilds from the
+ * store and continues the one log, dense and consistent.
+ */
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/clock.js';
+import { isLogError } from '../../src/errors.js';
+import { LogService } from '../../src/log/index.js';
+import { openPostgresLease, openPostgresStore, type PostgresLease, type PostgresStore } from '../../src/storage/index.js';
+import { usePostgres } from '../support/postgres.js';
+import { FAST_OPTIONS, rawEntry, testIdentity } from '../support/test-log.js';
+import { ReferenceTree } from '../support/reference-tree.js';
+
+interface Node {
+  readonly id: string;
+  readonly store: PostgresStore;
+  readonly lease: PostgresLease;
+  readonly log: LogService;
+}
+
+describe('LogService on several nodes', () => {
+  const pg = usePostgres();
+  const nodes: Node[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0)) {
+      await n.log.close();
+      await n.store.close();
+      await n.lease.close();
+    }
+  });
+
+  async function node(url: string, id: string, clock: ManualClock): Promise<Node> {
+    const store = await openPostgresStore({ url });
+    const lease = openPostgresLease({ url });
+    const log = await LogService.open(store, testIdentity(), clock, FAST_OPTIONS);
+    const n = { id, store, lease, log };
+    nodes.push(n);
+    return n;
+  }
+  /** Take the lease for `n` (it must be free), fence its store and take over. */
+  async function lead(n: Node, ttlMs: number): Promise<number> {
+    const grant = await n.lease.tryAcquire(n.id, `http://${n.id}.test`, ttlMs);
+    assert.ok(grant !== undefined, `${n.id} could not take the lease`);
+    n.store.fence(grant);
+    await n.log.takeOver();
+    return grant.epoch;
+  }
+  async function expired(l: PostgresLease): Promise<void> {
+    while ((await l.read()).live) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  it('keeps one dense log across takeovers; a deposed node is refused by the database and stays writable', async function () {
+    this.timeout(60_000);
+    const url = await pg().createDatabase();
+    const clock = new ManualClock();
+    const a = await node(url, 'a', clock);
+    const b = await node(url, 'b', clock);
+    await b.log.standBy('a sequences');
+    await lead(a, 600);
+    await Promise.all(['a0', 'a1', 'a2'].map((t) => a.log.submit(rawEntry(t))));
+
+    // b stands by: it refuses submissions and follows a's checkpoints.
+    await assert.rejects(b.log.submit(rawEntry('to b')), (err: unknown) => isLogError(err, 'NOT_SEQUENCER'));
+    assert.equal((await b.log.adoptLatest()).size, 3);
+    assert.equal(b.log.status().size, 3);
+    assert.equal((await b.log.entryByIndex(2))?.entry.body.toString(), 'a2');
+
+    // a's lease runs out without a's knowing (it was paused); b takes over and sequences.
+    await expired(b.lease);
+    await lead(b, 60_000);
+    const fromB = await b.log.submit(rawEntry('b3'));
+    assert.equal(fromB.index, 3);
+    // a still believes it sequences: the database refuses its batch, and a does not turn read-only for it.
+    await assert.rejects(a.log.submit(rawEntry('a, deposed')), (err: unknown) => isLogError(err, 'NOT_SEQUENCER'));
+    assert.equal(a.log.status().readOnly, undefined);
+    await a.log.standBy('b sequences');
+    await assert.rejects(a.log.submit(rawEntry('a, standing by')), (err: unknown) => isLogError(err, 'NOT_SEQUENCER'));
+
+    // b hands over cleanly; a takes over from the store and continues the same log.
+    await b.log.standBy('b stops');
+    const held = await b.lease.read();
+    await b.lease.release('b', held.epoch);
+    await lead(a, 60_000);
+    assert.equal(a.log.status().size, 4, 'a adopted what b sequenced');
+    const fromA = await a.log.submit(rawEntry('a4'));
+    assert.equal(fromA.index, 4);
+
+    const entries = await a.store.entriesInRange(0, 100);
+    const bodies = entries.map((e) => e.body.toString());
+    assert.deepEqual([...bodies.slice(0, 3)].sort(), ['a0', 'a1', 'a2']);
+    assert.deepEqual(bodies.slice(3), ['b3', 'a4'], 'nothing of the deposed node, nothing while standing by');
+    assert.deepEqual(entries.map((e) => e.index), [0, 1, 2, 3, 4]);
+    const reference = new ReferenceTree(entries.map((e) => Buffer.from(e.body)));
+    const latest = await a.store.latestCheckpoint();
+    assert.equal(latest?.size, 5);
+    assert.deepEqual(Buffer.from(latest!.root), Buffer.from(reference.root(5)));
+    for (const cp of await a.store.listCheckpoints(0, 100)) assert.deepEqual(Buffer.from(cp.root), Buffer.from(reference.root(cp.size)), `checkpoint ${cp.size}`);
+  });
+});
