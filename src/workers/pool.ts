@@ -6,6 +6,8 @@
  *
  * - Calls go to the least busy thread; a batch's messages to sign are split
  *   across all threads (each signature is independent).
+ * - Tasks leave in one message per thread per turn of the event loop, and at
+ *   most WINDOW admissions are posted to a thread ahead of its replies.
  * - A thread that crashes fails its pending calls with INTERNAL and is
  *   replaced; after close() every call rejects with SHUTTING_DOWN.
  * - A LogError thrown in a thread is rebuilt with its code, message and details.
@@ -47,7 +49,18 @@ interface Thread {
   readonly pending: Map<number, { resolve: (reply: TaskReply) => void; reject: (e: unknown) => void }>;
   /** Tasks not yet posted: they leave together, once this turn of the event loop is done. */
   outbox: TaskRequest[];
+  /** Tasks posted and not yet answered. */
+  posted: number;
 }
+
+/**
+ * Most tasks posted to a thread and not yet answered. Beyond it admissions
+ * wait in the outbox and leave together when replies come back: the thread
+ * always has work queued, and under load one message carries many tasks
+ * instead of one per turn of the event loop (each message costs both threads
+ * a wake-up and a structured clone). Signing tasks are never held.
+ */
+const WINDOW = 16;
 
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const url = new URL('./thread.js', import.meta.url);
@@ -57,9 +70,11 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   let closed = false;
 
   const spawn = (i: number): void => {
-    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map(), outbox: [] };
+    const t: Thread = { worker: new Worker(url, { workerData: data }), pending: new Map(), outbox: [], posted: 0 };
     t.worker.unref();
     t.worker.on('message', ({ replies }: ReplyBatch) => {
+      t.posted -= replies.length;
+      if (t.outbox.length > 0 && t.posted < WINDOW) post(t);
       for (const m of replies) {
         const p = t.pending.get(m.id);
         if (p === undefined) continue;
@@ -97,13 +112,18 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     });
   };
   let flushing: NodeJS.Immediate | undefined;
+  const post = (t: Thread): void => {
+    const batch: TaskBatch = { tasks: t.outbox };
+    t.worker.postMessage(batch);
+    t.posted += t.outbox.length;
+    t.outbox = [];
+  };
   const flush = (): void => {
     flushing = undefined;
     for (const t of threads) {
       if (t.outbox.length === 0) continue;
-      const batch: TaskBatch = { tasks: t.outbox };
-      t.worker.postMessage(batch);
-      t.outbox = [];
+      if (t.posted >= WINDOW && !t.outbox.some((m) => m.task === 'sign')) continue;
+      post(t);
     }
   };
 

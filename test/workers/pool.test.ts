@@ -41,6 +41,37 @@ describe('createWorkerPool', () => {
       });
     });
 
+    describe('when more admissions wait than a thread is given ahead of its replies', () => {
+      it('answers every one as inline admission does (the held ones leave as replies come back), and signs meanwhile', async () => {
+        const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+        const pool = createWorkerPool({ size: 1, signingKeys: { log: privateKey } });
+        const inline = inlineAdmission();
+        try {
+          const key = ecKey();
+          const bodies = Array.from({ length: 240 }, (_, i) => bytes(hashedRekord(key, `held ${i}`)));
+          const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+          const fromInline = await Promise.all(bodies.map((b) => inline.admit(b, LIMITS)));
+          const same = (got: Array<{ leafHash: Uint8Array }>, from: number): void =>
+            got.forEach((e, i) => assert.deepEqual(Buffer.from(e.leafHash), Buffer.from(fromInline[from + i]!.leafHash), `entry ${from + i}`));
+          // Nothing but admissions: 20 posted at once, 100 more held until replies come back.
+          const first = bodies.slice(0, 20).map((b) => pool.admission.admit(b, LIMITS));
+          await turn();
+          first.push(...bodies.slice(20, 120).map((b) => pool.admission.admit(b, LIMITS)));
+          same(await Promise.all(first), 0);
+          // The same with a signature asked while admissions are held.
+          const second = bodies.slice(120, 140).map((b) => pool.admission.admit(b, LIMITS));
+          await turn();
+          second.push(...bodies.slice(140).map((b) => pool.admission.admit(b, LIMITS)));
+          await turn();
+          const { sets } = await pool.signer!.sign([Buffer.from('set')], Buffer.from('checkpoint\n'));
+          assert.ok(verify(null, Buffer.from('set'), publicKey, sets[0]!));
+          same(await Promise.all(second), 120);
+        } finally {
+          await pool.close();
+        }
+      });
+    });
+
     describe('when the body is a view into a larger buffer', () => {
       it('admits only the viewed bytes', async () => {
         const pool = createWorkerPool({ size: 1 });
