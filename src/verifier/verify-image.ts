@@ -2,7 +2,8 @@
  * Verifying every signature (attestation) attached to an image digest, one
  * report each, with the signing layer's verification functions: cosign
  * legacy layers (verifyLegacySignature, verifyLegacyAttestation) and bundle
- * referrers (verifyBundleManifest, verifyBundle). Online (a log client
+ * referrers (verifyBundleManifest, verifyBundle), whose log evidence the
+ * trust (trust.ts) checks with the client library. Online (a log client
  * given), each entry is first read from the log afresh and its new
  * inclusion proof, against the log's current signed checkpoint, is what the
  * verification checks: an entry the log no longer holds is refused.
