@@ -158,7 +158,7 @@ function describe(s: Summary, servedBy: string | undefined): string {
     `  proved: ${s.checkpoints} checkpoints (signed notes byte for byte, signed by the pinned note key, each root recomputed from the copy's leaf hashes), ${s.cosignatures} cosignatures, ${s.size} entries, ${s.tiles} tiles, ${s.searchKeys} search keys, ${s.meta} meta rows`,
     `  time: copy ${sec(s.ms.copy)}, proof ${sec(s.ms.prove)}, total ${sec(s.ms.total)}`,
     ...(s.notCopied.length === 0 ? [] : [`  not copied: ${s.notCopied.join(', ')} (the PostgreSQL store holds the Rekor v1 log only)`]),
-    s.finished ? `serve it: cairn serve --database-url <the same URL>` : `not finished: ${servedBy ?? ''}`,
+    s.finished ? 'finished: the PostgreSQL store opens this database as the log; its keys are not in it (the server takes the same key files)' : `not finished: ${servedBy ?? ''}`,
     '',
   ].join('\n');
 }
