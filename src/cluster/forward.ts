@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { describeError, LogError } from '../errors.js';
 import type { PreparedEntry } from '../entry/index.js';
-import { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, encodeForwardedEntry, type Reply } from '../http/index.js';
+import { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, encodeForwardedEntry, type ForwardedApi, type Reply } from '../http/index.js';
 import { clusterMac } from './secret.js';
 
 /** Answer headers passed on to the client. */
@@ -40,8 +40,8 @@ export class Forwarder {
   }
 
   /** POST `prepared` to the node at `nodeUrl`; resolves with its answer (any status), rejects with NOT_SEQUENCER when none came. */
-  send(nodeUrl: string, prepared: PreparedEntry): Promise<Reply> {
-    const body = encodeForwardedEntry(prepared);
+  send(nodeUrl: string, prepared: PreparedEntry, api: ForwardedApi = 'v1'): Promise<Reply> {
+    const body = encodeForwardedEntry(prepared, api);
     let target: URL;
     try {
       target = new URL(CLUSTER_ENTRIES_PATH, nodeUrl.endsWith('/') ? nodeUrl : `${nodeUrl}/`);

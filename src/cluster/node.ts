@@ -13,7 +13,7 @@
  */
 import { LogError } from '../errors.js';
 import type { PreparedEntry } from '../entry/index.js';
-import type { ClusterHooks, ClusterView, Reply } from '../http/index.js';
+import type { ClusterHooks, ClusterView, ForwardedApi, Reply } from '../http/index.js';
 import type { ClusterCoordinator } from './coordinator.js';
 import type { Forwarder } from './forward.js';
 import { checkClusterMac } from './secret.js';
@@ -35,9 +35,9 @@ export class ClusterNode implements ClusterHooks {
     this.#secret = secret;
   }
 
-  forward(prepared: PreparedEntry): Promise<Reply> | undefined {
+  forward(prepared: PreparedEntry, api: ForwardedApi = 'v1'): Promise<Reply> | undefined {
     if (this.#coordinator.sequencing) return undefined;
-    return this.#send(prepared);
+    return this.#send(prepared, api);
   }
 
   authenticates(body: Uint8Array, mac: string | undefined): boolean {
@@ -52,7 +52,7 @@ export class ClusterNode implements ClusterHooks {
     return this.#coordinator.status();
   }
 
-  async #send(prepared: PreparedEntry): Promise<Reply> {
+  async #send(prepared: PreparedEntry, api: ForwardedApi): Promise<Reply> {
     let last: LogError | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (attempt > 1) await this.#coordinator.recheck();
@@ -64,7 +64,7 @@ export class ClusterNode implements ClusterHooks {
       }
       this.forwarded++;
       try {
-        const reply = await this.#forwarder.send(url, prepared);
+        const reply = await this.#forwarder.send(url, prepared, api);
         if (reply.status === 503 && reply.code === 'NOT_SEQUENCER' && attempt < MAX_ATTEMPTS) {
           last = notSequencer(`the node at ${url} no longer sequences; retry`);
           continue;

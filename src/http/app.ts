@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...explorerRoutes(deps.explorerDir),
     ...shardRoutes(deps.log),
     ...adminRotateRoutes(deps.log),
-    ...clusterRoutes(deps.log, deps.cluster),
+    ...clusterRoutes(deps.log, deps.cluster, deps.logV2),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

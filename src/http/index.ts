@@ -1,7 +1,7 @@
 export type { AppDeps, CairnApp } from './app.js';
 export { createApp } from './app.js';
 export { STATUS } from './errors.js';
-export { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, decodeForwardedEntry, encodeForwardedEntry, type ClusterHooks, type ClusterView } from './cluster.js';
+export { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, decodeForwardedEntry, encodeForwardedEntry, type ClusterHooks, type ClusterView, type ForwardedApi } from './cluster.js';
 export type { WitnessAppDeps } from './witness-app.js';
 export { WITNESS_MAX_BODY_BYTES, createWitnessApp } from './witness-app.js';
 export type { Access, AccessPolicy, Role, TokenRecord } from './auth.js';

@@ -17,7 +17,7 @@ import { isLogError } from '../../src/errors.js';
 import { CLUSTER_ENTRIES_PATH, encodeForwardedEntry, type ClusterHooks, type ClusterView } from '../../src/http/index.js';
 import type { PreparedEntry } from '../../src/entry/index.js';
 import { freePort } from '../support/registry.js';
-import { adminAccess, checkLogEntry, ecKey, hashedRekord, testApp } from '../support/http.js';
+import { adminAccess, checkLogEntry, ecKey, hashedRekord, hashedRekordV2, testApp } from '../support/http.js';
 
 const SECRET = Buffer.alloc(32, 7);
 
@@ -58,6 +58,25 @@ describe('the cluster forwarding route', () => {
         assert.equal(again.status, 409);
         assert.equal(again.code, 'DUPLICATE');
         assert.equal(again.headers['location'], first.headers['location']);
+      } finally {
+        forwarder.close();
+        server.close();
+      }
+    });
+
+    it("answers a forwarded Rekor v2 entry as its own POST /api/v2/log/entries does (201, then 409 with x-log-index)", async () => {
+      const { app, v2 } = await testApp({ cluster: hooks(() => true) });
+      const { server, url } = await listen(app);
+      const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 10_000 });
+      try {
+        const raw = Buffer.from(JSON.stringify(hashedRekordV2(ecKey(), 'forwarded to the v2 tree')));
+        const entry = admitSubmission(loadApiSpec(), raw, { maxBodyBytes: 65_535, maxChainLength: 10 }, 'rekor-v2');
+        const first = await forwarder.send(url, entry, 'v2');
+        assert.equal(first.status, 201, String(first.body));
+        assert.equal((JSON.parse(String(first.body)) as { logIndex: string }).logIndex, '0');
+        assert.equal(v2.status().size, 1);
+        const again = await forwarder.send(url, entry, 'v2');
+        assert.equal(again.status, 409);
       } finally {
         forwarder.close();
         server.close();

@@ -22,14 +22,16 @@ import { tileRoutes } from './tiles.js';
 /** Where the v2 tree's tlog-tiles API lives. */
 export const V2_TILES_PREFIX = '/api/v2';
 
-export function rekorV2Routes({ admission, limits }: RouteContext, log: LogService): Route[] {
+export function rekorV2Routes({ admission, limits, cluster }: RouteContext, log: LogService): Route[] {
   const entryLimits = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
   return [
     post(V2_ENTRIES_PATH, 'json-bytes', async (req) => {
       try {
         const raw = req.raw;
         if (raw === undefined) throw missingBody();
-        return await submitRekorV2(log, await admission.admit(raw, entryLimits, 'rekor-v2'));
+        const prepared = await admission.admit(raw, entryLimits, 'rekor-v2');
+        // On a node of several, another node may sequence: its answer is passed on.
+        return await (cluster?.forward(prepared, 'v2') ?? submitRekorV2(log, prepared));
       } catch (err) {
         const reply = rekorV2ErrorReply(toLogError(err));
         if (reply.status >= 500 && reply.status !== 503) throw err; // a 500 goes through the dispatcher, which logs its cause

@@ -50,6 +50,12 @@ export interface LeaseGrant {
 export interface SequencerFence {
   readonly holder: string;
   readonly epoch: number;
+  /**
+   * The schema of the lease row, when it is not the store's own (several
+   * logs of one node in one database, each in its schema, all fenced by the
+   * one lease): a plain lower-case identifier. Undefined: the store's schema.
+   */
+  readonly leaseSchema?: string;
 }
 
 const VIEW = `holder, node_url AS "nodeUrl", epoch, expires_at > clock_timestamp() AS live,
@@ -76,6 +82,14 @@ export class PostgresLease {
   constructor(pool: pg.Pool, label: string) {
     this.#pool = pool;
     this.#label = label;
+  }
+
+  /** The schema the lease row lives in (for {@link SequencerFence.leaseSchema}). */
+  async schema(): Promise<string> {
+    const res = await this.#query<{ schema: string }>('find the sequencer lease', "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'sequencer_lease' AND table_schema = current_schema()", []);
+    const schema = res.rows[0]?.schema;
+    if (schema === undefined) throw new LogError('CONFIG_INVALID', `couldn't find the sequencer lease in ${this.#label}: the database is not migrated`);
+    return schema;
   }
 
   /** The lease now. */

@@ -30,6 +30,14 @@ export const SQL = {
   ),
   headSize: named('head_size', 'SELECT size FROM log_head'),
   leaseHolder: named('lease_holder', 'SELECT holder, epoch, expires_at > clock_timestamp() AS live FROM sequencer_lease'),
+  // The same two, with the lease row in another schema (SequencerFence.leaseSchema, a checked plain identifier).
+  casHeadFencedIn: (schema: string) =>
+    named(
+      `cas_head_fenced_in_${schema}`,
+      `UPDATE log_head SET size = $2 WHERE size = $1 AND EXISTS (
+         SELECT 1 FROM ${schema}.sequencer_lease WHERE holder = $3 AND epoch = $4 AND expires_at > clock_timestamp() FOR KEY SHARE)`,
+    ),
+  leaseHolderIn: (schema: string) => named(`lease_holder_in_${schema}`, `SELECT holder, epoch, expires_at > clock_timestamp() AS live FROM ${schema}.sequencer_lease`),
 
   // entries
   insertEntries: named(

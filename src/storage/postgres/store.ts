@@ -133,6 +133,9 @@ export class PostgresStore implements AsyncLogStore {
    * Commits already past their compare-and-swap are not affected.
    */
   fence(fence: SequencerFence | undefined): void {
+    if (fence?.leaseSchema !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(fence.leaseSchema)) {
+      throw new LogError('CONFIG_INVALID', `couldn't fence the store: ${JSON.stringify(fence.leaseSchema)} is not a plain schema name`);
+    }
     this.#fence = fence;
   }
 
@@ -233,7 +236,11 @@ export class PostgresStore implements AsyncLogStore {
   async #write(client: pg.PoolClient, previousSize: number, batch: Batch): Promise<void> {
     const fence = this.#fence;
     const size = batch.checkpoint.size;
-    const swapped = await client.query(fence === undefined ? SQL.casHead([previousSize, size]) : SQL.casHeadFenced([previousSize, size, fence.holder, fence.epoch]));
+    const swapped = await client.query(
+      fence === undefined
+        ? SQL.casHead([previousSize, size])
+        : (fence.leaseSchema === undefined ? SQL.casHeadFenced : SQL.casHeadFencedIn(fence.leaseSchema))([previousSize, size, fence.holder, fence.epoch]),
+    );
     if (swapped.rowCount !== 1) {
       if (fence !== undefined) await refuseIfFenced(client, fence);
       const stored = (await client.query<{ size: number }>(SQL.headSize())).rows[0]?.size;
@@ -369,7 +376,8 @@ export class PostgresStore implements AsyncLogStore {
 
 /** Reject with NOT_SEQUENCER when the lease is no longer `fence`'s (expired, or another holder or epoch). */
 async function refuseIfFenced(client: pg.PoolClient, fence: SequencerFence): Promise<void> {
-  const lease = (await client.query<{ holder: string; epoch: number; live: boolean }>(SQL.leaseHolder())).rows[0];
+  const read = fence.leaseSchema === undefined ? SQL.leaseHolder() : SQL.leaseHolderIn(fence.leaseSchema)();
+  const lease = (await client.query<{ holder: string; epoch: number; live: boolean }>(read)).rows[0];
   if (lease !== undefined && lease.holder === fence.holder && lease.epoch === fence.epoch && lease.live) return;
   throw new LogError('NOT_SEQUENCER', `couldn't commit batch: this node no longer holds the sequencer lease (epoch ${fence.epoch}; the lease is now epoch ${lease?.epoch}, ${lease?.live === true ? 'live' : 'expired'})`, {
     details: { fenced: true, epoch: fence.epoch, leaseEpoch: lease?.epoch, leaseLive: lease?.live },
