@@ -9,11 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { isLogError } from '../../src/errors.js';
+import { proveStoredLog } from '../../src/log/index.js';
 import { parseNote } from '../../src/note/index.js';
 import { openPostgresStore, openSnapshot, openSqliteStore } from '../../src/storage/index.js';
 import { describeRun, runCairn } from '../support/cairn-cli.js';
@@ -94,6 +96,10 @@ describe('cairn migrate', function () {
     try {
       await sameAnswers(source.store, copy, source);
       assert.ok((await copy.cosignatures(24)).some((c) => c.witness === 'w1.example'), 'the latest checkpoint’s cosignature');
+      // Independently of migrate's own proof: what cairn check proves of a data dir, on the copy (rehashed whole, signed by both keys).
+      const checked = await proveStoredLog(copy, createPublicKey(readFileSync(join(data, 'log-key.pem'))));
+      assert.deepEqual([checked.treeSize, checked.root, checked.signatures], [24, s.root, { noteKey: 'verified', logKey: 'verified' }]);
+      assert.equal(checked.rehashed.entries, 24);
     } finally {
       await copy.close();
       source.close();

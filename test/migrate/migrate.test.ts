@@ -2,7 +2,9 @@
  * copyLog and proveCopy (src/migrate) on a real PostgreSQL server: a log
  * grown by the log service on a SQLite file (several checkpoints, search
  * keys, a re-signed checkpoint, cosignatures, meta) is copied chunk by chunk
- * and proved; the store contract's reads then answer the same on both; every
+ * and proved; the store contract's reads then answer the same on both, and
+ * the log opened on the copy serves proofs of the source's signed roots and
+ * appends; every
  * kind of row changed in the copy makes the proof fail naming it; a copy
  * stopped between chunks resumes where it stopped, including after the
  * source grew.
@@ -14,7 +16,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { isLogError } from '../../src/errors.js';
 import { copyLog, nextBoundary, proveCopy } from '../../src/migrate/index.js';
-import { EMPTY_ROOT } from '../../src/merkle/index.js';
+import { EMPTY_ROOT, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
+import { ManualClock } from '../../src/clock.js';
+import { LogService } from '../../src/log/index.js';
 import {
   openPostgresImport,
   openPostgresStore,
@@ -25,7 +29,7 @@ import {
 } from '../../src/storage/index.js';
 import { usePostgres } from '../support/postgres.js';
 import { sameAnswers } from '../support/store-answers.js';
-import { openTestLog, rawEntry, type TestLog } from '../support/test-log.js';
+import { FAST_OPTIONS, openTestLog, rawEntry, testIdentity, type TestLog } from '../support/test-log.js';
 
 /** Grow the log at `file` to `size` entries (batches of at most 64: a checkpoint each), with two search keys per entry. */
 async function grow(t: TestLog, size: number, tag = 'entry'): Promise<void> {
@@ -105,6 +109,24 @@ describe('cairn migrate: copyLog and proveCopy', function () {
     const copyStore = await openPostgresStore({ url });
     toClose.push({ close: () => copyStore.close() });
     await sameAnswers(source.store, copyStore, source);
+
+    // The log opened on the copy serves the signed checkpoint and proofs that verify against the source's roots, then appends.
+    const served = await LogService.open(copyStore, testIdentity(), new ManualClock(), FAST_OPTIONS);
+    toClose.push({ close: () => served.close() });
+    const latest = source.store.latestCheckpoint();
+    assert.ok(latest);
+    assert.equal(served.reader.latest().note, latest.note);
+    const older = source.store.listCheckpoints(1, 1)[0];
+    assert.ok(older);
+    for (const i of [0, 255, 256, 511, 699]) {
+      verifyInclusion(i, latest.size, source.store.entryByIndex(i)!.leafHash, await served.reader.inclusionProof(i, latest.size), latest.root);
+    }
+    verifyConsistency(older.size, latest.size, older.root, latest.root, await served.reader.consistencyProof(older.size, latest.size));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => served.submit(rawEntry(`after the move ${i}`))));
+    const grown = served.reader.latest();
+    assert.equal(grown.size, 710);
+    verifyConsistency(700, 710, latest.root, grown.root, await served.reader.consistencyProof(700, 710));
+    assert.equal((await copyStore.latestCheckpoint())?.size, 710, 'appended to PostgreSQL');
   });
 
   describe('a changed row in the copy fails the proof, naming it', () => {
