@@ -1,13 +1,12 @@
 /**
  * copyLog and proveCopy (src/migrate) on a real PostgreSQL server: a log
  * grown by the log service on a SQLite file (several checkpoints, search
- * keys, a re-signed checkpoint, cosignatures, meta) is copied chunk by chunk
- * and proved; the store contract's reads then answer the same on both, and
- * the log opened on the copy serves proofs of the source's signed roots and
- * appends; every
- * kind of row changed in the copy makes the proof fail naming it; a copy
- * stopped between chunks resumes where it stopped, including after the
- * source grew.
+ * keys, cosignatures, meta) is copied chunk by chunk and proved; the store
+ * contract's reads then answer the same on both, and the log opened on the
+ * copy serves proofs of the source's signed roots and appends; every kind of
+ * row changed in the copy makes the proof fail naming it; a copy stopped
+ * between chunks resumes where it stopped, including after the source grew;
+ * a rotated or frozen log is refused.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
