@@ -9,14 +9,18 @@
  * store (the level-0 part of its path, src/merkle/leaf-group.ts) and takes
  * every node above tree level 7 from tiles held in memory (TileCache), plus
  * the memo of right-edge subtrees. That is the same work at every size; no
- * level-0 material is cached in the process, so memory stays flat as the log
- * grows (the SQLite page cache and the OS cache serve the rows).
+ * level-0 material is cached in the process beyond the last few hundred leaf
+ * groups read with entries (#recentGroups, bounded), so memory stays flat as
+ * the log grows (the database's cache and the OS cache serve the rows).
  *
  * The store answers asynchronously (AsyncTreeReads): proofs are computed
  * synchronously over what is in memory, and a tile or leaf-group row found
  * missing is read and the proof computed again (see #compute). What memory
  * answers (the latest checkpoint, a proof whose tiles are all cached bar its
- * one leaf group) costs no more store reads than it did.
+ * one leaf group) costs no more store reads than it did. On a store with
+ * `entryAndLeafGroup`, an entry read also brings the leaf group of its proof
+ * (kept briefly, see #recentGroups), so an entry served with its proof is one
+ * store read, not two.
  */
 import { LogError } from '../errors.js';
 import {
@@ -39,6 +43,8 @@ import type { TileCache } from './tile-cache.js';
 
 /** Most tree sizes with memoised right-edge subtrees (≤ ~53 hashes each) before the memo is reset. */
 const MEMO_MAX_SIZES = 64;
+/** Most leaf groups kept from entry reads for the proofs that follow them (1,088 bytes each: ~0.55 MiB). */
+const RECENT_GROUPS_MAX = 512;
 
 /**
  * Reads of one tree (shard) of the log at its published sizes. Sizes, proofs
@@ -55,6 +61,14 @@ export class LogReader {
   readonly #memo: SubtreeMemo = new Map();
   /** Whether the store keeps full level-0 tiles as leaf groups. */
   readonly #grouped: boolean;
+  /**
+   * Leaf groups read together with an entry (AsyncTreeReads.entryAndLeafGroup),
+   * by group, for the inclusion proof that usually follows the entry read
+   * (an entry is served with its proof): the proof then makes no store read.
+   * Rows of full tiles only, which never change; oldest dropped first,
+   * at most RECENT_GROUPS_MAX.
+   */
+  readonly #recentGroups = new Map<number, Uint8Array>();
 
   constructor(store: AsyncTreeReads, tiles: TileCache, published: () => CheckpointRow, firstIndex = 0) {
     this.firstIndex = firstIndex;
@@ -102,7 +116,17 @@ export class LogReader {
 
   /** The entry at global index `index` if it is a published leaf of this tree. */
   async entryByIndex(index: number): Promise<StoredEntry | undefined> {
-    return this.holds(index) ? this.#store.entryByIndex(index) : undefined;
+    if (!this.holds(index)) return undefined;
+    const leaf = index - this.firstIndex;
+    if (this.#store.entryAndLeafGroup === undefined || leaf >= this.#groupedLeaves()) return this.#store.entryByIndex(index);
+    // One store read for the entry and the leaf group its inclusion proof will need.
+    const group = Math.floor(leaf / LEAF_GROUP_WIDTH);
+    const { entry, leafGroup } = await this.#store.entryAndLeafGroup(index, group);
+    if (leafGroup !== undefined) {
+      if (this.#recentGroups.size >= RECENT_GROUPS_MAX) this.#recentGroups.delete(this.#recentGroups.keys().next().value as number);
+      this.#recentGroups.set(group, leafGroup);
+    }
+    return entry;
   }
 
   /** The published entry of this tree with this leaf hash. */
@@ -183,6 +207,11 @@ export class LogReader {
     return out;
   }
 
+  /** Leaves of the published tree in full level-0 tiles: the ones with leaf-group rows. */
+  #groupedLeaves(): number {
+    return Math.floor(this.latest().size / TILE_WIDTH) * TILE_WIDTH;
+  }
+
   #checkSize(size: number): void {
     const latest = this.latest().size;
     if (!Number.isSafeInteger(size) || size < 0 || size > latest) {
@@ -203,10 +232,10 @@ export class LogReader {
     const tiles = new Map<number, Tile | undefined>();
     const groups = new Map<number, Uint8Array | undefined>();
     // The leaf group of `leaf` is read by nearly every proof: read it before the first pass.
-    const grouped = Math.floor(this.latest().size / TILE_WIDTH) * TILE_WIDTH;
+    const grouped = this.#groupedLeaves();
     if (this.#grouped && leaf < grouped) {
       const g = Math.floor(leaf / LEAF_GROUP_WIDTH);
-      groups.set(g, await this.#store.leafGroup?.(g));
+      groups.set(g, this.#recentGroups.get(g) ?? (await this.#store.leafGroup?.(g)));
     }
     for (;;) {
       let load: Promise<void> | undefined;

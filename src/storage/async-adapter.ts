@@ -5,7 +5,9 @@
  * throw becomes a rejection, so callers written for the asynchronous contract
  * run on it unchanged. Nothing else changes: `sync` and `writeBarrier` pass
  * through, durability and atomicity are the inner store's, and an optional
- * operation exists on the adapter exactly when it exists on the store.
+ * operation exists on the adapter exactly when it exists on the store, bar
+ * `entryAndLeafGroup`, which the adapter composes of the store's two reads
+ * wherever the store has `leafGroup`.
  */
 
 import type { AsyncLogStore, AsyncTreeReads } from './async-types.js';
@@ -50,7 +52,13 @@ export function toAsyncReads(r: TreeReads): AsyncTreeReads {
     tile: (level, index) => settle(() => r.tile(level, index)),
   };
   const leafGroup = r.leafGroup?.bind(r);
-  return leafGroup === undefined ? reads : { ...reads, leafGroup: (group) => settle(() => leafGroup(group)) };
+  if (leafGroup === undefined) return reads;
+  return {
+    ...reads,
+    leafGroup: (group) => settle(() => leafGroup(group)),
+    // Both reads in one synchronous turn: nothing commits between them.
+    entryAndLeafGroup: (index, group) => settle(() => ({ entry: r.entryByIndex(index), leafGroup: leafGroup(group) })),
+  };
 }
 
 /** Run `fn` now; its value as a resolved promise, its throw as a rejected one. */

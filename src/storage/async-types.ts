@@ -83,6 +83,16 @@ export interface AsyncLogStore {
   tile(level: number, index: number): Promise<TileRow | undefined>;
   /** As {@link LogStore.leafGroup}: one leaf-group row of a full level-0 tile. Optional. */
   leafGroup?(group: number): Promise<Uint8Array | undefined>;
+  /**
+   * `entryByIndex(index)` and `leafGroup(group)` in one read, from one
+   * snapshot: what an entry served with its inclusion proof needs from the
+   * store (`group` numbered as `leafGroup` numbers it, within the tree). Each
+   * is undefined exactly when its own read would answer undefined; the pair
+   * never mixes two states of the log. Optional, and only on a store with
+   * `leafGroup`: a store over a network answers it in one round trip instead
+   * of two (PostgreSQL: one statement).
+   */
+  entryAndLeafGroup?(index: number, group: number): Promise<{ entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined }>;
 
   /** As {@link LogStore.shards}: the log's trees, oldest first. Optional: without it, one tree from index 0 that cannot rotate. */
   shards?(): Promise<ShardRow[]>;
@@ -120,4 +130,5 @@ export type AsyncTreeReads = Pick<
   | 'searchKey'
   | 'tile'
   | 'leafGroup'
+  | 'entryAndLeafGroup'
 >;

@@ -1,7 +1,8 @@
 /**
  * toAsyncStore (src/storage/async-adapter.ts): beyond the contract suite,
  * which runs every SQLite test through it, the parts only it has: optional
- * operations present exactly when the store has them, a synchronous throw as
+ * operations present exactly when the store has them (entryAndLeafGroup
+ * where it has leafGroup), a synchronous throw as
  * a rejection, and a rotated store's trees read through it.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ describe('toAsyncStore', () => {
 
   it('has an optional operation exactly when the store has it', async () => {
     const full = toAsyncStore(sqlite);
-    for (const op of ['leafGroup', 'sync', 'writeBarrier', 'shards', 'addFirstShard', 'rotate', 'freeze', 'frozenTree'] as const) {
+    for (const op of ['leafGroup', 'entryAndLeafGroup', 'sync', 'writeBarrier', 'shards', 'addFirstShard', 'rotate', 'freeze', 'frozenTree'] as const) {
       assert.equal(typeof full[op], 'function', op);
     }
     // A store with only the required operations, each delegating to the SQLite store.
@@ -30,7 +31,8 @@ describe('toAsyncStore', () => {
       required.map((op) => [op, (...args: unknown[]) => (sqlite[op] as (...a: unknown[]) => unknown).apply(sqlite, args)]),
     ) as unknown as LogStore;
     const minimal = toAsyncStore(bare);
-    for (const op of ['leafGroup', 'sync', 'writeBarrier', 'shards', 'addFirstShard', 'rotate', 'freeze', 'frozenTree'] as const) {
+    // entryAndLeafGroup is composed of the store's reads, where it has leafGroup.
+    for (const op of ['leafGroup', 'entryAndLeafGroup', 'sync', 'writeBarrier', 'shards', 'addFirstShard', 'rotate', 'freeze', 'frozenTree'] as const) {
       assert.equal(minimal[op], undefined, op);
     }
     await minimal.appendBatch(0, batch(0, 2));

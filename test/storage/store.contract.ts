@@ -184,6 +184,21 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
         assert.equal(await store.leafGroup?.(16), undefined);
       });
 
+      it('reads an entry and a leaf group together, each as its own read answers', async function () {
+        if (store.entryAndLeafGroup === undefined) this.skip();
+        const rows = leafGroupsOfTile(full);
+        const both = await store.entryAndLeafGroup(200, 12);
+        assert.deepEqual(both.entry, await store.entryByIndex(200));
+        assertBytes(both.leafGroup, rows[12] as Uint8Array, 'leaf group 12');
+        const beyond = await store.entryAndLeafGroup(255, 16);
+        assert.equal(beyond.entry?.index, 255);
+        assert.equal(beyond.leafGroup, undefined);
+        const noEntry = await store.entryAndLeafGroup(256, 3);
+        assert.equal(noEntry.entry, undefined);
+        assertBytes(noEntry.leafGroup, rows[3] as Uint8Array, 'leaf group 3');
+        assert.deepEqual(await store.entryAndLeafGroup(256, 16), { entry: undefined, leafGroup: undefined });
+      });
+
       it('has no leaf groups for a partial tile', async () => {
         await store.appendBatch(256, batch(256, 40, { tiles: [tile(0, 1, 40)] }));
         assert.equal(await store.leafGroup?.(16), undefined);

@@ -82,6 +82,15 @@ export const SQL = {
     'INSERT INTO leaf_groups (grp, hashes) SELECT * FROM unnest($1::bigint[], $2::bytea[]) ON CONFLICT (grp) DO NOTHING RETURNING grp',
   ),
   leafGroup: named('leaf_group', 'SELECT hashes FROM leaf_groups WHERE grp = $1'),
+  // An entry and a leaf group in one statement (one snapshot): always one row, its columns null for what is not stored.
+  entryAndLeafGroup: named(
+    'entry_and_leaf_group',
+    `SELECT e.idx AS "index", e.leaf_hash AS "leafHash", e.body, e.kind, e.integrated_time AS "integratedTime", e.set_sig AS "set",
+            g.hashes AS "leafGroup"
+     FROM (SELECT $1::bigint AS idx, $2::bigint AS grp) k
+     LEFT JOIN entries e ON e.idx = k.idx
+     LEFT JOIN leaf_groups g ON g.grp = k.grp`,
+  ),
   leafGroupsInRange: named('leaf_groups_in_range', 'SELECT grp, hashes FROM leaf_groups WHERE grp >= $1 AND grp < $2 ORDER BY grp'),
 
   // checkpoints and cosignatures

@@ -205,6 +205,14 @@ export class PostgresStore implements AsyncLogStore {
     return (await this.#one<{ hashes: Uint8Array }>(`read leaf group ${group}`, SQL.leafGroup([group])))?.hashes;
   }
 
+  /** The entry and the leaf group of its inclusion proof in one statement: one round trip instead of two. */
+  async entryAndLeafGroup(index: number, group: number): Promise<{ entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined }> {
+    const row = await this.#one<EntryAndLeafGroupRow>(`read entry ${index} and leaf group ${group}`, SQL.entryAndLeafGroup([index, group]));
+    if (row === undefined) return { entry: undefined, leafGroup: undefined };
+    const { leafGroup, ...entry } = row;
+    return { entry: entry.index === null ? undefined : (entry as StoredEntry), leafGroup: leafGroup ?? undefined };
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     return (await this.#one<{ value: string }>(`read meta ${key}`, SQL.getMeta([key])))?.value;
   }
@@ -373,6 +381,9 @@ export class PostgresStore implements AsyncLogStore {
     return this.#query(what, query, 'STORE_FAILED');
   }
 }
+
+/** A row of SQL.entryAndLeafGroup: the entry's columns are all null when it is not stored. */
+type EntryAndLeafGroupRow = { [K in keyof StoredEntry]: StoredEntry[K] | null } & { leafGroup: Uint8Array | null };
 
 /** Reject with NOT_SEQUENCER when the lease is no longer `fence`'s (expired, or another holder or epoch). */
 async function refuseIfFenced(client: pg.PoolClient, fence: SequencerFence): Promise<void> {
