@@ -22,10 +22,13 @@
  * one log per database. The Rekor v2 tree (`rekor-v2.db`) and the admin
  * audit log (`admin-log.db`) are named in the output as not copied.
  *
+ * Run again on a database holding this log's finished copy at the snapshot's
+ * latest checkpoint, migrate writes nothing and proves it again.
+ *
  * Exit status (the table in exit-codes.ts): 0 copied, proved and finished;
  * 1 the copy does not prove out, or the source does not (what and where:
  * the target stays unfinished); 2 bad usage or configuration: missing flags,
- * a target that holds a log (or another log's unfinished copy) or is not a
+ * a target that holds another log (or another log's unfinished copy) or is not a
  * Cairn database, a rotated or frozen source; 3 PostgreSQL could not be
  * reached (the target stays at its last committed chunk: run again);
  * 4 no log in DIR; 5 copied and proved up to the snapshot, not finished,
@@ -97,10 +100,11 @@ async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out
     err(`cairn migrate: copying ${resolve(dbPath)} into ${target.label}${servedBy === undefined ? '' : ' (a server runs on it: copying its snapshot)'}\n`);
     const copy = await copyLog(source, target, { sourceLabel: resolve(from), nowMs: Date.now(), ...(chunkEntries === undefined ? {} : { chunkEntries }), onProgress: progress });
     if (copy.resumedAt !== undefined) err(`cairn migrate: resumed an unfinished copy at size ${copy.resumedAt}\n`);
+    if (copy.alreadyFinished) err(`cairn migrate: ${target.label} holds this log's finished copy already; proving it again\n`);
     const tCopied = performance.now();
     const proof = await proveCopy(source, target, { onProgress: (done, total) => progress({ phase: 'proved', done, total }) });
     const finished = servedBy === undefined;
-    if (finished) await target.finish(proof.size);
+    if (finished && !copy.alreadyFinished) await target.finish(proof.size);
     const tEnd = performance.now();
     const notCopied = [basename(v2DatabasePath('.')), ADMIN_LOG_FILE].filter((f) => existsSync(join(from, f)));
     const summary = {
@@ -108,6 +112,7 @@ async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out
       from: resolve(from),
       to: target.label,
       finished,
+      alreadyFinished: copy.alreadyFinished,
       size: proof.size,
       root: proof.root,
       resumedAt: copy.resumedAt,

@@ -44,6 +44,8 @@ export interface CopyProgress {
 export interface CopyResult {
   /** The target's size when this run began, when it resumed an unfinished copy. */
   readonly resumedAt: number | undefined;
+  /** The target held this log already, finished, at the snapshot's latest checkpoint: nothing was written. */
+  readonly alreadyFinished: boolean;
   /** The copy's size: the source snapshot's latest checkpoint's. */
   readonly size: number;
   readonly entriesCopied: number;
@@ -59,7 +61,8 @@ const PAGE = 10_000;
 
 /**
  * Copy the snapshot's log into `target` (empty, or holding an unfinished copy
- * of the same log). Rejects with CONFIG_INVALID (`details.notEmpty`) for a
+ * of the same log; a target holding this log's finished copy at the
+ * snapshot's latest checkpoint is left as it is, `alreadyFinished`). Rejects with CONFIG_INVALID (`details.notEmpty`) for a
  * target holding a log or another log's copy, CONFIG_INVALID for a source
  * with several trees, NOT_FOUND for a source without a checkpoint, CORRUPT
  * when the source's entries do not give its checkpoints' roots, and as the
@@ -78,6 +81,9 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
   let resumedAt: number | undefined;
   if (status.state === 'empty') {
     await target.begin(options.sourceLabel, meta, options.nowMs);
+  } else if (status.state === 'log' && (await finishedCopyOf(target, meta, latest))) {
+    const cosignatures = source.cosignatures().length;
+    return { resumedAt: undefined, alreadyFinished: true, size: latest.size, entriesCopied: 0, chunks: 0, checkpoints: checkpoints.length, searchKeys: source.searchKeyCount(), cosignatures };
   } else {
     await checkResumable(status, meta, bySize, target);
     position = (status as Extract<ImportStatus, { state: 'importing' }>).size;
@@ -140,7 +146,14 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
     await target.addCosignatures(cosignatures.slice(i, i + PAGE));
     options.onProgress?.({ phase: 'cosignatures', done: Math.min(i + PAGE, cosignatures.length), total: cosignatures.length });
   }
-  return { resumedAt, size: latest.size, entriesCopied: latest.size - start, chunks, checkpoints: checkpoints.length, searchKeys, cosignatures: cosignatures.length };
+  return { resumedAt, alreadyFinished: false, size: latest.size, entriesCopied: latest.size - start, chunks, checkpoints: checkpoints.length, searchKeys, cosignatures: cosignatures.length };
+}
+
+/** Whether `target` holds this log's finished copy at `latest`: the same meta rows and the same latest checkpoint (the proof checks the rest). */
+async function finishedCopyOf(target: PostgresImport, meta: readonly [string, string][], latest: CheckpointRow): Promise<boolean> {
+  const stored = await target.meta();
+  const head = await target.reads.latestCheckpoint();
+  return stored.size === meta.length && meta.every(([k, v]) => stored.get(k) === v) && head !== undefined && head.size === latest.size && head.note === latest.note && hashesEqual(head.root, latest.root);
 }
 
 /** The PostgreSQL store holds one tree from index 0 that never froze; a rotated or frozen log cannot go there. */
@@ -177,7 +190,7 @@ export function nextBoundary(sizes: readonly number[], position: number, most: n
 /** An unfinished copy may be resumed only from the same log: every meta row the same, its head a source checkpoint's size. */
 async function checkResumable(status: Exclude<ImportStatus, { state: 'empty' }>, meta: readonly [string, string][], bySize: Map<number, CheckpointRow>, target: PostgresImport): Promise<void> {
   if (status.state === 'log') {
-    throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: it holds a log (size ${status.size}); cairn migrate copies only into an empty database, or finishes its own unfinished copy`, {
+    throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: it holds a log (size ${status.size}) that is not this log's finished copy; cairn migrate copies only into an empty database, or finishes its own unfinished copy`, {
       details: { notEmpty: true },
     });
   }

@@ -2,7 +2,8 @@
  * `cairn migrate` as an operator runs it, on a real PostgreSQL server: a log
  * the real `cairn serve` built (a witness's cosignatures, several checkpoints,
  * search keys) is copied and proved, and the store's reads answer the same on
- * the copy; a target that is not empty is refused; a copy taken while the
+ * the copy; a second run proves the finished copy again; a target holding
+ * another log, or other tables, is refused; a copy taken while the
  * server serves and writes is proved and left unfinished (exit 5), then
  * finished once the server stopped; a row changed in an unfinished copy fails
  * the finishing run; a run killed mid-copy resumes.
@@ -30,6 +31,7 @@ import { openTestLog, rawEntry } from '../support/test-log.js';
 
 interface Summary {
   ok: boolean;
+  alreadyFinished: boolean;
   finished: boolean;
   size: number;
   root: string;
@@ -39,6 +41,11 @@ interface Summary {
   cosignatures: number;
   searchKeys: number;
   notCopied: string[];
+}
+
+/** The fields of a summary that say what the copy is (not how long it took). */
+function pick(s: Summary): Partial<Summary> {
+  return { ok: s.ok, finished: s.finished, alreadyFinished: s.alreadyFinished, size: s.size, root: s.root, entriesCopied: s.entriesCopied, checkpoints: s.checkpoints, cosignatures: s.cosignatures, searchKeys: s.searchKeys };
 }
 
 function servingVkey(p: ServerProcess): string {
@@ -105,9 +112,17 @@ describe('cairn migrate', function () {
       source.close();
     }
 
-    const again = await runCairn(['migrate', '--from', data, '--to', url]);
-    assert.equal(again.status, 2, describeRun(again));
-    assert.match(again.stderr, /holds a log \(size 24\); cairn migrate copies only into an empty database/);
+    // Run again: the finished copy of this very log is proved again, nothing written.
+    const again = await runCairn(['migrate', '--from', data, '--to', url, '--json']);
+    assert.equal(again.status, 0, describeRun(again));
+    assert.deepEqual(pick(JSON.parse(again.stdout) as Summary), { ...pick(s), entriesCopied: 0, alreadyFinished: true });
+    assert.match(again.stderr, /holds this log's finished copy already; proving it again/);
+    // Another log into a database that holds one: refused, nothing written.
+    const other = join(dir, 'other');
+    await (await startServer(['--data-dir', other])).stop();
+    const refusedLog = await runCairn(['migrate', '--from', other, '--to', url]);
+    assert.equal(refusedLog.status, 2, describeRun(refusedLog));
+    assert.match(refusedLog.stderr, /holds a log \(size 24\) that is not this log's finished copy; cairn migrate copies only into an empty database/);
     const foreign = await server().createDatabase();
     const c = new pg.Client({ connectionString: foreign });
     await c.connect();
