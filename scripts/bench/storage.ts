@@ -10,7 +10,8 @@
  * in alternating rounds, so both meet the same background load. Then random
  * proof reads (an entry and its leaf group: `entryAndLeafGroup`, as the log
  * reads them) on each, through the asynchronous contract (SQLite through
- * toAsyncStore), from one reader and from 16 at once.
+ * toAsyncStore), from one reader and from 16 at once; and random full
+ * level-0 tiles from 16 readers.
  * Skipped with a message when PostgreSQL is not installed.
  */
 import { createHash } from 'node:crypto';
@@ -76,32 +77,68 @@ async function commitRound(side: Side, count: number): Promise<number> {
 }
 
 /**
- * Proof reads of random full-tile entries for `secs` from `concurrency`
- * readers at once (as a server's concurrent requests): `entryAndLeafGroup`
- * as the log reads them, or with `separate` as two concurrent reads
- * (entryByIndex + leafGroup). The count of reads and each read's latency.
+ * Proof reads of random full-tile entries: `entryAndLeafGroup` as the log
+ * reads them, or with `separate` as two concurrent reads (entryByIndex +
+ * leafGroup).
  */
-async function readRound(store: AsyncLogStore, size: number, secs: number, concurrency: number, separate: boolean, ms: number[]): Promise<number> {
+function proofRead(store: AsyncLogStore, size: number, separate: boolean): (x: number) => Promise<void> {
   const full = Math.floor(size / TILE_WIDTH) * TILE_WIDTH;
+  return async (x) => {
+    const index = x % full;
+    const g = Math.floor(index / (TILE_WIDTH / LEAF_GROUPS_PER_TILE));
+    const { entry, leafGroup: group } =
+      store.entryAndLeafGroup !== undefined && !separate
+        ? await store.entryAndLeafGroup(index, g)
+        : await Promise.all([store.entryByIndex(index), store.leafGroup?.(g)]).then(([entry, leafGroup]) => ({ entry, leafGroup }));
+    if (entry === undefined || group === undefined) throw new Error(`entry ${index} or its leaf group missing`);
+  };
+}
+
+/** Reads of random full level-0 tiles (as `GET tile/0/N`). */
+function tileRead(store: AsyncLogStore, size: number): (x: number) => Promise<void> {
+  const tiles = Math.floor(size / TILE_WIDTH);
+  return async (x) => {
+    const t = await store.tile(0, x % tiles);
+    if (t?.width !== TILE_WIDTH) throw new Error(`tile 0/${x % tiles} missing`);
+  };
+}
+
+/**
+ * `read` of random numbers for `secs` from `concurrency` readers at once (as
+ * a server's concurrent requests): the count of reads, each read's latency in `ms`.
+ */
+async function readRound(read: (x: number) => Promise<void>, secs: number, concurrency: number, ms: number[]): Promise<number> {
   const before = ms.length;
   const t0 = performance.now();
   const reader = async (seed: number): Promise<void> => {
     let x = seed;
     while (performance.now() - t0 < secs * 1000) {
       x = (x * 1103515245 + 12345) % 2 ** 31;
-      const index = x % full;
-      const g = Math.floor(index / (TILE_WIDTH / LEAF_GROUPS_PER_TILE));
       const r0 = performance.now();
-      const { entry, leafGroup: group } =
-        store.entryAndLeafGroup !== undefined && !separate
-          ? await store.entryAndLeafGroup(index, g)
-          : await Promise.all([store.entryByIndex(index), store.leafGroup?.(g)]).then(([entry, leafGroup]) => ({ entry, leafGroup }));
-      if (entry === undefined || group === undefined) throw new Error(`entry ${index} or its leaf group missing`);
+      await read(x);
       ms.push(performance.now() - r0);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, i) => reader(12345 + i)));
   return ms.length - before;
+}
+
+/** READ_ROUNDS alternating rounds of each of `reads`; reads/s, p50 and p99 into `figures` as `${name}${what}…C${concurrency}`. */
+async function readRounds(figures: Figures, what: string, reads: Array<[string, (x: number) => Promise<void>]>, secs: number, concurrency: number): Promise<void> {
+  const counts = reads.map(() => 0);
+  const ms = reads.map((): number[] => []);
+  for (let r = 0; r < READ_ROUNDS; r++) {
+    for (const [i, [, read]] of reads.entries()) counts[i]! += await readRound(read, secs, concurrency, ms[i]!);
+  }
+  for (const [i, [name]] of reads.entries()) {
+    const { p50, p99 } = msPercentiles(ms[i]!);
+    figures[`${name}${what}PerSecC${concurrency}`] = round(counts[i]! / (READ_ROUNDS * secs), 0);
+    figures[`${name}${what.replace(/s$/, '')}P50MsC${concurrency}`] = p50;
+    figures[`${name}${what.replace(/s$/, '')}P99MsC${concurrency}`] = p99;
+  }
+  for (const [name] of reads.slice(1)) {
+    figures[`${name}OverSqlite${what}C${concurrency}`] = round(Number(figures[`${name}${what}PerSecC${concurrency}`]) / Number(figures[`sqlite${what}PerSecC${concurrency}`]), 3);
+  }
 }
 
 export async function storageBench(quick: boolean, log: (s: string) => void): Promise<Figures> {
@@ -138,32 +175,16 @@ export async function storageBench(quick: boolean, log: (s: string) => void): Pr
     figures['postgresOverSqliteCommit'] = round(Number(figures['postgresEntriesPerSec']) / Number(figures['sqliteEntriesPerSec']), 3);
     const size = sides[0]!.edge.size;
     // Proof reads: SQLite, PostgreSQL as the log reads (one statement), PostgreSQL as two concurrent reads (before
-    // entryAndLeafGroup); READ_ROUNDS alternating rounds of each.
-    const readers: Array<[string, AsyncLogStore, boolean]> = [
-      ['sqlite', sides[0]!.store, false],
-      ['postgres', postgres, false],
-      ['postgresTwoReads', postgres, true],
-    ];
+    // entryAndLeafGroup). Then full level-0 tiles.
     const secsPerRound = quick ? 1.5 : 4;
     for (const concurrency of [1, READERS]) {
-      const counts = readers.map(() => 0);
-      const ms = readers.map((): number[] => []);
-      for (let r = 0; r < READ_ROUNDS; r++) {
-        for (const [i, [, store, separate]] of readers.entries()) counts[i]! += await readRound(store, size, secsPerRound, concurrency, separate, ms[i]!);
-      }
-      for (const [i, [name]] of readers.entries()) {
-        const { p50, p99 } = msPercentiles(ms[i]!);
-        figures[`${name}ReadsPerSecC${concurrency}`] = round(counts[i]! / (READ_ROUNDS * secsPerRound), 0);
-        figures[`${name}ReadP50MsC${concurrency}`] = p50;
-        figures[`${name}ReadP99MsC${concurrency}`] = p99;
-      }
-      for (const name of ['postgres', 'postgresTwoReads']) {
-        figures[`${name}OverSqliteReadsC${concurrency}`] = round(
-          Number(figures[`${name}ReadsPerSecC${concurrency}`]) / Number(figures[`sqliteReadsPerSecC${concurrency}`]),
-          3,
-        );
-      }
+      await readRounds(figures, 'Reads', [
+        ['sqlite', proofRead(sides[0]!.store, size, false)],
+        ['postgres', proofRead(postgres, size, false)],
+        ['postgresTwoReads', proofRead(postgres, size, true)],
+      ], secsPerRound, concurrency);
     }
+    await readRounds(figures, 'TileReads', [['sqlite', tileRead(sides[0]!.store, size)], ['postgres', tileRead(postgres, size)]], secsPerRound, READERS);
     return figures;
   } finally {
     sqlite.close();

@@ -72,7 +72,15 @@ export const SQL = {
         OR (excluded.width = t.width AND excluded.hashes = t.hashes)
      RETURNING level, idx`,
   ),
-  tile: named('tile', 'SELECT level, idx AS "index", width, hashes FROM tiles WHERE level = $1 AND idx = $2'),
+  // A tile in one statement (one snapshot): its tiles row, first (grp -1), and for level 0 the 16 leaf-group rows of
+  // tile $2, in order. A level-0 tile has one or the other: its row is deleted in the transaction that adds its groups.
+  tileOrLeafGroups: named(
+    'tile_or_leaf_groups',
+    `SELECT -1::bigint AS grp, width, hashes FROM tiles WHERE level = $1 AND idx = $2
+     UNION ALL
+     SELECT grp, NULL, hashes FROM leaf_groups WHERE $1::integer = 0 AND grp >= $2::bigint * 16 AND grp < ($2::bigint + 1) * 16
+     ORDER BY grp`,
+  ),
   tileWidth: named('tile_width', 'SELECT width FROM tiles WHERE level = $1 AND idx = $2'),
   deletePartialLevel0: named('delete_partial_level0', 'DELETE FROM tiles WHERE level = 0 AND idx = $1 RETURNING width, hashes'),
 

@@ -191,13 +191,17 @@ export class PostgresStore implements AsyncLogStore {
     return (await this.#all<{ idx: number }>('search', SQL.searchKey([key, n]))).map((r) => r.idx);
   }
 
-  /** A full level-0 tile is rebuilt from its 16 leaf-group rows (byte-identical to what was written). */
+  /**
+   * A full level-0 tile is rebuilt from its 16 leaf-group rows (byte-identical
+   * to what was written). One statement whatever the tile: its row, or its
+   * leaf groups (SQL.tileOrLeafGroups).
+   */
   async tile(level: number, index: number): Promise<TileRow | undefined> {
-    const row = await this.#one<TileRow>(`read tile ${level}/${index}`, SQL.tile([level, index]));
-    if (row !== undefined || level !== 0) return row;
-    const first = index * LEAF_GROUPS_PER_TILE;
-    const groups = await this.#all<{ hashes: Uint8Array }>(`read tile 0/${index}`, SQL.leafGroupsInRange([first, first + LEAF_GROUPS_PER_TILE]));
-    return groups.length === 0 ? undefined : tileFromLeafGroups(index, groups.map((g) => g.hashes));
+    const rows = await this.#all<{ grp: number; width: number | null; hashes: Uint8Array }>(`read tile ${level}/${index}`, SQL.tileOrLeafGroups([level, index]));
+    const first = rows[0];
+    if (first === undefined) return undefined;
+    if (first.width !== null) return { level, index, width: first.width, hashes: first.hashes };
+    return tileFromLeafGroups(index, rows.map((g) => g.hashes));
   }
 
   /** One primary-key read of a ~1 KiB row: the hot read of inclusion proofs. */
