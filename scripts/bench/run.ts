@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage,migrate]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage,migrate,postgres]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -23,6 +23,9 @@
  *             the webhook's /healthz (scripts/bench/admission.ts; needs docker-registry).
  *  - logkeys: SETs/s with the log key in a SoftHSM2 token vs a file, Ed25519 and ECDSA P-256, and
  *             the submit throughput with the token key vs a file key (scripts/bench/log-keys.ts).
+ *  - postgres: `cairn serve --database-url` (one node, PostgreSQL on this machine) beside `cairn serve` on SQLite,
+ *             alternating rounds: submit (64 connections) and read (entries with proof, tiles) on 200k-entry logs
+ *             (scripts/bench/postgres.ts; needs postgresql).
  *  - storage: batches of 256 committed durably to SQLite (appendBatch + sync) vs PostgreSQL on this
  *             machine, alternating rounds; random proof reads on each (scripts/bench/storage.ts).
  *  - migrate: `cairn migrate` of a 100k-entry data dir (and 1M in a full run) into PostgreSQL on this
@@ -41,6 +44,7 @@ import { imageSigningBench } from './image-signing.js';
 import { logKeysBench } from './log-keys.js';
 import { migrateBench } from './migrate.js';
 import { storageBench } from './storage.js';
+import { postgresBench } from './postgres.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
@@ -310,6 +314,7 @@ async function main(): Promise<void> {
     ['logkeys', async () => void (results['logkeys'] = await logKeysBench(QUICK, log))],
     ['storage', async () => void (results['storage'] = await storageBench(QUICK, log))],
     ['migrate', async () => void (results['migrate'] = await migrateBench(QUICK, log))],
+    ['postgres', async () => void (results['postgres'] = await postgresBench({ submitSecs: P.submitSecs, readSize: QUICK ? P.readSize : 200_000, readSecs: P.readSecs, log }))],
   ];
   for (const [name, fn] of steps) {
     if (!ONLY.has(name)) continue;

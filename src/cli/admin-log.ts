@@ -1,6 +1,7 @@
 /**
  * Opening the admin audit log (src/log/admin-log.ts) for `cairn serve`: its
- * own SQLite file, `<data-dir>/admin-log.db`, beside the log's, run by the
+ * own SQLite file, `<data-dir>/admin-log.db`, beside the log's (or schema
+ * `cairn_admin_log` of the --database-url database: log-databases.ts), run by the
  * same LogService on the same kind of store, and signed by the log's note key
  * (the log key for an Ed25519 log). The audit log's tree ID and origin are
  * pinned in its store at first start, as the log's are (the first note key
@@ -12,7 +13,6 @@
  * server (exit 2), since admin operations could not be recorded.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { LogError, describeError } from '../errors.js';
 import type { AdminAudit } from '../http/index.js';
@@ -26,11 +26,12 @@ import {
   type LogIdentity,
 } from '../log/index.js';
 import { parseVkey } from '../note/index.js';
-import { openSqliteStore, toAsyncStore, type AsyncLogStore } from '../storage/index.js';
+import type { AsyncLogStore } from '../storage/index.js';
+import { logDatabaseWhere, openLogDatabase, SQLITE_FILES, type DatabaseSettings, type LogDatabase } from './log-databases.js';
 import type { LogKeys } from './log-keys.js';
 
 /** The audit log's file in the data dir. */
-export const ADMIN_LOG_FILE = 'admin-log.db';
+export const ADMIN_LOG_FILE = SQLITE_FILES['admin-log'];
 
 export interface OpenedAdminLog {
   readonly log: LogService;
@@ -41,9 +42,9 @@ export interface OpenedAdminLog {
   close(): Promise<void>;
 }
 
-export async function openAdminLog(dataDir: string, identity: LogIdentity, keys: LogKeys, clock: Clock): Promise<OpenedAdminLog> {
-  const path = join(dataDir, ADMIN_LOG_FILE);
-  const store = toAsyncStore(openSqliteStore({ path, quickCheck: true }));
+export async function openAdminLog(settings: DatabaseSettings, identity: LogIdentity, keys: LogKeys, clock: Clock): Promise<OpenedAdminLog> {
+  const path = logDatabaseWhere(settings, 'admin-log');
+  const store = ((await openLogDatabase(settings, 'admin-log', { quickCheck: true })) as LogDatabase).store;
   try {
     let treeId = await store.getMeta('treeId');
     if (treeId === undefined) {

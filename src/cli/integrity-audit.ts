@@ -4,14 +4,13 @@
  * and on a mismatch turns the log read-only (GET /readyz then says why)
  * and logs where, with the hashes expected and found.
  */
-import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { IntegrityAudit } from '../log/index.js';
 import type { Logger } from './logger.js';
 import type { OpenedLog } from './open-log.js';
 
 export function startIntegrityAudit(config: Config, opened: OpenedLog, logger: Logger): IntegrityAudit {
-  const database = join(config.dataDir, 'cairn.db');
+  const database = opened.where;
   const audit = new IntegrityAudit({
     store: opened.store,
     latest: () => opened.log.reader.latest(),
@@ -19,7 +18,8 @@ export function startIntegrityAudit(config: Config, opened: OpenedLog, logger: L
     ratePerSecond: config.auditRate,
     now: () => Date.now(),
     onMismatch: (reason, mismatch) => {
-      opened.log.stopWriting(`${reason}; restore ${database} from a backup (cairn restore) or check it (cairn check)`);
+      const remedy = opened.postgres === undefined ? `restore ${database} from a backup (cairn restore) or check it (cairn check)` : `restore ${database} from a backup`;
+      opened.log.stopWriting(`${reason}; ${remedy}`);
       logger.error('integrity audit: stored data does not match what the log committed to; the log is read-only', { ...mismatch, database });
     },
     onPass: (s) => logger.info('integrity audit: pass complete', { treeSize: s.target, passes: s.passes, entriesChecked: s.entriesChecked }),

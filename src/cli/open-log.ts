@@ -1,21 +1,28 @@
 /**
  * Opening a log from a Config: data dir, store, keys, tree ID, identity,
- * service. Shared by `cairn serve`, `cairn vkey` and the benchmarks.
+ * service. Shared by `cairn serve`, `cairn vkey` and the benchmarks. The
+ * store is `cairn.db` in the data dir, or with --database-url the PostgreSQL
+ * database (log-databases.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { LogError, describeError } from '../errors.js';
-import { LogService, initLog, makeIdentity, newTreeId, type LogIdentity } from '../log/index.js';
-import { openSqliteStore, toAsyncStore, type AsyncLogStore, type ShardRow } from '../storage/index.js';
+import { LogError, describeError, isLogError } from '../errors.js';
+import { LogService, initLog, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
+import type { AsyncLogStore, PostgresStore, ShardRow } from '../storage/index.js';
+import { logDatabaseWhere, onPostgres, openLogDatabase, type LogDatabase } from './log-databases.js';
 import { EXIT, ExitError } from './exit-codes.js';
 import { openLogKeys, openNextLogKeys, signerFor, type LogKeys } from './log-keys.js';
 import { checkOnThread } from './startup-check.js';
 
 export interface OpenedLog {
   readonly store: AsyncLogStore;
+  /** Where the store is, for messages: the file, or the database URL without its password. */
+  readonly where: string;
+  /** The store itself when it is PostgreSQL (--database-url); undefined on SQLite. */
+  readonly postgres: PostgresStore | undefined;
   readonly log: LogService;
   readonly identity: LogIdentity;
   /** The active tree's keys (closing them closes every key opened): close them after the log (serve's stop does). */
@@ -55,14 +62,27 @@ export async function openLogFromConfig(
     throw new LogError('CONFIG_INVALID', `the data dir ${config.dataDir} is not a writable directory: ${describeError(err)}`);
   }
   const path = join(config.dataDir, 'cairn.db');
-  const quickCheck = wantsQuickCheck(config.startupCheck, path, config.auditRate > 0);
-  const contentCheck = wantsContentCheck(config.startupCheck, path);
-  const exists = existsSync(path);
-  progress('start-up check: opening the database', { path, bytes: databaseBytes(path), quickCheck, rehash: contentCheck });
+  const pg = onPostgres(config);
+  const quickCheck = !pg && wantsQuickCheck(config.startupCheck, path, config.auditRate > 0);
+  const contentCheck = pg ? config.startupCheck === 'full' : wantsContentCheck(config.startupCheck, path);
   let t0 = performance.now();
-  // quick_check reads every page: on its own thread, so that a listening server keeps answering probes.
-  if (quickCheck && exists) await checkOnThread(path, 'quick-check');
-  const store = toAsyncStore(openSqliteStore({ path, quickCheck: quickCheck && !exists }));
+  let db: LogDatabase;
+  if (pg) {
+    // No file to check page by page: the server keeps its own checksums. The O(log n) self-check runs at open, the
+    // integrity audit (--audit-rate) rehashes what is stored while serving, and --startup-check full rehashes it all now.
+    progress('start-up check: opening the PostgreSQL database (self-check; the integrity audit rehashes stored rows while serving)', {
+      database: logDatabaseWhere(config, 'log'),
+      rehash: contentCheck,
+    });
+    db = (await openLogDatabase(config, 'log', { mustExist: opts.existing === true })) ?? noLogIn(logDatabaseWhere(config, 'log'));
+  } else {
+    const exists = existsSync(path);
+    progress('start-up check: opening the database', { path, bytes: databaseBytes(path), quickCheck, rehash: contentCheck });
+    // quick_check reads every page: on its own thread, so that a listening server keeps answering probes.
+    if (quickCheck && exists) await checkOnThread(path, 'quick-check');
+    db = (await openLogDatabase(config, 'log', { quickCheck: quickCheck && !exists })) as LogDatabase;
+  }
+  const store = db.store;
   progress('start-up check: database open', { ms: Math.round(performance.now() - t0), quickCheck });
   let keys: LogKeys | undefined;
   try {
@@ -106,14 +126,18 @@ export async function openLogFromConfig(
       const treeSize = log.reader.firstIndex + log.status().size; // every tree's entries
       progress('start-up check: rehashing every entry, tile and checkpoint root', { treeSize });
       t0 = performance.now();
+      const rehashing = (entries: number): void =>
+        progress('start-up check: rehashing', { entries, treeSize, percent: Math.floor((100 * entries) / Math.max(1, treeSize)), ms: Math.round(performance.now() - t0) });
       try {
-        // On its own thread and connection (the latest checkpoint is the one just self-checked: nothing writes yet).
-        await checkOnThread(path, 'rehash', (entries) =>
-          progress('start-up check: rehashing', { entries, treeSize, percent: Math.floor((100 * entries) / Math.max(1, treeSize)), ms: Math.round(performance.now() - t0) }),
-        );
+        // SQLite: on its own thread and connection (the latest checkpoint is the one just self-checked: nothing writes
+        // yet). PostgreSQL: over the store's connections, each read a round trip the event loop does not wait on.
+        if (pg) await verifyStoredLog(store, log.reader.latest(), throttled(rehashing), log.reader.firstIndex);
+        else await checkOnThread(path, 'rehash', rehashing);
         progress('start-up check: rehash done', { ms: Math.round(performance.now() - t0) });
       } catch (err) {
-        throw new LogError('CORRUPT', `couldn't open the log in ${path}: ${describeError(err)}; restore the data dir from a backup`, { cause: err });
+        if (isLogError(err, 'STORE_FAILED')) throw err;
+        const remedy = pg ? 'restore the database from a backup' : 'restore the data dir from a backup';
+        throw new LogError('CORRUPT', `couldn't open the log in ${db.where}: ${describeError(err)}; ${remedy}`, { cause: err });
       }
     }
     const primary = chosen.primary;
@@ -123,7 +147,7 @@ export async function openLogFromConfig(
       primary === active && firstTreeId === treeId
         ? identity
         : makeIdentity(primary.log.privateKey ?? primary.log.publicKey, firstTreeId, config.publicUrl, primary.note?.privateKey ?? primary.note?.publicKey);
-    return { store, log, identity, keys: { ...active, close: () => keys!.close() }, primary: { keys: primary, identity: primaryIdentity } };
+    return { store, where: db.where, postgres: db.postgres, log, identity, keys: { ...active, close: () => keys!.close() }, primary: { keys: primary, identity: primaryIdentity } };
   } catch (err) {
     await store.close();
     await keys?.close();
@@ -183,9 +207,14 @@ async function checkRotatedIdentity(store: AsyncLogStore, identity: LogIdentity,
  * with its key file. Refused with exit status 4 before anything is created, so
  * a mistyped --data-dir does not silently make a new log and key.
  */
+/** The log a command that reads one (`cairn vkey`) needs is not there. */
+function noLogIn(where: string): never {
+  throw new ExitError(EXIT.NO_LOG, `no log in ${where} (it holds no checkpoint); check --database-url / CAIRN_DATABASE_URL (only cairn serve creates a log)`);
+}
+
 function requireExistingLog(config: Config): void {
   const db = join(config.dataDir, 'cairn.db');
-  if (!existsSync(db)) {
+  if (!onPostgres(config) && !existsSync(db)) {
     throw new ExitError(
       EXIT.NO_LOG,
       `no log in ${config.dataDir} (${db} does not exist); check --data-dir / CAIRN_DATA_DIR (only cairn serve creates a log)`,
@@ -236,4 +265,15 @@ async function pinMeta(store: AsyncLogStore, key: string, value: string, what: s
       `${what} changed: this log was created with ${key} ${JSON.stringify(stored)}, but ${source} gives ${JSON.stringify(value)}`,
     );
   }
+}
+
+/** `progress` called at most every 2 s. */
+function throttled(progress: (entries: number) => void): (entries: number) => void {
+  let last = performance.now();
+  return (entries) => {
+    const now = performance.now();
+    if (now - last < 2_000) return;
+    last = now;
+    progress(entries);
+  };
 }

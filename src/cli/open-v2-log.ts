@@ -1,6 +1,7 @@
 /**
  * The Rekor v2 tree beside the Rekor v1 log of a data dir: its own store
- * (`rekor-v2.db` in the data dir), its own origin (the public URL's host,
+ * (`rekor-v2.db` in the data dir, or schema `cairn_rekor_v2` of the
+ * --database-url database: log-databases.ts), its own origin (the public URL's host,
  * rekorV2Identity) and tiles, signed by the same keys through the same
  * signer. No SETs: Rekor v2 entries carry an inclusion proof only. The store
  * pins the origin, log ID and vkey as the v1 store does, so a changed
@@ -14,13 +15,13 @@
  * place serves no v2 tree, saying why, instead of beginning a new one; the
  * v1 log serves as before.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError } from '../errors.js';
 import { LogService, initLog, rekorV2Identity, type LogIdentity, type LogSigner } from '../log/index.js';
-import { openSqliteStore, toAsyncStore, type AsyncLogStore } from '../storage/index.js';
+import type { AsyncLogStore } from '../storage/index.js';
+import { logDatabaseWhere, openLogDatabase, SQLITE_FILES } from './log-databases.js';
 
 export interface OpenedV2Log {
   readonly store: AsyncLogStore;
@@ -30,7 +31,7 @@ export interface OpenedV2Log {
 
 /** The v2 tree's database file in `dataDir`. */
 export function v2DatabasePath(dataDir: string): string {
-  return join(dataDir, 'rekor-v2.db');
+  return join(dataDir, SQLITE_FILES['rekor-v2']);
 }
 
 /** Hash tiles the v2 tree caches (≈16 KiB each). */
@@ -52,12 +53,13 @@ export interface UnavailableV2Log {
  * its start-up self-check fails.
  */
 export async function openV2Log(config: Config, v1: LogIdentity, v1Store: AsyncLogStore, signer: LogSigner, clock: Clock = systemClock()): Promise<OpenedV2Log | UnavailableV2Log> {
-  const path = v2DatabasePath(config.dataDir);
+  const path = logDatabaseWhere(config, 'rekor-v2');
   const recorded = await v1Store.getMeta(TREE_META);
-  if (recorded !== undefined && !existsSync(path)) {
-    return { unavailable: `the Rekor v2 tree of this log (created ${describeCreated(recorded)}) is missing: ${path} does not exist; put its copy back and restart (a new tree would fork it under the same origin and keys)` };
+  const db = await openLogDatabase(config, 'rekor-v2', { quickCheck: config.startupCheck === 'full', mustExist: recorded !== undefined });
+  if (db === undefined) {
+    return { unavailable: `the Rekor v2 tree of this log (created ${describeCreated(recorded ?? '')}) is missing: ${path} does not exist or holds no tree; put its copy back and restart (a new tree would fork it under the same origin and keys)` };
   }
-  const store = toAsyncStore(openSqliteStore({ path, quickCheck: config.startupCheck === 'full' }));
+  const store = db.store;
   try {
     const identity = rekorV2Identity(v1);
     for (const [key, value] of [['origin', identity.origin], ['logId', identity.logId], ['vkey', identity.vkey]] as const) {

@@ -4,7 +4,6 @@
  * the log, the workers and the store. One server per data dir (data-dir-lock.ts).
  */
 import type { RequestListener, Server } from 'node:http';
-import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
@@ -127,11 +126,12 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const status = log.status();
   if (status.readOnly !== undefined) {
     // Safer than serving read-only: whatever is stored no longer matches what the log signed.
-    await abandonStart(new LogError('CORRUPT', `couldn't serve the log in ${join(config.dataDir, 'cairn.db')}: the start-up self-check failed: ${status.readOnly}; restore the data dir from a backup`));
+    const remedy = opened.postgres === undefined ? 'restore the data dir from a backup' : 'restore the database from a backup';
+    await abandonStart(new LogError('CORRUPT', `couldn't serve the log in ${opened.where}: the start-up self-check failed: ${status.readOnly}; ${remedy}`));
   }
   let adminLog: OpenedAdminLog;
   try {
-    adminLog = await openAdminLog(config.dataDir, identity, keys, clock);
+    adminLog = await openAdminLog(config, identity, keys, clock);
   } catch (err) {
     return abandonStart(err);
   }

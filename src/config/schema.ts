@@ -12,6 +12,13 @@ export interface Config {
   readonly host: string;
   /** Directory for the database and, unless keyFile is set, the log key. Created if missing. */
   readonly dataDir: string;
+  /**
+   * `postgres://user:password@host:port/database?…`: keep the log in this
+   * PostgreSQL database instead of SQLite files in the data dir (which then
+   * holds the keys only). The Rekor v2 tree and the admin audit log live in
+   * schemas of their own in the same database. The password is never logged.
+   */
+  readonly databaseUrl?: string;
   /** URL clients use to reach the log; its host names the checkpoint origin and signature. */
   readonly publicUrl: string;
   /**
@@ -150,6 +157,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'port', flag: '--port', env: 'CAIRN_PORT', help: 'TCP port to listen on (0 picks a free port)' },
   { key: 'host', flag: '--host', env: 'CAIRN_HOST', help: 'interface to bind' },
   { key: 'dataDir', flag: '--data-dir', env: 'CAIRN_DATA_DIR', help: 'directory for the SQLite database (and the key, by default)' },
+  { key: 'databaseUrl', flag: '--database-url', env: 'CAIRN_DATABASE_URL', help: 'keep the log in PostgreSQL (14 or later, fsync on): `postgres://user:password@host:port/database` (libpq URL; `?host=/run/postgresql` for a socket); the v1 log in the schema the URL selects (`public` by default), the Rekor v2 tree in schema `cairn_rekor_v2`, the admin audit log in `cairn_admin_log`, each created and migrated at start; the data dir then holds the keys only; unset: SQLite files in the data dir. The password is never logged' },
   { key: 'publicUrl', flag: '--public-url', env: 'CAIRN_PUBLIC_URL', help: 'URL clients use; its host names the checkpoint origin `<host> - <treeID>` and the signature' },
   { key: 'keyFile', flag: '--key-file', env: 'CAIRN_KEY_FILE', help: 'log key: a PKCS#8 PEM file, ECDSA P-256 or Ed25519 (the type is read from the key; if missing, an ECDSA P-256 key is created with mode 0600), or an RFC 7512 `pkcs11:` URI of a key in a token (PIN from `pin-value`/`pin-source`)' },
   { key: 'noteKeyFile', flag: '--note-key-file', env: 'CAIRN_NOTE_KEY_FILE', help: 'with an ECDSA log key: the Ed25519 note key that signs checkpoints for C2SP clients (Go x/mod, witnesses, monitors; vkey at `/api/v1/log/vkey`), a PKCS#8 PEM file (created with mode 0600 if missing) or a `pkcs11:` URI; refused with an Ed25519 log key, which signs for both' },
@@ -201,6 +209,7 @@ export const CONFIG_SCHEMA = {
     port: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     host: { type: 'string', minLength: 1, default: '127.0.0.1' },
     dataDir: { type: 'string', minLength: 1, default: './data' },
+    databaseUrl: { type: 'string', pattern: '^postgres(ql)?://' },
     publicUrl: { type: 'string', pattern: '^https?://[^\\s/+]+(/[^\\s+]*)?$', default: 'http://localhost:3000' },
     keyFile: { type: 'string', minLength: 1 },
     noteKeyFile: { type: 'string', minLength: 1 },

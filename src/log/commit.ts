@@ -93,6 +93,16 @@ export class Committer {
   #fenced = false;
   /** The edge is being rebuilt from the store (after a failed batch, or to follow batches another writer published). */
   #rebuilding: Promise<void> | undefined;
+  /**
+   * A batch whose commit failed with an unknown outcome (the connection died
+   * during COMMIT) and the size it followed: the rebuild publishes it if the
+   * store shows it committed, right after the published tree.
+   */
+  #uncertain: { readonly from: number; readonly batch: Batch } | undefined;
+  /** Why the store cannot be reached, while a rebuild waits to be tried again (STORE_FAILED); undefined otherwise. */
+  #unreachable: string | undefined;
+  /** The next rebuild attempt while the store cannot be reached, and the wait before the one after it (ms). */
+  #retry: { timer: NodeJS.Timeout; waitMs: number } | undefined;
   #idle: Array<() => void> = [];
 
   constructor(
@@ -139,6 +149,15 @@ export class Committer {
   /** Whether a batch may be taken now: writes are accepted, no failed batch is still being unwound, and the store did not fence this process off. */
   get ready(): boolean {
     return !this.#broken && !this.#fenced && this.#rebuilding === undefined && this.#state.readOnly === undefined;
+  }
+
+  /**
+   * Why the store cannot be reached (a rebuild of the edge after a failed
+   * batch got STORE_FAILED and is retried every few seconds), or undefined.
+   * Meanwhile no batch is taken and submissions are refused at once (503).
+   */
+  get unreachable(): string | undefined {
+    return this.#unreachable;
   }
 
   /** Whether nothing is in flight and no rebuild of the edge is under way. */
@@ -288,7 +307,11 @@ export class Committer {
       if (isLogError(err, 'INCONSISTENT') || isLogError(err, 'CORRUPT')) {
         throw new FatalError(describeError(err), new LogError('READ_ONLY', `the log refuses writes: ${describeError(err)}`, { cause: err }));
       }
-      if (isLogError(err, 'STORE_FAILED') || isLogError(err, 'NOT_SEQUENCER')) throw err;
+      if (isLogError(err, 'STORE_FAILED')) {
+        if (err.details?.['outcome'] === 'unknown') this.#uncertain = { from, batch };
+        throw err;
+      }
+      if (isLogError(err, 'NOT_SEQUENCER')) throw err;
       throw new LogError('STORE_FAILED', `couldn't commit a batch of ${batch.entries.length} at size ${from}: ${describeError(err)}`, { cause: err });
     }
   }
@@ -319,11 +342,25 @@ export class Committer {
 
   /** Rebuild the edge; meanwhile no batch is taken; once done, idle() waiters and progress listeners hear of it. */
   #startRebuild(afterFailure: boolean): Promise<void> {
-    this.#rebuilding ??= this.#rebuild(afterFailure).finally(() => {
+    const settle = (unreachable: string | undefined): void => {
       this.#rebuilding = undefined;
-      this.#broken = false;
+      this.#unreachable = unreachable;
+      if (unreachable === undefined) {
+        this.#retry = undefined;
+        this.#broken = false;
+      } else {
+        // The store cannot be reached: try again, every 0.25 s at first, then at most every 4 s, until it answers.
+        const waitMs = Math.min(4_000, (this.#retry?.waitMs ?? 125) * 2);
+        const timer = setTimeout(() => void this.#startRebuild(afterFailure), waitMs);
+        timer.unref();
+        this.#retry = { timer, waitMs };
+      }
       for (const resolve of this.#idle.splice(0)) resolve();
       for (const l of this.#listeners) l();
+    };
+    this.#rebuilding ??= this.#rebuild(afterFailure).then(settle, (err: unknown) => {
+      settle(undefined); // a resync that could not read the store: fenced until the next one (see #rebuild)
+      throw err;
     });
     return this.#rebuilding;
   }
@@ -336,18 +373,29 @@ export class Committer {
    * a checkpoint was persisted). `afterFailure` false (resync): the published
    * checkpoint was read from the store, and the edge is rebuilt at it.
    */
-  async #rebuild(afterFailure: boolean): Promise<void> {
-    const published = this.#state.published;
+  async #rebuild(afterFailure: boolean): Promise<string | undefined> {
+    let published = this.#state.published;
+    const uncertainBefore = this.#uncertain;
     try {
-      const stored = afterFailure ? (await this.#store.latestCheckpoint())?.size : published.size;
+      const latest = afterFailure ? await this.#store.latestCheckpoint() : published;
+      const uncertain = this.#uncertain;
+      this.#uncertain = undefined;
+      if (uncertain !== undefined && uncertain.from === published.size && latest !== undefined && sameCheckpoint(latest, uncertain.batch.checkpoint)) {
+        // Its commit did take effect, durably (a store without sync() is durable once committed): publish it in its
+        // place, after the tree it follows. Its submitters were told to retry; a retry finds it (DUPLICATE).
+        this.#state.publish({ checkpoint: uncertain.batch.checkpoint, entries: uncertain.batch.entries, batch: uncertain.batch });
+        published = uncertain.batch.checkpoint;
+      }
+      const stored = latest?.size;
       if (stored !== published.size) {
         this.#state.stopWriting(`a failed commit left the store at size ${stored}, not the published ${published.size}; restart to re-verify it`);
-        return;
+        return undefined;
       }
       this.#edge = await readEdge(this.#store, published.size);
       this.#tip = { size: published.size, time: published.time };
       this.#last = settledTurn();
       if (!afterFailure) this.#fenced = false;
+      return undefined;
     } catch (err) {
       // A resync that could not read the store leaves nothing taken until the next one succeeds (the store may be
       // unreachable for now): not damage, so the log does not stop writing for it.
@@ -355,9 +403,21 @@ export class Committer {
         this.#fenced = true;
         throw err;
       }
+      // After a failed batch, a store that cannot be reached (a database restarting, a network cut) has told nothing
+      // about the tree: the rebuild is tried again. Anything else is a store that disagrees with the log.
+      if (isLogError(err, 'STORE_FAILED') && this.#state.readOnly === undefined) {
+        this.#uncertain ??= uncertainBefore;
+        return describeError(err);
+      }
       this.#state.stopWriting(`couldn't rebuild the tree after a failed commit: ${describeError(err)}`);
+      return undefined;
     }
   }
+}
+
+/** The same checkpoint: size, root and signed note. */
+function sameCheckpoint(a: CheckpointRow, b: CheckpointRow): boolean {
+  return a.size === b.size && a.note === b.note && Buffer.from(a.root).equals(b.root);
 }
 
 /** A fatal error whose submitters are told the log refuses writes (or `code`). */

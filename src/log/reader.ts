@@ -22,7 +22,7 @@
  * (kept briefly, see #recentGroups), so an entry served with its proof is one
  * store read, not two.
  */
-import { LogError } from '../errors.js';
+import { LogError, isLogError } from '../errors.js';
 import {
   LEAF_GROUP_WIDTH,
   TILE_WIDTH,
@@ -95,10 +95,18 @@ export class LogReader {
    * The checkpoint's signed note followed by the witness cosignature lines
    * stored for its size (c2sp.org/tlog-cosignature: cosignatures are further
    * signature lines of the same note), in the order they arrived. Every line
-   * was verified before it was stored (LogService.attachCosignature).
+   * was verified before it was stored (LogService.attachCosignature). While
+   * the store cannot be reached (STORE_FAILED): the note alone, the log's own
+   * signatures, which clients need, without the witnesses' extra lines.
    */
   async noteWithCosignatures(cp: CheckpointRow): Promise<string> {
-    const cosignatures = await this.#store.cosignatures(cp.size);
+    let cosignatures;
+    try {
+      cosignatures = await this.#store.cosignatures(cp.size);
+    } catch (err) {
+      if (isLogError(err, 'STORE_FAILED')) return cp.note;
+      throw err;
+    }
     if (cosignatures.length === 0) return cp.note;
     return cp.note + cosignatures.map((c) => `${c.line}\n`).join('');
   }

@@ -122,6 +122,8 @@ export class Sequencer {
     const refused = this.#state.readOnly;
     if (refused !== undefined) throw new LogError('READ_ONLY', `the log refuses writes: ${refused}`);
     if (this.#closed) throw new LogError('SHUTTING_DOWN', 'the log is shutting down');
+    const unreachable = this.#committer.unreachable;
+    if (unreachable !== undefined) throw unreachableError(unreachable);
   }
 
   /** When the same leaf is pooled or in flight: a promise answered once that one is published, pointing at it. */
@@ -266,9 +268,13 @@ export class Sequencer {
   #afterProgress(from: Committer): void {
     if (from !== this.#committer) return; // a tree frozen since
     const refused = this.#state.readOnly;
+    const unreachable = from.unreachable;
     if (refused !== undefined) {
       this.#clearTimers();
       this.rejectPool(new LogError('READ_ONLY', `the log refuses writes: ${refused}`));
+    } else if (unreachable !== undefined) {
+      this.#clearTimers();
+      this.rejectPool(unreachableError(unreachable)); // held entries would wait for as long as the store is away
     } else if (!this.#closed) this.#schedule();
   }
 
@@ -283,6 +289,11 @@ export class Sequencer {
     }
     void this.#committer.commit(batch);
   }
+}
+
+/** What a submission is told while the store cannot be reached: retry later (503). */
+function unreachableError(why: string): LogError<'STORE_FAILED'> {
+  return new LogError('STORE_FAILED', `the log's store cannot be reached now; retry shortly: ${why}`);
 }
 
 function duplicate(existingIndex: number): LogError<'DUPLICATE'> {

@@ -15,6 +15,7 @@ export { backupDatabase, openReadOnlyStore, type BackupResult } from './sqlite/b
 export { SqliteSnapshot, openSnapshot } from './sqlite/snapshot.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
+export { redact as redactDatabaseUrl } from './postgres/connect.js';
 export { PostgresLease, openPostgresLease, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';
 export { ImportChunk, PostgresImport, openPostgresImport, type ChunkEnd, type ImportCounts, type ImportStatus } from './postgres/import.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';

@@ -29,7 +29,7 @@ describe('the admin audit log across a change of note key', function () {
   async function open(keyFile: string, publicUrl = 'https://log.example') {
     const keys = await openLogKeys({ dataDir: dir, keyFile });
     const identity = makeIdentity(keys.log.privateKey!, '12345', publicUrl, keys.note?.privateKey);
-    return { identity, admin: await openAdminLog(dir, identity, keys, new ManualClock()) };
+    return { identity, admin: await openAdminLog({ dataDir: dir }, identity, keys, new ManualClock()) };
   }
 
   it('opens after the note key changed, and signs the next checkpoint with the new key', async () => {

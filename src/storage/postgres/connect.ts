@@ -33,7 +33,17 @@ export interface PostgresConnectionOptions {
    * when it resumes its commit fails instead of landing late.
    */
   readonly idleInTransactionTimeoutMs?: number;
+  /**
+   * The schema the store's tables live in (every connection's `search_path`;
+   * created by openPostgresStore if missing), so that several logs share one
+   * database: lower-case letters, digits and `_`, starting with a letter.
+   * Undefined: the schema the URL's connection starts in (`public` unless set).
+   */
+  readonly schema?: string;
 }
+
+/** What a schema name may be: a plain lower-case identifier, quoted nowhere. */
+const SCHEMA_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** Oldest server release the store runs on (identity columns, SQLSTATE 25P03, `ON CONFLICT`). */
 const MIN_SERVER_VERSION = 140000;
@@ -55,6 +65,10 @@ const TYPES = {
  * lazily; {@link checkServer} makes the first connection.
  */
 export function createPool(options: PostgresConnectionOptions): pg.Pool {
+  const schema = options.schema;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new LogError('CONFIG_INVALID', `couldn't use schema ${JSON.stringify(schema)}: a schema name is lower-case letters, digits and _, starting with a letter`);
+  }
   let pool: pg.Pool;
   try {
     pool = new pg.Pool({
@@ -64,7 +78,7 @@ export function createPool(options: PostgresConnectionOptions): pg.Pool {
       query_timeout: options.queryTimeoutMs ?? 10_000,
       keepAlive: true,
       application_name: 'cairn',
-      options: `-c synchronous_commit=on -c idle_in_transaction_session_timeout=${Math.trunc(options.idleInTransactionTimeoutMs ?? 10_000)}`,
+      options: `-c synchronous_commit=on -c idle_in_transaction_session_timeout=${Math.trunc(options.idleInTransactionTimeoutMs ?? 10_000)}${schema === undefined ? '' : ` -c search_path=${schema}`}`,
       types: TYPES,
     });
   } catch (err) {

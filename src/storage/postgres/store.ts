@@ -34,9 +34,10 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const pool = createPool(options);
-  const label = redact(options.url);
+  const label = options.schema === undefined ? redact(options.url) : `${redact(options.url)} (schema ${options.schema})`;
   try {
     await checkServer(pool, options.url);
+    if (options.schema !== undefined) await createSchema(pool, options.schema, label);
     await migrate(pool, loadMigrations(options.migrationsDir ?? postgresMigrationsDir()), label);
     await refuseUnfinishedImport(pool, label);
   } catch (err) {
@@ -44,6 +45,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw err;
   }
   return new PostgresStore(pool, label);
+}
+
+/** Create `schema` (a checked plain identifier: connect.ts) if it does not exist; the connections' search_path names it. */
+async function createSchema(pool: pg.Pool, schema: string, label: string): Promise<void> {
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (err) {
+    // Two processes creating it at once: the loser's unique violation means it exists.
+    if (sqlState(err) === '23505' || sqlState(err) === '42P06') return;
+    throw toLogError(`create schema ${schema} in ${label}`, err, 'CONFIG_INVALID');
+  }
 }
 
 /**
