@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage,migrate,postgres]`
+ * `npm run bench [-- --quick] [--json FILE] [--only submit,read,latency,scale,core,sign,admission,logkeys,storage,migrate,postgres,cluster]`
  *
  * Every figure is printed beside a baseline measured in the same run, because
  * these machines are shared and noisy: ratios hold, absolute times don't.
@@ -26,6 +26,8 @@
  *  - postgres: `cairn serve --database-url` (one node, PostgreSQL on this machine) beside `cairn serve` on SQLite,
  *             alternating rounds: submit (64 connections) and read (entries with proof, tiles) on 200k-entry logs
  *             (scripts/bench/postgres.ts; needs postgresql).
+ *  - cluster: submissions through two nodes on one PostgreSQL database vs one node on PostgreSQL vs one
+ *             on SQLite, alternating rounds (scripts/bench/cluster.ts; needs postgresql).
  *  - storage: batches of 256 committed durably to SQLite (appendBatch + sync) vs PostgreSQL on this
  *             machine, alternating rounds; random proof reads on each (scripts/bench/storage.ts).
  *  - migrate: `cairn migrate` of a 100k-entry data dir (and 1M in a full run) into PostgreSQL on this
@@ -45,6 +47,7 @@ import { logKeysBench } from './log-keys.js';
 import { migrateBench } from './migrate.js';
 import { storageBench } from './storage.js';
 import { postgresBench } from './postgres.js';
+import { clusterBench } from './cluster.js';
 import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
@@ -315,6 +318,7 @@ async function main(): Promise<void> {
     ['storage', async () => void (results['storage'] = await storageBench(QUICK, log))],
     ['migrate', async () => void (results['migrate'] = await migrateBench(QUICK, log))],
     ['postgres', async () => void (results['postgres'] = await postgresBench({ submitSecs: P.submitSecs, readSize: QUICK ? P.readSize : 200_000, readSecs: P.readSecs, log }))],
+    ['cluster', async () => void (results['cluster'] = await clusterBench(QUICK, log))],
   ];
   for (const [name, fn] of steps) {
     if (!ONLY.has(name)) continue;

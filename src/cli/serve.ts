@@ -26,6 +26,8 @@ import { openV2Log, type OpenedV2Log } from './open-v2-log.js';
 import { openAdminLog, type OpenedAdminLog } from './admin-log.js';
 import { startWitnessing, witnessEndpoints } from './witnessing.js';
 import { startIntegrityAudit } from './integrity-audit.js';
+import { startCluster, type ClusterMember, type RunningCluster } from './cluster.js';
+import { PostgresStore } from '../storage/index.js';
 
 export interface Running {
   readonly server: Server;
@@ -158,6 +160,20 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     return abandonStart(err, adminLog);
   }
   const logV2 = openedV2?.log;
+  // On PostgreSQL the node is one of any number on the database: its logs stand by until it holds the sequencer lease.
+  let cluster: RunningCluster | undefined;
+  if (config.databaseUrl !== undefined && opened.postgres !== undefined) {
+    const members: ClusterMember[] = [{ log, store: opened.postgres }];
+    if (openedV2 !== undefined && openedV2.store instanceof PostgresStore) members.push({ log: openedV2.log, store: openedV2.store });
+    if (adminLog.store instanceof PostgresStore) members.push({ log: adminLog.log, store: adminLog.store });
+    try {
+      cluster = await startCluster(config, config.databaseUrl, members, new URL(url), logger);
+    } catch (err) {
+      await openedV2?.log.close();
+      await openedV2?.store.close();
+      return abandonStart(err, adminLog);
+    }
+  }
 
   const audit = startIntegrityAudit(config, opened, logger);
   let witnessing = startWitnessing(config, log, logger);
@@ -188,6 +204,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   }
   const admission = pool?.admission ?? inlineAdmission();
   const app = createApp({
+    ...(cluster === undefined ? {} : { cluster: cluster.hooks }),
     log,
     ...(logV2 === undefined ? {} : { logV2 }),
     admission,
@@ -239,6 +256,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       await log.close();
       await logV2?.close();
       await adminLog.close();
+      await cluster?.stop(); // after every log stopped sequencing: the lease is released for the next node
       await pool?.close();
       await opened.store.close();
       await openedV2?.store.close();

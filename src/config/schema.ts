@@ -111,6 +111,18 @@ export interface Config {
    * off (no acknowledged entry is lost: answers follow durable commits).
    */
   readonly shutdownGraceMs: number;
+  /**
+   * Several nodes on one database: the URL the other nodes reach this node's
+   * internal forwarding route at; unset: `http://<host>:<port>` (with
+   * --host 0.0.0.0 or ::, the machine's hostname).
+   */
+  readonly nodeUrl?: string;
+  /**
+   * Several nodes on one database: how long the sequencer lease lasts
+   * without a renewal, ms; a sequencer that stops (crash, pause, partition)
+   * is replaced within about this time plus a fifth of it.
+   */
+  readonly leaseTtlMs: number;
 }
 
 /** One witness: its submission prefix (`<url>/add-checkpoint`) and its verifier key. */
@@ -198,6 +210,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'keepAliveTimeoutMs', flag: '--keep-alive-timeout-ms', env: 'CAIRN_KEEP_ALIVE_TIMEOUT_MS', help: 'idle time after which a keep-alive connection is closed, ms' },
   { key: 'maxRequestsPerSocket', flag: '--max-requests-per-socket', env: 'CAIRN_MAX_REQUESTS_PER_SOCKET', help: 'most requests on one connection before it is closed (0 = no limit)' },
   { key: 'maxConnections', flag: '--max-connections', env: 'CAIRN_MAX_CONNECTIONS', help: 'most open connections; further ones are closed at once (0 = no limit)' },
+  { key: 'nodeUrl', flag: '--node-url', env: 'CAIRN_NODE_URL', help: 'with several nodes on one database: the URL the other nodes reach this node at, to forward the entries they admit while it sequences (its internal route, authenticated by a secret kept in the database); unset: `http://<host>:<port>` (the hostname when --host is 0.0.0.0 or ::)' },
+  { key: 'leaseTtlMs', flag: '--lease-ttl-ms', env: 'CAIRN_LEASE_TTL_MS', help: 'with several nodes on one database: life of the sequencer lease without renewal, ms (renewed every third of it); when the sequencing node dies or stalls, another takes over after about this long' },
   { key: 'shutdownGraceMs', flag: '--shutdown-grace-ms', env: 'CAIRN_SHUTDOWN_GRACE_MS', help: 'longest time from SIGTERM/SIGINT to exit, ms: new connections are refused at once, in-flight requests answered with `Connection: close`, idle connections closed, the batch in flight committed; at the end, open connections are cut and the process exits' },
 ];
 
@@ -255,5 +269,7 @@ export const CONFIG_SCHEMA = {
     maxRequestsPerSocket: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
     maxConnections: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
     shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 10000 },
+    nodeUrl: { type: 'string', pattern: '^https?://[^\\s/]+/?$' },
+    leaseTtlMs: { type: 'integer', minimum: 300, maximum: 600000, default: 5000 },
   },
 } as const;

@@ -1,0 +1,134 @@
+/**
+ * `cairn serve` on PostgreSQL as one node of several on one database
+ * (docs/ARCHITECTURE.md "Several nodes on one database"): the cluster secret
+ * from the database, the sequencer lease loop, the forwarding client, and
+ * the follower's loop that adopts the checkpoints the sequencing node
+ * publishes. Every node on PostgreSQL runs it; a node alone on its database
+ * takes the lease at once and sequences. One lease (in the v1 log's schema)
+ * decides for every log of the node (the v1 log, the Rekor v2 tree, the
+ * admin audit log): each of their stores is fenced by it, and they stand by
+ * and take over together.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from '../config/index.js';
+import { describeError } from '../errors.js';
+import { ClusterCoordinator, ClusterNode, Forwarder, clusterSecret } from '../cluster/index.js';
+import type { ClusterHooks } from '../http/index.js';
+import { openPostgresLease, type PostgresStore } from '../storage/index.js';
+import type { Logger } from './logger.js';
+
+/** What the cluster needs of the log (LogService). */
+export interface ClusterLog {
+  /** Stop sequencing: no batch is taken, what is pooled fails with NOT_SEQUENCER; resolves once none is in flight. */
+  standBy(reason: string): Promise<void>;
+  /** Rebuild from the store's latest checkpoint and right edge, then sequence. */
+  takeOver(): Promise<void>;
+  /** Publish the store's latest checkpoint when it is beyond this node's (a follower's reads). */
+  adoptLatest(): Promise<unknown>;
+}
+
+/** A log of the node and its store. */
+export interface ClusterMember {
+  readonly log: ClusterLog;
+  readonly store: PostgresStore;
+}
+
+export interface RunningCluster {
+  readonly hooks: ClusterHooks;
+  /** Stop the lease loop and release the lease if held: call once the log stopped sequencing (closed). */
+  stop(): Promise<void>;
+}
+
+/** How often a follower reads the latest checkpoint, ms: its reads lag the sequencer's by about this much. */
+export const FOLLOW_INTERVAL_MS = 200;
+
+/**
+ * Join the nodes on `databaseUrl`: `members` are the node's logs, the v1
+ * log first (its database holds the lease and the cluster secret); none may
+ * be sequencing yet (they stand by until this node takes the lease).
+ * `listening` is the URL the server listens on, from which the default node
+ * URL is made.
+ */
+export async function startCluster(config: Config, databaseUrl: string, members: readonly ClusterMember[], listening: URL, logger: Logger): Promise<RunningCluster> {
+  const first = members[0];
+  if (first === undefined) throw new Error('startCluster needs the v1 log');
+  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const nodeUrl = config.nodeUrl ?? defaultNodeUrl(listening);
+  const secret = await clusterSecret(first.store);
+  const ttlMs = config.leaseTtlMs;
+  // A renewal that hangs fails within a third of the TTL, while the lease is still held.
+  const lease = openPostgresLease({ url: databaseUrl, queryTimeoutMs: Math.floor(ttlMs / 3), connectTimeoutMs: Math.floor(ttlMs / 3) });
+  let leaseSchema: string;
+  try {
+    leaseSchema = await lease.schema();
+  } catch (err) {
+    await lease.close();
+    throw err;
+  }
+  let standing = false;
+  const standBy = async (reason: string): Promise<void> => {
+    await Promise.all(members.map((m) => m.log.standBy(reason)));
+    standing = true;
+  };
+  await standBy('waiting for the sequencer lease');
+  const coordinator = new ClusterCoordinator({
+    lease,
+    fence: (f) => {
+      for (const m of members) m.store.fence(f === undefined ? undefined : { ...f, leaseSchema });
+    },
+    sequencing: {
+      lead: async () => {
+        standing = false;
+        for (const m of members) await m.log.takeOver();
+      },
+      follow: standBy,
+    },
+    nodeId,
+    nodeUrl,
+    ttlMs,
+    onEvent: (msg, fields) => logger.info(msg, fields),
+  });
+  const forwarder = new Forwarder({ secret, timeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : 60_000 });
+  const node = new ClusterNode(coordinator, forwarder, secret);
+  let following: Promise<unknown> | undefined;
+  let lastFailure = '';
+  const follow = setInterval(() => {
+    if (!standing || following !== undefined) return;
+    following = Promise.all(members.map((m) => m.log.adoptLatest()))
+      .then(() => (lastFailure = ''))
+      .catch((err: unknown) => {
+        const why = describeError(err);
+        if (why !== lastFailure) logger.warn("couldn't follow the log's latest checkpoint; serving the last one adopted", { err: why });
+        lastFailure = why;
+      })
+      .finally(() => (following = undefined));
+  }, FOLLOW_INTERVAL_MS);
+  follow.unref();
+  try {
+    await coordinator.start();
+  } catch (err) {
+    clearInterval(follow);
+    await lease.close();
+    throw err;
+  }
+  logger.info('joined the nodes on the database', { nodeId, nodeUrl, leaseTtlMs: ttlMs, role: coordinator.status().role, holder: coordinator.status().holder ?? null });
+  return {
+    hooks: node,
+    stop: async () => {
+      clearInterval(follow);
+      await following;
+      await coordinator.stop();
+      forwarder.close();
+      await lease.close();
+    },
+  };
+}
+
+/** `http://<host>:<port>` of the listening server; a wildcard address is replaced by the machine's hostname. */
+export function defaultNodeUrl(listening: URL): string {
+  const wildcard = listening.hostname === '0.0.0.0' || listening.hostname === '[::]' || listening.hostname === '::';
+  const u = new URL(listening.href);
+  if (wildcard) u.hostname = hostname();
+  return u.origin;
+}
