@@ -29,7 +29,8 @@
  *  - cluster: submissions through two nodes on one PostgreSQL database vs one node on PostgreSQL vs one
  *             on SQLite, alternating rounds (scripts/bench/cluster.ts; needs postgresql).
  *  - storage: batches of 256 committed durably to SQLite (appendBatch + sync) vs PostgreSQL on this
- *             machine, alternating rounds; random proof reads on each (scripts/bench/storage.ts).
+ *             machine, alternating rounds; random proof reads and full level-0 tile reads on each,
+ *             alternating rounds (scripts/bench/storage.ts).
  *  - migrate: `cairn migrate` of a 100k-entry data dir (and 1M in a full run) into PostgreSQL on this
  *             machine vs `cairn backup` of the same data dir (scripts/bench/migrate.ts).
  */
