@@ -26,7 +26,7 @@ import {
   type LogIdentity,
 } from '../log/index.js';
 import { parseVkey } from '../note/index.js';
-import type { AsyncLogStore } from '../storage/index.js';
+import { metaOnce, type AsyncLogStore } from '../storage/index.js';
 import { logDatabaseWhere, openLogDatabase, SQLITE_FILES, type DatabaseSettings, type LogDatabase } from './log-databases.js';
 import type { LogKeys } from './log-keys.js';
 
@@ -46,11 +46,7 @@ export async function openAdminLog(settings: DatabaseSettings, identity: LogIden
   const path = logDatabaseWhere(settings, 'admin-log');
   const store = ((await openLogDatabase(settings, 'admin-log', { quickCheck: true })) as LogDatabase).store;
   try {
-    let treeId = await store.getMeta('treeId');
-    if (treeId === undefined) {
-      treeId = newTreeId((n) => randomBytes(n));
-      await store.setMeta('treeId', treeId);
-    }
+    const treeId = await metaOnce(store, 'treeId', () => newTreeId((n) => randomBytes(n)));
     const { known, next } = await knownNoteKeys(store);
     if (known.length === 0) await store.setMeta('vkey', identity.vkey); // the first note key, where tools that prove a copy look
     else if (!known.includes(identity.vkey)) await store.setMeta(`vkey.${next}`, identity.vkey);

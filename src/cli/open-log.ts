@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { LogService, initLog, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
-import type { AsyncLogStore, PostgresStore, ShardRow } from '../storage/index.js';
+import { metaOnce, type AsyncLogStore, type PostgresStore, type ShardRow } from '../storage/index.js';
 import { logDatabaseWhere, onPostgres, openLogDatabase, type LogDatabase } from './log-databases.js';
 import { EXIT, ExitError } from './exit-codes.js';
 import { openLogKeys, openNextLogKeys, signerFor, type LogKeys } from './log-keys.js';
@@ -91,11 +91,7 @@ export async function openLogFromConfig(
     keys = chosen.keys;
     const active = chosen.keys.active;
     const rows = (await store.shards?.()) ?? [];
-    let treeId = rows[rows.length - 1]?.treeId ?? (await store.getMeta('treeId'));
-    if (treeId === undefined) {
-      treeId = newTreeId((n) => randomBytes(n));
-      await store.setMeta('treeId', treeId);
-    }
+    const treeId = rows[rows.length - 1]?.treeId ?? (await metaOnce(store, 'treeId', () => newTreeId((n) => randomBytes(n))));
     // File keys give the identity their private halves (signing on the event loop by default); token keys only their public ones.
     const identity = makeIdentity(active.log.privateKey ?? active.log.publicKey, treeId, config.publicUrl, active.note?.privateKey ?? active.note?.publicKey);
     if (rows.length <= 1) {

@@ -8,8 +8,8 @@
  * answers 409: it holds the entry already), never altered.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isLogError, LogError } from '../errors.js';
-import type { AsyncLogStore } from '../storage/index.js';
+import { LogError } from '../errors.js';
+import { metaOnce, type AsyncLogStore } from '../storage/index.js';
 
 /** The meta key holding the secret (hex). */
 export const CLUSTER_SECRET_META = 'clusterSecret';
@@ -20,18 +20,7 @@ export const CLUSTER_SECRET_META = 'clusterSecret';
  * (setMeta refuses a second value) and the others read it.
  */
 export async function clusterSecret(store: Pick<AsyncLogStore, 'getMeta' | 'setMeta'>, random: (n: number) => Uint8Array = randomBytes): Promise<Buffer> {
-  const stored = await store.getMeta(CLUSTER_SECRET_META);
-  if (stored !== undefined) return parse(stored);
-  const made = Buffer.from(random(32)).toString('hex');
-  try {
-    await store.setMeta(CLUSTER_SECRET_META, made);
-    return parse(made);
-  } catch (err) {
-    if (!isLogError(err, 'INCONSISTENT')) throw err;
-    const winner = await store.getMeta(CLUSTER_SECRET_META);
-    if (winner === undefined) throw err;
-    return parse(winner);
-  }
+  return parse(await metaOnce(store, CLUSTER_SECRET_META, () => Buffer.from(random(32)).toString('hex')));
 }
 
 /** Hex HMAC-SHA256 of `body` under `secret`. */

@@ -9,6 +9,7 @@ export type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, SearchKe
 export type { AsyncLogStore, AsyncTreeReads } from './async-types.js';
 export { toAsyncReads, toAsyncStore } from './async-adapter.js';
 export { MAX_BODY_BYTES, validateBatch } from './batch.js';
+export { metaOnce } from './meta.js';
 export { APPLICATION_ID, openDatabase, type Database, type OpenDatabaseOptions } from './sqlite/db.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export { backupDatabase, openReadOnlyStore, type BackupResult } from './sqlite/backup.js';
