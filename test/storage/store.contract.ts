@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { isLogError, type ErrorCode } from '../../src/errors.js';
 import { leafGroupsOfTile } from '../../src/merkle/index.js';
 import type { AsyncLogStore } from '../../src/storage/async-types.js';
+import { metaOnce } from '../../src/storage/meta.js';
 import type { Batch } from '../../src/storage/types.js';
 import { assertBytes, assertCheckpoint, assertEntry, assertTile, batch, checkpoint, entry, tile } from './fixtures.js';
 
@@ -324,6 +325,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
         await assertRejected(store.setMeta('treeID', '5678'), 'INCONSISTENT');
         assert.equal(await store.getMeta('treeID'), '1234');
         assert.equal(await store.getMeta('origin'), undefined);
+      });
+
+      it('lets processes making a value at once agree on the first stored (metaOnce)', async () => {
+        let made = 0;
+        const values = await Promise.all([1, 2, 3].map(() => metaOnce(store, 'treeId', () => `candidate ${++made}`)));
+        const stored = await store.getMeta('treeId');
+        assert.ok(stored !== undefined && stored.startsWith('candidate '));
+        assert.deepEqual(values, [stored, stored, stored]);
+        assert.equal(await metaOnce(store, 'treeId', () => 'another'), stored, 'a value once stored is never made again');
       });
     });
 
