@@ -10,6 +10,12 @@
  * Entries in flight at a kill are resent to the next lifetime: a 409 then
  * means the entry was committed but its answer was lost with the process, a
  * 201 that it was never committed. Both are correct; losing a 201 is not.
+ *
+ * With `databaseUrl` the server keeps its logs in that PostgreSQL database
+ * (`--database-url`) and is the only node on it: a restarted process is a new
+ * node that takes the sequencer lease once the killed one's has expired
+ * (`leaseTtlMs`), answering writes 503 until then; `checkStore` then also
+ * looks at the database itself after every restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +44,12 @@ export interface CrashRunOptions {
   readonly log?: (line: string) => void;
   /** Extra `cairn serve` flags. */
   readonly serverArgs?: readonly string[];
+  /** Keep the logs in this PostgreSQL database instead of SQLite files in the data dir. */
+  readonly databaseUrl?: string;
+  /** --lease-ttl-ms with `databaseUrl` (default 1000): how long a restarted node waits for the killed one's lease. */
+  readonly leaseTtlMs?: number;
+  /** Called after every restart's check: what is wrong in the store itself (e.g. {@link postgresLogProblems}); MUST be empty. */
+  readonly checkStore?: () => Promise<string[]>;
 }
 
 export interface CrashReport {
@@ -74,7 +86,8 @@ export async function runCrashTest(o: CrashRunOptions): Promise<CrashReport> {
   const maxLoadMs = o.maxLoadMs ?? 1200;
   const log = o.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'cairn-crash-'));
-  const args = ['--data-dir', join(dir, 'data'), '--public-url', 'http://crash.test', ...(o.serverArgs ?? [])];
+  const database = o.databaseUrl === undefined ? [] : ['--database-url', o.databaseUrl, '--lease-ttl-ms', String(o.leaseTtlMs ?? 1000)];
+  const args = ['--data-dir', join(dir, 'data'), '--public-url', 'http://crash.test', ...database, ...(o.serverArgs ?? [])];
   const losses: string[] = [];
   const inconsistencies: string[] = [];
   const totals = { startupKills: 0, unanswered: 0, committedButUnanswered: 0, retried: 0, proofsChecked: 0, goChecks: 0, lookups: 0, finalTreeSize: 0 };
@@ -134,6 +147,7 @@ export async function runCrashTest(o: CrashRunOptions): Promise<CrashReport> {
       vagent.destroy();
       losses.push(...v.losses.map((l) => `after kill ${epoch + 1}: ${l}`));
       inconsistencies.push(...v.inconsistencies.map((l) => `after kill ${epoch + 1}: ${l}`));
+      if (o.checkStore !== undefined) inconsistencies.push(...(await o.checkStore()).map((l) => `after kill ${epoch + 1}, in the store: ${l}`));
       totals.proofsChecked += v.proofsChecked;
       totals.lookups += v.lookups;
       if (v.goChecked) totals.goChecks++;
@@ -148,10 +162,18 @@ export async function runCrashTest(o: CrashRunOptions): Promise<CrashReport> {
     // Settle the entries still unanswered, then a clean stop.
     const agent = keepAliveAgent(2);
     for (const e of resend) {
-      const r = await httpRequest(url, 'POST', '/api/v1/log/entries', { agent, body: e.json });
-      if (r.status === 201) ledger.recordCreated(JSON.parse(r.body.toString('utf8')), o.kills);
-      else if (r.status === 409) totals.committedButUnanswered++;
-      else inconsistencies.push(`final resend: unexpected ${r.status}`);
+      for (let attempt = 0; ; attempt++) {
+        const r = await httpRequest(url, 'POST', '/api/v1/log/entries', { agent, body: e.json });
+        if (r.status === 201) ledger.recordCreated(JSON.parse(r.body.toString('utf8')), o.kills);
+        else if (r.status === 409) totals.committedButUnanswered++;
+        else if (r.status === 503 && attempt < 100) {
+          // A restarted node on PostgreSQL sequences once the killed node's lease has expired.
+          totals.retried++;
+          await sleep(50);
+          continue;
+        } else inconsistencies.push(`final resend: unexpected ${r.status}`);
+        break;
+      }
     }
     agent.destroy();
     srv.child.kill('SIGTERM');

@@ -5,7 +5,8 @@
  * 1. the served checkpoint verifies with the log's vkey and is not smaller
  *    than any checkpoint or acknowledgement seen before;
  * 2. every entry bundle is fetched and every leaf rehashed with node:crypto;
- *    each acknowledged entry has the same body (hence leaf hash) at its index;
+ *    each acknowledged entry has the same body (hence leaf hash) at its index,
+ *    and no entry is in the log twice;
  * 3. the root at every size a client ever saw a checkpoint for is recomputed
  *    from those leaves (tree.ts, independent of src/merkle) and must equal
  *    the seen root, and the current root too: every old checkpoint is a
@@ -75,6 +76,14 @@ export async function verifyRestartedLog(c: VerifyContext): Promise<VerifyResult
   }
   const reference = new ReferenceTree(bodies);
   const leaves = reference.leafHashes;
+  // Every submission is a distinct entry: a leaf found twice was committed twice.
+  const firstAt = new Map<string, number>();
+  leaves.forEach((leaf, i) => {
+    const hex = Buffer.from(leaf).toString('hex');
+    const at = firstAt.get(hex);
+    if (at !== undefined) inconsistencies.push(`entries ${at} and ${i} are the same entry (committed twice)`);
+    else firstAt.set(hex, i);
+  });
   for (const ack of ledger.acks.values()) {
     const body = bodies[ack.index];
     if (body === undefined) losses.push(`entry ${ack.index} (acknowledged in lifetime ${ack.epoch}) is beyond the tree size ${size}`);
