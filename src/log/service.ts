@@ -56,6 +56,12 @@ export interface LogStatus {
   readonly frozen: boolean;
   readonly batches: number;
   readonly failedBatches: number;
+  /**
+   * Why the store cannot be reached, while a batch failed with STORE_FAILED
+   * and the rebuild from the store is retried (submissions are refused at
+   * once meanwhile, 503); undefined otherwise.
+   */
+  readonly storeUnreachable: string | undefined;
 }
 
 /** The active tree and what writes to it. */
@@ -302,7 +308,15 @@ export class LogService {
 
   status(): LogStatus {
     const s = this.#active.state;
-    return { size: s.published.size, poolSize: this.#sequencer.poolSize, readOnly: s.readOnly, frozen: s.readOnly === FROZEN, batches: s.batches, failedBatches: s.failedBatches };
+    return {
+      size: s.published.size,
+      poolSize: this.#sequencer.poolSize,
+      readOnly: s.readOnly,
+      frozen: s.readOnly === FROZEN,
+      batches: s.batches,
+      failedBatches: s.failedBatches,
+      storeUnreachable: this.#active.committer.unreachable,
+    };
   }
 
   /** Sequence everything pooled now. */

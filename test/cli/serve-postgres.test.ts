@@ -129,7 +129,7 @@ describe('cairn serve --database-url (the real process, PostgreSQL)', function (
     assert.ok(!all.includes(PASSWORD), 'the password never appears in the logs');
   });
 
-  it('answers writes 503 at once while the database is down (reads from memory go on), takes them again once it is back, and loses nothing acknowledged', async () => {
+  it('answers writes 503 at once and /readyz 503 while the database is down (reads from memory go on), takes them again and is ready once it is back, and loses nothing acknowledged', async () => {
     const key = ecKey();
     const s = await start();
     try {
@@ -168,6 +168,23 @@ describe('cairn serve --database-url (the real process, PostgreSQL)', function (
         assert.equal(a.retryAfter, '1');
         assert.ok(a.ms < 2_000, `answered at once, not held (${Math.round(a.ms)} ms)`);
       }
+      // Not ready while the database cannot be reached, saying why; alive all along.
+      const readiness = async (): Promise<{ status: number; body: { ready: boolean; reason?: string; detail?: string } }> => {
+        const r = await httpRequest(s.url, 'GET', '/readyz');
+        return { status: r.status, body: JSON.parse(r.body.toString()) };
+      };
+      for (let t0 = performance.now(); ; await new Promise((r) => setTimeout(r, 20))) {
+        const r = await readiness();
+        if (r.status === 503 && r.body.detail !== undefined) {
+          assert.equal(r.body.ready, false);
+          assert.equal(r.body.reason, 'database unreachable');
+          assert.match(r.body.detail, /store cannot be reached|couldn't/);
+          assert.ok(!r.body.detail.includes(PASSWORD), 'no password in the detail');
+          break;
+        }
+        assert.ok(performance.now() - t0 < 10_000, `/readyz said database unreachable within 10 s: ${JSON.stringify(r)}`);
+      }
+      assert.equal((await httpRequest(s.url, 'GET', '/healthz')).status, 200);
       // Reads the server answers from memory go on.
       assert.equal((await fetch(`${s.url}/api/v1/log`)).status, 200);
       const during = await (await fetch(`${s.url}/checkpoint`)).text();
@@ -182,6 +199,9 @@ describe('cairn serve --database-url (the real process, PostgreSQL)', function (
       }
       writing = false;
       await Promise.all(writers);
+      for (let t0 = performance.now(); (await readiness()).status !== 200; await new Promise((r) => setTimeout(r, 20))) {
+        assert.ok(performance.now() - t0 < 10_000, `ready again within 10 s of the database coming back: ${JSON.stringify(await readiness())}`);
+      }
 
       // Nothing half-written: every acknowledged entry is there, the tree is dense and consistent with the one before.
       const latest = parseCheckpoint(openNote(await (await fetch(`${s.url}/checkpoint`)).text(), [...identity.checkpointVerifiers]).text);

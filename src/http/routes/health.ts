@@ -9,16 +9,23 @@
  *   probes): 200 `{"ready": true, "treeSize"}` while the log accepts writes,
  *   else 503 `{"ready": false, "reason", "detail"?, "treeSize"}` with reason
  *   `shutting down` (after SIGTERM), `frozen` (an admin froze the log:
- *   it takes no more entries, for good) or `read-only` (detail: why, e.g.
- *   damage found by a check). While the start-up check
- *   runs, the server answers `checking` (src/cli/starting.ts).
+ *   it takes no more entries, for good), `read-only` (detail: why, e.g.
+ *   damage found by a check) or `database unreachable` (below). While the
+ *   start-up check runs, the server answers `checking` (src/cli/starting.ts).
  *
- * On a node of several on one database (../cluster.ts) both add `cluster`:
- * `{"role": "sequencer" | "taking over" | "follower", "nodeId", "epoch",
- * "holder", "holderUrl"}` (the node holding the sequencer lease as last
- * read), and /readyz answers 503 `database unreachable` while the lease
- * cannot be read (writes then fail at once with 503; reads are served from
- * what the node holds).
+ * `database unreachable` (with `detail`, the last failure, when the log knows
+ * it): a batch failed because the store could not be reached and the log
+ * waits for it (LogStatus.storeUnreachable), or, on PostgreSQL, the last
+ * lease operation failed. Writes then fail at once with 503 and reads are
+ * served from what the node holds; /readyz turns 200 again by itself once
+ * the store answers (the log's retried rebuild, the next lease operation:
+ * within a third of --lease-ttl-ms). /healthz stays 200 all along: the
+ * process is alive and restarting it would not bring the database back.
+ *
+ * On PostgreSQL, where every node is one of any number on the database
+ * (../cluster.ts), both add `cluster`: `{"role": "sequencer" | "taking
+ * over" | "follower", "nodeId", "epoch", "holder", "holderUrl"}` (the node
+ * holding the sequencer lease as last read).
  */
 import type { LogService } from '../../log/index.js';
 import type { ClusterHooks } from '../cluster.js';
@@ -50,7 +57,10 @@ export function healthRoutes(log: LogService, o: HealthOptions = {}): Route[] {
       const s = log.status();
       if (stopping()) return jsonReply({ ready: false, reason: 'shutting down', treeSize: s.size, ...cluster() }, NO_STORE, 503);
       if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: s.frozen ? 'frozen' : 'read-only', detail: s.readOnly, treeSize: s.size, ...cluster() }, NO_STORE, 503);
-      if (o.cluster !== undefined && !o.cluster.status().databaseReachable) return jsonReply({ ready: false, reason: 'database unreachable', treeSize: s.size, ...cluster() }, NO_STORE, 503);
+      if (s.storeUnreachable !== undefined || (o.cluster !== undefined && !o.cluster.status().databaseReachable)) {
+        const detail = s.storeUnreachable === undefined ? {} : { detail: s.storeUnreachable };
+        return jsonReply({ ready: false, reason: 'database unreachable', ...detail, treeSize: s.size, ...cluster() }, NO_STORE, 503);
+      }
       return jsonReply({ ready: true, treeSize: s.size, ...cluster() }, NO_STORE, 200);
     }),
   ];
