@@ -18,6 +18,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
+import { isLogError, LogError } from '../errors.js';
 import { openPostgresStore, openSqliteStore, redactDatabaseUrl, toAsyncStore, type AsyncLogStore, type PostgresStore } from '../storage/index.js';
 
 /** The logs of a server. */
@@ -52,17 +53,32 @@ export function logDatabaseWhere(config: DatabaseSettings, name: LogDatabaseName
   return schema === undefined ? redactDatabaseUrl(config.databaseUrl) : `${redactDatabaseUrl(config.databaseUrl)} (schema ${schema})`;
 }
 
+/** How long to wait for a PostgreSQL server that cannot be reached (--database-wait-ms). */
+export interface DatabaseWait {
+  /** Longest wait, ms; 0: fail at the first attempt. */
+  readonly waitMs: number;
+  /** Told before each retry: why the attempt failed, ms waited so far, ms until the next attempt. */
+  readonly onRetry?: (err: LogError, waitedMs: number, retryInMs: number) => void;
+}
+
+/** First pause between attempts, ms; it doubles up to {@link MAX_RETRY_MS}. */
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5_000;
+
 /**
  * Open log `name`'s store, creating it if new (SQLite: the file; PostgreSQL:
  * the schema and its tables). With `mustExist`, undefined instead for a log
  * that holds nothing yet (SQLite: no file; PostgreSQL: no checkpoint). Rejects
  * with the store's errors: CONFIG_INVALID for a database it cannot use,
  * STORE_FAILED for a server that cannot be reached, CORRUPT for a damaged file.
+ * With `wait`, a PostgreSQL server that cannot be reached (STORE_FAILED) is
+ * tried again, the pause doubling from 250 ms to 5 s, until `wait.waitMs` has
+ * passed; any other failure rejects at once.
  */
 export async function openLogDatabase(
   config: DatabaseSettings,
   name: LogDatabaseName,
-  opts: { readonly quickCheck?: boolean; readonly mustExist?: boolean } = {},
+  opts: { readonly quickCheck?: boolean; readonly mustExist?: boolean; readonly wait?: DatabaseWait } = {},
 ): Promise<LogDatabase | undefined> {
   const where = logDatabaseWhere(config, name);
   if (!onPostgres(config)) {
@@ -71,7 +87,8 @@ export async function openLogDatabase(
     return { store: toAsyncStore(openSqliteStore({ path, quickCheck: opts.quickCheck ?? false })), where, postgres: undefined };
   }
   const schema = POSTGRES_SCHEMAS[name];
-  const store = await openPostgresStore({ url: config.databaseUrl, ...(schema === undefined ? {} : { schema }) });
+  const url = config.databaseUrl;
+  const store = await untilReachable(() => openPostgresStore({ url, ...(schema === undefined ? {} : { schema }) }), opts.wait);
   if (opts.mustExist === true && (await store.latestCheckpoint().catch(async (err: unknown) => {
     await store.close();
     throw err;
@@ -80,4 +97,24 @@ export async function openLogDatabase(
     return undefined;
   }
   return { store, where, postgres: store };
+}
+
+/** `open()`, tried again while it rejects with STORE_FAILED and `wait` allows (see openLogDatabase). */
+async function untilReachable<T>(open: () => Promise<T>, wait: DatabaseWait | undefined): Promise<T> {
+  const t0 = performance.now();
+  for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
+    try {
+      return await open();
+    } catch (err) {
+      const waited = performance.now() - t0;
+      if (wait === undefined || !isLogError(err, 'STORE_FAILED')) throw err;
+      const next = Math.min(pause, wait.waitMs - waited);
+      if (next <= 0) {
+        if (wait.waitMs === 0) throw err;
+        throw new LogError('STORE_FAILED', `${err.message} (still, after waiting ${Math.round(waited / 1000)} s for the database: --database-wait-ms ${wait.waitMs})`, { cause: err });
+      }
+      wait.onRetry?.(err, waited, next);
+      await new Promise((resolve) => setTimeout(resolve, next));
+    }
+  }
 }

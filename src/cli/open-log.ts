@@ -12,7 +12,7 @@ import type { Config } from '../config/index.js';
 import { LogError, describeError, isLogError } from '../errors.js';
 import { LogService, initLog, makeIdentity, newTreeId, verifyStoredLog, type LogIdentity } from '../log/index.js';
 import { metaOnce, type AsyncLogStore, type PostgresStore, type ShardRow } from '../storage/index.js';
-import { logDatabaseWhere, onPostgres, openLogDatabase, type LogDatabase } from './log-databases.js';
+import { logDatabaseWhere, onPostgres, openLogDatabase, type DatabaseWait, type LogDatabase } from './log-databases.js';
 import { EXIT, ExitError } from './exit-codes.js';
 import { openLogKeys, openNextLogKeys, signerFor, type LogKeys } from './log-keys.js';
 import { checkOnThread } from './startup-check.js';
@@ -51,6 +51,8 @@ export async function openLogFromConfig(
     existing?: boolean;
     /** Start-up check progress (serve logs it); the check yields to the event loop between its phases. */
     progress?: (msg: string, fields?: Record<string, unknown>) => void;
+    /** With --database-url: wait this long for a database that cannot be reached (serve's --database-wait-ms); default: fail at once. */
+    databaseWait?: DatabaseWait;
   } = {},
 ): Promise<OpenedLog> {
   const progress = opts.progress ?? (() => undefined);
@@ -74,7 +76,9 @@ export async function openLogFromConfig(
       database: logDatabaseWhere(config, 'log'),
       rehash: contentCheck,
     });
-    db = (await openLogDatabase(config, 'log', { mustExist: opts.existing === true })) ?? noLogIn(logDatabaseWhere(config, 'log'));
+    db =
+      (await openLogDatabase(config, 'log', { mustExist: opts.existing === true, ...(opts.databaseWait === undefined ? {} : { wait: opts.databaseWait }) })) ??
+      noLogIn(logDatabaseWhere(config, 'log'));
   } else {
     const exists = existsSync(path);
     progress('start-up check: opening the database', { path, bytes: databaseBytes(path), quickCheck, rehash: contentCheck });

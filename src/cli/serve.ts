@@ -100,7 +100,19 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     metricsServer = await listenMetrics(config);
     logger.info('listening; opening and checking the log', { url, ...(metricsServer === undefined ? {} : { metricsUrl: metricsServer.url }), startupCheck: config.startupCheck });
-    opened = await openLogFromConfig(config, clock, { progress: (msg, fields) => logger.info(msg, fields) });
+    opened = await openLogFromConfig(config, clock, {
+      progress: (msg, fields) => logger.info(msg, fields),
+      databaseWait: {
+        waitMs: config.databaseWaitMs,
+        onRetry: (err, waitedMs, retryInMs) =>
+          logger.warn('the database cannot be reached; waiting for it (--database-wait-ms)', {
+            err: err.message,
+            waitedMs: Math.round(waitedMs),
+            retryInMs: Math.round(retryInMs),
+            databaseWaitMs: config.databaseWaitMs,
+          }),
+      },
+    });
   } catch (err) {
     server.close();
     await metricsServer?.close();

@@ -123,6 +123,12 @@ export interface Config {
    * is replaced within about this time plus a fifth of it.
    */
   readonly leaseTtlMs: number;
+  /**
+   * With --database-url: how long `cairn serve` waits at start for a
+   * database it cannot reach (refused, timed out, starting up), retrying
+   * with a warning each time, before it gives up and exits 2; 0: at once.
+   */
+  readonly databaseWaitMs: number;
 }
 
 /** One witness: its submission prefix (`<url>/add-checkpoint`) and its verifier key. */
@@ -211,6 +217,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxRequestsPerSocket', flag: '--max-requests-per-socket', env: 'CAIRN_MAX_REQUESTS_PER_SOCKET', help: 'most requests on one connection before it is closed (0 = no limit)' },
   { key: 'maxConnections', flag: '--max-connections', env: 'CAIRN_MAX_CONNECTIONS', help: 'most open connections; further ones are closed at once (0 = no limit)' },
   { key: 'nodeUrl', flag: '--node-url', env: 'CAIRN_NODE_URL', help: 'with several nodes on one database: the URL the other nodes reach this node at, to forward the entries they admit while it sequences (its internal route, authenticated by a secret kept in the database); unset: `http://<host>:<port>` (the hostname when --host is 0.0.0.0 or ::)' },
+  { key: 'databaseWaitMs', flag: '--database-wait-ms', env: 'CAIRN_DATABASE_WAIT_MS', help: 'with --database-url: how long `cairn serve` waits at start for a database it cannot reach (connection refused or timed out, the server starting up or recovering), retrying with a warning in the log each time, ms; /readyz answers 503 `checking` meanwhile; beyond it (or at once with 0) it exits 2. A database that refuses the log (credentials, a missing database, fsync off) exits 2 at once' },
   { key: 'leaseTtlMs', flag: '--lease-ttl-ms', env: 'CAIRN_LEASE_TTL_MS', help: 'with several nodes on one database: life of the sequencer lease without renewal, ms (renewed every third of it); when the sequencing node dies or stalls, another takes over after about this long' },
   { key: 'shutdownGraceMs', flag: '--shutdown-grace-ms', env: 'CAIRN_SHUTDOWN_GRACE_MS', help: 'longest time from SIGTERM/SIGINT to exit, ms: new connections are refused at once, in-flight requests answered with `Connection: close`, idle connections closed, the batch in flight committed; at the end, open connections are cut and the process exits' },
 ];
@@ -271,5 +278,6 @@ export const CONFIG_SCHEMA = {
     shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 10000 },
     nodeUrl: { type: 'string', pattern: '^https?://[^\\s/]+/?$' },
     leaseTtlMs: { type: 'integer', minimum: 300, maximum: 600000, default: 5000 },
+    databaseWaitMs: { type: 'integer', minimum: 0, maximum: 3600000, default: 60000 },
   },
 } as const;

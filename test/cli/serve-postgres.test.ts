@@ -18,6 +18,9 @@ import { openNote, parseCheckpoint } from '../../src/note/index.js';
 import { goToolPath, runGoTool } from '../support/go.js';
 import { getBytes, getJson, httpRequest } from '../support/http-client.js';
 import { checkLogEntry, ecKey, hashedRekord, hashedRekordV2 } from '../support/http.js';
+import { describeRun, runCairn } from '../support/cairn-cli.js';
+import { spawnServe } from '../support/crash/process.js';
+import { logRecord } from '../support/lines.js';
 import { usePostgres } from '../support/postgres.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { testKey } from '../support/test-log.js';
@@ -38,8 +41,61 @@ describe('cairn serve --database-url (the real process, PostgreSQL)', function (
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const start = (): Promise<ServerProcess> =>
-    startServer(['--data-dir', dir, '--database-url', url, '--public-url', PUBLIC_URL, '--key-file', join(dir, 'log-key.pem'), '--batch-max-age-ms', '2']);
+  const serveArgs = (): string[] => ['--data-dir', dir, '--database-url', url, '--public-url', PUBLIC_URL, '--key-file', join(dir, 'log-key.pem'), '--batch-max-age-ms', '2'];
+  const start = (): Promise<ServerProcess> => startServer(serveArgs());
+
+  it('waits --database-wait-ms for a database it cannot reach at start (/readyz 503 checking meanwhile), then serves; exits 2 once the wait is over, at once with 0', async () => {
+    await server().crash();
+    let down = true;
+    try {
+      const t0 = performance.now();
+      const atOnce = await runCairn(['serve', '--port', '0', ...serveArgs(), '--database-wait-ms', '0']);
+      assert.equal(atOnce.status, 2, describeRun(atOnce));
+      assert.match(atOnce.stderr, /couldn't connect to postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+      assert.ok(!atOnce.stderr.includes('waiting for it'), describeRun(atOnce));
+      assert.ok(performance.now() - t0 < 10_000);
+
+      const t1 = performance.now();
+      const bounded = await runCairn(['serve', '--port', '0', ...serveArgs(), '--database-wait-ms', '1200']);
+      const waited = performance.now() - t1;
+      assert.equal(bounded.status, 2, describeRun(bounded));
+      assert.match(bounded.stderr, /the database cannot be reached; waiting for it \(--database-wait-ms\)/);
+      assert.match(bounded.stderr, /after waiting \d+ s for the database: --database-wait-ms 1200/);
+      assert.ok(waited >= 1_200 && waited < 15_000, `gave up after the wait (${Math.round(waited)} ms)`);
+      assert.ok(!bounded.stderr.includes(PASSWORD), 'the password is never logged');
+
+      // Started before the database: it waits, not ready, and serves once the database is up.
+      const child = spawnServe([...serveArgs(), '--database-wait-ms', '60000']);
+      try {
+        const line = async (msg: string): Promise<Record<string, unknown>> => {
+          for (let i = 0; i < 1_000; i++) {
+            const rec = child.logs.map(logRecord).find((r) => r?.['msg'] === msg);
+            if (rec !== undefined) return rec;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          throw new Error(`no log line ${JSON.stringify(msg)}: ${child.logs.join('\n')}`);
+        };
+        const listening = String((await line('listening; opening and checking the log'))['url']);
+        const warning = await line('the database cannot be reached; waiting for it (--database-wait-ms)');
+        assert.equal(warning['databaseWaitMs'], 60_000);
+        assert.match(String(warning['err']), /ECONNREFUSED/);
+        const ready = await httpRequest(listening, 'GET', '/readyz');
+        assert.equal(ready.status, 503);
+        assert.equal(JSON.parse(ready.body.toString()).reason, 'checking');
+        await server().restart();
+        down = false;
+        const served = await child.serving;
+        const r = await httpRequest(served, 'POST', '/api/v1/log/entries', { body: JSON.stringify(hashedRekord(ecKey(), 'after waiting for the database')) });
+        assert.equal(r.status, 201, r.body.toString());
+        assert.equal((await httpRequest(served, 'GET', '/readyz')).status, 200);
+        assert.ok(!child.logs.join('\n').includes(PASSWORD), 'the password is never logged');
+      } finally {
+        await child.kill();
+      }
+    } finally {
+      if (down) await server().restart();
+    }
+  });
 
   it('serves every read from the database, keeps the log across a restart, and never logs the password', async () => {
     const key = ecKey();
