@@ -19,7 +19,7 @@ describe('crash safety of one node on PostgreSQL (the real server, SIGKILLed und
   it('loses no acknowledged entry, commits none twice, and never serves a checkpoint inconsistent with an earlier one', async () => {
     const databaseUrl = await server().createDatabase();
     const report = await runCrashTest({
-      kills: 3, seed: 20261203, concurrency: 12, maxLoadMs: 900, startupKillRate: 0.3, go: false,
+      kills: 3, seed: 20261203, concurrency: 12, maxLoadMs: 900, startupKillRate: 0.3,
       databaseUrl, leaseTtlMs: 600, checkStore: () => postgresLogProblems(databaseUrl),
     });
     console.log(`      crash run on PostgreSQL: ${formatCrashReport(report)}`);
