@@ -9,7 +9,7 @@ import type { Config } from '../config/index.js';
 import { LogError } from '../errors.js';
 import { prehashedEcdsaFallbackReason, requireNativeEcdsa } from '../entry/index.js';
 import { inlineAdmission } from '../admission/index.js';
-import { OneTimeCodes, createApp, type TokenRecord } from '../http/index.js';
+import { FullTileCache, OneTimeCodes, createApp, type TokenRecord } from '../http/index.js';
 import { createWorkerPool } from '../workers/index.js';
 import { checkServerLimits, closeHttpServer, createHttpServer } from './http-server.js';
 import { accessLog } from './access-log.js';
@@ -224,6 +224,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     maxEntryBytes: config.maxEntryBytes,
     maxSearchItems: config.maxSearchItems,
     maxSearchResults: config.maxSearchResults,
+    fullTiles: new FullTileCache(config.tileCacheMb * 2 ** 20),
     logError: (msg, err) => logger.error(msg, { err }),
     onServed: accessLog(logger),
     witnessStatus: () => witnessing?.status() ?? [],

@@ -54,6 +54,12 @@ export interface Config {
   /** Most results one index search returns. */
   readonly maxSearchResults: number;
   /**
+   * MiB of full tiles and entry bundles kept in memory as served
+   * (src/http/full-tiles.ts): full tiles never change, so a node serves one
+   * read again without a store read; 0: none kept.
+   */
+  readonly tileCacheMb: number;
+  /**
    * Start-up database check: `full` runs SQLite's quick_check over the whole
    * file and rehashes every entry, tile and checkpoint root (time grows with
    * the log), `fast` relies on the O(log n) self-check, `auto` runs the
@@ -187,6 +193,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'maxEntryBytes', flag: '--max-entry-bytes', env: 'CAIRN_MAX_ENTRY_BYTES', help: 'largest canonical entry body in bytes (≤ 65535)' },
   { key: 'maxSearchItems', flag: '--max-search-items', env: 'CAIRN_MAX_SEARCH_ITEMS', help: 'most items in one retrieve request (422 beyond)' },
   { key: 'maxSearchResults', flag: '--max-search-results', env: 'CAIRN_MAX_SEARCH_RESULTS', help: 'most entry IDs one index search returns' },
+  { key: 'tileCacheMb', flag: '--tile-cache-mb', env: 'CAIRN_TILE_CACHE_MB', help: 'memory for full tiles and entry bundles kept as served (`/tile/<L>/<N>` and `/tile/entries/<N>` without `.p/`: immutable, so never stale, on any node), MiB, least recently used out; a tile read again costs no database read; partial tiles are never kept; 0 = off' },
   { key: 'startupCheck', flag: '--startup-check', env: 'CAIRN_STARTUP_CHECK', help: 'database check at start: full (SQLite quick_check of the whole file, then every entry, tile and checkpoint root rehashed), fast (self-check only), auto (quick_check up to 1 GiB, or 256 MiB with --audit-rate > 0; rehash up to 256 MiB); a damaged database stops the server (exit 2, naming the file)' },
   { key: 'auditRate', flag: '--audit-rate', env: 'CAIRN_AUDIT_RATE', help: 'entries per second the background integrity audit rehashes (bodies, leaf hashes, tiles, up to the latest checkpoint root), pass after pass; a mismatch turns the log read-only, naming where; 0 = off' },
   { key: 'verifyWorkers', flag: '--verify-workers', env: 'CAIRN_VERIFY_WORKERS', help: 'worker threads that parse, check and verify submissions and sign their SETs (0 = all on the event loop)' },
@@ -242,6 +249,7 @@ export const CONFIG_SCHEMA = {
     maxEntryBytes: { type: 'integer', minimum: 256, maximum: 65535, default: 65535 },
     maxSearchItems: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
     maxSearchResults: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
+    tileCacheMb: { type: 'integer', minimum: 0, maximum: 65536, default: 64 },
     startupCheck: { enum: ['auto', 'full', 'fast'], default: 'auto' },
     auditRate: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
     verifyWorkers: { type: 'integer', minimum: 0, maximum: 64, default: 1 },

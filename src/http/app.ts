@@ -32,7 +32,7 @@ import { explorerRoutes } from './routes/explorer.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-search.js';
 import { logInfoRoutes } from './routes/log-info.js';
-import { auditMetrics, clusterMetrics, logMetrics, metricsRoute } from './routes/metrics.js';
+import { auditMetrics, clusterMetrics, logMetrics, metricsRoute, tileCacheMetrics } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { proofRoutes } from './routes/proof.js';
 import { rekorV2Routes } from './routes/rekor-v2.js';
@@ -43,6 +43,7 @@ import { shardRoutes } from './routes/shards.js';
 import { adminRotateRoutes } from './routes/admin-rotate.js';
 import { clusterRoutes } from './routes/cluster.js';
 import type { ClusterHooks } from './cluster.js';
+import { FullTileCache } from './full-tiles.js';
 
 export interface AppDeps {
   readonly log: LogService;
@@ -56,6 +57,12 @@ export interface AppDeps {
   readonly maxSearchItems?: number;
   /** Most entry IDs one index search returns (default 1,000). */
   readonly maxSearchResults?: number;
+  /**
+   * Full tiles and entry bundles kept as served, shared by every log's tile
+   * routes (full-tiles.ts); default a FullTileCache of
+   * DEFAULT_FULL_TILE_CACHE_BYTES (64 MiB).
+   */
+  readonly fullTiles?: FullTileCache;
   /** openapi.yaml to load; default: found above this module (repo root, or /app in the image). */
   readonly openapiPath?: string;
   /** Where submissions are prepared (default: inline on the event loop; the server uses a worker pool). */
@@ -126,8 +133,11 @@ export function createApp(deps: AppDeps): CairnApp {
   logMetrics(metrics, deps.log, deps.witnessStatus ?? (() => []));
   if (deps.cluster !== undefined) clusterMetrics(metrics, deps.cluster);
   if (deps.integrityAudit !== undefined) auditMetrics(metrics, deps.integrityAudit);
+  const fullTiles = deps.fullTiles ?? new FullTileCache();
+  tileCacheMetrics(metrics, fullTiles);
   const ctx: RouteContext = {
     log: deps.log,
+    fullTiles,
     api,
     limits,
     admission: deps.admission ?? inlineAdmission({ openapiPath: deps.openapiPath }),
@@ -136,7 +146,7 @@ export function createApp(deps: AppDeps): CairnApp {
   };
   const routes: Route[] = [
     ...entryRoutes(ctx),
-    ...tileRoutes(deps.log),
+    ...tileRoutes(deps.log, '', { full: fullTiles }),
     ...healthRoutes(deps.log, { ...(deps.stopping === undefined ? {} : { stopping: deps.stopping }), ...(deps.cluster === undefined ? {} : { cluster: deps.cluster }) }),
     ...checkpointRoutes(deps.log),
     ...logInfoRoutes(deps.log),
@@ -148,9 +158,9 @@ export function createApp(deps: AppDeps): CairnApp {
     ...openapiRoutes(api),
     ...adminRoutes(deps.admin?.operations ?? {}),
     ...(deps.logV2 === undefined ? [] : [...rekorV2Routes(ctx, deps.logV2), ...signingConfigRoutes(deps.log, deps.logV2)]),
-    ...adminLogRoutes(deps.admin?.log),
+    ...adminLogRoutes(deps.admin?.log, fullTiles),
     ...explorerRoutes(deps.explorerDir),
-    ...shardRoutes(deps.log),
+    ...shardRoutes(deps.log, fullTiles),
     ...adminRotateRoutes(deps.log),
     ...clusterRoutes(deps.log, deps.cluster, deps.logV2),
   ];

@@ -4,6 +4,7 @@ import type { Admission } from '../admission/index.js';
 import type { ApiSpec } from '../api/index.js';
 import type { SubmitTimings } from './submit-timings.js';
 import type { ClusterHooks } from './cluster.js';
+import type { FullTileCache } from './full-tiles.js';
 
 export interface ApiLimits {
   /** Largest canonical entry body, bytes (≤ 65,535); beyond it 413 TOO_LARGE. */
@@ -24,6 +25,8 @@ export interface RouteContext {
   readonly admission: Admission;
   /** Per-stage time of successful submissions, for /metrics. */
   readonly timings: SubmitTimings;
+  /** The served bytes of full tiles and bundles, shared by every log's tile routes (full-tiles.ts). */
+  readonly fullTiles?: FullTileCache;
   /** On a node of several on one database: where admitted entries go (cluster.ts); absent: this node sequences them. */
   readonly cluster?: ClusterHooks;
 }

@@ -1,5 +1,6 @@
 export type { AppDeps, CairnApp } from './app.js';
 export { createApp } from './app.js';
+export { DEFAULT_FULL_TILE_CACHE_BYTES, FullTileCache } from './full-tiles.js';
 export { STATUS } from './errors.js';
 export { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, decodeForwardedEntry, encodeForwardedEntry, type ClusterHooks, type ClusterView, type ForwardedApi } from './cluster.js';
 export type { WitnessAppDeps } from './witness-app.js';

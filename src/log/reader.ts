@@ -179,15 +179,28 @@ export class LogReader {
   }
 
   /**
+   * NOT_FOUND unless the latest checkpoint implies tile (level, index), or
+   * entry bundle `index` for level 'entries', at least `width` wide
+   * (undefined: full). What {@link tile} and {@link entryBundle} check
+   * first; a cache of served full tiles checks it before it answers.
+   */
+  checkPublished(level: number | 'entries', index: number, width?: number): void {
+    const want = width ?? TILE_WIDTH;
+    const have = tileWidthAt(level === 'entries' ? 0 : level, index, this.latest().size);
+    if (have < want || (width === undefined && have < TILE_WIDTH)) {
+      const what = level === 'entries' ? `entry bundle ${index}` : `tile ${level}/${index}`;
+      throw new LogError('NOT_FOUND', `${what} of width ${want} is not published`);
+    }
+  }
+
+  /**
    * C2SP tile bytes for tile (level, index); `width` undefined asks for the full
    * tile. NOT_FOUND unless the latest checkpoint implies a tile at least that wide.
    */
   async tile(level: number, index: number, width?: number): Promise<Uint8Array> {
+    this.checkPublished(level, index, width);
     const want = width ?? TILE_WIDTH;
     const have = tileWidthAt(level, index, this.latest().size);
-    if (have < want || (width === undefined && have < TILE_WIDTH)) {
-      throw new LogError('NOT_FOUND', `tile ${level}/${index} of width ${want} is not published`);
-    }
     // Full level-0 tiles come from the store, not the cache (see TileCache).
     const t = level === 0 && have === TILE_WIDTH ? await this.#store.tile(level, index) : await this.#tiles.get(level, index);
     if (t === undefined || t.width < want) throw new LogError('CORRUPT', `couldn't read stored tile ${level}/${index}`);
@@ -196,11 +209,8 @@ export class LogReader {
 
   /** C2SP entry bundle `index` (uint16-length-prefixed bodies), full or of `width` entries. */
   async entryBundle(index: number, width?: number): Promise<Uint8Array> {
+    this.checkPublished('entries', index, width);
     const want = width ?? TILE_WIDTH;
-    const have = tileWidthAt(0, index, this.latest().size);
-    if (have < want || (width === undefined && have < TILE_WIDTH)) {
-      throw new LogError('NOT_FOUND', `entry bundle ${index} of width ${want} is not published`);
-    }
     const entries = await this.#store.entriesInRange(this.firstIndex + index * TILE_WIDTH, want);
     if (entries.length !== want) throw new LogError('CORRUPT', `couldn't read entries of bundle ${index}`);
     let total = 0;

@@ -9,8 +9,9 @@
  * hashes (~2.5 MB at 10M entries), so with the default bound they all stay in
  * memory and the only per-proof store read is one leaf-group row. FULL
  * level-0 tiles are then never kept here: proofs read them by group, and the
- * tile API reads them from the store (immutable, so any HTTP cache can keep
- * them). On a store without leaf groups, level-0 tiles are cached like the rest.
+ * tile API reads them from the store, keeping the bytes it serves in a cache
+ * of its own (src/http/full-tiles.ts; immutable, so any HTTP cache can keep
+ * them too). On a store without leaf groups, level-0 tiles are cached like the rest.
  *
  * `peek` answers from memory only (proofs are computed synchronously over
  * what is in memory); `get` reads a miss from the store.

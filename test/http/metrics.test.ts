@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
 import { createApp, createWitnessApp } from '../../src/http/index.js';
+import { ENTRY_OVERHEAD } from '../../src/http/full-tiles.js';
 import { formatMetrics } from '../../src/http/routes/metrics.js';
 import { formatAddCheckpoint, ed25519Cosigner } from '../../src/note/index.js';
 import { openSqliteWitnessStore } from '../../src/storage/index.js';
@@ -61,6 +62,20 @@ describe('GET /metrics', () => {
     assert.equal(sampleValue(families, 'cairn_failed_batches_total'), 0);
     assert.ok(Math.abs(sampleValue(families, 'cairn_checkpoint_timestamp_seconds') - t.log.reader.latest().time / 1000) < 1e-6);
     assert.deepEqual(families.get('cairn_witness_up')?.samples ?? [], [], 'no witness samples without witnesses');
+  });
+
+  it('serves what the cache of served full tiles holds, its hits and misses', async () => {
+    const t = await openTestLog(undefined, { batchMaxSize: 256 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`m${i}`))));
+    const app = createApp({ log: t.log, maxRequestBytes: 1 << 20 });
+    await request(app).get('/tile/0/000').expect(200);
+    await request(app).get('/tile/0/000').expect(200);
+    await request(app).get('/tile/0/001.p/44').expect(200); // partial: not through the cache
+    const { families } = await scrape(app);
+    assert.equal(families.get('cairn_tile_cache_bytes')?.type, 'gauge');
+    assert.equal(sampleValue(families, 'cairn_tile_cache_bytes'), 256 * 32 + ENTRY_OVERHEAD);
+    assert.equal(sampleValue(families, 'cairn_tile_cache_hits_total'), 1);
+    assert.equal(sampleValue(families, 'cairn_tile_cache_misses_total'), 1);
   });
 
   it('names the build and carries the process metrics', async () => {

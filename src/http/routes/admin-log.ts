@@ -19,11 +19,13 @@ import { LogError } from '../../errors.js';
 import type { LogService } from '../../log/index.js';
 import { typedReply, type Reply } from '../reply.js';
 import { get, type Route } from '../route.js';
+import type { FullTileCache } from '../full-tiles.js';
 import { tileReply } from './tiles.js';
 
 const PREFIX = '/api/v1/admin-log/';
 
-export function adminLogRoutes(adminLog: LogService | undefined): Route[] {
+/** `full`: the served bytes of full tiles (full-tiles.ts), shared with the other logs' tile routes. */
+export function adminLogRoutes(adminLog: LogService | undefined, full?: FullTileCache): Route[] {
   const log = (): LogService => {
     if (adminLog === undefined) throw new LogError('NOT_FOUND', 'this server keeps no admin log');
     return adminLog;
@@ -32,6 +34,9 @@ export function adminLogRoutes(adminLog: LogService | undefined): Route[] {
   return [
     get('/api/v1/admin-log', checkpoint),
     get(`${PREFIX}checkpoint`, checkpoint),
-    get(`${PREFIX}tile/*`, (req) => tileReply(log().reader, req.path.slice(PREFIX.length))),
+    get(`${PREFIX}tile/*`, (req) => {
+      const l = log();
+      return tileReply(l.reader, req.path.slice(PREFIX.length), { ...(full === undefined ? {} : { full }), tree: `${PREFIX}${l.identity.treeId}` });
+    }),
   ];
 }

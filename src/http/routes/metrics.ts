@@ -19,6 +19,7 @@
  */
 import type { IntegrityAuditStatus, LogService, WitnessStatus } from '../../log/index.js';
 import type { ClusterHooks } from '../cluster.js';
+import type { FullTileCache } from '../full-tiles.js';
 import { dispatcher, type Dispatcher } from '../dispatch.js';
 import { errorReply } from '../errors.js';
 import { counterFrom, gaugeFrom, type Metrics } from '../metrics.js';
@@ -65,6 +66,13 @@ export function logMetrics(m: Metrics, log: LogService, witnesses: () => readonl
   counterFrom(m, 'cairn_witness_cosignatures_total', 'Cosignatures collected since start.', labels, each((w) => w.cosignatures));
   counterFrom(m, 'cairn_witness_conflicts_total', '409 answers (old size corrected) since start.', labels, each((w) => w.conflicts));
   counterFrom(m, 'cairn_witness_failures_total', 'Failed exchanges since start.', labels, each((w) => w.failures));
+}
+
+/** Register the families of the served full tiles' cache (src/http/full-tiles.ts): what it holds, its hits and misses. */
+export function tileCacheMetrics(m: Metrics, cache: FullTileCache): void {
+  gaugeFrom(m, 'cairn_tile_cache_bytes', 'Bytes of full tiles and entry bundles kept as served (bodies and per-entry bookkeeping; at most --tile-cache-mb).', [], () => [[{}, cache.bytes]]);
+  counterFrom(m, 'cairn_tile_cache_hits_total', 'Full tiles and entry bundles served from memory since start.', [], () => [[{}, cache.hits]]);
+  counterFrom(m, 'cairn_tile_cache_misses_total', 'Full tiles and entry bundles read from the store to be served since start.', [], () => [[{}, cache.misses]]);
 }
 
 /** Register the integrity audit's families (src/log/integrity-audit.ts): its rate, where the pass is, what it found. */

@@ -22,7 +22,7 @@ import { tileRoutes } from './tiles.js';
 /** Where the v2 tree's tlog-tiles API lives. */
 export const V2_TILES_PREFIX = '/api/v2';
 
-export function rekorV2Routes({ admission, limits, cluster }: RouteContext, log: LogService): Route[] {
+export function rekorV2Routes({ admission, limits, cluster, fullTiles }: RouteContext, log: LogService): Route[] {
   const entryLimits = { maxBodyBytes: limits.maxEntryBytes, maxChainLength: limits.maxChainLength };
   return [
     post(V2_ENTRIES_PATH, 'json-bytes', async (req) => {
@@ -41,6 +41,6 @@ export function rekorV2Routes({ admission, limits, cluster }: RouteContext, log:
     get(`${V2_TILES_PREFIX}/checkpoint`, async () =>
       typedReply('text/plain; charset=utf-8', await log.reader.noteWithCosignatures(log.reader.latest()), { 'Cache-Control': 'no-cache' }),
     ),
-    ...tileRoutes(log, V2_TILES_PREFIX),
+    ...tileRoutes(log, V2_TILES_PREFIX, fullTiles === undefined ? {} : { full: fullTiles }),
   ];
 }

@@ -18,11 +18,13 @@ import type { LogService } from '../../log/index.js';
 import { typedReply } from '../reply.js';
 import { get, type Route } from '../route.js';
 import { GzipCache } from '../compress.js';
+import type { FullTileCache } from '../full-tiles.js';
 import { tileReply } from './tiles.js';
 
 export const SHARD_PREFIX = '/shard/';
 
-export function shardRoutes(log: LogService): Route[] {
+/** `full`: the served bytes of full tiles, shared with the root's tile route (a tree's keys are the same under both). */
+export function shardRoutes(log: LogService, full?: FullTileCache): Route[] {
   const gzipped = new GzipCache(); // compressed entry bundles, keyed by tree
   return [
     get(`${SHARD_PREFIX}*`, async (req) => {
@@ -35,7 +37,9 @@ export function shardRoutes(log: LogService): Route[] {
       if (path === 'checkpoint') {
         return typedReply('text/plain; charset=utf-8', await shard.reader.noteWithCosignatures(shard.reader.latest()), { 'Cache-Control': 'no-cache' });
       }
-      if (path.startsWith('tile/')) return tileReply(shard.reader, path, req.headers['accept-encoding'], gzipped, shard.identity.treeId);
+      if (path.startsWith('tile/')) {
+        return tileReply(shard.reader, path, { acceptEncoding: req.headers['accept-encoding'], gzipped, ...(full === undefined ? {} : { full }), tree: `/${shard.identity.treeId}` });
+      }
       throw new LogError('NOT_FOUND', `no such path under ${SHARD_PREFIX}${treeId}/: use checkpoint or tile/…`);
     }),
   ];
