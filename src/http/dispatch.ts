@@ -47,7 +47,7 @@ export interface DispatchOptions {
   readonly admin?: AdminGate;
   /** Proxy hops whose X-Forwarded-For is trusted for the client address (clientAddress); default 0. */
   readonly trustProxy?: number;
-  /** Largest accepted request body, bytes; beyond it 413 TOO_LARGE. */
+  /** Largest accepted request body, bytes, unless the route sets its own (Route.maxBodyBytes); beyond it 413 TOO_LARGE. */
   readonly maxRequestBytes: number;
   /** The reply for an error (the Rekor API's JSON, or another surface's format). */
   readonly errorReply: (err: LogError) => Reply;
@@ -93,7 +93,7 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
     send(req, res, o.errorReply(le), at);
   };
   const read = async (req: IncomingMessage, route: Route, parts: RequestParts): Promise<Reply> => {
-    const bytes = await readBody(req, o.maxRequestBytes, route.body === 'bytes' ? 'any' : 'json');
+    const bytes = await readBody(req, route.maxBodyBytes ?? o.maxRequestBytes, route.body === 'bytes' ? 'any' : 'json');
     const withBody = route.body === 'json' ? { ...parts, body: bytes === undefined ? undefined : parseJsonBody(bytes) } : { ...parts, raw: bytes };
     return route.handle(withBody);
   };

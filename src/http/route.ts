@@ -48,6 +48,8 @@ export interface Route {
   readonly method: Method;
   readonly path: string;
   readonly body: BodyMode;
+  /** Largest body read, bytes (413 beyond); default the dispatcher's maxRequestBytes. */
+  readonly maxBodyBytes?: number;
   /** The reply; a thrown (or rejected) LogError becomes its JSON error reply. */
   readonly handle: (req: RequestParts) => Reply | Promise<Reply>;
 }
@@ -57,7 +59,7 @@ export function get(path: string, handle: Route['handle']): Route {
   return { method: 'GET', path, body: 'none', handle };
 }
 
-/** A POST route whose body is read as `body`. */
-export function post(path: string, body: Exclude<BodyMode, 'none'>, handle: Route['handle']): Route {
-  return { method: 'POST', path, body, handle };
+/** A POST route whose body is read as `body`, at most `maxBodyBytes` (default: the dispatcher's maxRequestBytes). */
+export function post(path: string, body: Exclude<BodyMode, 'none'>, handle: Route['handle'], maxBodyBytes?: number): Route {
+  return { method: 'POST', path, body, handle, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) };
 }
