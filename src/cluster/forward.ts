@@ -1,36 +1,88 @@
 /**
- * The forwarding client: a follower sends an entry it admitted to the
+ * The forwarding client: a follower sends the entries it admitted to the
  * sequencing node's internal route (src/http/cluster.ts for the wire format)
- * and gets back that node's answer, to pass on to its own client unchanged.
- * Connections are kept alive (one pool per process).
+ * and gets back that node's answer to each, to pass on to its own client
+ * unchanged. Connections are kept alive (one pool per process).
  *
- * Failures are LogErrors with code NOT_SEQUENCER (a retryable 503), and
- * `details.sent` tells whether the request may have reached the node: false
- * when the connection was refused or failed before the request was written
- * (safe to send elsewhere at once), true otherwise (the entry may be
- * sequenced: its submitter retries, and a 409 then tells it was).
+ * Entries to one node share its requests: an entry leaves at once, alone,
+ * while fewer than {@link WINDOW} requests to that node are in flight;
+ * otherwise it waits in the node's outbox, and when an answer frees a slot
+ * everything waiting leaves in one request (at most MAX_FORWARDED_ENTRIES
+ * entries and FORWARD_BATCH_CHARS of them; the rest in the next). A lone
+ * entry waits for nothing; under load one HTTP exchange, one HMAC and one
+ * JSON parse serve many entries.
+ *
+ * Each entry's promise settles on its own. Failures are LogErrors with code
+ * NOT_SEQUENCER (a retryable 503), and `details.sent` tells whether the
+ * request carrying the entry may have reached the node: false when the
+ * connection was refused or failed before the request was written (safe to
+ * send elsewhere at once), true otherwise (the entry may be sequenced: its
+ * submitter retries, and a 409 then tells it was). An answer other than 200
+ * (the node refused the whole request) is every entry's answer.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { describeError, LogError } from '../errors.js';
 import type { PreparedEntry } from '../entry/index.js';
-import { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, encodeForwardedEntry, type ForwardedApi, type Reply } from '../http/index.js';
+import {
+  CLUSTER_ENTRIES_PATH,
+  CLUSTER_MAC_HEADER,
+  FORWARD_BATCH_CHARS,
+  MAX_FORWARDED_ENTRIES,
+  decodeForwardedReplies,
+  encodeForwardedEntry,
+  forwardedBatch,
+  type ForwardedApi,
+  type Reply,
+} from '../http/index.js';
 import { clusterMac } from './secret.js';
 
-/** Answer headers passed on to the client. */
-const PASSED_ON = ['content-type', 'etag', 'location', 'retry-after'];
+/** Answer headers passed on to the client when the node refused a whole request. */
+const PASSED_ON = ['content-type', 'retry-after'];
+
+/**
+ * Most requests in flight to one node at once. Below it an entry leaves at
+ * once (no wait when entries are few); at it, entries queue and leave
+ * together when an answer comes back, so under load each request carries
+ * what arrived meanwhile. A few requests keep the sequencing node's pool fed
+ * while one batch of commits is awaited (an answer comes after the entries'
+ * commit), and few enough make the queue form, and the batches grow, as soon
+ * as entries come faster than single requests would carry them (the worker
+ * pool's WINDOW, src/workers/pool.ts, for the same reason).
+ */
+const WINDOW = 4;
 
 export interface ForwarderOptions {
   readonly secret: Uint8Array;
-  /** Longest wait for the sequencing node's answer, ms (it answers once the entry is committed). */
+  /** Longest wait for the sequencing node's answer, ms (it answers once the entries are committed). */
   readonly timeoutMs: number;
   /** Most connections to one node (default 256). */
   readonly maxSockets?: number;
 }
 
+/** An entry waiting to leave: its encoding and its caller's promise. */
+interface Waiting {
+  readonly text: string;
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** A node entries are forwarded to. */
+interface Peer {
+  readonly target: URL;
+  /** Entries not yet sent, oldest first. */
+  outbox: Waiting[];
+  /** Requests sent and not yet answered (≤ WINDOW). */
+  posted: number;
+}
+
 export class Forwarder {
   readonly #o: ForwarderOptions;
   readonly #agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
+  readonly #peers = new Map<string, Peer>();
+  #requests = 0;
+  #entries = 0;
+  #closed = false;
 
   constructor(o: ForwarderOptions) {
     this.#o = o;
@@ -39,17 +91,93 @@ export class Forwarder {
     this.#agents.https.maxSockets = maxSockets;
   }
 
-  /** POST `prepared` to the node at `nodeUrl`; resolves with its answer (any status), rejects with NOT_SEQUENCER when none came. */
+  /** Requests sent and the entries they carried, since start. */
+  stats(): { requests: number; entries: number } {
+    return { requests: this.#requests, entries: this.#entries };
+  }
+
+  /** Forward `prepared` to the node at `nodeUrl`; resolves with its answer (any status), rejects with NOT_SEQUENCER when none came. */
   send(nodeUrl: string, prepared: PreparedEntry, api: ForwardedApi = 'v1'): Promise<Reply> {
-    const body = encodeForwardedEntry(prepared, api);
+    if (this.#closed) return Promise.reject(new LogError('NOT_SEQUENCER', "couldn't forward the entry: this node is shutting down", { details: { sent: false } }));
+    const peer = this.#peer(nodeUrl);
+    if (peer === undefined) {
+      return Promise.reject(new LogError('NOT_SEQUENCER', `couldn't forward the entry: the sequencing node's URL ${JSON.stringify(nodeUrl)} is not a URL`, { details: { sent: false } }));
+    }
+    const text = encodeForwardedEntry(prepared, api);
+    return new Promise<Reply>((resolve, reject) => {
+      peer.outbox.push({ text, resolve, reject });
+      if (peer.posted < WINDOW) this.#post(peer);
+    });
+  }
+
+  /** Close the kept-alive connections; entries still waiting fail (not sent). */
+  close(): void {
+    this.#closed = true;
+    for (const peer of this.#peers.values()) {
+      const waiting = peer.outbox;
+      peer.outbox = [];
+      for (const w of waiting) w.reject(new LogError('NOT_SEQUENCER', "couldn't forward the entry: this node is shutting down", { details: { sent: false } }));
+    }
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  #peer(nodeUrl: string): Peer | undefined {
+    let peer = this.#peers.get(nodeUrl);
+    if (peer !== undefined) return peer;
     let target: URL;
     try {
       target = new URL(CLUSTER_ENTRIES_PATH, nodeUrl.endsWith('/') ? nodeUrl : `${nodeUrl}/`);
     } catch {
-      return Promise.reject(new LogError('NOT_SEQUENCER', `couldn't forward the entry: the sequencing node's URL ${JSON.stringify(nodeUrl)} is not a URL`, { details: { sent: false } }));
+      return undefined;
     }
+    peer = { target, outbox: [], posted: 0 };
+    this.#peers.set(nodeUrl, peer);
+    return peer;
+  }
+
+  /** Send what waits for `peer` (up to one request's worth) in one request. */
+  #post(peer: Peer): void {
+    let n = 0;
+    let chars = 0;
+    for (const w of peer.outbox) {
+      if (n === MAX_FORWARDED_ENTRIES || (n > 0 && chars + w.text.length > FORWARD_BATCH_CHARS)) break;
+      chars += w.text.length + 1;
+      n++;
+    }
+    const batch = peer.outbox.splice(0, n);
+    peer.posted++;
+    this.#requests++;
+    this.#entries += batch.length;
+    const done = (): void => {
+      peer.posted--;
+      if (peer.outbox.length > 0 && peer.posted < WINDOW && !this.#closed) this.#post(peer);
+    };
+    this.#request(peer.target, forwardedBatch(batch.map((w) => w.text))).then(
+      (answer) => {
+        done();
+        const replies = answer.status === 200 ? decodeForwardedReplies(answer.text, batch.length) : undefined;
+        if (answer.status === 200 && replies === undefined) {
+          const err = new LogError('NOT_SEQUENCER', `couldn't forward the entries to the sequencing node ${peer.target.origin}: its answer is not ${batch.length} replies; retry`, { details: { sent: true } });
+          for (const w of batch) w.reject(err);
+          return;
+        }
+        batch.forEach((w, i) => {
+          const r = replies?.[i] ?? { status: answer.status, headers: answer.headers, body: answer.text };
+          w.resolve({ ...r, ...(codeOf(r.body) ?? {}) });
+        });
+      },
+      (err: unknown) => {
+        done();
+        for (const w of batch) w.reject(err);
+      },
+    );
+  }
+
+  /** POST `body` to `target`; resolves with the answer (any status), rejects with NOT_SEQUENCER when none came. */
+  #request(target: URL, body: Buffer): Promise<{ status: number; headers: Record<string, string>; text: string }> {
     const secure = target.protocol === 'https:';
-    return new Promise<Reply>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       let written = false;
       const fail = (err: unknown): void =>
         reject(
@@ -76,8 +204,7 @@ export class Forwarder {
               const v = res.headers[name];
               if (typeof v === 'string') headers[name] = v;
             }
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ status: res.statusCode ?? 502, headers, body: text, ...(codeOf(text) ?? {}) });
+            resolve({ status: res.statusCode ?? 502, headers, text: Buffer.concat(chunks).toString('utf8') });
           });
         },
       );
@@ -86,17 +213,11 @@ export class Forwarder {
       req.end(body, () => (written = true));
     });
   }
-
-  /** Close the kept-alive connections. */
-  close(): void {
-    this.#agents.http.destroy();
-    this.#agents.https.destroy();
-  }
 }
 
 /** The error code of an error answer's JSON body (`{"error": CODE}`), for logs, metrics and retries. */
-function codeOf(text: string): { code: string } | undefined {
-  if (!text.startsWith('{"code":')) return undefined;
-  const m = /"error":"([A-Z_]+)"/.exec(text);
+function codeOf(body: string | Uint8Array): { code: string } | undefined {
+  if (typeof body !== 'string' || !body.startsWith('{"code":')) return undefined;
+  const m = /"error":"([A-Z_]+)"/.exec(body);
   return m?.[1] === undefined ? undefined : { code: m[1] };
 }

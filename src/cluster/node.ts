@@ -49,7 +49,7 @@ export class ClusterNode implements ClusterHooks {
   }
 
   status(): ClusterView {
-    return this.#coordinator.status();
+    return { ...this.#coordinator.status(), forwarding: this.#forwarder.stats() };
   }
 
   async #send(prepared: PreparedEntry, api: ForwardedApi): Promise<Reply> {

@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...explorerRoutes(deps.explorerDir),
     ...shardRoutes(deps.log, fullTiles),
     ...adminRotateRoutes(deps.log),
-    ...clusterRoutes(deps.log, deps.cluster, deps.logV2),
+    ...clusterRoutes(deps.log, deps.cluster, deps.logV2, deps.logError),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,

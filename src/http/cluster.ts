@@ -5,14 +5,27 @@
  * the probes and metrics. Without it the node is alone and sequences
  * everything it admits.
  *
- * The forwarded entry's wire format (POST {@link CLUSTER_ENTRIES_PATH}) is
- * defined here, beside the route that reads it: a JSON object
- * `{"kind", "body", "leafHash", "searchKeys", "api"?}` (bytes in base64) of a
- * PreparedEntry the forwarding node admitted (parsed, checked, signatures
- * verified), `api` `"v2"` for an entry of the Rekor v2 tree (else the v1
- * log), authenticated by `X-Cairn-Cluster-Mac`: the hex HMAC-SHA256 of the
- * request body's bytes under the cluster secret. The answer is exactly the
- * 201/409/503 the sequencing node gives its own clients of that API.
+ * The wire format of forwarding (POST {@link CLUSTER_ENTRIES_PATH}) is
+ * defined here, beside the route that reads it. A request carries a batch of
+ * one or more entries the forwarding node admitted (parsed, checked,
+ * signatures verified):
+ *
+ *     {"entries": [{"kind", "body", "leafHash", "searchKeys", "api"?}, …]}
+ *
+ * each a PreparedEntry (bytes in base64), `api` `"v2"` for an entry of the
+ * Rekor v2 tree (else the v1 log); at most {@link MAX_FORWARDED_ENTRIES}
+ * entries and {@link MAX_FORWARDED_BODY_BYTES} bytes. The request is
+ * authenticated by `X-Cairn-Cluster-Mac`: the hex HMAC-SHA256 of the whole
+ * body's bytes under the cluster secret. The answer is 200 with
+ *
+ *     {"replies": [{"status", "headers", "body"}, …]}
+ *
+ * in the order of the entries, each exactly the answer the sequencing node
+ * gives its own clients of that API for that entry alone (201 with the
+ * entry, 409 for a duplicate, 503 NOT_SEQUENCER when it does not sequence…;
+ * `body` as text). The whole request is refused only before any entry is
+ * read into the log: 401 when the MAC does not authenticate it, 400 when it
+ * is not this format, 413 beyond the size limit.
  */
 import { createHash } from 'node:crypto';
 import type { PreparedEntry } from '../entry/index.js';
@@ -37,6 +50,8 @@ export interface ClusterView {
   readonly epoch: number;
   readonly takeovers: number;
   readonly databaseReachable: boolean;
+  /** Forwarding to the sequencing node since start: requests sent and entries they carried (their ratio is the mean batch). */
+  readonly forwarding?: { readonly requests: number; readonly entries: number };
 }
 
 export interface ClusterHooks {
@@ -53,18 +68,49 @@ export interface ClusterHooks {
   status(): ClusterView;
 }
 
-/** The forwarded entry's request body. */
-export function encodeForwardedEntry(p: PreparedEntry, api: ForwardedApi = 'v1'): Buffer {
+/** An entry of a forwarded batch. */
+export interface ForwardedEntry {
+  readonly prepared: PreparedEntry;
+  readonly api: ForwardedApi;
+}
+
+/** Most entries in one forwarded request; the route refuses more (400). */
+export const MAX_FORWARDED_ENTRIES = 512;
+
+/**
+ * Encoded entries (characters) past which a forwarder starts another
+ * request: ~1 MiB, a body the sequencing node reads and parses in a few
+ * milliseconds. An entry larger than this alone still goes, alone.
+ */
+export const FORWARD_BATCH_CHARS = 1 << 20;
+
+/**
+ * Largest request body the route reads, bytes (413 beyond): a batch of
+ * {@link FORWARD_BATCH_CHARS} characters is at most 3 MiB in UTF-8, and a
+ * lone entry at its largest (a 65,535-byte body, 87,380 characters of
+ * base64, and 1,024 search keys of 1,024 characters each escaped as JSON)
+ * under 6.5 MiB.
+ */
+export const MAX_FORWARDED_BODY_BYTES = 8 << 20;
+
+/** One entry of a batch as JSON text; {@link forwardedBatch} joins them. */
+export function encodeForwardedEntry(p: PreparedEntry, api: ForwardedApi = 'v1'): string {
   const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-  return Buffer.from(JSON.stringify({ kind: p.kind, body: b64(p.body), leafHash: b64(p.leafHash), searchKeys: p.searchKeys, ...(api === 'v2' ? { api } : {}) }));
+  return JSON.stringify({ kind: p.kind, body: b64(p.body), leafHash: b64(p.leafHash), searchKeys: p.searchKeys, ...(api === 'v2' ? { api } : {}) });
+}
+
+/** The request body of a batch of entries encoded by {@link encodeForwardedEntry}, in order. */
+export function forwardedBatch(entries: readonly string[]): Buffer {
+  return Buffer.from(`{"entries":[${entries.join(',')}]}`);
 }
 
 /**
- * Parse a forwarded entry (authenticated already; parsed defensively all the
- * same). BAD_REQUEST for anything but the format above, a body over
- * 65,535 bytes, or a leaf hash that is not SHA-256(0x00 ‖ body).
+ * Parse a forwarded batch (authenticated already; parsed defensively all the
+ * same). BAD_REQUEST for anything but the format above: no entries or more
+ * than {@link MAX_FORWARDED_ENTRIES}, or an entry that is malformed, has a
+ * body over 65,535 bytes, or a leaf hash that is not SHA-256(0x00 ‖ body).
  */
-export function decodeForwardedEntry(raw: Uint8Array): { prepared: PreparedEntry; api: ForwardedApi } {
+export function decodeForwardedBatch(raw: Uint8Array): ForwardedEntry[] {
   let v: unknown;
   try {
     v = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
@@ -72,19 +118,62 @@ export function decodeForwardedEntry(raw: Uint8Array): { prepared: PreparedEntry
     throw bad('not JSON');
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('not an object');
-  const o = v as Record<string, unknown>;
-  const { kind, body, leafHash, searchKeys, api } = o;
-  if (api !== undefined && api !== 'v2') throw bad('api');
-  if (typeof kind !== 'string' || kind.length === 0 || kind.length > 64) throw bad('kind');
-  if (typeof body !== 'string' || typeof leafHash !== 'string') throw bad('body and leafHash must be base64 strings');
-  if (!Array.isArray(searchKeys) || searchKeys.length > 1024 || !searchKeys.every((k): k is string => typeof k === 'string' && k.length <= 1024)) throw bad('searchKeys');
+  const entries = (v as Record<string, unknown>)['entries'];
+  if (!Array.isArray(entries) || entries.length === 0) throw bad('entries must be a non-empty array');
+  if (entries.length > MAX_FORWARDED_ENTRIES) throw bad(`more than ${MAX_FORWARDED_ENTRIES} entries`);
+  return entries.map((e: unknown, i) => decodeEntry(e, i));
+}
+
+function decodeEntry(v: unknown, i: number): ForwardedEntry {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`entries[${i}] is not an object`);
+  const { kind, body, leafHash, searchKeys, api } = v as Record<string, unknown>;
+  if (api !== undefined && api !== 'v2') throw bad(`entries[${i}].api`);
+  if (typeof kind !== 'string' || kind.length === 0 || kind.length > 64) throw bad(`entries[${i}].kind`);
+  if (typeof body !== 'string' || typeof leafHash !== 'string') throw bad(`entries[${i}].body and leafHash must be base64 strings`);
+  if (!Array.isArray(searchKeys) || searchKeys.length > 1024 || !searchKeys.every((k): k is string => typeof k === 'string' && k.length <= 1024)) throw bad(`entries[${i}].searchKeys`);
   const bodyBytes = Buffer.from(body, 'base64');
-  if (bodyBytes.length === 0 || bodyBytes.length > 65_535) throw bad('body size');
+  if (bodyBytes.length === 0 || bodyBytes.length > 65_535) throw bad(`entries[${i}].body size`);
   const hash = createHash('sha256').update(Buffer.from([0])).update(bodyBytes).digest();
-  if (!hash.equals(Buffer.from(leafHash, 'base64'))) throw bad('leafHash is not SHA-256(0x00 ‖ body)');
+  if (!hash.equals(Buffer.from(leafHash, 'base64'))) throw bad(`entries[${i}].leafHash is not SHA-256(0x00 ‖ body)`);
   return { prepared: { kind, body: bodyBytes, leafHash: hash, searchKeys }, api: api === 'v2' ? 'v2' : 'v1' };
 }
 
+/** The answer's body: `replies` (one per entry, in order) as the format above says. */
+export function encodeForwardedReplies(replies: readonly Reply[]): string {
+  const text = (b: string | Uint8Array): string => (typeof b === 'string' ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+  return JSON.stringify({ replies: replies.map((r) => ({ status: r.status, headers: r.headers, body: text(r.body) })) });
+}
+
+/**
+ * The replies of an answer's body to a batch of `count` entries, header
+ * names in lower case; undefined when it is not the format above (or
+ * holds another number of replies).
+ */
+export function decodeForwardedReplies(text: string, count: number): Reply[] | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const replies = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)['replies'] : undefined;
+  if (!Array.isArray(replies) || replies.length !== count) return undefined;
+  const out: Reply[] = [];
+  for (const r of replies as unknown[]) {
+    if (typeof r !== 'object' || r === null) return undefined;
+    const { status, headers, body } = r as Record<string, unknown>;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599 || typeof body !== 'string') return undefined;
+    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined;
+    const h: Record<string, string> = {};
+    for (const [k, hv] of Object.entries(headers)) {
+      if (typeof hv !== 'string') return undefined;
+      h[k.toLowerCase()] = hv;
+    }
+    out.push({ status, headers: h, body });
+  }
+  return out;
+}
+
 function bad(what: string): LogError {
-  return new LogError('BAD_REQUEST', `couldn't read the forwarded entry: ${what}`);
+  return new LogError('BAD_REQUEST', `couldn't read the forwarded entries: ${what}`);
 }

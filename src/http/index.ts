@@ -2,7 +2,22 @@ export type { AppDeps, CairnApp } from './app.js';
 export { createApp } from './app.js';
 export { DEFAULT_FULL_TILE_CACHE_BYTES, FullTileCache } from './full-tiles.js';
 export { STATUS } from './errors.js';
-export { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, decodeForwardedEntry, encodeForwardedEntry, type ClusterHooks, type ClusterView, type ForwardedApi } from './cluster.js';
+export {
+  CLUSTER_ENTRIES_PATH,
+  CLUSTER_MAC_HEADER,
+  FORWARD_BATCH_CHARS,
+  MAX_FORWARDED_BODY_BYTES,
+  MAX_FORWARDED_ENTRIES,
+  decodeForwardedBatch,
+  decodeForwardedReplies,
+  encodeForwardedEntry,
+  encodeForwardedReplies,
+  forwardedBatch,
+  type ClusterHooks,
+  type ClusterView,
+  type ForwardedApi,
+  type ForwardedEntry,
+} from './cluster.js';
 export type { WitnessAppDeps } from './witness-app.js';
 export { WITNESS_MAX_BODY_BYTES, createWitnessApp } from './witness-app.js';
 export type { Access, AccessPolicy, Role, TokenRecord } from './auth.js';

@@ -1,7 +1,8 @@
 /**
  * ClusterNode (src/cluster/node.ts) with real coordinators on a real
  * PostgreSQL server and real HTTP between two apps: a follower forwards what
- * it admits to the lease holder and answers with its 201; when the holder is
+ * it admits to the lease holder (entries admitted at once sharing requests)
+ * and answers with its 201; when the holder is
  * gone its clients get a retryable 503 NOT_SEQUENCER, and once another node
  * holds the lease the follower forwards there.
  */
@@ -11,7 +12,9 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ClusterCoordinator, ClusterNode, Forwarder, type Sequencing } from '../../src/cluster/index.js';
 import { openPostgresLease, openPostgresStore, type PostgresLease } from '../../src/storage/index.js';
+import type { LogServiceOptions } from '../../src/log/index.js';
 import { checkLogEntry, ecKey, hashedRekord, testApp, type TestApp } from '../support/http.js';
+import { openTestLog } from '../support/test-log.js';
 import { usePostgres } from '../support/postgres.js';
 
 const SECRET = Buffer.alloc(32, 9);
@@ -33,8 +36,8 @@ describe('ClusterNode', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  /** A node: its own test log and app on a port, a coordinator on `url`'s lease whose role changes resolve at once. */
-  async function node(db: string, id: string, ttlMs: number): Promise<Node> {
+  /** A node: its own test log (with `logOptions`) and app on a port, a coordinator on `url`'s lease whose role changes resolve at once. */
+  async function node(db: string, id: string, ttlMs: number, logOptions: Partial<LogServiceOptions> = {}): Promise<Node> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,7 +46,7 @@ describe('ClusterNode', () => {
     const c = new ClusterCoordinator({ lease, fence: () => undefined, sequencing, nodeId: id, nodeUrl: url, ttlMs });
     const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 5_000 });
     const hooks = new ClusterNode(c, forwarder, SECRET);
-    const app = await testApp({ cluster: hooks });
+    const app = await testApp({ cluster: hooks }, openTestLog(undefined, logOptions));
     server.on('request', app.app);
     const n = { id, c, hooks, app, server, lease, url };
     cleanups.push(async () => {
@@ -81,6 +84,34 @@ describe('ClusterNode', () => {
     await request(a.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(submission('through a')).expect(201);
     assert.equal(a.app.t.log.status().size, 2);
     assert.equal(b.hooks.forwarded, 2);
+  });
+
+  it('forwards entries submitted at once in shared requests, each client getting its own 201, and a lone entry in a request of its own', async () => {
+    const db = await pg().createDatabase();
+    await (await openPostgresStore({ url: db })).close();
+    // Batches wait up to 100 ms to fill (the server's 5 ms and a durable commit, on a slow machine): the
+    // forwarder's requests stay in flight while the 60 submissions arrive, so those arriving meanwhile share requests.
+    const a = await node(db, 'a', 3_000, { batchMaxAgeMs: 100 });
+    await a.c.start();
+    await sequencingNow(a);
+    const b = await node(db, 'b', 3_000);
+    await b.c.start();
+    const submit = async (body: string): Promise<{ status: number; entry: unknown }> => {
+      const r = await fetch(`${b.url}/api/v1/log/entries`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      return { status: r.status, entry: await r.json() };
+    };
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => submit(submission(`at once ${i}`))));
+    const indices = new Set(answers.map((r) => (assert.equal(r.status, 201, JSON.stringify(r.entry)), checkLogEntry(a.app.t, r.entry).logIndex)));
+    assert.equal(indices.size, 60);
+    assert.equal(a.app.t.log.status().size, 60);
+    const sent = b.hooks.status().forwarding;
+    assert.equal(sent?.entries, 60);
+    assert.ok(sent.requests <= 30, `${sent.requests} requests carried 60 entries`);
+    const metrics = (await request(b.app.app).get('/metrics').expect(200)).text;
+    assert.match(metrics, new RegExp(`^cairn_cluster_forward_requests_total ${sent.requests}$`, 'm'));
+    assert.match(metrics, /^cairn_cluster_forwarded_entries_total 60$/m);
+    assert.equal((await submit(submission('alone'))).status, 201);
+    assert.deepEqual(b.hooks.status().forwarding, { requests: sent.requests + 1, entries: 61 });
   });
 
   it('answers 503 NOT_SEQUENCER while the sequencing node is gone, and forwards to the next one once it took over', async function () {

@@ -12,13 +12,14 @@
  *   `cairn_witness_failures_total`;
  * - the integrity audit's `cairn_audit_*` (auditMetrics);
  * - on a node of several on one database, `cairn_cluster_*` (clusterMetrics):
- *   the node's role, the lease epoch, takeovers, whether the database answers.
+ *   the node's role, the lease epoch, takeovers, whether the database answers,
+ *   and the requests and entries it forwarded to the sequencing node.
  *
  * formatMetrics is a small writer of the same format for surfaces that keep
  * their own counters (src/kube).
  */
 import type { IntegrityAuditStatus, LogService, WitnessStatus } from '../../log/index.js';
-import type { ClusterHooks } from '../cluster.js';
+import type { ClusterHooks, ClusterView } from '../cluster.js';
 import type { FullTileCache } from '../full-tiles.js';
 import { dispatcher, type Dispatcher } from '../dispatch.js';
 import { errorReply } from '../errors.js';
@@ -97,6 +98,9 @@ export function clusterMetrics(m: Metrics, cluster: ClusterHooks): void {
   gaugeFrom(m, 'cairn_cluster_lease_epoch', 'Epoch of the sequencer lease as this node last saw it.', [], one((c) => c.epoch));
   counterFrom(m, 'cairn_cluster_takeovers_total', 'Times this node took the sequencer lease since start.', [], one((c) => c.takeovers));
   gaugeFrom(m, 'cairn_cluster_database_reachable', '1 when the last lease operation reached the database.', [], one((c) => (c.databaseReachable ? 1 : 0)));
+  const forwarded = (k: keyof NonNullable<ClusterView['forwarding']>) => () => [[{}, cluster.status().forwarding?.[k]]] as const;
+  counterFrom(m, 'cairn_cluster_forward_requests_total', 'Requests this node sent to forward admitted entries to the sequencing node (each carries one or more).', [], forwarded('requests'));
+  counterFrom(m, 'cairn_cluster_forwarded_entries_total', 'Entries those requests carried (divided by cairn_cluster_forward_requests_total: the mean batch).', [], forwarded('entries'));
 }
 
 /** The exposition text: `# HELP`, `# TYPE`, then `name{labels} value` lines, each ending in '\n'. */
