@@ -99,6 +99,17 @@ export const SQL = {
      LEFT JOIN entries e ON e.idx = k.idx
      LEFT JOIN leaf_groups g ON g.grp = k.grp`,
   ),
+  // Many (entry, leaf group) pairs in one statement (one snapshot), for reads coalesced while others are in flight
+  // (coalesce.ts): one row per pair, `n` its 1-based position in the arrays, columns null for what is not stored (a
+  // null group: no leaf group wanted).
+  entriesAndLeafGroups: named(
+    'entries_and_leaf_groups',
+    `SELECT k.n, e.idx AS "index", e.leaf_hash AS "leafHash", e.body, e.kind, e.integrated_time AS "integratedTime", e.set_sig AS "set",
+            g.hashes AS "leafGroup"
+     FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k (idx, grp, n)
+     LEFT JOIN entries e ON e.idx = k.idx
+     LEFT JOIN leaf_groups g ON g.grp = k.grp`,
+  ),
   leafGroupsInRange: named('leaf_groups_in_range', 'SELECT grp, hashes FROM leaf_groups WHERE grp >= $1 AND grp < $2 ORDER BY grp'),
 
   // checkpoints and cosignatures

@@ -18,7 +18,22 @@ import { checkServer, createPool, redact, type PostgresConnectionOptions } from 
 import { isUnavailable, sqlState, toLogError } from './errors.js';
 import { migrate, postgresMigrationsDir } from './migrations.js';
 import type { SequencerFence } from './lease.js';
+import { Coalescer } from './coalesce.js';
 import { SQL } from './statements.js';
+
+/**
+ * Most coalesced entry-read statements in flight at once. Two keep the
+ * database and this process both busy (one statement executes while the
+ * previous one's rows are parsed here) while every other concurrent entry
+ * read waits for one of them to return and then leaves with the others in a
+ * single statement: under load, one round trip and one statement's
+ * per-statement cost on the server are shared by many requests, which is
+ * what an entry read otherwise costs most (measured in BENCHMARKS.md).
+ */
+const ENTRY_READS_IN_FLIGHT = 2;
+
+/** Most distinct (entry, leaf group) pairs in one coalesced statement: bounds its result (entries up to the body limit each). */
+const ENTRY_READS_PER_STATEMENT = 64;
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
@@ -92,6 +107,8 @@ export class PostgresStore implements AsyncLogStore {
   readonly #label: string;
   #closed = false;
   #fence: SequencerFence | undefined;
+  /** entryByIndex and entryAndLeafGroup, coalesced while others are in flight (a null group: the entry alone). */
+  readonly #entryReads = new Coalescer<EntryKey, EntryAndLeafGroup>(ENTRY_READS_IN_FLIGHT, ENTRY_READS_PER_STATEMENT, (k) => `${k.index}/${k.group ?? ''}`, (keys) => this.#readEntries(keys));
 
   constructor(pool: pg.Pool, label: string) {
     this.#pool = pool;
@@ -180,8 +197,11 @@ export class PostgresStore implements AsyncLogStore {
     return this.#all(`read cosignatures of ${size}`, SQL.cosignatures([size]));
   }
 
-  entryByIndex(index: number): Promise<StoredEntry | undefined> {
-    return this.#one(`read entry ${index}`, SQL.entryByIndex([index]));
+  /** Coalesced with other entry reads in flight (see {@link entryAndLeafGroup}). */
+  async entryByIndex(index: number): Promise<StoredEntry | undefined> {
+    const what = `read entry ${index}`;
+    if (!Number.isSafeInteger(index)) return this.#one(what, SQL.entryByIndex([index]));
+    return (await this.#coalesced(what, { index, group: null })).entry;
   }
 
   async entriesInRange(start: number, count: number): Promise<StoredEntry[]> {
@@ -221,12 +241,21 @@ export class PostgresStore implements AsyncLogStore {
     return (await this.#one<{ hashes: Uint8Array }>(`read leaf group ${group}`, SQL.leafGroup([group])))?.hashes;
   }
 
-  /** The entry and the leaf group of its inclusion proof in one statement: one round trip instead of two. */
-  async entryAndLeafGroup(index: number, group: number): Promise<{ entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined }> {
-    const row = await this.#one<EntryAndLeafGroupRow>(`read entry ${index} and leaf group ${group}`, SQL.entryAndLeafGroup([index, group]));
-    if (row === undefined) return { entry: undefined, leafGroup: undefined };
-    const { leafGroup, ...entry } = row;
-    return { entry: entry.index === null ? undefined : (entry as StoredEntry), leafGroup: leafGroup ?? undefined };
+  /**
+   * The entry and the leaf group of its inclusion proof in one statement: one
+   * round trip instead of two. A read that finds ENTRY_READS_IN_FLIGHT entry
+   * statements in flight waits for one of them to return and then leaves with
+   * every other waiting entry read in one statement (SQL.entriesAndLeafGroups,
+   * one snapshot); an idle store sends it at once. Each caller gets its own
+   * pair, or its own LogError: a failed shared statement rejects every caller
+   * of it as its single read would have been rejected.
+   */
+  async entryAndLeafGroup(index: number, group: number): Promise<EntryAndLeafGroup> {
+    const what = `read entry ${index} and leaf group ${group}`;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(group)) {
+      return toPair(await this.#one<EntryAndLeafGroupRow>(what, SQL.entryAndLeafGroup([index, group])));
+    }
+    return this.#coalesced(what, { index, group });
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -371,6 +400,28 @@ export class PostgresStore implements AsyncLogStore {
     return client;
   }
 
+  async #coalesced(what: string, key: EntryKey): Promise<EntryAndLeafGroup> {
+    this.#open(what);
+    try {
+      return await this.#entryReads.read(key);
+    } catch (err) {
+      throw toLogError(what, err, 'INTERNAL');
+    }
+  }
+
+  /** One statement for distinct `keys` (the single-pair statements for one key): their pairs, in order. */
+  async #readEntries(keys: readonly EntryKey[]): Promise<EntryAndLeafGroup[]> {
+    const [only] = keys;
+    if (keys.length === 1 && only !== undefined) {
+      if (only.group === null) return [{ entry: (await this.#pool.query<StoredEntry>(SQL.entryByIndex([only.index]))).rows[0], leafGroup: undefined }];
+      return [toPair((await this.#pool.query<EntryAndLeafGroupRow>(SQL.entryAndLeafGroup([only.index, only.group]))).rows[0])];
+    }
+    const res = await this.#pool.query<EntryAndLeafGroupRow & { n: number }>(SQL.entriesAndLeafGroups([keys.map((k) => k.index), keys.map((k) => k.group)]));
+    const pairs: EntryAndLeafGroup[] = keys.map(() => ({ entry: undefined, leafGroup: undefined }));
+    for (const { n, ...row } of res.rows) pairs[n - 1] = toPair(row);
+    return pairs;
+  }
+
   #open(what: string): void {
     if (this.#closed) throw new LogError('SHUTTING_DOWN', `couldn't ${what}: the store is closed`);
   }
@@ -400,6 +451,21 @@ export class PostgresStore implements AsyncLogStore {
 
 /** A row of SQL.entryAndLeafGroup: the entry's columns are all null when it is not stored. */
 type EntryAndLeafGroupRow = { [K in keyof StoredEntry]: StoredEntry[K] | null } & { leafGroup: Uint8Array | null };
+
+/** What AsyncLogStore.entryAndLeafGroup answers. */
+type EntryAndLeafGroup = { entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined };
+
+/** A coalesced entry read: the entry at `index` and the leaf group `group` (null: none wanted). */
+interface EntryKey {
+  readonly index: number;
+  readonly group: number | null;
+}
+
+function toPair(row: EntryAndLeafGroupRow | undefined): EntryAndLeafGroup {
+  if (row === undefined) return { entry: undefined, leafGroup: undefined };
+  const { leafGroup, ...entry } = row;
+  return { entry: entry.index === null ? undefined : (entry as StoredEntry), leafGroup: leafGroup ?? undefined };
+}
 
 /** Reject with NOT_SEQUENCER when the lease is no longer `fence`'s (expired, or another holder or epoch). */
 async function refuseIfFenced(client: pg.PoolClient, fence: SequencerFence): Promise<void> {
