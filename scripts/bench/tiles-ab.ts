@@ -7,14 +7,16 @@
  * by store, the order reversed every other round) so that every side meets
  * the same background load. Also times `store.tile` alone in each store.
  *
- *   node dist/scripts/bench/tiles-ab.js <size> <rounds> <secs> <main.js>[@<serve arg>,…]… [--profile DIR]
+ *   node dist/scripts/bench/tiles-ab.js <size> <rounds> <secs> <main.js>[@<serve arg>,…]… [--profile DIR] [--mode entries]
  *
  * e.g. `dist/src/cli/main.js@--tile-cache-mb,0` serves with those arguments added.
  *
  * Prints per side: requests/s, server CPU per request (µs, from /proc; the
  * PostgreSQL server's beside it), and
  * PostgreSQL / SQLite of the same build; `--profile DIR` runs the servers
- * under `node --cpu-prof` (profiles written to DIR when they stop).
+ * under `node --cpu-prof` (profiles written to DIR when they stop);
+ * `--mode entries` reads random entries with their inclusion proofs
+ * (`loadgen read … entries`) instead of tiles.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -100,6 +102,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const p = args.indexOf('--profile');
   const profileDir = p < 0 ? undefined : resolve(args.splice(p, 2)[1] as string);
+  const m = args.indexOf('--mode');
+  const mode = m < 0 ? 'tiles' : (args.splice(m, 2)[1] as string);
+  if (mode !== 'tiles' && mode !== 'entries') throw new Error(`--mode ${mode}: tiles or entries`);
   const [sizeArg, roundsArg, secsArg, ...mains] = args;
   const size = Number(sizeArg);
   const rounds = Number(roundsArg);
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
       await growTo(opened.log, size, side === 'pg' ? 2_048 : 32_768);
       log(`grew ${side} to ${size} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const full = Math.floor(size / 256);
-      for (const inFlight of [1, 16]) log(`store.tile ${side}, ${inFlight} in flight: ${(await timeStoreTiles(opened.store, full, inFlight, 2000)).toFixed(1)} µs/tile`);
+      for (const inFlight of mode === 'tiles' ? [1, 16] : []) log(`store.tile ${side}, ${inFlight} in flight: ${(await timeStoreTiles(opened.store, full, inFlight, 2000)).toFixed(1)} µs/tile`);
       await opened.log.close();
       await opened.store.close();
     }
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
       for (const s of order) {
         const cpu0 = await threadCpuSeconds(s.server.pid);
         const pg0 = await postgresCpuSeconds(pgServer.pid);
-        const res = await loadgen(['read', s.server.url, String(secs), '64', String(size), 'tiles']);
+        const res = await loadgen(['read', s.server.url, String(secs), '64', String(size), mode]);
         const cpu1 = await threadCpuSeconds(s.server.pid);
         const pg1 = await postgresCpuSeconds(pgServer.pid);
         const sum = sums.get(s.name)!;
@@ -156,7 +161,7 @@ async function main(): Promise<void> {
     const rate = (name: string): number => sums.get(name)!.ok / sums.get(name)!.secs;
     for (const s of sides) {
       const sum = sums.get(s.name)!;
-      log(`${s.name}: ${rate(s.name).toFixed(1)} tiles/s, ${((sum.cpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs server CPU per tile (+ ${((sum.pgCpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs PostgreSQL's), ${sum.errors} errors`);
+      log(`${s.name}: ${rate(s.name).toFixed(1)} ${mode}/s, ${((sum.cpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs server CPU per request (+ ${((sum.pgCpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs PostgreSQL's), ${sum.errors} errors`);
     }
     for (const k of builds.keys()) log(`build${k} (${builds[k]!.name}): PostgreSQL / SQLite ${(rate(`build${k}-pg`) / rate(`build${k}-sqlite`)).toFixed(3)}`);
     log(`load average (1 min) over the rounds: ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}`);
