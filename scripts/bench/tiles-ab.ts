@@ -7,16 +7,17 @@
  * by store, the order reversed every other round) so that every side meets
  * the same background load. Also times `store.tile` alone in each store.
  *
- *   node dist/scripts/bench/tiles-ab.js <size> <rounds> <secs> <main.js>[@<serve arg>,…]… [--profile DIR] [--mode entries]
+ *   node dist/scripts/bench/tiles-ab.js <size> <rounds> <secs> <main.js>[@<serve arg>,…]… [--profile DIR] [--mode entries] [--connections N]
  *
  * e.g. `dist/src/cli/main.js@--tile-cache-mb,0` serves with those arguments added.
  *
  * Prints per side: requests/s, server CPU per request (µs, from /proc; the
- * PostgreSQL server's beside it), and
+ * PostgreSQL server's beside it), the worst round's p99 latency, and
  * PostgreSQL / SQLite of the same build; `--profile DIR` runs the servers
  * under `node --cpu-prof` (profiles written to DIR when they stop);
  * `--mode entries` reads random entries with their inclusion proofs
- * (`loadgen read … entries`) instead of tiles.
+ * (`loadgen read … entries`) instead of tiles; `--connections N` loads
+ * with N client connections instead of 64.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
   const m = args.indexOf('--mode');
   const mode = m < 0 ? 'tiles' : (args.splice(m, 2)[1] as string);
   if (mode !== 'tiles' && mode !== 'entries') throw new Error(`--mode ${mode}: tiles or entries`);
+  const c = args.indexOf('--connections');
+  const connections = c < 0 ? '64' : (args.splice(c, 2)[1] as string);
   const [sizeArg, roundsArg, secsArg, ...mains] = args;
   const size = Number(sizeArg);
   const rounds = Number(roundsArg);
@@ -138,20 +141,21 @@ async function main(): Promise<void> {
       sides.push({ name: `build${k}-sqlite`, server: await serve(mainJs, join(dir, `sqlite-${k}`), extra, profileDir) });
       sides.push({ name: `build${k}-pg`, server: await serve(mainJs, join(dir, `pg-${k}`), ['--database-url', pgServer.url(`copy_${k}`), ...extra], profileDir) });
     }
-    const sums = new Map(sides.map((s) => [s.name, { ok: 0, secs: 0, cpu: 0, pgCpu: 0, errors: 0 }]));
+    const sums = new Map(sides.map((s) => [s.name, { ok: 0, secs: 0, cpu: 0, pgCpu: 0, errors: 0, p99Ms: 0 }]));
     const loads: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? sides : [...sides].reverse();
       for (const s of order) {
         const cpu0 = await threadCpuSeconds(s.server.pid);
         const pg0 = await postgresCpuSeconds(pgServer.pid);
-        const res = await loadgen(['read', s.server.url, String(secs), '64', String(size), mode]);
+        const res = await loadgen(['read', s.server.url, String(secs), connections, String(size), mode]);
         const cpu1 = await threadCpuSeconds(s.server.pid);
         const pg1 = await postgresCpuSeconds(pgServer.pid);
         const sum = sums.get(s.name)!;
         sum.ok += res.ok;
         sum.secs += res.seconds;
         sum.errors += res.errors;
+        sum.p99Ms = Math.max(sum.p99Ms, res.p99Ms);
         sum.pgCpu += pg1 - pg0;
         sum.cpu += cpu1.main + cpu1.workers + cpu1.other - (cpu0.main + cpu0.workers + cpu0.other);
         loads.push(loadavg()[0] as number);
@@ -161,7 +165,7 @@ async function main(): Promise<void> {
     const rate = (name: string): number => sums.get(name)!.ok / sums.get(name)!.secs;
     for (const s of sides) {
       const sum = sums.get(s.name)!;
-      log(`${s.name}: ${rate(s.name).toFixed(1)} ${mode}/s, ${((sum.cpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs server CPU per request (+ ${((sum.pgCpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs PostgreSQL's), ${sum.errors} errors`);
+      log(`${s.name}: ${rate(s.name).toFixed(1)} ${mode}/s, ${((sum.cpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs server CPU per request (+ ${((sum.pgCpu * 1e6) / Math.max(1, sum.ok)).toFixed(0)} µs PostgreSQL's), p99 ${sum.p99Ms.toFixed(1)} ms (worst round), ${sum.errors} errors`);
     }
     for (const k of builds.keys()) log(`build${k} (${builds[k]!.name}): PostgreSQL / SQLite ${(rate(`build${k}-pg`) / rate(`build${k}-sqlite`)).toFixed(3)}`);
     log(`load average (1 min) over the rounds: ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}`);
