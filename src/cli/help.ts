@@ -23,7 +23,7 @@ export const COMMANDS: readonly { readonly name: string; readonly summary: strin
   { name: 'backup', summary: "copy the log's database while it serves" },
   { name: 'restore', summary: 'restore a backup into an empty data dir' },
   { name: 'check', summary: 'prove a data dir or backup: root = signed checkpoint' },
-  { name: 'migrate', summary: "copy a data dir's log into PostgreSQL, proved" },
+  { name: 'migrate', summary: "copy a data dir's logs into PostgreSQL, proved" },
   { name: 'healthcheck', summary: 'GET /healthz of the configured server' },
   { name: 'sign', summary: 'sign an image, log the signature, attach it' },
   { name: 'attest', summary: 'attest to an image (in-toto), log it, attach it' },
@@ -90,7 +90,7 @@ export function commandHelp(command: string): string | undefined {
       )}\n`;
     case 'migrate':
       return `usage: cairn migrate --from DIR --to URL [--chunk-entries N] [--json]\n\n${wrap(
-        "Copies the log of a data dir (DIR/cairn.db) into an empty PostgreSQL database (URL, default CAIRN_DATABASE_URL; Cairn's migrations are applied) and proves the copy: the same meta, signed checkpoints byte for byte with their cosignatures, entries and search keys, every checkpoint's root recomputed from the copy's leaf hashes and every tile checked. The source is read through one snapshot, so a server may keep serving it; the copy is then proved but left unfinished (exit 5) until a run with the server stopped copies the rest and finishes it. Transactions end at the source's published checkpoints (at most --chunk-entries entries each when its checkpoints allow, default 16384): a failed or killed run is resumed by running it again. A finished copy of the same log is proved again; a rotated log is refused; the Rekor v2 tree and the admin log are not copied. Exit 0 migrated, 1 the copy does not prove out, 2 bad usage or a target that is not empty, 3 PostgreSQL unreachable, 4 no log in DIR, 5 not finished (a server runs on DIR).",
+        "Copies every log of a data dir (DIR/cairn.db, and DIR/rekor-v2.db and DIR/admin-log.db when present) into a PostgreSQL database (URL, default CAIRN_DATABASE_URL; Cairn's migrations are applied), each into the schema cairn serve --database-url opens it from (the v1 log in the URL's own, the Rekor v2 tree in cairn_rekor_v2, the admin log in cairn_admin_log), and proves each copy: the same meta, signed checkpoints byte for byte with their cosignatures, entries and search keys, every checkpoint's root recomputed from the copy's leaf hashes and every tile checked. Each log is read through one snapshot, so a server may keep serving them; the copies are then proved but left unfinished (exit 5) until a run with the server stopped copies the rest and finishes them. Transactions end at each log's published checkpoints (at most --chunk-entries entries each when its checkpoints allow, default 16384): a failed or killed run is resumed by running it again. A finished copy of the same log is proved again; a rotated log is refused; a log absent from DIR is skipped and named. Exit 0 migrated, 1 a copy does not prove out, 2 bad usage or a target schema that holds another log, 3 PostgreSQL unreachable, 4 no log in DIR, 5 not finished (a server runs on DIR).",
       )}\n`;
     case 'healthcheck':
       return `usage: cairn healthcheck [--witness] [settings]\n\n${wrap(

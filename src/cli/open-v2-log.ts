@@ -37,8 +37,8 @@ export function v2DatabasePath(dataDir: string): string {
 /** Hash tiles the v2 tree caches (≈16 KiB each). */
 const V2_TILE_CACHE_SIZE = 1024;
 
-/** The v1 store's record of its v2 tree. */
-const TREE_META = 'rekorV2Tree';
+/** The v1 store's record of its v2 tree: the time of the v2 tree's size-0 checkpoint, ms, as a decimal string. */
+export const REKOR_V2_TREE_META = 'rekorV2Tree';
 
 /** Why the v2 tree is not served: the one the v1 store names is missing or replaced. */
 export interface UnavailableV2Log {
@@ -54,7 +54,7 @@ export interface UnavailableV2Log {
  */
 export async function openV2Log(config: Config, v1: LogIdentity, v1Store: AsyncLogStore, signer: LogSigner, clock: Clock = systemClock()): Promise<OpenedV2Log | UnavailableV2Log> {
   const path = logDatabaseWhere(config, 'rekor-v2');
-  const recorded = await v1Store.getMeta(TREE_META);
+  const recorded = await v1Store.getMeta(REKOR_V2_TREE_META);
   const db = await openLogDatabase(config, 'rekor-v2', { quickCheck: config.startupCheck === 'full', mustExist: recorded !== undefined });
   if (db === undefined) {
     return { unavailable: `the Rekor v2 tree of this log (created ${describeCreated(recorded ?? '')}) is missing: ${path} does not exist or holds no tree; put its copy back and restart (a new tree would fork it under the same origin and keys)` };
@@ -71,7 +71,7 @@ export async function openV2Log(config: Config, v1: LogIdentity, v1Store: AsyncL
     }
     await initLog(store, identity, clock, signer);
     const created = String((await store.listCheckpoints(0, 1))[0]?.time ?? 0);
-    if (recorded === undefined) await v1Store.setMeta(TREE_META, created);
+    if (recorded === undefined) await v1Store.setMeta(REKOR_V2_TREE_META, created);
     else if (recorded !== created) {
       await store.close();
       return { unavailable: `${path} holds another Rekor v2 tree (created ${describeCreated(created)}) than the one of this log (created ${describeCreated(recorded)}); put the log's own copy back and restart` };
@@ -98,7 +98,7 @@ export async function openV2Log(config: Config, v1: LogIdentity, v1Store: AsyncL
 }
 
 /** The creation time of a v2 tree as recorded (milliseconds), for messages. */
-function describeCreated(ms: string): string {
+export function describeCreated(ms: string): string {
   const t = Number(ms);
   return Number.isFinite(t) ? new Date(t).toISOString() : JSON.stringify(ms);
 }

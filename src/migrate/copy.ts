@@ -60,35 +60,73 @@ const DEFAULT_BATCH = 4_096;
 const PAGE = 10_000;
 
 /**
- * Copy the snapshot's log into `target` (empty, or holding an unfinished copy
- * of the same log; a target holding this log's finished copy at the
- * snapshot's latest checkpoint is left as it is, `alreadyFinished`). Rejects with CONFIG_INVALID (`details.notEmpty`) for a
- * target holding a log or another log's copy, CONFIG_INVALID for a source
- * with several trees, NOT_FOUND for a source without a checkpoint, CORRUPT
- * when the source's entries do not give its checkpoints' roots, and as the
- * target does (STORE_FAILED: the target is left at its last chunk's size).
+ * What {@link copyLog} does with a target, decided by {@link planCopy}
+ * before anything is written: `new`, an empty target to begin; `begun`, one
+ * {@link beginCopy} began (nothing copied yet); `resume`, this log's
+ * unfinished copy at `size`; `finished`, this log's finished copy at the
+ * snapshot's latest checkpoint (nothing to write).
  */
-export async function copyLog(source: SqliteSnapshot, target: PostgresImport, options: CopyOptions): Promise<CopyResult> {
+export type CopyPlan =
+  | { readonly state: 'new' | 'begun' | 'finished' }
+  | { readonly state: 'resume'; readonly size: number };
+
+/**
+ * Decide what copying the snapshot's log into `target` takes, writing
+ * nothing. Rejects as {@link copyLog} does before it writes: CONFIG_INVALID
+ * (`details.notEmpty`) for a target holding a log or another log's copy,
+ * CONFIG_INVALID for a source with several trees, NOT_FOUND for a source
+ * without a checkpoint, and as the target does.
+ */
+export async function planCopy(source: SqliteSnapshot, target: PostgresImport): Promise<CopyPlan> {
   const store = source.store;
   const latest = store.latestCheckpoint();
   if (latest === undefined) throw new LogError('NOT_FOUND', `couldn't copy ${source.path}: it holds no checkpoint yet`);
   refuseRotated(store, source.path);
+  const meta = source.meta();
+  const status = await target.status();
+  if (status.state === 'empty') return { state: 'new' };
+  if (status.state === 'log' && (await finishedCopyOf(target, meta, latest))) return { state: 'finished' };
+  await checkResumable(status, meta, (size) => store.checkpointAt(size), target);
+  return { state: 'resume', size: (status as Extract<ImportStatus, { state: 'importing' }>).size };
+}
+
+/**
+ * Begin the copy planned as `new` (the target's `import_state` row and the
+ * source's meta rows, one transaction), so that the target is marked
+ * unfinished before any log's entries are copied; any other plan is
+ * returned as it is.
+ */
+export async function beginCopy(source: SqliteSnapshot, target: PostgresImport, plan: CopyPlan, options: Pick<CopyOptions, 'sourceLabel' | 'nowMs'>): Promise<CopyPlan> {
+  if (plan.state !== 'new') return plan;
+  await target.begin(options.sourceLabel, source.meta(), options.nowMs);
+  return { state: 'begun' };
+}
+
+/**
+ * Copy the snapshot's log into `target` (empty, or holding an unfinished copy
+ * of the same log; a target holding this log's finished copy at the
+ * snapshot's latest checkpoint is left as it is, `alreadyFinished`), as
+ * `plan` says (default: {@link planCopy}'s, made now; one made earlier MUST
+ * be of this source and target, with nothing else writing the target since).
+ * Rejects as {@link planCopy} does, with CORRUPT when the source's entries
+ * do not give its checkpoints' roots, and as the target does (STORE_FAILED:
+ * the target is left at its last chunk's size).
+ */
+export async function copyLog(source: SqliteSnapshot, target: PostgresImport, options: CopyOptions, plan?: CopyPlan): Promise<CopyResult> {
+  const store = source.store;
+  const planned = plan ?? (await planCopy(source, target));
+  const latest = store.latestCheckpoint();
+  if (latest === undefined) throw new LogError('NOT_FOUND', `couldn't copy ${source.path}: it holds no checkpoint yet`);
   const checkpoints = allCheckpoints(store);
   const bySize = new Map(checkpoints.map((c) => [c.size, c]));
   const meta = source.meta();
-  const status = await target.status();
-  let position = 0;
-  let resumedAt: number | undefined;
-  if (status.state === 'empty') {
-    await target.begin(options.sourceLabel, meta, options.nowMs);
-  } else if (status.state === 'log' && (await finishedCopyOf(target, meta, latest))) {
+  if (planned.state === 'finished') {
     const cosignatures = source.cosignatures().length;
     return { resumedAt: undefined, alreadyFinished: true, size: latest.size, entriesCopied: 0, chunks: 0, checkpoints: checkpoints.length, searchKeys: source.searchKeyCount(), cosignatures };
-  } else {
-    await checkResumable(status, meta, bySize, target);
-    position = (status as Extract<ImportStatus, { state: 'importing' }>).size;
-    resumedAt = position;
   }
+  if (planned.state === 'new') await target.begin(options.sourceLabel, meta, options.nowMs);
+  let position = planned.state === 'resume' ? planned.size : 0;
+  const resumedAt = planned.state === 'resume' ? planned.size : undefined;
   const edge = position === 0 ? RightEdge.empty() : await edgeAt(target, position);
   if (position > 0 && !hashesEqual(edge.root(), (bySize.get(position) as CheckpointRow).root)) {
     throw new LogError('CORRUPT', `couldn't resume the copy at size ${position}: the copy's tiles do not give the source's root at that size`);
@@ -188,16 +226,16 @@ export function nextBoundary(sizes: readonly number[], position: number, most: n
 }
 
 /** An unfinished copy may be resumed only from the same log: every meta row the same, its head a source checkpoint's size. */
-async function checkResumable(status: Exclude<ImportStatus, { state: 'empty' }>, meta: readonly [string, string][], bySize: Map<number, CheckpointRow>, target: PostgresImport): Promise<void> {
+async function checkResumable(status: Exclude<ImportStatus, { state: 'empty' }>, meta: readonly [string, string][], checkpointAt: (size: number) => CheckpointRow | undefined, target: PostgresImport): Promise<void> {
   if (status.state === 'log') {
-    throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: it holds a log (size ${status.size}) that is not this log's finished copy; cairn migrate copies only into an empty database, or finishes its own unfinished copy`, {
+    throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: it holds a log (size ${status.size}) that is not this log's finished copy; cairn migrate copies only into an empty database (or schema), or finishes its own unfinished copy`, {
       details: { notEmpty: true },
     });
   }
   const source = new Map(meta);
   const stored = await target.meta();
   const other = [...stored].find(([k, v]) => source.get(k) !== v);
-  const cp = bySize.get(status.size);
+  const cp = checkpointAt(status.size);
   if (other !== undefined || (status.hasCheckpoint && cp === undefined)) {
     throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: it holds an unfinished copy of another log (from ${status.source}${other === undefined ? `, at a size ${status.size} this log never published` : `, whose ${other[0]} differs`})`, {
       details: { notEmpty: true },

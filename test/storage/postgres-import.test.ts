@@ -36,8 +36,8 @@ describe('PostgresImport', function () {
   this.timeout(60_000);
   const server = usePostgres();
   const open: PostgresImport[] = [];
-  async function importInto(url: string): Promise<PostgresImport> {
-    const i = await openPostgresImport({ url });
+  async function importInto(url: string, schema?: string): Promise<PostgresImport> {
+    const i = await openPostgresImport({ url, ...(schema === undefined ? {} : { schema }) });
     open.push(i);
     return i;
   }
@@ -113,6 +113,18 @@ describe('PostgresImport', function () {
     await assert.rejects(openPostgresImport({ url: fresh }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && (e.details as { busy?: boolean }).busy === true && /another cairn migrate/.test(e.message));
     await first.begin('/a', [], 1);
     await assert.rejects(first.begin('/b', [], 2), rejectsWith('CONFIG_INVALID', /not empty \(it holds an unfinished import from \/a\)/));
+  });
+
+  it('imports into a schema of its own (created), one importer per schema, beside an import into the URL\'s schema', async () => {
+    const url = await server().createDatabase();
+    const main = await importInto(url);
+    const v2 = await importInto(url, 'cairn_rekor_v2');
+    assert.match(v2.label, / \(schema cairn_rekor_v2\)$/);
+    await assert.rejects(openPostgresImport({ url, schema: 'cairn_rekor_v2' }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && (e.details as { busy?: boolean }).busy === true && /another cairn migrate is copying into this schema/.test(e.message));
+    await v2.begin('/v2', [['origin', 'v2']], 1);
+    assert.deepEqual(await main.status(), { state: 'empty' }, 'the URL\'s schema untouched');
+    assert.deepEqual(await v2.status(), { state: 'importing', source: '/v2', startedMs: 1, size: 0, hasCheckpoint: false });
+    await assert.rejects(openPostgresStore({ url, schema: 'cairn_rekor_v2' }), rejectsWith('CONFIG_INVALID', /\(schema cairn_rekor_v2\): cairn migrate has not finished/));
   });
 
   it('refuses rows that do not fit, leaving the copy at its last committed chunk', async () => {

@@ -30,9 +30,11 @@
  *   INCONSISTENT), so adding the same rows again is harmless. Cosignatures are
  *   inserted in the order given (their insertion order is what
  *   `cosignatures(size)` answers).
- * - **One importer.** A session advisory lock held from open to close: a
- *   second import into the same database is refused (CONFIG_INVALID with
- *   `details.busy`).
+ * - **One importer per schema.** A session advisory lock on the schema held
+ *   from open to close: a second import into the same schema of the same
+ *   database is refused (CONFIG_INVALID with `details.busy`); imports into
+ *   other schemas of it (the logs of one server: src/cli/log-databases.ts)
+ *   go on beside it.
  *
  * Rows are taken as given: proving that they are the source's, and a sound
  * tree, is the caller's job (src/migrate/prove.ts), before `finish`.
@@ -51,9 +53,9 @@ import { checkServer, createPool, redact } from './connect.js';
 import { toLogError } from './errors.js';
 import { migrate, postgresMigrationsDir } from './migrations.js';
 import { SQL } from './statements.js';
-import { PostgresStore, type PostgresStoreOptions } from './store.js';
+import { PostgresStore, createSchema, type PostgresStoreOptions } from './store.js';
 
-/** Advisory lock key held by an import ('CAIM' as an integer). */
+/** Advisory lock key held by an import ('CAIM' as an integer), paired with a hash of the schema's name. */
 const IMPORT_LOCK = 0x4341494d;
 
 /** What a database holds, as far as an import is concerned. */
@@ -78,7 +80,8 @@ export interface ImportCounts {
 const sql = (name: string, text: string) => (values: unknown[] = []): pg.QueryConfig => ({ name: `cairn_import_${name}`, text, values });
 
 const Q = {
-  lock: sql('lock', 'SELECT pg_try_advisory_lock($1) AS ok'),
+  lock: sql('lock', 'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok'),
+  unlock: sql('unlock', 'SELECT pg_advisory_unlock($1, hashtext(current_schema()))'),
   status: sql(
     'status',
     `SELECT (SELECT size FROM log_head) AS size,
@@ -136,24 +139,26 @@ const Q = {
 };
 
 /**
- * Open an import into the database at `options.url`: connect and check the
- * server and apply Cairn's migrations as {@link openPostgresStore} does, then
- * take the import lock. Rejects with CONFIG_INVALID for a database the store
- * cannot use or one another import holds (`details.busy`), STORE_FAILED when
- * the server cannot be reached.
+ * Open an import into the database at `options.url`, in `options.schema`
+ * when given (created if missing) as {@link openPostgresStore} opens a store
+ * there: connect and check the server and apply Cairn's migrations, then
+ * take the schema's import lock. Rejects with CONFIG_INVALID for a database
+ * the store cannot use or a schema another import holds (`details.busy`),
+ * STORE_FAILED when the server cannot be reached.
  */
 export async function openPostgresImport(options: PostgresStoreOptions): Promise<PostgresImport> {
   const pool = createPool(options);
-  const label = redact(options.url);
+  const label = options.schema === undefined ? redact(options.url) : `${redact(options.url)} (schema ${options.schema})`;
   let lockHolder: pg.PoolClient | undefined;
   try {
     await checkServer(pool, options.url);
+    if (options.schema !== undefined) await createSchema(pool, options.schema, label);
     await migrate(pool, loadMigrations(options.migrationsDir ?? postgresMigrationsDir()), label);
     lockHolder = await pool.connect();
     lockHolder.on('error', ignore);
     const locked = await lockHolder.query<{ ok: boolean }>(Q.lock([IMPORT_LOCK]));
     if (locked.rows[0]?.ok !== true) {
-      throw new LogError('CONFIG_INVALID', `couldn't import into ${label}: another cairn migrate is copying into this database`, { details: { busy: true } });
+      throw new LogError('CONFIG_INVALID', `couldn't import into ${label}: another cairn migrate is copying into this ${options.schema === undefined ? 'database' : 'schema'}`, { details: { busy: true } });
     }
   } catch (err) {
     lockHolder?.release(true);
@@ -339,7 +344,7 @@ export class PostgresImport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#lockHolder.query('SELECT pg_advisory_unlock($1)', [IMPORT_LOCK]).catch(() => undefined);
+    await this.#lockHolder.query(Q.unlock([IMPORT_LOCK])).catch(() => undefined);
     this.#lockHolder.release();
     await this.#pool.end();
   }

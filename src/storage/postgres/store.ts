@@ -63,7 +63,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 }
 
 /** Create `schema` (a checked plain identifier: connect.ts) if it does not exist; the connections' search_path names it. */
-async function createSchema(pool: pg.Pool, schema: string, label: string): Promise<void> {
+export async function createSchema(pool: pg.Pool, schema: string, label: string): Promise<void> {
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   } catch (err) {
