@@ -104,6 +104,21 @@ export interface AsyncLogStore {
   freeze?(size: number, atMs: number): Promise<void>;
   /** As {@link LogStore.frozenTree}: reads of the frozen tree `ordinal`; rejects with NOT_FOUND for the active tree or an unknown one. */
   frozenTree?(ordinal: number): Promise<AsyncTreeReads>;
+  /**
+   * This store bound to tree `ordinal` for good: its checkpoint, cosignature,
+   * tile and leaf-group operations address that tree's rows whichever tree is
+   * active now, and its appendBatch, rotate and freeze apply to that tree only
+   * while it is the active one (INCONSISTENT otherwise, nothing written).
+   * Entries, search keys and meta are the log's, as on the store. Optional:
+   * a store without it is written by one process, which alone changes its
+   * active tree, and its operations address the active tree.
+   *
+   * For a store that several processes share (PostgreSQL): a process that
+   * has not yet learnt of a rotation another one made goes on reading its
+   * tree through its view, never the next tree's rows, and can never write
+   * into a tree it does not know to be active.
+   */
+  tree?(ordinal: number): AsyncLogStore;
 
   /** Log identity and settings that must never change once set. */
   getMeta(key: string): Promise<string | undefined>;

@@ -2,17 +2,20 @@
  * The sequencer lease (src/storage/postgres/lease.ts) and the store's fence,
  * on a real PostgreSQL server: one holder at a time, expiry judged by the
  * database's clock, and a deposed holder's batches refused by the database
- * itself, including a holder whose process was paused past its TTL.
+ * itself, including a holder whose process was paused past its TTL; a
+ * rotation and a freeze are fenced the same way.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { LogError } from '../../src/errors.js';
+import { EMPTY_ROOT } from '../../src/merkle/index.js';
+import type { Rotation } from '../../src/storage/types.js';
 import { openPostgresLease, openPostgresStore, type PostgresLease, type PostgresStore } from '../../src/storage/index.js';
 import { SQL } from '../../src/storage/postgres/statements.js';
 import { eachLine } from '../support/lines.js';
 import { usePostgres } from '../support/postgres.js';
-import { assertCheckpoint, batch } from './fixtures.js';
+import { assertCheckpoint, batch, entry } from './fixtures.js';
 import { assertRejected } from './store.contract.js';
 
 describe('PostgresLease', () => {
@@ -124,6 +127,46 @@ describe('PostgresLease', () => {
       await assertRejected(sa.appendBatch(7, batch(7, 1, { salt: 'deposed' })), 'NOT_SEQUENCER');
       assertCheckpoint(await sa.latestCheckpoint(), next.checkpoint);
       for (const e of expiredBatch.entries) assert.equal(await sa.indexOfLeafHash(e.leafHash), undefined);
+    });
+
+    it("rotates and freezes only under the holder's lease and only the tree the head names: a deposed holder's rotation, and a writer of the tree before, commit nothing", async function () {
+      this.timeout(30_000);
+      const url = await database();
+      const [la, lb] = [lease(url), lease(url)];
+      const [sa, sb] = [await store(url), await store(url)];
+      await sa.appendBatch(0, batch(0, 3));
+      await sa.addFirstShard({ treeId: '42', publicKeyPem: 'PEM', noteKeyPem: undefined, createdMs: 1 });
+      const rotation = (treeId: string, frozenSize: number): Rotation => ({
+        frozenSize,
+        frozenMs: 2,
+        next: { treeId, publicKeyPem: 'PEM', noteKeyPem: undefined, createdMs: 2 },
+        checkpoint: { size: 0, root: EMPTY_ROOT, time: 2, note: `example.com/log - ${treeId}\n0\n\n` },
+      });
+      const ga = await la.tryAcquire('a', 'http://a.test', 400);
+      assert.ok(ga !== undefined);
+      sa.fence(ga);
+      await expired(la);
+      await assertRejected(sa.tree(0).rotate(rotation('43', 3)), 'NOT_SEQUENCER');
+      await assertRejected(sa.tree(0).freeze(3, 3), 'NOT_SEQUENCER');
+      assert.equal((await sb.shards()).length, 1, 'the deposed rotation wrote nothing');
+      const gb = await lb.tryAcquire('b', 'http://b.test', 60_000);
+      assert.ok(gb !== undefined);
+      sb.fence(gb);
+      const tree0 = sb.tree(0);
+      await tree0.rotate(rotation('43', 3));
+      // A writer that has not learnt of the rotation (its view of tree 0), at the size it knows: refused, nothing written.
+      const stale = batch(3, 1, { salt: 'stale' });
+      const err = (await assertRejected(tree0.appendBatch(3, stale), 'INCONSISTENT')) as LogError;
+      assert.match(err.message, /active tree is tree 1/);
+      await assertRejected(tree0.rotate(rotation('44', 3)), 'INCONSISTENT');
+      assert.equal(await sb.indexOfLeafHash(stale.entries[0]!.leafHash), undefined);
+      // The new tree, frozen for good: no batch commits into it afterwards.
+      const tree1 = sb.tree(1);
+      await tree1.appendBatch(0, batch(0, 2, { salt: 'one', entries: [entry(3, 'one'), entry(4, 'one')] }));
+      await tree1.freeze(2, 4);
+      await assertRejected(tree1.appendBatch(2, batch(2, 1, { salt: 'late', entries: [entry(5, 'late')] })), 'INCONSISTENT');
+      await assertRejected(tree1.rotate(rotation('45', 2)), 'INCONSISTENT');
+      assert.deepEqual((await sa.shards()).map((r) => [r.treeId, r.firstIndex, r.frozenSize]), [['42', 0, 3], ['43', 3, 2]]);
     });
 
     it('makes a takeover wait for a fenced commit in progress; after it, the old epoch commits nothing', async function () {

@@ -8,10 +8,10 @@
 
 import assert from 'node:assert/strict';
 import { isLogError, type ErrorCode } from '../../src/errors.js';
-import { leafGroupsOfTile } from '../../src/merkle/index.js';
+import { EMPTY_ROOT, leafGroupsOfTile } from '../../src/merkle/index.js';
 import type { AsyncLogStore } from '../../src/storage/async-types.js';
 import { metaOnce } from '../../src/storage/meta.js';
-import type { Batch } from '../../src/storage/types.js';
+import type { Batch, Rotation, TileRow } from '../../src/storage/types.js';
 import { assertBytes, assertCheckpoint, assertEntry, assertTile, batch, checkpoint, entry, tile } from './fixtures.js';
 
 /** A fresh, empty store. `reopen` (persistent stores) closes it and opens the same data again. */
@@ -357,6 +357,94 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
         assert.equal(await store.getMeta('treeID'), '99');
         await store.appendBatch(256, batch(256, 1));
         assert.equal((await store.latestCheckpoint())?.size, 257);
+      });
+    });
+
+    describe('when the log\'s trees rotate (stores with shards)', () => {
+      const keys = (treeId: string): Rotation['next'] => ({ treeId, publicKeyPem: `PEM of ${treeId}`, noteKeyPem: undefined, createdMs: 1_000 });
+      const rotation = (frozenSize: number, treeId = '43'): Rotation => ({
+        frozenSize,
+        frozenMs: 2_000,
+        next: { ...keys(treeId), createdMs: 2_000 },
+        checkpoint: { size: 0, root: EMPTY_ROOT, time: 2_000, note: `example.com/log - ${treeId}\n0\n\n` },
+      });
+      /** A batch of tree-local sizes `previousSize` → `previousSize + count` whose entries start at global index `first + previousSize`. */
+      const treeBatch = (first: number, previousSize: number, count: number, salt: string, tiles: TileRow[] = []): Batch =>
+        batch(previousSize, count, { salt, tiles, entries: Array.from({ length: count }, (_, i) => entry(first + previousSize + i, salt)) });
+      const first = batch(0, 5, { tiles: [tile(0, 0, 5)] });
+      beforeEach(async function () {
+        if (store.shards === undefined) this.skip();
+        await store.appendBatch(0, first);
+        await store.addCosignature({ size: 5, witness: 'w', line: '— w AAAA' });
+        await store.addFirstShard!(keys('42'));
+      });
+
+      it('records tree 0 once, active from index 0', async () => {
+        assert.deepEqual(await store.shards!(), [{ ...keys('42'), ordinal: 0, firstIndex: 0, frozenSize: undefined, frozenMs: undefined }]);
+        await assertRejected(store.addFirstShard!(keys('44')), 'INCONSISTENT');
+        assert.equal((await store.shards!()).length, 1);
+      });
+
+      it('refuses a rotation that does not fit the active tree with INCONSISTENT, writing nothing (size, tree ID taken, not a size-0 checkpoint)', async () => {
+        const before = await store.shards!();
+        await assertRejected(store.rotate!(rotation(4)), 'INCONSISTENT');
+        await assertRejected(store.rotate!(rotation(5, '42')), 'INCONSISTENT');
+        await assertRejected(store.rotate!({ ...rotation(5), checkpoint: { ...rotation(5).checkpoint, size: 1 } }), 'INCONSISTENT');
+        assert.deepEqual(await store.shards!(), before);
+        assertCheckpoint(await store.latestCheckpoint(), first.checkpoint);
+        assertTile(await store.tile(0, 0), tile(0, 0, 5));
+        await assertRejected(store.frozenTree!(0), 'NOT_FOUND');
+      });
+
+      it('freezes the active tree and starts the next in one step: the frozen tree stays readable, the new one starts at size 0 after it, and batches go into it at global indices', async () => {
+        await store.rotate!(rotation(5));
+        const rows = await store.shards!();
+        assert.deepEqual(rows, [
+          { ...keys('42'), ordinal: 0, firstIndex: 0, frozenSize: 5, frozenMs: 2_000 },
+          { ...keys('43'), createdMs: 2_000, ordinal: 1, firstIndex: 5, frozenSize: undefined, frozenMs: undefined },
+        ]);
+        const active = store.tree?.(1) ?? store;
+        assertCheckpoint(await active.latestCheckpoint(), rotation(5).checkpoint);
+        assert.equal(await active.tile(0, 0), undefined, 'the new tree has no tiles');
+        assert.deepEqual(await active.cosignatures(5), []);
+        const frozen = await store.frozenTree!(0);
+        assertCheckpoint(await frozen.latestCheckpoint(), first.checkpoint);
+        assertTile(await frozen.tile(0, 0), tile(0, 0, 5));
+        assert.deepEqual((await frozen.cosignatures(5)).map((c) => c.line), ['— w AAAA']);
+        await assertRejected(store.frozenTree!(1), 'NOT_FOUND');
+
+        await assertRejected(active.appendBatch(5, treeBatch(0, 5, 1, 'stale')), 'INCONSISTENT');
+        const next = treeBatch(5, 0, 3, 'new', [tile(0, 0, 3)]);
+        await active.appendBatch(0, next);
+        assertCheckpoint(await active.latestCheckpoint(), next.checkpoint);
+        assertTile(await active.tile(0, 0), tile(0, 0, 3));
+        assertEntry(await store.entryByIndex(7), next.entries[2]!);
+        assertEntry(await frozen.entryByIndex(2), first.entries[2]!);
+        assertTile(await frozen.tile(0, 0), tile(0, 0, 5));
+        await active.addCosignature({ size: 3, witness: 'w', line: '— w BBBB' });
+        assert.deepEqual((await frozen.cosignatures(5)).map((c) => c.line), ['— w AAAA']);
+
+        if (h.reopen === undefined) return;
+        store = await h.reopen();
+        assert.deepEqual(await store.shards!(), rows);
+        const reopened = store.tree?.(1) ?? store;
+        assertCheckpoint(await reopened.latestCheckpoint(), next.checkpoint);
+        assertTile(await (await store.frozenTree!(0)).tile(0, 0), tile(0, 0, 5));
+        await reopened.appendBatch(3, treeBatch(5, 3, 2, 'after'));
+        assert.equal((await reopened.latestCheckpoint())?.size, 5);
+      });
+
+      it('freezes the active tree for good at its latest size (INCONSISTENT at another), kept across a reopen', async () => {
+        await assertRejected(store.freeze!(4, 3_000), 'INCONSISTENT');
+        assert.equal((await store.shards!())[0]?.frozenSize, undefined);
+        await store.freeze!(5, 3_000);
+        const rows = await store.shards!();
+        assert.deepEqual(rows, [{ ...keys('42'), ordinal: 0, firstIndex: 0, frozenSize: 5, frozenMs: 3_000 }]);
+        await assertRejected(store.frozenTree!(0), 'NOT_FOUND'); // still the last tree: read as the active one
+        assertCheckpoint(await store.latestCheckpoint(), first.checkpoint);
+        if (h.reopen === undefined) return;
+        store = await h.reopen();
+        assert.deepEqual(await store.shards!(), rows);
       });
     });
 

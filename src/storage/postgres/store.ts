@@ -8,18 +8,19 @@
  */
 
 import type pg from 'pg';
-import { describeError, LogError } from '../../errors.js';
+import { describeError, isLogError, LogError } from '../../errors.js';
 import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
 import type { AsyncLogStore } from '../async-types.js';
 import { duplicateLeafError, validateBatch } from '../batch.js';
-import type { Batch, CheckpointRow, CosignatureRow, StoredEntry, TileRow } from '../types.js';
+import type { Batch, CheckpointRow, CosignatureRow, Rotation, ShardRow, StoredEntry, TileRow } from '../types.js';
 import { loadMigrations } from '../sqlite/migrations.js';
 import { checkServer, createPool, redact, type PostgresConnectionOptions } from './connect.js';
 import { isUnavailable, sqlState, toLogError } from './errors.js';
 import { migrate, postgresMigrationsDir } from './migrations.js';
 import type { SequencerFence } from './lease.js';
 import { Coalescer } from './coalesce.js';
-import { SQL } from './statements.js';
+import { createTreeTables, headMismatch, swapHead, toShardRow, type Head, type ShardSqlRow } from './shards.js';
+import { SQL, treeStatements, type TreeStatements } from './statements.js';
 
 /**
  * Most coalesced entry-read statements in flight at once. Two keep the
@@ -50,16 +51,18 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const pool = createPool(options);
   const label = options.schema === undefined ? redact(options.url) : `${redact(options.url)} (schema ${options.schema})`;
+  let tree: number;
   try {
     await checkServer(pool, options.url);
     if (options.schema !== undefined) await createSchema(pool, options.schema, label);
     await migrate(pool, loadMigrations(options.migrationsDir ?? postgresMigrationsDir()), label);
     await refuseUnfinishedImport(pool, label);
+    tree = (await pool.query<Head>(SQL.head())).rows[0]?.tree ?? 0;
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw err;
+    throw toLogError(`open ${label}`, err, 'STORE_FAILED');
   }
-  return new PostgresStore(pool, label);
+  return new PostgresStore(pool, label, tree);
 }
 
 /** Create `schema` (a checked plain identifier: connect.ts) if it does not exist; the connections' search_path names it. */
@@ -103,16 +106,39 @@ async function refuseUnfinishedImport(pool: pg.Pool, label: string): Promise<voi
  * SHUTTING_DOWN after close.
  */
 export class PostgresStore implements AsyncLogStore {
+  readonly #shared: Shared;
   readonly #pool: pg.Pool;
   readonly #label: string;
-  #closed = false;
-  #fence: SequencerFence | undefined;
+  /**
+   * The tree whose rows this store's checkpoint, cosignature, tile and leaf
+   * group operations address, and which appendBatch writes into. A view made
+   * by {@link tree} keeps its tree for good; the store itself addresses the
+   * active tree as it last saw it (at open, in {@link shards}, after its own
+   * rotation).
+   */
+  #tree: number;
+  #q: TreeStatements;
+  /** Set for a view of one tree (tree()): its tree never changes. */
+  readonly #fixed: boolean;
   /** entryByIndex and entryAndLeafGroup, coalesced while others are in flight (a null group: the entry alone). */
   readonly #entryReads = new Coalescer<EntryKey, EntryAndLeafGroup>(ENTRY_READS_IN_FLIGHT, ENTRY_READS_PER_STATEMENT, (k) => `${k.index}/${k.group ?? ''}`, (keys) => this.#readEntries(keys));
 
-  constructor(pool: pg.Pool, label: string) {
+  /** `tree`: the active tree's ordinal (the head's); `shared`: for a view of one tree (tree()). */
+  constructor(pool: pg.Pool, label: string, tree = 0, shared?: Shared) {
+    this.#shared = shared ?? { pool, label, closed: false, fence: undefined, views: new Map(), firstIndex: new Map([[0, 0]]) };
     this.#pool = pool;
     this.#label = label;
+    this.#tree = tree;
+    this.#q = treeStatements(tree);
+    this.#fixed = shared !== undefined;
+  }
+
+  get #closed(): boolean {
+    return this.#shared.closed;
+  }
+
+  get #fence(): SequencerFence | undefined {
+    return this.#shared.fence;
   }
 
   /**
@@ -127,7 +153,7 @@ export class PostgresStore implements AsyncLogStore {
    */
   async appendBatch(previousSize: number, batch: Batch): Promise<void> {
     this.#open('commit batch');
-    validateBatch(previousSize, batch);
+    validateBatch(previousSize, batch, await this.#firstIndex());
     const client = await this.#connect('commit batch');
     let committing = false;
     let failure: unknown;
@@ -165,20 +191,20 @@ export class PostgresStore implements AsyncLogStore {
     if (fence?.leaseSchema !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(fence.leaseSchema)) {
       throw new LogError('CONFIG_INVALID', `couldn't fence the store: ${JSON.stringify(fence.leaseSchema)} is not a plain schema name`);
     }
-    this.#fence = fence;
+    this.#shared.fence = fence; // every view of the store's trees too
   }
 
   latestCheckpoint(): Promise<CheckpointRow | undefined> {
-    return this.#one('read the latest checkpoint', SQL.latestCheckpoint());
+    return this.#one('read the latest checkpoint', this.#q.latestCheckpoint());
   }
 
   checkpointAt(size: number): Promise<CheckpointRow | undefined> {
-    return this.#one(`read checkpoint ${size}`, SQL.checkpointAt([size]));
+    return this.#one(`read checkpoint ${size}`, this.#q.checkpointAt([size]));
   }
 
   async listCheckpoints(fromSize: number, limit: number): Promise<CheckpointRow[]> {
     const n = toLimit(limit);
-    return n === 0 ? [] : this.#all('list checkpoints', SQL.listCheckpoints([fromSize, n]));
+    return n === 0 ? [] : this.#all('list checkpoints', this.#q.listCheckpoints([fromSize, n]));
   }
 
   /**
@@ -187,14 +213,14 @@ export class PostgresStore implements AsyncLogStore {
    * ignored (the first is kept). Rejects with NOT_FOUND if no checkpoint has that size.
    */
   async addCosignature(row: CosignatureRow): Promise<void> {
-    const found = await this.#write1('add cosignature', SQL.insertCosignature([row.size, row.witness, row.line]));
+    const found = await this.#write1('add cosignature', this.#q.insertCosignature([row.size, row.witness, row.line]));
     if ((found.rows[0] as { found: number } | undefined)?.found !== 1) {
       throw new LogError('NOT_FOUND', `couldn't add cosignature: no checkpoint at size ${row.size}`);
     }
   }
 
   cosignatures(size: number): Promise<CosignatureRow[]> {
-    return this.#all(`read cosignatures of ${size}`, SQL.cosignatures([size]));
+    return this.#all(`read cosignatures of ${size}`, this.#q.cosignatures([size]));
   }
 
   /** Coalesced with other entry reads in flight (see {@link entryAndLeafGroup}). */
@@ -229,7 +255,7 @@ export class PostgresStore implements AsyncLogStore {
    * leaf groups (SQL.tileOrLeafGroups).
    */
   async tile(level: number, index: number): Promise<TileRow | undefined> {
-    const rows = await this.#all<{ grp: number; width: number | null; hashes: Uint8Array }>(`read tile ${level}/${index}`, SQL.tileOrLeafGroups([level, index]));
+    const rows = await this.#all<{ grp: number; width: number | null; hashes: Uint8Array }>(`read tile ${level}/${index}`, this.#q.tileOrLeafGroups([level, index]));
     const first = rows[0];
     if (first === undefined) return undefined;
     if (first.width !== null) return { level, index, width: first.width, hashes: first.hashes };
@@ -238,7 +264,7 @@ export class PostgresStore implements AsyncLogStore {
 
   /** One primary-key read of a ~1 KiB row: the hot read of inclusion proofs. */
   async leafGroup(group: number): Promise<Uint8Array | undefined> {
-    return (await this.#one<{ hashes: Uint8Array }>(`read leaf group ${group}`, SQL.leafGroup([group])))?.hashes;
+    return (await this.#one<{ hashes: Uint8Array }>(`read leaf group ${group}`, this.#q.leafGroup([group])))?.hashes;
   }
 
   /**
@@ -253,7 +279,7 @@ export class PostgresStore implements AsyncLogStore {
   async entryAndLeafGroup(index: number, group: number): Promise<EntryAndLeafGroup> {
     const what = `read entry ${index} and leaf group ${group}`;
     if (!Number.isSafeInteger(index) || !Number.isSafeInteger(group)) {
-      return toPair(await this.#one<EntryAndLeafGroupRow>(what, SQL.entryAndLeafGroup([index, group])));
+      return toPair(await this.#one<EntryAndLeafGroupRow>(what, this.#q.entryAndLeafGroup([index, group])));
     }
     return this.#coalesced(what, { index, group });
   }
@@ -278,27 +304,160 @@ export class PostgresStore implements AsyncLogStore {
     return (await this.#one<{ bytes: number }>('measure the database', SQL.databaseSize()))?.bytes ?? 0;
   }
 
-  /** Close every connection. Idempotent; later calls reject with SHUTTING_DOWN. */
+  /** Close every connection (of every view of the store's trees too). Idempotent; later calls reject with SHUTTING_DOWN. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
+    this.#shared.closed = true;
     await this.#pool.end();
+  }
+
+  /** The log's trees, oldest first (read from the database at every call); the store addresses the last one from now on. */
+  async shards(): Promise<ShardRow[]> {
+    const rows = (await this.#all<ShardSqlRow>('read the shards', SQL.shards())).map(toShardRow);
+    for (const r of rows) this.#shared.firstIndex.set(r.ordinal, r.firstIndex);
+    const last = rows[rows.length - 1];
+    if (last !== undefined && !this.#fixed) this.#use(last.ordinal);
+    return rows;
+  }
+
+  /** Record tree 0; INCONSISTENT when a tree is recorded already (also by another process meanwhile). */
+  async addFirstShard(row: Rotation['next']): Promise<void> {
+    try {
+      await this.#write1('record the first shard', SQL.insertShard([0, row.treeId, 0, row.publicKeyPem, row.noteKeyPem ?? null, row.createdMs]));
+    } catch (err) {
+      if (!isLogError(err, 'INCONSISTENT')) throw err;
+      throw new LogError('INCONSISTENT', "couldn't record the log's first tree: its trees are recorded already", { cause: err });
+    }
+  }
+
+  /**
+   * LogStore.rotate for this store's tree, in one transaction: the head's
+   * compare-and-swap from (frozenSize, this tree) to (0, the next tree),
+   * fenced as a batch is (shards.ts), this tree's row frozen, the next tree's
+   * row, its four tables and its size-0 checkpoint. A store (not a view)
+   * addresses the new tree once it commits.
+   */
+  async rotate(rotation: Rotation): Promise<void> {
+    this.#open('rotate');
+    const cp = rotation.checkpoint;
+    if (cp.size !== 0 || cp.root.length !== 32) throw new LogError('INCONSISTENT', "couldn't rotate: the new tree's first checkpoint is not a size-0 one");
+    const k = this.#tree;
+    const next = rotation.next;
+    await this.#transaction('rotate', async (client) => {
+      await swapHead(client, this.#q, 'rotate', k, rotation.frozenSize, this.#fence, refuseIfFenced);
+      const frozen = await client.query<{ first_index: number }>(SQL.freezeShard([k, rotation.frozenSize, rotation.frozenMs]));
+      const first = frozen.rows[0]?.first_index;
+      if (first === undefined) throw new LogError('INCONSISTENT', `couldn't rotate: tree ${k} is not recorded as the active tree`);
+      const taken = await client.query('SELECT 1 FROM shards WHERE tree_id = $1', [next.treeId]);
+      if (taken.rowCount !== 0) throw new LogError('INCONSISTENT', `couldn't rotate: tree ID ${next.treeId} is taken`);
+      await client.query(SQL.insertShard([k + 1, next.treeId, first + rotation.frozenSize, next.publicKeyPem, next.noteKeyPem ?? null, next.createdMs]));
+      await createTreeTables(client, k + 1);
+      await client.query(treeStatements(k + 1).insertCheckpoint([cp.size, cp.root, cp.time, cp.note]));
+      this.#shared.firstIndex.set(k + 1, first + rotation.frozenSize);
+    });
+    if (!this.#fixed) this.#use(k + 1);
+  }
+
+  /** LogStore.freeze for this store's tree: the head's compare-and-swap (fenced) setting `frozen`, and this tree's row frozen, in one transaction. */
+  async freeze(size: number, atMs: number): Promise<void> {
+    this.#open('freeze');
+    const k = this.#tree;
+    await this.#transaction('freeze', async (client) => {
+      await swapHead(client, this.#q, 'freeze', k, size, this.#fence, refuseIfFenced);
+      const frozen = await client.query(SQL.freezeShard([k, size, atMs]));
+      if (frozen.rowCount !== 1) throw new LogError('INCONSISTENT', `couldn't freeze: tree ${k} is not recorded as the active tree`);
+    });
+  }
+
+  /** Reads of the frozen tree `ordinal` (its own tables: a view made by {@link tree}); NOT_FOUND for the active tree or an unknown one. */
+  async frozenTree(ordinal: number): Promise<PostgresStore> {
+    this.#open('read a frozen tree');
+    const rows = (await this.#all<ShardSqlRow>('read the shards', SQL.shards())).map(toShardRow);
+    const row = rows[ordinal];
+    if (row?.frozenSize === undefined || ordinal === rows.length - 1) throw new LogError('NOT_FOUND', `no frozen tree ${ordinal}`);
+    this.#shared.firstIndex.set(ordinal, row.firstIndex);
+    return this.tree(ordinal);
+  }
+
+  /**
+   * A view of this store bound to tree `ordinal` for good (AsyncLogStore.tree):
+   * the same connections, fence and entries; that tree's checkpoints,
+   * cosignatures, tiles and leaf groups; appendBatch into it only while it is
+   * the active tree (INCONSISTENT otherwise). Closing a view closes the store.
+   */
+  tree(ordinal: number): PostgresStore {
+    if (!Number.isSafeInteger(ordinal) || ordinal < 0) throw new LogError('INTERNAL', `bad tree ordinal ${ordinal}`);
+    let view = this.#shared.views.get(ordinal);
+    if (view === undefined) {
+      view = new PostgresStore(this.#pool, this.#label, ordinal, this.#shared);
+      this.#shared.views.set(ordinal, view);
+    }
+    return view;
+  }
+
+  #use(ordinal: number): void {
+    if (ordinal === this.#tree) return;
+    this.#tree = ordinal;
+    this.#q = treeStatements(ordinal);
+  }
+
+  /** Global index of this store's tree's first entry (read once from its row). */
+  async #firstIndex(): Promise<number> {
+    const known = this.#shared.firstIndex.get(this.#tree);
+    if (known !== undefined) return known;
+    const rows = (await this.#all<ShardSqlRow>('read the shards', SQL.shards())).map(toShardRow);
+    for (const r of rows) this.#shared.firstIndex.set(r.ordinal, r.firstIndex);
+    const read = this.#shared.firstIndex.get(this.#tree);
+    if (read === undefined) throw new LogError('INCONSISTENT', `couldn't commit batch: tree ${this.#tree} is not recorded`);
+    return read;
+  }
+
+  /**
+   * Run `body` in one transaction (rotate, freeze): all or nothing. A
+   * connection lost during COMMIT rejects with STORE_FAILED and
+   * `details.outcome = 'unknown'`; the head then says which happened.
+   */
+  async #transaction(what: string, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.#connect(what);
+    let committing = false;
+    let failure: unknown;
+    try {
+      await client.query('BEGIN');
+      await body(client);
+      committing = true;
+      await client.query('COMMIT');
+    } catch (err) {
+      failure = err;
+      if (committing && isUnavailable(err)) {
+        throw new LogError('STORE_FAILED', `couldn't ${what}: the connection failed during COMMIT, which may or may not have taken effect: ${describeError(err)}`, {
+          cause: err,
+          details: { outcome: 'unknown' },
+        });
+      }
+      if (!committing && sqlState(err) !== undefined) await client.query('ROLLBACK').then(() => (failure = undefined), () => undefined);
+      else if (err instanceof LogError && !committing) await client.query('ROLLBACK').then(() => (failure = undefined), () => undefined);
+      throw err instanceof LogError ? err : toLogError(what, err, sqlState(err) === '23505' ? 'INCONSISTENT' : 'STORE_FAILED');
+    } finally {
+      client.release(failure === undefined ? undefined : true);
+    }
   }
 
   /** The transaction body. Any rejection rolls everything back. */
   async #write(client: pg.PoolClient, previousSize: number, batch: Batch): Promise<void> {
     const fence = this.#fence;
     const size = batch.checkpoint.size;
+    const q = this.#q;
     const swapped = await client.query(
       fence === undefined
-        ? SQL.casHead([previousSize, size])
-        : (fence.leaseSchema === undefined ? SQL.casHeadFenced : SQL.casHeadFencedIn(fence.leaseSchema))([previousSize, size, fence.holder, fence.epoch]),
+        ? q.casHead([previousSize, size])
+        : (fence.leaseSchema === undefined ? q.casHeadFenced : q.casHeadFencedIn(fence.leaseSchema))([previousSize, size, fence.holder, fence.epoch]),
     );
     if (swapped.rowCount !== 1) {
       if (fence !== undefined) await refuseIfFenced(client, fence);
-      const stored = (await client.query<{ size: number }>(SQL.headSize())).rows[0]?.size;
-      throw new LogError('INCONSISTENT', `couldn't commit batch: the stored log has size ${stored}, not ${previousSize}`, {
-        details: { storedSize: stored, previousSize },
+      const head = (await client.query<Head>(SQL.head())).rows[0];
+      const why = head !== undefined && head.tree === this.#tree && !head.frozen ? `the stored log has size ${head.size}, not ${previousSize}` : headMismatch(head, this.#tree, previousSize);
+      throw new LogError('INCONSISTENT', `couldn't commit batch: ${why}`, {
+        details: { storedSize: head?.size, previousSize, storedTree: head?.tree, tree: this.#tree, frozen: head?.frozen },
       });
     }
     const es = batch.entries;
@@ -320,12 +479,12 @@ export class PostgresStore implements AsyncLogStore {
   async #writeTiles(client: pg.PoolClient, tiles: readonly TileRow[]): Promise<void> {
     if (tiles.length === 0) return;
     const res = await client.query<{ level: number; idx: number }>(
-      SQL.upsertTiles([tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.width), tiles.map((t) => t.hashes)]),
+      this.#q.upsertTiles([tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.width), tiles.map((t) => t.hashes)]),
     );
     if (res.rowCount === tiles.length) return;
     const written = new Set(res.rows.map((r) => `${r.level}/${r.idx}`));
     const refused = tiles.find((t) => !written.has(`${t.level}/${t.index}`)) as TileRow;
-    const stored = await client.query<{ width: number }>(SQL.tileWidth([refused.level, refused.index]));
+    const stored = await client.query<{ width: number }>(this.#q.tileWidth([refused.level, refused.index]));
     refuseTile(refused, stored.rows[0]?.width ?? (refused.level === 0 ? TILE_WIDTH : undefined));
   }
 
@@ -335,7 +494,7 @@ export class PostgresStore implements AsyncLogStore {
    * kept; the same full tile again is a no-op; other hashes are refused).
    */
   async #writeFullLevel0(client: pg.PoolClient, t: TileRow): Promise<void> {
-    const partial = (await client.query<{ width: number; hashes: Uint8Array }>(SQL.deletePartialLevel0([t.index]))).rows[0];
+    const partial = (await client.query<{ width: number; hashes: Uint8Array }>(this.#q.deletePartialLevel0([t.index]))).rows[0];
     if (partial !== undefined) {
       const n = partial.width * 32;
       if (Buffer.compare(partial.hashes.subarray(0, n), t.hashes.subarray(0, n)) !== 0) refuseTile(t, partial.width);
@@ -343,18 +502,18 @@ export class PostgresStore implements AsyncLogStore {
     const first = t.index * LEAF_GROUPS_PER_TILE;
     const rows = leafGroupsOfTile(t);
     const groups = rows.map((_, k) => first + k);
-    const inserted = await client.query(SQL.insertLeafGroups([groups, rows]));
+    const inserted = await client.query(this.#q.insertLeafGroups([groups, rows]));
     if (inserted.rowCount === rows.length) return;
-    const stored = await client.query<{ grp: number; hashes: Uint8Array }>(SQL.leafGroupsInRange([first, first + LEAF_GROUPS_PER_TILE]));
+    const stored = await client.query<{ grp: number; hashes: Uint8Array }>(this.#q.leafGroupsInRange([first, first + LEAF_GROUPS_PER_TILE]));
     const same = stored.rows.length === rows.length && stored.rows.every((r, k) => r.grp === first + k && Buffer.compare(r.hashes, rows[k] as Uint8Array) === 0);
     if (!same) refuseTile(t, TILE_WIDTH);
   }
 
   async #writeCheckpoint(client: pg.PoolClient, batch: Batch): Promise<void> {
     const cp = batch.checkpoint;
-    const stored = batch.entries.length === 0 ? (await client.query<CheckpointRow>(SQL.checkpointAt([cp.size]))).rows[0] : undefined;
+    const stored = batch.entries.length === 0 ? (await client.query<CheckpointRow>(this.#q.checkpointAt([cp.size]))).rows[0] : undefined;
     if (stored === undefined) {
-      await client.query(SQL.insertCheckpoint([cp.size, cp.root, cp.time, cp.note]));
+      await client.query(this.#q.insertCheckpoint([cp.size, cp.root, cp.time, cp.note]));
       return;
     }
     if (Buffer.compare(stored.root, cp.root) !== 0) {
@@ -362,8 +521,8 @@ export class PostgresStore implements AsyncLogStore {
         details: { size: cp.size },
       });
     }
-    await client.query(SQL.resignCheckpoint([cp.time, cp.note, cp.size]));
-    if (stored.note !== cp.note) await client.query(SQL.deleteCosignatures([cp.size]));
+    await client.query(this.#q.resignCheckpoint([cp.time, cp.note, cp.size]));
+    if (stored.note !== cp.note) await client.query(this.#q.deleteCosignatures([cp.size]));
   }
 
   /** Turn a failed commit into the contract's error, naming a duplicate entry when that was the cause. */
@@ -414,9 +573,9 @@ export class PostgresStore implements AsyncLogStore {
     const [only] = keys;
     if (keys.length === 1 && only !== undefined) {
       if (only.group === null) return [{ entry: (await this.#pool.query<StoredEntry>(SQL.entryByIndex([only.index]))).rows[0], leafGroup: undefined }];
-      return [toPair((await this.#pool.query<EntryAndLeafGroupRow>(SQL.entryAndLeafGroup([only.index, only.group]))).rows[0])];
+      return [toPair((await this.#pool.query<EntryAndLeafGroupRow>(this.#q.entryAndLeafGroup([only.index, only.group]))).rows[0])];
     }
-    const res = await this.#pool.query<EntryAndLeafGroupRow & { n: number }>(SQL.entriesAndLeafGroups([keys.map((k) => k.index), keys.map((k) => k.group)]));
+    const res = await this.#pool.query<EntryAndLeafGroupRow & { n: number }>(this.#q.entriesAndLeafGroups([keys.map((k) => k.index), keys.map((k) => k.group)]));
     const pairs: EntryAndLeafGroup[] = keys.map(() => ({ entry: undefined, leafGroup: undefined }));
     for (const { n, ...row } of res.rows) pairs[n - 1] = toPair(row);
     return pairs;
@@ -447,6 +606,17 @@ export class PostgresStore implements AsyncLogStore {
   #write1(what: string, query: pg.QueryConfig): Promise<pg.QueryResult> {
     return this.#query(what, query, 'STORE_FAILED');
   }
+}
+
+/** What a store and its views of single trees (PostgresStore.tree) share. */
+interface Shared {
+  readonly pool: pg.Pool;
+  readonly label: string;
+  closed: boolean;
+  fence: SequencerFence | undefined;
+  readonly views: Map<number, PostgresStore>;
+  /** Global index of each tree's first entry, by ordinal (immutable once recorded). */
+  readonly firstIndex: Map<number, number>;
 }
 
 /** A row of SQL.entryAndLeafGroup: the entry's columns are all null when it is not stored. */
