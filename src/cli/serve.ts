@@ -138,8 +138,9 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   if (fallback === undefined) logger.info('prehashed ECDSA verification: native (OpenSSL)');
   else logger.warn('prehashed ECDSA verification: JS fallback, ~2.3x slower per P-256 signature', { reason: fallback });
   const status = log.status();
-  if (status.readOnly !== undefined) {
-    // Safer than serving read-only: whatever is stored no longer matches what the log signed.
+  if (status.readOnly !== undefined && !status.frozen) {
+    // Safer than serving read-only: whatever is stored no longer matches what the log signed. (A frozen log, retired by
+    // an admin freeze, is served read-only: /readyz says frozen.)
     const remedy = opened.postgres === undefined ? 'restore the data dir from a backup' : 'restore the database from a backup';
     await abandonStart(new LogError('CORRUPT', `couldn't serve the log in ${opened.where}: the start-up self-check failed: ${status.readOnly}; ${remedy}`));
   }
