@@ -14,7 +14,7 @@ export function startIntegrityAudit(config: Config, opened: OpenedLog, logger: L
   const audit = new IntegrityAudit({
     store: opened.store,
     latest: () => opened.log.reader.latest(),
-    tree: () => ({ id: opened.log.identity.treeId, firstIndex: opened.log.reader.firstIndex }),
+    tree: () => ({ id: opened.log.identity.treeId, firstIndex: opened.log.reader.firstIndex, store: opened.log.activeStore }),
     ratePerSecond: config.auditRate,
     now: () => Date.now(),
     onMismatch: (reason, mismatch) => {

@@ -84,7 +84,7 @@ export interface IntegrityAuditDeps {
    * (default: one tree from index 0). A pass checks one tree; after a
    * rotation the next step starts a pass of the new tree.
    */
-  readonly tree?: () => { readonly id: string; readonly firstIndex: number };
+  readonly tree?: () => AuditedTree;
   /** Called once with the mismatch and a one-line reason; the caller turns the log read-only and logs it. */
   readonly onMismatch: (reason: string, mismatch: AuditMismatch) => void;
   /** Called after each completed pass. */
@@ -97,7 +97,18 @@ export interface IntegrityAuditDeps {
 }
 
 /** A log of one tree. */
-const ONE_TREE = { id: '', firstIndex: 0 };
+const ONE_TREE: AuditedTree = { id: '', firstIndex: 0 };
+
+/**
+ * The tree a pass audits: its ID, the global index of its first entry, and
+ * the reads of its own rows when the store has a view per tree
+ * (AsyncLogStore.tree; default: `store`, whose rows are the active tree's).
+ */
+export interface AuditedTree {
+  readonly id: string;
+  readonly firstIndex: number;
+  readonly store?: IntegrityAuditDeps['store'];
+}
 
 /** Entries rehashed per step: a few milliseconds on the event loop. */
 const CHUNK_ENTRIES = 64;
@@ -113,7 +124,7 @@ export class IntegrityAudit {
   readonly #deps: IntegrityAuditDeps;
   #target: CheckpointRow | undefined;
   /** The tree the current pass checks. */
-  #tree: { readonly id: string; readonly firstIndex: number } = ONE_TREE;
+  #tree: AuditedTree = ONE_TREE;
   #position = 0;
   #passes = 0;
   #checked = 0;
@@ -166,6 +177,11 @@ export class IntegrityAudit {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 
+  /** The reads of the tree this pass audits: its own view of the store when it has one. */
+  get #store(): IntegrityAuditDeps['store'] {
+    return this.#tree.store ?? this.#deps.store;
+  }
+
   /**
    * One chunk: the next level-0 tile's entries of the current pass (ending
    * the pass with the root check when it reaches its target). Returns the
@@ -215,7 +231,7 @@ export class IntegrityAudit {
   async #finishPass(target: CheckpointRow): Promise<void> {
     let edge: RightEdge;
     try {
-      edge = await readEdge(this.#deps.store, target.size);
+      edge = await readEdge(this.#store, target.size);
     } catch (err) {
       if (isLogError(err, 'STORE_FAILED')) throw err;
       throw new Mismatch({ what: `the right edge of the tree of size ${target.size} does not rebuild from the stored tiles: ${describeError(err)}` });
@@ -237,7 +253,7 @@ export class IntegrityAudit {
 
   /** Entries start..end−1 against level-0 tile `index` (of width `w` in the pass's tree). */
   async #checkEntries(index: number, w: number, start: number, end: number): Promise<void> {
-    const store = this.#deps.store;
+    const store = this.#store;
     const tile = await this.#readTile(0, index, w, false);
     const first = index * TILE_WIDTH;
     const base = this.#tree.firstIndex; // leaf i of the tree is entry base + i of the log
@@ -261,7 +277,7 @@ export class IntegrityAudit {
 
   /** Level-0 tile `index`, its entries checked: its interior, its leaf groups, and the tiles above as they complete. */
   async #checkTileUp(index: number, w: number): Promise<void> {
-    const store = this.#deps.store;
+    const store = this.#store;
     const tile = await this.#readTile(0, index, w, true);
     const readGroup = store.leafGroup?.bind(store);
     if (w === TILE_WIDTH && readGroup !== undefined) {
@@ -299,7 +315,7 @@ export class IntegrityAudit {
   /** Stored tile (level, index) with at least `w` hashes; with `interior`, its interior rows recomputed from its first `w`. */
   async #readTile(level: number, index: number, w: number, interior = true): Promise<Tile> {
     const where = `tile ${level}/${index}`;
-    const stored = await this.#deps.store.tile(level, index);
+    const stored = await this.#store.tile(level, index);
     if (stored === undefined) throw new Mismatch({ tile: `${level}/${index}`, what: `${where} is missing` });
     try {
       checkTile(stored, level, index);

@@ -203,13 +203,20 @@ export class Sequencer {
    * replace the current ones (which MUST be idle, as after pause()).
    */
   resume(next?: { readonly state: LogState; readonly committer: Committer }): void {
-    if (next !== undefined) {
-      this.#state = next.state;
-      this.#committer = next.committer;
-      next.committer.onProgress(() => this.#afterProgress(next.committer));
-    }
+    if (next !== undefined) this.use(next);
     this.#paused = false;
     if (!this.#closed) this.#schedule();
+  }
+
+  /**
+   * Sequence into a new tree from the next batch on, without resuming: its
+   * state and committer replace the current ones, which MUST be idle (paused,
+   * as a node that follows another's rotation is).
+   */
+  use(next: { readonly state: LogState; readonly committer: Committer }): void {
+    this.#state = next.state;
+    this.#committer = next.committer;
+    next.committer.onProgress(() => this.#afterProgress(next.committer));
   }
 
   /** Stop accepting writes, sequence what is pooled, stop timers. */

@@ -21,7 +21,7 @@ import type { AsyncLogStore } from '../storage/index.js';
 import type { CheckpointRow, ShardRow, StoredEntry } from '../storage/types.js';
 import { checkpointNote, signCheckpointNow } from './checkpoint-note.js';
 import { Committer } from './commit.js';
-import type { LogIdentity } from './identity.js';
+import { makeIdentity, type LogIdentity } from './identity.js';
 import { LogReader } from './reader.js';
 import { checkSignature, selfCheck } from './self-check.js';
 import { freezeTree, rotateTree, type FreezeResult, type RotationContext, type RotationResult, type TreeKeys } from './rotation.js';
@@ -67,6 +67,8 @@ export interface LogStatus {
 /** The active tree and what writes to it. */
 interface ActiveTree {
   readonly shard: Shard;
+  /** The store bound to this tree (AsyncLogStore.tree), or the store itself when it has no views. */
+  readonly store: AsyncLogStore;
   readonly state: LogState;
   readonly committer: Committer;
   readonly tiles: TileCache;
@@ -86,6 +88,8 @@ export class LogService {
   #changing: Promise<unknown> | undefined;
   /** Why this node does not sequence now (another node does: standBy()), or undefined while it does. */
   #standingBy: string | undefined;
+  /** The last {@link followTrees} (or the rotation, freeze or take-over it is chained with): one at a time. */
+  #treeChange: Promise<unknown> = Promise.resolve();
 
   private constructor(store: AsyncLogStore, clock: Clock, opts: LogServiceOptions, signer: LogSigner, active: ActiveTree, frozen: Shard[], listeners: PublishListener[]) {
     this.#store = store;
@@ -128,6 +132,11 @@ export class LogService {
   /** Reads of the active tree. */
   get reader(): LogReader {
     return this.#active.shard.reader;
+  }
+
+  /** The store bound to the active tree (AsyncLogStore.tree), or the store itself when it has no views. */
+  get activeStore(): AsyncLogStore {
+    return this.#active.store;
   }
 
   /** Every tree of the log, oldest first; the last is the active one. */
@@ -195,8 +204,9 @@ export class LogService {
    * the log then refuses writes).
    */
   async takeOver(): Promise<void> {
+    await this.followTrees();
     const a = this.#active;
-    const stored = await this.#store.latestCheckpoint();
+    const stored = await a.store.latestCheckpoint();
     const published = a.state.published;
     if (stored === undefined || stored.size < published.size) {
       const reason = `the database holds a tree of size ${stored?.size ?? 0}, smaller than the published ${published.size}: it lost commits; restore it`;
@@ -233,6 +243,7 @@ export class LogService {
    * freeze runs; READ_ONLY on a log that refuses writes.
    */
   rotate(): Promise<RotationResult> {
+    if (this.#standingBy !== undefined) return Promise.reject(notSequencer(this.#standingBy));
     return this.#exclusive(() =>
       rotateTree(this.#rotationContext(), async (next) => {
         if (next.signer !== undefined) this.#signer = next.signer;
@@ -252,6 +263,7 @@ export class LogService {
    * are sequenced first. BUSY while a rotation runs; READ_ONLY if writes are refused already.
    */
   freeze(): Promise<FreezeResult> {
+    if (this.#standingBy !== undefined) return Promise.reject(notSequencer(this.#standingBy));
     return this.#exclusive(async () => {
       const result = await freezeTree(this.#rotationContext());
       this.#active.state.stopWriting(FROZEN);
@@ -274,7 +286,7 @@ export class LogService {
     const cp = await this.reader.checkpointAt(size);
     if (cp === undefined) throw new LogError('NOT_FOUND', `couldn't attach cosignature: no checkpoint was published at size ${size}`);
     const verified = verifyWitnessLine(verifier, parseNote(cp.note).text, line);
-    await this.#store.addCosignature({ size, witness: verifier.name, line: verified.line });
+    await this.#active.store.addCosignature({ size, witness: verifier.name, line: verified.line });
   }
 
   /**
@@ -288,14 +300,107 @@ export class LogService {
    * check out (nothing changes), or with the store's STORE_FAILED.
    */
   async adoptLatest(): Promise<CheckpointRow> {
+    await this.followTrees();
     const a = this.#active;
-    const stored = await this.#store.latestCheckpoint();
+    const stored = await a.store.latestCheckpoint();
     if (stored === undefined || stored.size <= a.state.published.size) return a.state.published;
     checkSignature(a.shard.identity, stored);
     a.state.adopt(stored);
     a.tiles.dropPartial();
     await a.committer.resync();
     return stored;
+  }
+
+  /**
+   * Follow the store's trees: serve (and, holding the lease, sequence into)
+   * the trees another process sharing the store made by a rotation or a
+   * freeze (several nodes on one PostgreSQL database). The sequencing node
+   * changes the trees only in one store transaction whose compare-and-swap
+   * names the tree and its size (AsyncLogStore.rotate, freeze); every other
+   * node calls this before it adopts a checkpoint ({@link adoptLatest}, every
+   * FOLLOW_INTERVAL_MS) and before it takes over ({@link takeOver}), so:
+   *
+   * - until it has followed, it serves the tree it knew, at its last
+   *   published checkpoint, read through that tree's own view of the store
+   *   (never the next tree's rows), and it cannot commit into a tree it does
+   *   not know to be active (the compare-and-swap names the tree);
+   * - once it has followed, its trees, inactive shards, `/shard/<treeID>/`
+   *   tiles and entries by global index are the sequencing node's, and a
+   *   take-over sequences into the active tree, with its keys when they are
+   *   this node's --key-file or --next-key-file keys (otherwise the log
+   *   refuses writes on this node, saying so);
+   * - a freeze makes it refuse writes as frozen (/readyz `frozen`).
+   *
+   * Only for a node that does not sequence (the rotation of this node is
+   * installed by {@link rotate}); one at a time. Rejects with what the store
+   * rejects with, or CORRUPT when a frozen tree does not check out (nothing
+   * changes then).
+   */
+  followTrees(): Promise<void> {
+    const run = this.#treeChange.catch(() => undefined).then(() => this.#followTrees());
+    this.#treeChange = run;
+    return run;
+  }
+
+  async #followTrees(): Promise<void> {
+    if (this.#store.shards === undefined || this.#store.tree === undefined || this.#changing !== undefined) return;
+    const rows = await this.#store.shards();
+    const a = this.#active;
+    const mine = rows[a.shard.ordinal];
+    if (mine === undefined || mine.treeId !== a.shard.identity.treeId) {
+      throw new LogError('CORRUPT', `the store no longer records tree ${a.shard.identity.treeId} as tree ${a.shard.ordinal}`);
+    }
+    if (mine.frozenSize === undefined) return;
+    const last = rows[rows.length - 1] as ShardRow;
+    if (last === mine) {
+      // Frozen for good by another node: its final checkpoint is adopted as any other, and writes are refused.
+      a.state.stopWriting(FROZEN);
+      this.#sequencer.rejectPool(new LogError('READ_ONLY', `the log refuses writes: ${FROZEN}`));
+      return;
+    }
+    const publicUrl = a.shard.identity.publicUrl;
+    const frozen = [];
+    for (const row of rows.slice(a.shard.ordinal, -1)) frozen.push(await frozenShard(this.#store, row, publicUrl));
+    const view = this.#store.tree(last.ordinal);
+    const latest = await view.latestCheckpoint();
+    if (latest === undefined) throw new LogError('CORRUPT', `the active tree ${last.treeId} has no checkpoint`);
+    const keys = this.#keysOf(last);
+    const active = await activeTree(
+      view,
+      this.#clock,
+      this.#opts,
+      keys.identity,
+      latest,
+      last,
+      keys.signer,
+      (p) => {
+        for (const l of this.#listeners) l(p);
+      },
+      true,
+    );
+    if (keys.refused !== undefined) active.state.stopWriting(keys.refused);
+    this.#signer = keys.signer;
+    this.#frozen = [...this.#frozen, ...frozen];
+    this.#active = active;
+    this.#sequencer.use({ state: active.state, committer: active.committer });
+  }
+
+  /** How this node signs the recorded tree `row`: with the active tree's keys or the staged ones, whichever it was started with. */
+  #keysOf(row: ShardRow): { identity: LogIdentity; signer: LogSigner; refused?: string } {
+    const current = this.#active.shard.identity;
+    const own: TreeKeys = {
+      logKey: current.privateKeys?.log ?? current.publicKey,
+      noteKey: current.keyType === 'ed25519' ? undefined : (current.privateKeys?.note ?? current.notePublicKey),
+      signer: this.#signer,
+    };
+    for (const k of [own, this.#opts.nextKeys]) {
+      if (k === undefined) continue;
+      const identity = makeIdentity(k.logKey, row.treeId, current.publicUrl, k.noteKey);
+      const keys = shardKeys(identity);
+      if (keys.publicKeyPem === row.publicKeyPem && keys.noteKeyPem === row.noteKeyPem) return { identity, signer: k.signer };
+    }
+    const refused = `the active tree ${row.treeId} is signed by a key this node was not started with (neither --key-file nor --next-key-file); restart it with that key`;
+    return { identity: identityOfShard(row, current.publicUrl), signer: { sign: () => Promise.reject(new LogError('KEY_UNAVAILABLE', refused)) }, refused };
   }
 
   /**
@@ -333,7 +438,8 @@ export class LogService {
   /** Run `change` alone: BUSY while another runs. */
   async #exclusive<T>(change: () => Promise<T>): Promise<T> {
     if (this.#changing !== undefined) throw new LogError('BUSY', 'another rotation or freeze of the log is in progress');
-    const running = change();
+    const running = this.#treeChange.catch(() => undefined).then(change);
+    this.#treeChange = running;
     this.#changing = running;
     try {
       return await running;
@@ -345,7 +451,7 @@ export class LogService {
   #rotationContext(): RotationContext {
     const a = this.#active;
     return {
-      store: this.#store,
+      store: a.store,
       clock: this.#clock,
       sequencer: this.#sequencer,
       active: a.shard,
@@ -372,7 +478,8 @@ const FROZEN_TILE_CACHE = 256;
 /**
  * The writable tree from its identity and latest checkpoint, after its
  * self-check (a failed one makes it read-only; a store that cannot be read
- * rejects). `onPublish` hears its published batches.
+ * rejects). `onPublish` hears its published batches. `othersWrite`: another
+ * node may be committing into the tree meanwhile.
  */
 async function activeTree(
   store: AsyncLogStore,
@@ -383,11 +490,14 @@ async function activeTree(
   row: ShardRow,
   signer: LogSigner,
   onPublish: PublishListener,
+  othersWrite = false,
 ): Promise<ActiveTree> {
+  store = store.tree?.(row.ordinal) ?? store;
   let edge: RightEdge;
   let readOnly: string | undefined = row.frozenSize === undefined ? undefined : FROZEN;
   try {
-    edge = await selfCheck(store, identity, latest, row.firstIndex);
+    // Another node sequencing meanwhile may have stored entries beyond `latest`: not checked then.
+    edge = await selfCheck(store, identity, latest, row.firstIndex, othersWrite);
   } catch (err) {
     if (isLogError(err, 'STORE_FAILED')) throw err;
     readOnly = describeError(err);
@@ -400,7 +510,7 @@ async function activeTree(
   const reader = new LogReader(store, tiles, () => state.published, row.firstIndex);
   const shard: Shard = { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
   const committer = new Committer(store, identity, clock, state, edge, signer, opts.signEntryTimestamps, row.firstIndex);
-  return { shard, state, committer, tiles };
+  return { shard, store, state, committer, tiles };
 }
 
 /** A frozen tree, read at its final checkpoint (whose signature and root are checked now). */
@@ -425,7 +535,12 @@ async function recordedShards(store: AsyncLogStore, identity: LogIdentity, lates
   if (shards === undefined || store.addFirstShard === undefined) {
     return [{ ...first, ordinal: 0, firstIndex: 0, frozenSize: undefined, frozenMs: undefined }];
   }
-  if ((await shards()).length === 0) await store.addFirstShard(first);
+  if ((await shards()).length === 0) {
+    // Several nodes starting at once on a new database: one records tree 0, the others find it recorded.
+    await store.addFirstShard(first).catch((err: unknown) => {
+      if (!isLogError(err, 'INCONSISTENT')) throw err;
+    });
+  }
   const rows = await shards();
   const active = rows[rows.length - 1] as ShardRow;
   if (active.treeId !== identity.treeId) {
