@@ -194,11 +194,15 @@ async function finishedCopyOf(target: PostgresImport, meta: readonly [string, st
   return stored.size === meta.length && meta.every(([k, v]) => stored.get(k) === v) && head !== undefined && head.size === latest.size && head.note === latest.note && hashesEqual(head.root, latest.root);
 }
 
-/** The PostgreSQL store holds one tree from index 0 that never froze; a rotated or frozen log cannot go there. */
+/**
+ * The copy is of one active tree from index 0 (import.ts writes tree 0's tables); a rotated or frozen log's trees
+ * are not copied (the PostgreSQL store can hold them, but the copy of frozen trees is not implemented): refused
+ * before anything is written.
+ */
 function refuseRotated(store: LogStore, path: string): void {
   const trees = store.shards?.() ?? [];
   if (trees.length > 1 || trees[0]?.frozenSize !== undefined) {
-    throw new LogError('CONFIG_INVALID', `couldn't copy ${path}: the log ${trees.length > 1 ? `has ${trees.length} trees (it was rotated)` : 'is frozen'}, and the PostgreSQL store holds one active tree only`, {
+    throw new LogError('CONFIG_INVALID', `couldn't copy ${path}: the log ${trees.length > 1 ? `has ${trees.length} trees (it was rotated)` : 'is frozen'}, and cairn migrate copies one active tree only; keep serving it from its data dir`, {
       details: { trees: trees.length },
     });
   }

@@ -213,7 +213,7 @@ describe('cairn migrate: copyLog and proveCopy', function () {
     await assert.rejects(copyLog(source, target, { sourceLabel: dir, nowMs: 3 }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && /unfinished copy of another log .*whose (origin|logId|vkey) differs/.test(e.message));
   });
 
-  it('refuses a rotated log and a frozen one (the PostgreSQL store holds one active tree), writing nothing', async () => {
+  it('refuses a rotated log and a frozen one (cairn migrate copies one active tree), writing nothing', async () => {
     for (const change of ['rotate', 'freeze'] as const) {
       rmSync(file, { force: true });
       const store = openSqliteStore({ path: file });
@@ -229,7 +229,7 @@ describe('cairn migrate: copyLog and proveCopy', function () {
       store.close();
       const url = await server().createDatabase();
       const { source, target } = await open(url);
-      await assert.rejects(copyLog(source, target, { sourceLabel: dir, nowMs: 1 }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && (change === 'rotate' ? /has 2 trees \(it was rotated\)/ : /is frozen/).test(e.message) && /holds one active tree only/.test(e.message));
+      await assert.rejects(copyLog(source, target, { sourceLabel: dir, nowMs: 1 }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && (change === 'rotate' ? /has 2 trees \(it was rotated\)/ : /is frozen/).test(e.message) && /copies one active tree only/.test(e.message));
       assert.deepEqual(await target.status(), { state: 'empty' });
       for (const c of toClose.splice(0).reverse()) await c.close();
     }
