@@ -39,6 +39,8 @@ import type { Sequenced, Submission } from './types.js';
 /** One entry of a batch and how to answer its submitter(s). */
 export interface BatchWaiter {
   readonly sub: Submission;
+  /** When it was pooled (performance.now(), ms), if known: the batch's pool step counts from its oldest entry. */
+  readonly at?: number;
   /** The entry is durable and published. Called once, in index order. */
   answer(result: Sequenced): void;
   /** The entry was not committed, or will never be published. Called once. */
@@ -200,6 +202,8 @@ export class Committer {
       this.#preparing--;
       for (const l of this.#listeners) l();
     };
+    const t0 = performance.now();
+    const mark = { signed: t0, ordered: t0, committed: t0, synced: t0 };
     try {
       // 1. Fix indices and time. Indices are dense after the last batch taken (published or in flight); the time is now,
       //    but never before that batch's: checkpoint times never go backwards, even if the clock does. Nobody outside
@@ -223,6 +227,7 @@ export class Committer {
       // 3. Sign the SETs and the checkpoint, maybe off the event loop and alongside the batch before. Nothing is
       //    written yet: a failure here fails this batch (and those after it), not the log.
       const sigs = await this.#sign(payloads, Buffer.from(text), subs.length);
+      mark.signed = performance.now();
       const checkpoint: CheckpointRow = { size: grown.size, root: grown.root, time, note: checkpointNote(this.#identity, text, sigs.checkpoint) };
       const entries: StoredEntry[] = new Array(subs.length);
       const searchKeys: SearchKey[] = [];
@@ -239,11 +244,13 @@ export class Committer {
       await this.#store.writeBarrier?.(); // the store's own housekeeping (a short catch-up checkpoint), off the event loop
       const refused = this.#state.readOnly;
       if (refused !== undefined) throw new LogError('READ_ONLY', `the log refuses writes: ${refused}`);
+      mark.ordered = performance.now();
 
       // 5. One transaction: entries, search keys, tiles, checkpoint, with a compare-and-swap on the size the batch before
       //    left. It commits whole or not at all. Committed is not yet durable, and not visible to any reader: readers
       //    see only the published checkpoint.
       await this.#append(from, batch);
+      mark.committed = performance.now();
       turn.commit(true);
       committed();
 
@@ -258,10 +265,22 @@ export class Committer {
         );
       }
 
+      mark.synced = performance.now();
+
       // 7. Publish, strictly in order: after the batch before was published. If it was not, neither is this one (it is
       //    durable but follows a batch that may not be: the log has stopped writing and a restart re-verifies the store).
       if (!(await previous.published)) throw stop('a batch before this one was not published', 'STORE_FAILED');
-      this.#state.publish({ checkpoint, entries, batch });
+      let pooledAt = t0;
+      for (const w of waiters) if (w.at !== undefined && w.at < pooledAt) pooledAt = w.at;
+      const steps = {
+        pool: t0 - pooledAt,
+        sign: mark.signed - t0,
+        order: mark.ordered - mark.signed,
+        commit: mark.committed - mark.ordered,
+        sync: mark.synced - mark.committed,
+        publish: performance.now() - mark.synced,
+      };
+      this.#state.publish({ checkpoint, entries, batch, steps });
       turn.publish(true);
 
       // 8. Answer: each submitter learns its index, time and SET, and the checkpoint that first includes its entry.

@@ -2,7 +2,7 @@ export type { LogIdentity } from './identity.js';
 export { makeIdentity, newTreeId, rekorV2Identity } from './identity.js';
 export { LogReader } from './reader.js';
 export type { LogServiceOptions, LogStatus } from './service.js';
-export type { PublishListener, PublishedBatch } from './state.js';
+export type { BatchSteps, PublishListener, PublishedBatch } from './state.js';
 export { DEFAULT_PIPELINE_DEPTH } from './sequencer.js';
 export { LogService, initLog } from './service.js';
 export { checkpointNote, signCheckpointNow } from './checkpoint-note.js';

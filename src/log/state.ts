@@ -23,6 +23,28 @@ export interface PublishedBatch {
   readonly entries: readonly StoredEntry[];
   /** What was written in its transaction (entries, search keys, tiles, checkpoint). */
   readonly batch: Batch;
+  /** Where the batch's time went (absent for a batch published by a rebuild after an uncertain commit). */
+  readonly steps?: BatchSteps;
+}
+
+/**
+ * Milliseconds a published batch spent in each step of the commit routine
+ * (commit.ts; performance.now(), monotonic). They add up to the time from its
+ * oldest entry's pooling to its publication.
+ */
+export interface BatchSteps {
+  /** Its oldest entry waited in the pool until the batch was taken. */
+  readonly pool: number;
+  /** Taken → SETs and checkpoint signed (step 3). */
+  readonly sign: number;
+  /** Signed → the batch before it committed and the store's write barrier passed (step 4). */
+  readonly order: number;
+  /** The transaction (step 5). */
+  readonly commit: number;
+  /** Committed → durable (step 6). */
+  readonly sync: number;
+  /** Durable → the batch before it published, then published (step 7). */
+  readonly publish: number;
 }
 
 export type PublishListener = (published: PublishedBatch) => void;

@@ -64,6 +64,25 @@ describe('GET /metrics', () => {
     assert.deepEqual(families.get('cairn_witness_up')?.samples ?? [], [], 'no witness samples without witnesses');
   });
 
+  it('serves the sizes of published batches and the time each spent per commit step', async () => {
+    const t = await openTestLog(undefined, { batchMaxSize: 256 });
+    const app = createApp({ log: t.log, maxRequestBytes: 1 << 20 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`b${i}`))));
+    const { text, families } = await scrape(app);
+    const batches = sampleValue(families, 'cairn_batches_total');
+    assert.ok(batches >= 2, 'at most 256 entries per batch');
+    assert.equal(families.get('cairn_batch_entries')?.type, 'histogram');
+    assert.equal(sampleValue(families, 'cairn_batch_entries_count'), batches);
+    assert.equal(sampleValue(families, 'cairn_batch_entries_sum'), 300);
+    assert.equal(sampleValue(families, 'cairn_batch_entries_bucket', { le: '256' }), batches);
+    assert.equal(families.get('cairn_batch_step_seconds')?.type, 'histogram');
+    for (const step of ['pool', 'sign', 'order', 'commit', 'sync', 'publish']) {
+      assert.equal(sampleValue(families, 'cairn_batch_step_seconds_count', { step }), batches, step);
+      assert.ok(sampleValue(families, 'cairn_batch_step_seconds_sum', { step }) >= 0, step);
+    }
+    assert.ok(text.includes('# TYPE cairn_batch_step_seconds histogram'));
+  });
+
   it('serves what the cache of served full tiles holds, its hits and misses', async () => {
     const t = await openTestLog(undefined, { batchMaxSize: 256 });
     await Promise.all(Array.from({ length: 300 }, (_, i) => t.log.submit(rawEntry(`m${i}`))));

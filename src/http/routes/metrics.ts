@@ -5,6 +5,10 @@
  * - `cairn_tree_size`, `cairn_checkpoint_timestamp_seconds`,
  *   `cairn_pool_entries`, `cairn_read_only` (1 when the log refuses writes),
  *   `cairn_batches_total`, `cairn_failed_batches_total`;
+ * - per published batch of this process, `cairn_batch_entries` (a histogram
+ *   of batch sizes) and `cairn_batch_step_seconds{step}` (a histogram of the
+ *   time spent in each step of the commit routine: pool, sign, order, commit,
+ *   sync, publish; BatchSteps in src/log/state.ts);
  * - per configured witness (`witness`, `url`): `cairn_witness_up`,
  *   `cairn_witness_cosigned_size`, `cairn_witness_consecutive_failures`,
  *   `cairn_witness_last_success_timestamp_seconds`,
@@ -18,7 +22,8 @@
  * formatMetrics is a small writer of the same format for surfaces that keep
  * their own counters (src/kube).
  */
-import type { IntegrityAuditStatus, LogService, WitnessStatus } from '../../log/index.js';
+import { Histogram } from 'prom-client';
+import type { BatchSteps, IntegrityAuditStatus, LogService, WitnessStatus } from '../../log/index.js';
 import type { ClusterHooks, ClusterView } from '../cluster.js';
 import type { FullTileCache } from '../full-tiles.js';
 import { dispatcher, type Dispatcher } from '../dispatch.js';
@@ -57,6 +62,7 @@ export function logMetrics(m: Metrics, log: LogService, witnesses: () => readonl
   gaugeFrom(m, 'cairn_read_only', '1 when the log refuses writes.', [], status((s) => (s.readOnly === undefined ? 0 : 1)));
   counterFrom(m, 'cairn_batches_total', 'Batches committed since start.', [], status((s) => s.batches));
   counterFrom(m, 'cairn_failed_batches_total', 'Batches that failed to commit since start.', [], status((s) => s.failedBatches));
+  batchMetrics(m, log);
 
   const each = (f: (w: WitnessStatus) => number | undefined) => () => witnesses().map((w) => [{ witness: w.name, url: w.url }, f(w)] as const);
   const labels = ['witness', 'url'] as const;
@@ -67,6 +73,30 @@ export function logMetrics(m: Metrics, log: LogService, witnesses: () => readonl
   counterFrom(m, 'cairn_witness_cosignatures_total', 'Cosignatures collected since start.', labels, each((w) => w.cosignatures));
   counterFrom(m, 'cairn_witness_conflicts_total', '409 answers (old size corrected) since start.', labels, each((w) => w.conflicts));
   counterFrom(m, 'cairn_witness_failures_total', 'Failed exchanges since start.', labels, each((w) => w.failures));
+}
+
+/** Upper bounds of the batch-size buckets: 1 to the largest --batch-max-size. */
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 100000];
+/** Upper bounds of the commit-step buckets, seconds: 50 µs to 5 s. */
+const STEP_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5];
+
+/** Batch sizes and where each published batch's time went, fed as batches are published. */
+function batchMetrics(m: Metrics, log: LogService): void {
+  const sizes = new Histogram({ name: 'cairn_batch_entries', help: 'Entries per published batch.', buckets: BATCH_SIZE_BUCKETS, registers: [m.registry] });
+  const steps = new Histogram({
+    name: 'cairn_batch_step_seconds',
+    help: "Time each published batch spent per step of the commit: pool (its oldest entry's wait), sign, order (the batch before to commit), commit (the transaction), sync, publish (the batch before to publish).",
+    labelNames: ['step'],
+    buckets: STEP_BUCKETS,
+    registers: [m.registry],
+  });
+  const names: ReadonlyArray<keyof BatchSteps> = ['pool', 'sign', 'order', 'commit', 'sync', 'publish'];
+  const step = new Map(names.map((n) => [n, steps.labels(n)] as const));
+  log.onPublish((p) => {
+    sizes.observe(p.entries.length);
+    const t = p.steps;
+    if (t !== undefined) for (const [n, h] of step) h.observe(t[n] / 1000);
+  });
 }
 
 /** Register the families of the served full tiles' cache (src/http/full-tiles.ts): what it holds, its hits and misses. */
