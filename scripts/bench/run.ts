@@ -152,6 +152,9 @@ async function submit(): Promise<void> {
       // pool's threads, the rest: libuv's pool, V8's GC and compiler threads) and load-generator CPU per request.
       admissionMs: round(stages['admission'] ?? NaN, 2),
       sequencingMs: round(stages['sequencing'] ?? NaN, 2),
+      // The v1 log's batches (/metrics feeds them from the v1 log only): mean entries per batch, mean ms per batch in each commit step.
+      meanBatchEntries: round(stages['batchEntries'] ?? NaN, 1),
+      batchStepsMs: BATCH_STEPS.map((s) => `${s} ${round(stages[`step:${s}`] ?? NaN, 2)}`).join(', '),
       serverCpuUsPerEntry: us(c.cpu.main + c.cpu.workers + c.cpu.other, c.ok),
       serverMainCpuUsPerEntry: us(c.cpu.main, c.ok),
       serverWorkersCpuUsPerEntry: us(c.cpu.workers, c.ok),
@@ -168,14 +171,22 @@ async function submit(): Promise<void> {
   }
 }
 
-/** Mean ms per accepted submission in each stage, from the `cairn_submit_stage_seconds` summary of /metrics. */
+const BATCH_STEPS = ['pool', 'sign', 'order', 'commit', 'sync', 'publish'];
+
+/**
+ * Mean ms per accepted submission in each stage (`cairn_submit_stage_seconds`
+ * of /metrics), and per published batch: mean entries (`batchEntries`) and ms
+ * in each commit step (`step:<name>`, `cairn_batch_step_seconds`).
+ */
 function stageMeans(metrics: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const stage of ['admission', 'sequencing']) {
-    const sum = Number(new RegExp(`^cairn_submit_stage_seconds_sum\\{stage="${stage}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
-    const count = Number(new RegExp(`^cairn_submit_stage_seconds_count\\{stage="${stage}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
-    out[stage] = (sum * 1000) / count;
-  }
+  const mean = (series: string): number => {
+    const at = (suffix: string): number => Number(new RegExp(`^${series.replace('{', `${suffix}\\{`)} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    return at('_sum') / at('_count');
+  };
+  for (const stage of ['admission', 'sequencing']) out[stage] = mean(`cairn_submit_stage_seconds{stage="${stage}"}`) * 1000;
+  out['batchEntries'] = Number(/^cairn_batch_entries_sum (\S+)$/m.exec(metrics)?.[1]) / Number(/^cairn_batch_entries_count (\S+)$/m.exec(metrics)?.[1]);
+  for (const s of BATCH_STEPS) out[`step:${s}`] = mean(`cairn_batch_step_seconds{step="${s}"}`) * 1000;
   return out;
 }
 
