@@ -164,7 +164,7 @@ export class Forwarder {
         }
         batch.forEach((w, i) => {
           const r = replies?.[i] ?? { status: answer.status, headers: answer.headers, body: answer.text };
-          w.resolve({ ...r, ...(codeOf(r.body) ?? {}) });
+          w.resolve(r.code !== undefined ? r : { ...r, ...(codeOf(r.body) ?? {}) });
         });
       },
       (err: unknown) => {
@@ -215,7 +215,7 @@ export class Forwarder {
   }
 }
 
-/** The error code of an error answer's JSON body (`{"error": CODE}`), for logs, metrics and retries. */
+/** The error code of a v1 error answer's JSON body (`{"error": CODE}`), when the reply does not name it (a whole request refused, or a node that does not send codes), for logs, metrics and retries. */
 function codeOf(body: string | Uint8Array): { code: string } | undefined {
   if (typeof body !== 'string' || !body.startsWith('{"code":')) return undefined;
   const m = /"error":"([A-Z_]+)"/.exec(body);

@@ -8,8 +8,8 @@
  * node's own 201/409, or a retryable 503 NOT_SEQUENCER. An entry is sent
  * again to another node only when the first certainly did not take it (the
  * connection was refused, or it answered NOT_SEQUENCER before sequencing
- * anything), after the lease was read again; at most {@link MAX_ATTEMPTS}
- * times.
+ * anything: the reply's code, for the Rekor v1 log and the v2 tree alike),
+ * after the lease was read again; at most {@link MAX_ATTEMPTS} times.
  */
 import { LogError } from '../errors.js';
 import type { PreparedEntry } from '../entry/index.js';

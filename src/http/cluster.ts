@@ -18,12 +18,14 @@
  * authenticated by `X-Cairn-Cluster-Mac`: the hex HMAC-SHA256 of the whole
  * body's bytes under the cluster secret. The answer is 200 with
  *
- *     {"replies": [{"status", "headers", "body"}, …]}
+ *     {"replies": [{"status", "headers", "body", "code"?}, …]}
  *
  * in the order of the entries, each exactly the answer the sequencing node
  * gives its own clients of that API for that entry alone (201 with the
  * entry, 409 for a duplicate, 503 NOT_SEQUENCER when it does not sequence…;
- * `body` as text). The whole request is refused only before any entry is
+ * `body` as text), `code` the Cairn error code of an error answer
+ * (src/errors.ts: the forwarding node retries NOT_SEQUENCER elsewhere, and a
+ * Rekor v2 error body carries only a gRPC code). The whole request is refused only before any entry is
  * read into the log: 401 when the MAC does not authenticate it, 400 when it
  * is not this format, 413 beyond the size limit.
  */
@@ -56,9 +58,10 @@ export interface ClusterView {
 
 export interface ClusterHooks {
   /**
-   * The answer to an admitted Rekor v1 submission when another node
-   * sequences (its 201/409, or a retryable 503 NOT_SEQUENCER when it cannot
-   * be reached); undefined when this node sequences it itself.
+   * The answer to an admitted submission to `api`'s log (default the Rekor
+   * v1 log) when another node sequences (its 201/409, or a retryable 503
+   * NOT_SEQUENCER when it cannot be reached); undefined when this node
+   * sequences it itself.
    */
   forward(prepared: PreparedEntry, api?: ForwardedApi): Promise<Reply> | undefined;
   /** Whether `mac` (the X-Cairn-Cluster-Mac header) authenticates `body` as a peer's. Constant time. */
@@ -141,12 +144,12 @@ function decodeEntry(v: unknown, i: number): ForwardedEntry {
 /** The answer's body: `replies` (one per entry, in order) as the format above says. */
 export function encodeForwardedReplies(replies: readonly Reply[]): string {
   const text = (b: string | Uint8Array): string => (typeof b === 'string' ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
-  return JSON.stringify({ replies: replies.map((r) => ({ status: r.status, headers: r.headers, body: text(r.body) })) });
+  return JSON.stringify({ replies: replies.map((r) => ({ status: r.status, headers: r.headers, body: text(r.body), ...(r.code === undefined ? {} : { code: r.code }) })) });
 }
 
 /**
  * The replies of an answer's body to a batch of `count` entries, header
- * names in lower case; undefined when it is not the format above (or
+ * names in lower case, with their `code` when the answer names one; undefined when it is not the format above (or
  * holds another number of replies).
  */
 export function decodeForwardedReplies(text: string, count: number): Reply[] | undefined {
@@ -161,15 +164,16 @@ export function decodeForwardedReplies(text: string, count: number): Reply[] | u
   const out: Reply[] = [];
   for (const r of replies as unknown[]) {
     if (typeof r !== 'object' || r === null) return undefined;
-    const { status, headers, body } = r as Record<string, unknown>;
+    const { status, headers, body, code } = r as Record<string, unknown>;
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599 || typeof body !== 'string') return undefined;
+    if (code !== undefined && (typeof code !== 'string' || !/^[A-Z_]{1,64}$/.test(code))) return undefined;
     if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined;
     const h: Record<string, string> = {};
     for (const [k, hv] of Object.entries(headers)) {
       if (typeof hv !== 'string') return undefined;
       h[k.toLowerCase()] = hv;
     }
-    out.push({ status, headers: h, body });
+    out.push({ status, headers: h, body, ...(code === undefined ? {} : { code }) });
   }
   return out;
 }

@@ -107,6 +107,8 @@ const REKOR_V2: Partial<Record<ErrorCode, { readonly status: number; readonly gr
  * The JSON error response of Rekor v2 for `err`: grpc-gateway's
  * `{code: <google.rpc.Code>, message, details: []}`, Retry-After on
  * retryable 503s, and `x-log-index` naming the existing entry of a duplicate.
+ * The reply's `code` is Cairn's (src/errors.ts), as {@link errorReply}'s: the
+ * body's gRPC code does not tell NOT_SEQUENCER from POOL_FULL.
  */
 export function rekorV2ErrorReply(err: LogError): Reply {
   const status = REKOR_V2[err.code]?.status ?? STATUS[err.code];
@@ -121,5 +123,6 @@ export function rekorV2ErrorReply(err: LogError): Reply {
       ...(err.code === 'DUPLICATE' && typeof existing === 'number' ? { 'x-log-index': String(existing) } : {}),
     },
     body: JSON.stringify({ code: grpc, message: err.message, details: [] }),
+    code: err.code,
   };
 }

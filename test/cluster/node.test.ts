@@ -4,7 +4,9 @@
  * it admits to the lease holder (entries admitted at once sharing requests)
  * and answers with its 201; when the holder is
  * gone its clients get a retryable 503 NOT_SEQUENCER, and once another node
- * holds the lease the follower forwards there.
+ * holds the lease the follower forwards there; an entry a node answered
+ * NOT_SEQUENCER (it lost the lease after the follower read it) is sent to
+ * the next sequencing node, through either API.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +15,7 @@ import request from 'supertest';
 import { ClusterCoordinator, ClusterNode, Forwarder, type Sequencing } from '../../src/cluster/index.js';
 import { openPostgresLease, openPostgresStore, type PostgresLease } from '../../src/storage/index.js';
 import type { LogServiceOptions } from '../../src/log/index.js';
-import { checkLogEntry, ecKey, hashedRekord, testApp, type TestApp } from '../support/http.js';
+import { checkLogEntry, ecKey, hashedRekord, hashedRekordV2, testApp, type TestApp } from '../support/http.js';
 import { openTestLog } from '../support/test-log.js';
 import { usePostgres } from '../support/postgres.js';
 
@@ -112,6 +114,40 @@ describe('ClusterNode', () => {
     assert.match(metrics, /^cairn_cluster_forwarded_entries_total 60$/m);
     assert.equal((await submit(submission('alone'))).status, 201);
     assert.deepEqual(b.hooks.status().forwarding, { requests: sent.requests + 1, entries: 61 });
+  });
+
+  it('sends a v1 or v2 entry the node it read from the lease answered NOT_SEQUENCER to the node that sequences now', async () => {
+    const db = await pg().createDatabase();
+    await (await openPostgresStore({ url: db })).close();
+    // A long TTL: b reads the lease every 12 s, so it still names a node that has just given the lease up.
+    const ttl = 60_000;
+    const a = await node(db, 'a', ttl);
+    await a.c.start();
+    await sequencingNow(a);
+    const b = await node(db, 'b', ttl);
+    await b.c.start();
+    await a.c.stop(); // releases the lease: a's forwarding route answers NOT_SEQUENCER from now on
+    const c = await node(db, 'c', ttl);
+    await c.c.start();
+    await sequencingNow(c);
+    assert.equal(b.c.leaderUrl(), a.url, 'b has not read the lease since');
+    const v1 = await request(b.app.app).post('/api/v1/log/entries').set('Content-Type', 'application/json').send(submission('v1 after a stepped down')).expect(201);
+    assert.equal(checkLogEntry(c.app.t, v1.body).logIndex, 0, "the entry is in c's log");
+    assert.equal(a.app.t.log.status().size, 0, 'a sequenced nothing');
+    assert.equal(b.c.leaderUrl(), c.url, 'b read the lease again');
+    assert.equal(b.hooks.forwarded, 2, 'sent to a, then to c');
+
+    await c.c.stop();
+    const e = await node(db, 'e', ttl);
+    await e.c.start();
+    await sequencingNow(e);
+    assert.equal(b.c.leaderUrl(), c.url, 'b has not read the lease since');
+    const v2 = await request(b.app.app).post('/api/v2/log/entries').set('Content-Type', 'application/json').send(JSON.stringify(hashedRekordV2(ecKey(), 'v2 after c stepped down'))).expect(201);
+    assert.equal((v2.body as { logIndex: string }).logIndex, '0');
+    assert.equal(e.app.v2.status().size, 1, "the entry is in e's v2 tree");
+    assert.equal(c.app.v2.status().size, 0, 'c sequenced nothing');
+    assert.equal(b.c.leaderUrl(), e.url);
+    assert.equal(b.hooks.forwarded, 4, 'sent to c, then to e');
   });
 
   it('answers 503 NOT_SEQUENCER while the sequencing node is gone, and forwards to the next one once it took over', async function () {

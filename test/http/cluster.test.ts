@@ -207,7 +207,7 @@ describe('the cluster forwarding route', () => {
   });
 
   describe('when the node does not sequence', () => {
-    it('answers 503 NOT_SEQUENCER with Retry-After, which the forwarder passes on', async () => {
+    it('answers 503 NOT_SEQUENCER with Retry-After to a v1 or v2 entry, which the forwarder passes on naming the code', async () => {
       const { app, t } = await testApp({ cluster: hooks(() => false) });
       const { server, url } = await listen(app);
       const forwarder = new Forwarder({ secret: SECRET, timeoutMs: 10_000 });
@@ -217,6 +217,13 @@ describe('the cluster forwarding route', () => {
         assert.equal(reply.code, 'NOT_SEQUENCER');
         assert.equal(reply.headers['retry-after'], '1');
         assert.equal(t.log.status().size, 0);
+        // A Rekor v2 error body carries a gRPC code only (14, UNAVAILABLE, as POOL_FULL's): the reply names Cairn's.
+        const raw = Buffer.from(JSON.stringify(hashedRekordV2(ecKey(), 'not here either')));
+        const v2 = await forwarder.send(url, admitSubmission(loadApiSpec(), raw, { maxBodyBytes: 65_535, maxChainLength: 10 }, 'rekor-v2'), 'v2');
+        assert.equal(v2.status, 503);
+        assert.equal(v2.code, 'NOT_SEQUENCER');
+        assert.equal((JSON.parse(String(v2.body)) as { code: number }).code, 14);
+        assert.equal(v2.headers['retry-after'], '1');
       } finally {
         forwarder.close();
         server.close();
