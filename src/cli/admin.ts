@@ -208,10 +208,10 @@ async function auditLog(f: Flags): Promise<string> {
   return `${lines.join('\n')}\n`;
 }
 
-/** One record on one line: time, event, status, who, operation, reason, request ID. */
+/** One record on one line: time, event, status, who, operation, reason, request ID, and the node that relayed it (`via=`) if any. */
 function describeRecord(r: unknown): string {
   const x = (r ?? {}) as Record<string, unknown>;
   const time = typeof x['time'] === 'number' ? new Date(x['time']).toISOString() : '?';
   const s = (v: unknown): string => (v === null || v === undefined ? '-' : String(v));
-  return `${time} ${s(x['event'])} ${s(x['status'])} who=${s(x['who'])} ${s(x['operation'])} reason=${s(x['reason'])} client=${s(x['client'])} request=${s(x['requestId'])}`;
+  return `${time} ${s(x['event'])} ${s(x['status'])} who=${s(x['who'])} ${s(x['operation'])} reason=${s(x['reason'])} client=${s(x['client'])} request=${s(x['requestId'])}${x['relayedBy'] === undefined ? '' : ` via=${s(x['relayedBy'])}`}`;
 }

@@ -28,6 +28,7 @@ import { startWitnessing, witnessEndpoints } from './witnessing.js';
 import { startIntegrityAudit } from './integrity-audit.js';
 import { startCluster, type ClusterMember, type RunningCluster } from './cluster.js';
 import { PostgresStore } from '../storage/index.js';
+import { clusterAdminAudit } from '../cluster/index.js';
 
 export interface Running {
   readonly server: Server;
@@ -188,6 +189,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     }
   }
 
+  // On a follower the admin audit log's records go to the sequencing node, which alone appends to it.
+  const adminAudit = cluster === undefined ? adminLog.audit : clusterAdminAudit(adminLog.audit, cluster.hooks);
   const audit = startIntegrityAudit(config, opened, logger);
   let witnessing = startWitnessing(config, log, logger);
   let witnessReload: Promise<unknown> = Promise.resolve();
@@ -230,7 +233,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     onServed: accessLog(logger),
     witnessStatus: () => witnessing?.status() ?? [],
     ...(tokens === undefined ? {} : { access: { tokens: () => tokens ?? [], readAuth: config.readAuth } }),
-    admin: { ...(otp === undefined ? {} : { otp }), operations: { ...(reloadTokens === undefined ? {} : { reloadTokens }), ...(reloadWitnesses === undefined ? {} : { reloadWitnesses }) }, audit: adminLog.audit, log: adminLog.log },
+    admin: { ...(otp === undefined ? {} : { otp }), operations: { ...(reloadTokens === undefined ? {} : { reloadTokens }), ...(reloadWitnesses === undefined ? {} : { reloadWitnesses }) }, audit: adminAudit, log: adminLog.log },
     clock,
     integrityAudit: () => audit.status(),
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),
@@ -294,7 +297,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       logger.error('SIGHUP: the tokens file was refused; the tokens in force stay in force', { err });
     }
     try {
-      await adminLog.audit.record({ event: 'completed', time: clock.now(), who: null, client: 'signal', operation: 'SIGHUP tokens/reload', status, reason, requestId: null });
+      await adminAudit.record({ event: 'completed', time: clock.now(), who: null, client: 'signal', operation: 'SIGHUP tokens/reload', status, reason, requestId: null });
     } catch (err) {
       logger.error("SIGHUP: couldn't record the tokens reload in the admin log", { err });
     }

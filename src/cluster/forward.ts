@@ -110,6 +110,23 @@ export class Forwarder {
     });
   }
 
+  /**
+   * POST `body` (authenticated by its MAC) to `path` of the node at
+   * `nodeUrl`, alone, on the same connections; resolves with the answer (any
+   * status), rejects with NOT_SEQUENCER, `details.sent` telling whether the
+   * request may have reached the node, when none came.
+   */
+  post(nodeUrl: string, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+    if (this.#closed) return Promise.reject(new LogError('NOT_SEQUENCER', "couldn't reach the sequencing node: this node is shutting down", { details: { sent: false } }));
+    let target: URL;
+    try {
+      target = new URL(path, nodeUrl.endsWith('/') ? nodeUrl : `${nodeUrl}/`);
+    } catch {
+      return Promise.reject(new LogError('NOT_SEQUENCER', `couldn't reach the sequencing node: its URL ${JSON.stringify(nodeUrl)} is not a URL`, { details: { sent: false } }));
+    }
+    return this.#request(target, body);
+  }
+
   /** Close the kept-alive connections; entries still waiting fail (not sent). */
   close(): void {
     this.#closed = true;

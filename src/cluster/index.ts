@@ -7,4 +7,5 @@
 export { ClusterCoordinator, type ClusterRole, type ClusterStatus, type CoordinatorOptions, type Lease, type Sequencing } from './coordinator.js';
 export { Forwarder, type ForwarderOptions } from './forward.js';
 export { ClusterNode } from './node.js';
+export { clusterAdminAudit } from './admin-audit.js';
 export { CLUSTER_SECRET_META, checkClusterMac, clusterMac, clusterSecret } from './secret.js';

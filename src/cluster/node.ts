@@ -2,7 +2,7 @@
  * A node among several on one database, as the API sees it (the ClusterHooks
  * of src/http/cluster.ts): its coordinator decides whether it sequences; if
  * not, an admitted entry is forwarded to the node that does, and its answer
- * passed on.
+ * passed on; so is an admin operation on the log itself (relay.ts).
  *
  * Forwarding never loses an entry silently: the client gets the sequencing
  * node's own 201/409, or a retryable 503 NOT_SEQUENCER. An entry is sent
@@ -13,9 +13,10 @@
  */
 import { LogError } from '../errors.js';
 import type { PreparedEntry } from '../entry/index.js';
-import type { ClusterHooks, ClusterView, ForwardedApi, Reply } from '../http/index.js';
+import type { ClusterHooks, ClusterView, ForwardedApi, RelayedAdmin, Reply } from '../http/index.js';
 import type { ClusterCoordinator } from './coordinator.js';
 import type { Forwarder } from './forward.js';
+import { relayAdmin } from './relay.js';
 import { checkClusterMac } from './secret.js';
 
 /** Sends of one entry, the first included. */
@@ -38,6 +39,10 @@ export class ClusterNode implements ClusterHooks {
   forward(prepared: PreparedEntry, api: ForwardedApi = 'v1'): Promise<Reply> | undefined {
     if (this.#coordinator.sequencing) return undefined;
     return this.#send(prepared, api);
+  }
+
+  relayAdmin(request: RelayedAdmin): Promise<Reply> {
+    return relayAdmin(this.#coordinator, this.#forwarder, request);
   }
 
   authenticates(body: Uint8Array, mac: string | undefined): boolean {

@@ -22,6 +22,12 @@
  * status, durable before the answer is sent. A record that cannot be written
  * turns the answer into 503 STORE_FAILED (for `authorized`: the operation
  * did not run; for `completed`: it ran, `details.status` says how).
+ *
+ * On a node of several that does not sequence, an allowed operation on the
+ * log itself (rotate, freeze: Route.sequencer) is relayed to the sequencing
+ * node, which records and runs it (admin-relay.ts); every other admin
+ * request is served and recorded where it arrived (its records reach the
+ * audit log through the sequencing node, as entries do).
  */
 import type { Clock } from '../clock.js';
 import type { AdminRecord } from '../log/index.js';
@@ -68,6 +74,16 @@ const OTP_MESSAGES: Readonly<Record<OtpRefusal, string>> = {
   OTP_LOCKED: 'too many wrong one-time codes for this token; try again later',
 };
 
+/** Who an allowed admin request came from, as the gate judged it: what a relay carries (admin-relay.ts). */
+export interface AdminVerdict {
+  /** The token's name. */
+  readonly who: string;
+  /** The client's address. */
+  readonly client: string;
+  /** The request's ID (X-Request-Id). */
+  readonly requestId: string;
+}
+
 export class AdminGate {
   readonly #o: AdminOptions;
 
@@ -94,9 +110,13 @@ export class AdminGate {
    * Serves an admin request (`requestId` is its ID, served.ts): `guardRefusal` is the guard chain's answer (if
    * it refused), `run` the route's reply (it never rejects: errors are
    * already replies). Records as the module comment says; resolves to the
-   * answer to send.
+   * answer to send. With `relay` (an operation the sequencing node runs, on
+   * a node that does not sequence), an allowed request is not run here nor
+   * recorded as authorized or completed: `relay` passes it on with the
+   * verdict, and the node that runs it records it (admin-relay.ts); its
+   * answer (never a rejection) is the answer.
    */
-  async serve(req: GuardRequest, requestId: string, guardRefusal: Reply | undefined, run: () => Promise<Reply>): Promise<Reply> {
+  async serve(req: GuardRequest, requestId: string, guardRefusal: Reply | undefined, run: () => Promise<Reply>, relay?: (allowed: AdminVerdict) => Promise<Reply>): Promise<Reply> {
     const refused = guardRefusal ?? this.refusal(req);
     const who = req.principal();
     const base = {
@@ -109,6 +129,21 @@ export class AdminGate {
       const failed = await this.#record({ ...base, event: 'refused', time: this.#o.clock.now(), status: refused.status, reason: codeOf(refused) });
       return failed === undefined ? refused : unrecorded(`couldn't record the refused admin request in the admin log: ${failed}`, { status: refused.status });
     }
+    if (relay !== undefined && base.who !== null) return relay({ who: base.who, client: base.client, requestId });
+    return this.#run(base, run);
+  }
+
+  /**
+   * Serves an admin request another node's gate allowed and relayed here
+   * (admin-relay.ts): recorded as {@link serve} records an allowed one, each
+   * record naming the relaying node, and run.
+   */
+  serveRelayed(base: AdminVerdict & { readonly operation: string; readonly relayedBy: string }, run: () => Promise<Reply>): Promise<Reply> {
+    return this.#run(base, run);
+  }
+
+  /** Records `authorized`, runs, records `completed` (module comment). */
+  async #run(base: Pick<AdminRecord, 'who' | 'client' | 'operation' | 'requestId' | 'relayedBy'>, run: () => Promise<Reply>): Promise<Reply> {
     const authorized = await this.#record({ ...base, event: 'authorized', time: this.#o.clock.now(), status: null, reason: null });
     if (authorized !== undefined) return unrecorded(`couldn't record the admin operation in the admin log, so it was not run: ${authorized}`, {});
     const reply = await run();

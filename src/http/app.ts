@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps): CairnApp {
     ...explorerRoutes(deps.explorerDir),
     ...shardRoutes(deps.log, fullTiles),
     ...adminRotateRoutes(deps.log),
-    ...clusterRoutes(deps.log, deps.cluster, deps.logV2, deps.logError),
+    ...clusterRoutes(deps.log, deps.cluster, deps.logV2, deps.logError, deps.admin?.log),
   ];
   const admin = new AdminGate({
     tokens: deps.access !== undefined,
@@ -181,6 +181,7 @@ export function createApp(deps: AppDeps): CairnApp {
     errorReply,
     ...(deps.logError === undefined ? {} : { logError: deps.logError }),
     ...(deps.cors === undefined ? {} : { cors: deps.cors }),
+    ...(deps.cluster === undefined ? {} : { cluster: deps.cluster }),
     onServed: bothServed(metrics.served, onServed),
   });
   return Object.assign(listener, { metrics });

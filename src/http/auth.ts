@@ -7,7 +7,9 @@
  * What each request needs ({@link requiredAccess}):
  * - `/healthz`, `/readyz`: nothing (load balancers and orchestrators probe them);
  * - the nodes' internal forwarding route (cluster.ts): no token; the route
- *   itself authenticates the peer by the HMAC of its body;
+ *   itself authenticates the peer by the HMAC of its body (so does the
+ *   admin relay of admin-relay.ts, which the dispatcher serves before the
+ *   guards on a node of several);
  * - `POST /api/v1/log/entries` and `POST /api/v2/log/entries`: a token with role `submit` (or `admin`);
  * - reads (GET, and the two search POSTs): nothing, or any valid token when
  *   the policy sets `readAuth`;

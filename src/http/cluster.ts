@@ -13,7 +13,8 @@
  *     {"entries": [{"kind", "body", "leafHash", "searchKeys", "api"?}, …]}
  *
  * each a PreparedEntry (bytes in base64), `api` `"v2"` for an entry of the
- * Rekor v2 tree (else the v1 log); at most {@link MAX_FORWARDED_ENTRIES}
+ * Rekor v2 tree, `"admin"` for a record of the admin audit log (kind
+ * `cairn-admin-record/v1`, answered 201 `{"index"}`), else the v1 log; at most {@link MAX_FORWARDED_ENTRIES}
  * entries and {@link MAX_FORWARDED_BODY_BYTES} bytes. The request is
  * authenticated by `X-Cairn-Cluster-Mac`: the hex HMAC-SHA256 of the whole
  * body's bytes under the cluster secret. The answer is 200 with
@@ -32,6 +33,8 @@
 import { createHash } from 'node:crypto';
 import type { PreparedEntry } from '../entry/index.js';
 import { LogError } from '../errors.js';
+import { ADMIN_RECORD_KIND } from '../log/index.js';
+import type { RelayedAdmin } from './admin-relay.js';
 import type { Reply } from './reply.js';
 
 /** The internal route a follower forwards admitted entries to. */
@@ -39,8 +42,8 @@ export const CLUSTER_ENTRIES_PATH = '/internal/v1/cluster/entries';
 /** The header carrying the request body's HMAC. */
 export const CLUSTER_MAC_HEADER = 'x-cairn-cluster-mac';
 
-/** Which log a forwarded entry goes to: the Rekor v1 log, or the Rekor v2 tree. */
-export type ForwardedApi = 'v1' | 'v2';
+/** Which log a forwarded entry goes to: the Rekor v1 log, the Rekor v2 tree, or the admin audit log (a follower's admin records). */
+export type ForwardedApi = 'v1' | 'v2' | 'admin';
 
 /** The node's view of the cluster (src/cluster ClusterCoordinator.status). */
 export interface ClusterView {
@@ -64,6 +67,19 @@ export interface ClusterHooks {
    * sequences it itself.
    */
   forward(prepared: PreparedEntry, api?: ForwardedApi): Promise<Reply> | undefined;
+  /**
+   * Relay an admin operation run by the sequencing node (Route.sequencer),
+   * which this node's gate allowed, to that node (admin-relay.ts); call only
+   * while this node does not sequence. Resolves with that node's answer to
+   * the operation (any status); rejects with NOT_SEQUENCER (503, retryable)
+   * when the operation certainly did not run (no node could be reached, or
+   * each refused it before running it), or with UPSTREAM_FAILED (502) when
+   * it may have run (no answer came after it was sent), or did not run
+   * because the node refused the relay for another reason (`details.ran`
+   * false). Never sends it again once it may have arrived. Absent: admin
+   * operations run where they are asked.
+   */
+  relayAdmin?(request: RelayedAdmin): Promise<Reply>;
   /** Whether `mac` (the X-Cairn-Cluster-Mac header) authenticates `body` as a peer's. Constant time. */
   authenticates(body: Uint8Array, mac: string | undefined): boolean;
   /** Whether this node sequences now (holds the lease, state rebuilt). */
@@ -99,7 +115,7 @@ export const MAX_FORWARDED_BODY_BYTES = 8 << 20;
 /** One entry of a batch as JSON text; {@link forwardedBatch} joins them. */
 export function encodeForwardedEntry(p: PreparedEntry, api: ForwardedApi = 'v1'): string {
   const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-  return JSON.stringify({ kind: p.kind, body: b64(p.body), leafHash: b64(p.leafHash), searchKeys: p.searchKeys, ...(api === 'v2' ? { api } : {}) });
+  return JSON.stringify({ kind: p.kind, body: b64(p.body), leafHash: b64(p.leafHash), searchKeys: p.searchKeys, ...(api === 'v1' ? {} : { api }) });
 }
 
 /** The request body of a batch of entries encoded by {@link encodeForwardedEntry}, in order. */
@@ -130,7 +146,8 @@ export function decodeForwardedBatch(raw: Uint8Array): ForwardedEntry[] {
 function decodeEntry(v: unknown, i: number): ForwardedEntry {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`entries[${i}] is not an object`);
   const { kind, body, leafHash, searchKeys, api } = v as Record<string, unknown>;
-  if (api !== undefined && api !== 'v2') throw bad(`entries[${i}].api`);
+  if (api !== undefined && api !== 'v2' && api !== 'admin') throw bad(`entries[${i}].api`);
+  if (api === 'admin' && kind !== ADMIN_RECORD_KIND) throw bad(`entries[${i}].kind of an admin record`);
   if (typeof kind !== 'string' || kind.length === 0 || kind.length > 64) throw bad(`entries[${i}].kind`);
   if (typeof body !== 'string' || typeof leafHash !== 'string') throw bad(`entries[${i}].body and leafHash must be base64 strings`);
   if (!Array.isArray(searchKeys) || searchKeys.length > 1024 || !searchKeys.every((k): k is string => typeof k === 'string' && k.length <= 1024)) throw bad(`entries[${i}].searchKeys`);
@@ -138,7 +155,7 @@ function decodeEntry(v: unknown, i: number): ForwardedEntry {
   if (bodyBytes.length === 0 || bodyBytes.length > 65_535) throw bad(`entries[${i}].body size`);
   const hash = createHash('sha256').update(Buffer.from([0])).update(bodyBytes).digest();
   if (!hash.equals(Buffer.from(leafHash, 'base64'))) throw bad(`entries[${i}].leafHash is not SHA-256(0x00 ‖ body)`);
-  return { prepared: { kind, body: bodyBytes, leafHash: hash, searchKeys }, api: api === 'v2' ? 'v2' : 'v1' };
+  return { prepared: { kind, body: bodyBytes, leafHash: hash, searchKeys }, api: api === 'v2' || api === 'admin' ? api : 'v1' };
 }
 
 /** The answer's body: `replies` (one per entry, in order) as the format above says. */

@@ -6,7 +6,11 @@
  *    repeated key gives an array, which a parameter schema then refuses);
  * 2. run the guard chain (guards.ts); a guard's refusal is the answer; a
  *    path under `/api/v1/admin/` goes through the admin gate (admin.ts:
- *    role, one-time code, a durable audit record before the answer);
+ *    role, one-time code, a durable audit record before the answer), which
+ *    on a node of several that does not sequence relays an operation of the
+ *    sequencing node's there (admin-relay.ts); a relay from another node
+ *    (POST {@link ADMIN_RELAY_PATH}, authenticated by its MAC, not by the
+ *    guards) runs such an operation here through the gate;
  * 3. find the route (router.ts); none → 404 NOT_FOUND (OPTIONS on a known
  *    path → 200 with Allow);
  * 4. read the body as the route says (body.ts);
@@ -28,7 +32,9 @@ import { hasBody, readBody } from './body.js';
 import { STATUS, toLogError } from './errors.js';
 import { clientAddress, guardRequest, type Guard } from './guards.js';
 import { currentTokens, type TokenSource } from './auth.js';
-import { isAdminPath, type AdminGate } from './admin.js';
+import { isAdminPath, type AdminGate, type AdminVerdict } from './admin.js';
+import { ADMIN_RELAY_PATH, RelayNonces, receiveAdminRelay, type RelayedAdmin } from './admin-relay.js';
+import { CLUSTER_MAC_HEADER, type ClusterHooks } from './cluster.js';
 import { closeLingering } from './lingering-close.js';
 import { parseJsonBody } from '../api/index.js';
 import { typedReply, writeReply, type Reply } from './reply.js';
@@ -57,6 +63,14 @@ export interface DispatchOptions {
   readonly onServed?: ServedListener;
   /** CORS on the read routes (cors.ts); default none. */
   readonly cors?: CorsOptions;
+  /**
+   * One node of several (cluster.ts): admin operations the sequencing node
+   * runs (Route.sequencer) are relayed there while this node does not
+   * sequence, and relays from the other nodes are taken; default none.
+   */
+  readonly cluster?: ClusterHooks;
+  /** Wall-clock milliseconds since the epoch, for relays' times; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** A request being answered: its ID, arrival time (performance.now()) and, once matched, its route template. */
@@ -105,6 +119,68 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
     const parts: RequestParts = { method, path, params: match.params, query: q < 0 ? NO_QUERY : parseQuery(url.slice(q + 1)), headers: req.headers };
     return match.route.body === 'none' ? match.route.handle(parts) : read(req, match.route, parts);
   };
+  /** Errors as replies, for what must not reject (the admin gate's `run` and `relay`). */
+  const replyOf = (method: string, url: string, at: Arrival, err: unknown): Reply => {
+    const le = toLogError(err);
+    if (STATUS[le.code] >= 500) logError(`${method} ${url} failed with ${le.code} (request ${at.id})`, le.cause ?? le);
+    return o.errorReply(le);
+  };
+  /** The route of `method path` if an operation of the sequencing node's (Route.sequencer). */
+  const sequencerRoute = (method: string, path: string): ReturnType<Router['match']> => {
+    try {
+      const m = router.match(method, path);
+      return m?.route.sequencer === true ? m : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  /** Relays an allowed admin request to the sequencing node (admin-relay.ts); undefined when it runs here. */
+  const relayFor = (req: IncomingMessage, method: string, path: string, url: string, q: number, at: Arrival): ((v: AdminVerdict) => Promise<Reply>) | undefined => {
+    const cluster = o.cluster;
+    if (cluster?.relayAdmin === undefined || cluster.sequencing()) return undefined;
+    const match = sequencerRoute(method, path);
+    if (match === undefined) return undefined;
+    return async (verdict) => {
+      at.route = match.route.path;
+      try {
+        const raw = await readBody(req, match.route.maxBodyBytes ?? o.maxRequestBytes, match.route.body === 'json' ? 'json' : 'any');
+        const contentType = raw === undefined ? null : (req.headers['content-type'] ?? null);
+        return await cluster.relayAdmin!({ ...verdict, method, path, query: q < 0 ? '' : url.slice(q + 1), contentType, body: raw ?? new Uint8Array(0) });
+      } catch (err) {
+        return replyOf(method, url, at, err);
+      }
+    };
+  };
+  /** The run of a relayed request's sequencer route (admin-relay.ts RelayReceiver.prepare). */
+  const prepareRelayed = (r: RelayedAdmin): (() => Promise<Reply>) | undefined => {
+    const match = sequencerRoute(r.method, r.path);
+    if (match === undefined) return undefined;
+    const route = match.route;
+    const parts: RequestParts = { method: r.method, path: r.path, params: match.params, query: r.query === '' ? NO_QUERY : parseQuery(r.query), headers: r.contentType === null ? {} : { 'content-type': r.contentType } };
+    return async () => {
+      try {
+        if (route.body === 'none') return await route.handle(parts);
+        if (route.body === 'json') return await route.handle({ ...parts, body: r.body.length === 0 ? undefined : parseJsonBody(r.body) });
+        return await route.handle({ ...parts, raw: r.body });
+      } catch (err) {
+        return replyOf(r.method, r.path, { id: r.requestId, t0: 0, route: route.path }, err);
+      }
+    };
+  };
+  const nonces = new RelayNonces();
+  /** A relay from another node: run through the admin gate, answered in the relay's format. */
+  const relayed = (gate: AdminGate, cluster: ClusterHooks, req: IncomingMessage, res: ServerResponse, at: Arrival): void => {
+    at.route = ADMIN_RELAY_PATH;
+    const mac = req.headers[CLUSTER_MAC_HEADER];
+    // The relayed request's body in base64 beside its verdict.
+    const limit = Math.ceil((o.maxRequestBytes * 4) / 3) + 65_536;
+    readBody(req, limit, 'any')
+      .then((raw) => receiveAdminRelay({ cluster, nonces, gate, now: o.now ?? Date.now, prepare: prepareRelayed }, raw ?? new Uint8Array(0), typeof mac === 'string' ? mac : undefined))
+      .then(
+        (r) => send(req, res, r, at),
+        (err: unknown) => fail(req, res, err, at),
+      );
+  };
   /** An admin request: the guards' answer and the route's reply go through the admin gate, which records them. */
   const admin = (gate: AdminGate, req: IncomingMessage, res: ServerResponse, method: string, path: string, url: string, q: number, at: Arrival): void => {
     const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), currentTokens(tokens));
@@ -116,12 +192,10 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
       try {
         return await route(req, method, path, url, q, at);
       } catch (err) {
-        const le = toLogError(err);
-        if (STATUS[le.code] >= 500) logError(`${method} ${url} failed with ${le.code} (request ${at.id})`, le.cause ?? le);
-        return o.errorReply(le);
+        return replyOf(method, url, at, err);
       }
     };
-    gate.serve(g, at.id, refused, run).then(
+    gate.serve(g, at.id, refused, run, refused === undefined ? relayFor(req, method, path, url, q, at) : undefined).then(
       (r) => send(req, res, r, at),
       (err: unknown) => fail(req, res, err, at),
     );
@@ -143,6 +217,7 @@ export function dispatcher(o: DispatchOptions): Dispatcher {
         }
       }
       if (o.admin !== undefined && isAdminPath(path)) return admin(o.admin, req, res, method, path, url, q, at);
+      if (o.admin !== undefined && o.cluster !== undefined && method === 'POST' && path === ADMIN_RELAY_PATH) return relayed(o.admin, o.cluster, req, res, at);
       if (guards.length > 0) {
         const g = guardRequest(method, path, req.headers, clientAddress(req.socket.remoteAddress, forwardedFor(req), trustProxy), currentTokens(tokens));
         for (const guard of guards) {

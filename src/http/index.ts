@@ -18,6 +18,7 @@ export {
   type ForwardedApi,
   type ForwardedEntry,
 } from './cluster.js';
+export { ADMIN_RELAY_PATH, RELAY_WINDOW_MS, decodeAdminRelay, encodeAdminRelay, type RelayedAdmin, type RelayStamp } from './admin-relay.js';
 export type { WitnessAppDeps } from './witness-app.js';
 export { WITNESS_MAX_BODY_BYTES, createWitnessApp } from './witness-app.js';
 export type { Access, AccessPolicy, Role, TokenRecord } from './auth.js';

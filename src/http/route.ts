@@ -52,6 +52,17 @@ export interface Route {
   readonly maxBodyBytes?: number;
   /** The reply; a thrown (or rejected) LogError becomes its JSON error reply. */
   readonly handle: (req: RequestParts) => Reply | Promise<Reply>;
+  /**
+   * An admin operation on the log itself, which only the sequencing node
+   * can run: on a node of several that does not sequence, the admin gate
+   * relays the request there instead of running the handler (admin-relay.ts).
+   */
+  readonly sequencer?: true;
+}
+
+/** `route`, run by the sequencing node only (Route.sequencer). */
+export function onSequencer(route: Route): Route {
+  return { ...route, sequencer: true };
 }
 
 /** A GET route (its body is never read). */

@@ -41,12 +41,20 @@ export interface AdminRecord {
   readonly reason: string | null;
   /** The request's ID (X-Request-Id); null for a signal. */
   readonly requestId: string | null;
+  /**
+   * Several nodes on one database: the ID of the node the client's request
+   * (or the signal) reached, when another node wrote the record (the one
+   * that sequences the audit log: a follower relays its records, and the
+   * admin operations the sequencing node runs). Absent when the node that
+   * was asked wrote it: the body then has no such key.
+   */
+  readonly relayedBy?: string;
 }
 
 /** The entry kind of admin records (`StoredEntry.kind`). */
 export const ADMIN_RECORD_KIND = 'cairn-admin-record/v1';
 
-/** The entry body of `record`: UTF-8 JSON, keys sorted, `nonce` 16 hex digits. */
+/** The entry body of `record`: UTF-8 JSON, keys sorted (`relayedBy` only when set), `nonce` 16 hex digits. */
 export function adminRecordBody(record: AdminRecord, nonce: Uint8Array = randomBytes(8)): Uint8Array {
   const r = record;
   const ordered = {
@@ -55,6 +63,7 @@ export function adminRecordBody(record: AdminRecord, nonce: Uint8Array = randomB
     nonce: Buffer.from(nonce).toString('hex'),
     operation: r.operation,
     reason: r.reason,
+    ...(r.relayedBy === undefined ? {} : { relayedBy: r.relayedBy }),
     requestId: r.requestId,
     status: r.status,
     time: r.time,

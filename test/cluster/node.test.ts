@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ClusterCoordinator, ClusterNode, Forwarder, type Sequencing } from '../../src/cluster/index.js';
+import { isLogError } from '../../src/errors.js';
 import { openPostgresLease, openPostgresStore, type PostgresLease } from '../../src/storage/index.js';
 import type { LogServiceOptions } from '../../src/log/index.js';
 import { checkLogEntry, ecKey, hashedRekord, hashedRekordV2, testApp, type TestApp } from '../support/http.js';
@@ -148,6 +149,43 @@ describe('ClusterNode', () => {
     assert.equal(c.app.v2.status().size, 0, 'c sequenced nothing');
     assert.equal(b.c.leaderUrl(), e.url);
     assert.equal(b.hooks.forwarded, 4, 'sent to c, then to e');
+  });
+
+  it('relays an admin operation once: when the sequencing node drops the connection after reading it, 502 saying it may have run, never sent again', async () => {
+    const db = await pg().createDatabase();
+    await (await openPostgresStore({ url: db })).close();
+    let received = 0;
+    const dropping = createServer((req) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        req.socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const droppingUrl = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`;
+    const lease = openPostgresLease({ url: db, queryTimeoutMs: 1_000 });
+    const holder = new ClusterCoordinator({ lease, fence: () => undefined, sequencing: { lead: async () => undefined, follow: async () => undefined }, nodeId: 'dropping', nodeUrl: droppingUrl, ttlMs: 3_000 });
+    cleanups.push(async () => {
+      await holder.stop();
+      await lease.close();
+      dropping.closeAllConnections();
+      await new Promise((resolve) => dropping.close(resolve));
+    });
+    await holder.start();
+    const b = await node(db, 'b', 3_000);
+    await b.c.start();
+    assert.equal(b.c.leaderUrl(), droppingUrl);
+    await assert.rejects(
+      b.hooks.relayAdmin({ method: 'POST', path: '/api/v1/admin/rotate', query: '', contentType: null, body: new Uint8Array(0), who: 'ops', client: '127.0.0.1', requestId: 'once' }),
+      (err: unknown) => {
+        assert.ok(isLogError(err, 'UPSTREAM_FAILED'), String(err));
+        assert.match(err.message, /may have run/);
+        assert.equal(err.details?.['ran'], 'unknown');
+        return true;
+      },
+    );
+    assert.equal(received, 1, 'sent once');
   });
 
   it('answers 503 NOT_SEQUENCER while the sequencing node is gone, and forwards to the next one once it took over', async function () {

@@ -186,6 +186,7 @@ describe('the cluster forwarding route', () => {
         batch(fine, { ...good, kind: 7 }),
         batch(fine, { ...good, body: '' }),
         batch(fine, { ...good, api: 'v3' }),
+        batch(fine, { ...good, api: 'admin' }), // an admin record must be one (its kind)
         batch(...Array.from({ length: MAX_FORWARDED_ENTRIES + 1 }, () => fine)),
       ];
       for (const text of bodies) {

@@ -18,6 +18,11 @@ export const TOTP_SECRET = Buffer.from('an admin secret of 20', 'ascii').subarra
 
 /** Writes the tokens and secret files into `dir` and starts the server on `dir/data`. */
 export async function startAdminServer(dir: string, args: readonly string[] = []): Promise<ServerProcess> {
+  return startServer(['--data-dir', join(dir, 'data'), ...adminServeArgs(dir), ...args]);
+}
+
+/** Writes the tokens and secret files into `dir`; the `cairn serve` flags naming them. */
+export function adminServeArgs(dir: string): string[] {
   const tokens = join(dir, 'tokens.json');
   writeFileSync(tokens, JSON.stringify({ tokens: [
     { name: 'ops', sha256: tokenSha256Hex(ADMIN_TOKEN), roles: ['admin'] },
@@ -26,7 +31,7 @@ export async function startAdminServer(dir: string, args: readonly string[] = []
   chmodSync(tokens, 0o600);
   const secret = join(dir, 'admin-totp');
   writeFileSync(secret, `${base32Encode(TOTP_SECRET)}\n`, { mode: 0o600 });
-  return startServer(['--data-dir', join(dir, 'data'), '--tokens-file', tokens, '--admin-totp-secret-file', secret, ...args]);
+  return ['--tokens-file', tokens, '--admin-totp-secret-file', secret];
 }
 
 /** The admin code at now + `skewMs`. */

@@ -9,7 +9,10 @@
  * not sequence (deposed meanwhile, still taking over) answers each entry 503
  * NOT_SEQUENCER, which the forwarding node passes on (retryable). An entry
  * of the Rekor v2 tree is answered as POST /api/v2/log/entries answers
- * (rekor-v2.ts); a node without that tree answers it 404.
+ * (rekor-v2.ts); a node without that tree answers it 404. A record of the
+ * admin audit log (a follower's record of an admin request it served or
+ * refused) is appended to this node's and answered 201 `{"index"}` once
+ * durable.
  *
  * The entries of a batch are submitted at once, so they pool together and
  * are committed in the same batches, as many clients' entries are.
@@ -20,7 +23,7 @@ import { STATUS, errorReply, rekorV2ErrorReply, toLogError } from '../errors.js'
 import { submitRekorV2 } from '../rekor-v2.js';
 import type { LogService } from '../../log/index.js';
 import { CLUSTER_ENTRIES_PATH, CLUSTER_MAC_HEADER, MAX_FORWARDED_BODY_BYTES, decodeForwardedBatch, encodeForwardedReplies, type ClusterHooks, type ForwardedEntry } from '../cluster.js';
-import { jsonTextReply, type Reply } from '../reply.js';
+import { jsonReply, jsonTextReply, type Reply } from '../reply.js';
 import { post, type Route } from '../route.js';
 import { submitPrepared } from '../submit.js';
 
@@ -28,12 +31,12 @@ import { submitPrepared } from '../submit.js';
  * The route, given `cluster`; `logError` is told of an entry's 5xx cause, as
  * the dispatcher is told of a request's.
  */
-export function clusterRoutes(log: LogService, cluster: ClusterHooks | undefined, logV2?: LogService, logError?: (msg: string, err: unknown) => void): Route[] {
+export function clusterRoutes(log: LogService, cluster: ClusterHooks | undefined, logV2?: LogService, logError?: (msg: string, err: unknown) => void, adminLog?: LogService): Route[] {
   if (cluster === undefined) return [];
   /** The answer to one entry: what the route answered it alone, a thrown error as its error reply. */
   const answer = async (e: ForwardedEntry): Promise<Reply> => {
     try {
-      return await (e.api === 'v2' ? sequenceV2(e) : sequenceV1(e));
+      return await (e.api === 'v2' ? sequenceV2(e) : e.api === 'admin' ? sequenceAdmin(e) : sequenceV1(e));
     } catch (err) {
       const le = toLogError(err);
       if (STATUS[le.code] >= 500) logError?.(`POST ${CLUSTER_ENTRIES_PATH}: a forwarded entry failed with ${le.code}`, le.cause ?? le);
@@ -43,6 +46,12 @@ export function clusterRoutes(log: LogService, cluster: ClusterHooks | undefined
   const sequenceV1 = (e: ForwardedEntry): Promise<Reply> => {
     refuseUnlessSequencing(cluster);
     return submitPrepared(log, e.prepared);
+  };
+  const sequenceAdmin = async (e: ForwardedEntry): Promise<Reply> => {
+    if (adminLog === undefined) throw new LogError('NOT_FOUND', 'this node keeps no admin log');
+    refuseUnlessSequencing(cluster);
+    const seq = await adminLog.submit(e.prepared);
+    return jsonReply({ index: seq.index }, {}, 201);
   };
   const sequenceV2 = async (e: ForwardedEntry): Promise<Reply> => {
     if (logV2 === undefined) throw new LogError('NOT_FOUND', 'this node does not serve the Rekor v2 tree');

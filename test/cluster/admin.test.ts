@@ -1,0 +1,137 @@
+/**
+ * Admin operations asked of a follower: two real `cairn serve` nodes on one
+ * PostgreSQL database, with a tokens file and a TOTP secret. The follower
+ * checks the caller itself: without the role or the code it refuses, and
+ * nothing reaches the sequencing node; allowed, an operation on the log
+ * itself (rotate) is relayed to the sequencing node, runs there once, and is
+ * recorded in the admin audit log as if asked directly plus the relaying
+ * node; a node-local one (tokens reload) runs where asked, its records
+ * reaching the audit log through the sequencing node. With the sequencing
+ * node down, the follower answers a retryable 503 at once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_RELAY_PATH } from '../../src/http/index.js';
+import { ADMIN_TOKEN, SUBMIT_TOKEN, adminCall, adminCode, adminServeArgs, errorCode, readAdminLog } from '../support/admin-server.js';
+import { TestCluster } from '../support/cluster.js';
+import { getJson, httpRequest, type HttpAnswer } from '../support/http-client.js';
+import { usePostgres } from '../support/postgres.js';
+
+/** Relays node `url` answered on the relay route (cairn_http_requests_total, every status). */
+async function relaysAnswered(url: string): Promise<number> {
+  const text = (await httpRequest(url, 'GET', '/metrics', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.toString('utf8');
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith('cairn_http_requests_total{') && line.includes(`route="${ADMIN_RELAY_PATH}"`)) n += Number(line.split(' ').pop());
+  return n;
+}
+
+const json = (a: HttpAnswer): Record<string, unknown> => JSON.parse(a.body.toString('utf8')) as Record<string, unknown>;
+
+describe('admin operations asked of a follower', function () {
+  this.timeout(120_000);
+  const server = usePostgres();
+  let dir: string;
+  let cluster: TestCluster;
+  let leader: string;
+  let follower: string;
+  let followerId: string;
+  let followerIndex: number;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cairn-cluster-admin-'));
+    // A long lease: after the sequencing node is killed, the follower still names it for seconds.
+    cluster = await TestCluster.start({ databaseUrl: await server().createDatabase(), nodes: 2, leaseTtlMs: 15_000, serverArgs: adminServeArgs(dir) });
+    const at = await cluster.sequencer();
+    assert.ok(at !== undefined);
+    followerIndex = 1 - at;
+    leader = cluster.urls[at]!;
+    follower = cluster.urls[followerIndex]!;
+    followerId = (await cluster.health(followerIndex))!.nodeId;
+  });
+  after(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a caller without the role or the one-time code itself, relaying nothing, and records each refusal naming the follower', async () => {
+    const relays = await relaysAnswered(leader);
+    const refusals = [
+      { token: SUBMIT_TOKEN, otp: adminCode(), status: 403, error: 'FORBIDDEN', requestId: 'refused-role' },
+      { token: ADMIN_TOKEN, status: 401, error: 'OTP_REQUIRED', requestId: 'refused-no-code' },
+      { token: ADMIN_TOKEN, otp: '000000', status: 401, error: 'OTP_INVALID', requestId: 'refused-wrong-code' },
+    ];
+    for (const r of refusals) {
+      const a = await adminCall(follower, '/api/v1/admin/rotate', r);
+      assert.equal(a.status, r.status, a.body.toString());
+      assert.equal(errorCode(a), r.error);
+    }
+    assert.equal(await relaysAnswered(leader), relays, 'no relay reached the sequencing node');
+    assert.equal((await getJson<{ inactiveShards?: unknown[] }>(leader, '/api/v1/log')).inactiveShards, undefined, 'the log did not rotate');
+    const { records } = await readAdminLog(leader);
+    for (const r of refusals) {
+      const mine = records.filter((x) => x['requestId'] === r.requestId);
+      assert.deepEqual(
+        mine.map((x) => [x['event'], x['status'], x['reason'], x['operation'], x['relayedBy']]),
+        [['refused', r.status, r.error, 'POST /api/v1/admin/rotate', followerId]],
+      );
+    }
+  });
+
+  it('relays an allowed rotation to the sequencing node, which runs it once and records who asked and which node relayed it', async () => {
+    const relays = await relaysAnswered(leader);
+    const a = await adminCall(follower, '/api/v1/admin/rotate', { token: ADMIN_TOKEN, otp: adminCode(-30_000), requestId: 'rotate-through-follower' });
+    assert.equal(a.status, 200, a.body.toString());
+    assert.equal(a.headers['cache-control'], 'no-store', "the operation's own headers are passed on");
+    const body = json(a) as { frozen: { treeID: string }; active: { treeID: string } };
+    assert.notEqual(body.frozen.treeID, body.active.treeID);
+    assert.equal(await relaysAnswered(leader), relays + 1, 'one relay');
+    const info = await getJson<{ treeID: string; inactiveShards?: Array<{ treeID: string }> }>(leader, '/api/v1/log');
+    assert.equal(info.treeID, body.active.treeID);
+    assert.deepEqual(info.inactiveShards?.map((s) => s.treeID), [body.frozen.treeID], 'rotated once');
+    const { records } = await readAdminLog(leader);
+    const mine = records.filter((x) => x['requestId'] === 'rotate-through-follower');
+    assert.deepEqual(
+      mine.map((x) => [x['event'], x['who'], x['operation'], x['status'], x['relayedBy']]),
+      [
+        ['authorized', 'ops', 'POST /api/v1/admin/rotate', null, followerId],
+        ['completed', 'ops', 'POST /api/v1/admin/rotate', 200, followerId],
+      ],
+    );
+    assert.match(String(mine[0]!['client']), /^(::ffff:)?127\.0\.0\.1$/, "the client's address as the follower saw it");
+  });
+
+  it('runs a node-local operation (tokens reload) where it is asked, recorded through the sequencing node', async () => {
+    const relays = await relaysAnswered(leader);
+    const a = await adminCall(follower, '/api/v1/admin/tokens/reload', { token: ADMIN_TOKEN, otp: adminCode(), requestId: 'reload-on-follower' });
+    assert.equal(a.status, 200, a.body.toString());
+    assert.deepEqual(json(a), { tokens: 2, admins: 1 });
+    assert.equal(await relaysAnswered(leader), relays, 'not relayed');
+    const { records } = await readAdminLog(leader);
+    assert.deepEqual(
+      records.filter((x) => x['requestId'] === 'reload-on-follower').map((x) => [x['event'], x['status'], x['relayedBy']]),
+      [
+        ['authorized', null, followerId],
+        ['completed', 200, followerId],
+      ],
+    );
+  });
+
+  it('answers a retryable 503 at once, the operation not run, when the sequencing node is down', async () => {
+    await cluster.kill(1 - followerIndex);
+    assert.equal((await cluster.health(followerIndex))?.role, 'follower', 'the lease still names the dead node');
+    const t0 = performance.now();
+    const a = await adminCall(follower, '/api/v1/admin/rotate', { token: ADMIN_TOKEN, otp: adminCode(30_000), requestId: 'rotate-while-down' });
+    const ms = performance.now() - t0;
+    console.log(`      the follower's answer with the sequencing node down: ${a.status} in ${ms.toFixed(1)} ms`);
+    assert.equal(a.status, 503, a.body.toString());
+    assert.equal(errorCode(a), 'NOT_SEQUENCER');
+    assert.equal(a.headers['retry-after'], '1');
+    const details = json(a)['details'] as { ran?: unknown; sequencer?: unknown };
+    assert.equal(details.ran, false);
+    assert.equal(details.sequencer, leader);
+    assert.match(String(json(a)['message']), /did not run/);
+    assert.ok(ms < 2_000, `answered in ${Math.round(ms)} ms`);
+  });
+});
