@@ -4,12 +4,21 @@
  * sequences, the other admits and forwards) against one node on its own
  * PostgreSQL database, and one node on SQLite, all on this machine, in
  * alternating rounds so that each meets the same background load. 64
- * connections in every case (32 per node with two). The PostgreSQL server is
+ * connections in every case (32 per node with two); then the two PostgreSQL
+ * sides again with 256 connections. At 64 the nodes are latency-bound (their
+ * event loops idle half the time: each connection waits for its batch), so
+ * the follower's extra hop shows as fewer entries/s; at 256 the machine's
+ * cores are the limit, and the figure says whether spreading the admission
+ * work over two nodes costs or gains throughput. The PostgreSQL server is
  * Debian's, started here with production durability (test/support/postgres.ts).
+ * Beside entries/s, the CPU per accepted entry of the Cairn nodes (every
+ * thread, both nodes together for two) and of the PostgreSQL server (the
+ * postmaster and its children), from /proc: on one machine the nodes share
+ * its cores, so this says where a side's time went.
  * Skipped with a message when PostgreSQL is not installed.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresBinDir, startPostgres } from '../../test/support/postgres.js';
@@ -17,19 +26,69 @@ import { loadgen, startCairn, type Child, type LoadResult } from './procs.js';
 
 type Figures = Record<string, number | string>;
 const CONNECTIONS = 64;
+const SATURATING_CONNECTIONS = 256;
 const ROUNDS = 2;
 const round = (x: number, d = 1): number => Number(x.toFixed(d));
 
-/** One closed-loop round over `nodes`, the connections split evenly; entries/s summed. */
-async function submitOver(nodes: readonly Child[], secs: number): Promise<{ perSec: number; ok: number; errors: number; p99Ms: number }> {
-  const per = Math.floor(CONNECTIONS / nodes.length);
+/** CPU seconds (user + system, every thread) used so far by each process of `pids` that is still running (Linux /proc, ticks of 1/100 s). */
+function cpuSeconds(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
+/** `pid` and its descendants (a PostgreSQL server's postmaster, backends, WAL writer, checkpointer, …, and whatever started it as the postgres user). */
+function withChildren(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parents.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
+  return out;
+}
+
+interface Round {
+  perSec: number;
+  ok: number;
+  errors: number;
+  p99Ms: number;
+  /** CPU seconds of the Cairn nodes and of the PostgreSQL server during the round. */
+  nodesCpu: number;
+  dbCpu: number;
+}
+
+/** One closed-loop round over `nodes`, the connections split evenly; entries/s summed, and the CPU the nodes and the database used. */
+async function submitOver(nodes: readonly Child[], secs: number, dbPid: number | undefined, connections = CONNECTIONS): Promise<Round> {
+  const per = Math.floor(connections / nodes.length);
   const entries = String(Math.ceil((secs * 9000) / nodes.length));
+  const nodePids = nodes.map((n) => n.proc.pid ?? -1);
+  // Backends come and go (a node's pool closes idle connections): the database's CPU is that of the processes there at
+  // the end, less what those of them there at the start had used (one that exited meanwhile is missed).
+  const dbStart = new Map((dbPid === undefined ? [] : withChildren(dbPid)).map((p) => [p, cpuSeconds([p])]));
+  const n0 = cpuSeconds(nodePids);
   const results: LoadResult[] = await Promise.all(nodes.map((n) => loadgen(['submit', n.url, String(secs), String(per), entries])));
   return {
     perSec: results.reduce((s, r) => s + r.perSec, 0),
     ok: results.reduce((s, r) => s + r.ok, 0),
     errors: results.reduce((s, r) => s + r.errors, 0),
     p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    nodesCpu: cpuSeconds(nodePids) - n0,
+    dbCpu: dbPid === undefined ? 0 : withChildren(dbPid).reduce((sum, p) => sum + cpuSeconds([p]) - (dbStart.get(p) ?? 0), 0),
   };
 }
 
@@ -68,15 +127,22 @@ export async function clusterBench(quick: boolean, log: (s: string) => void): Pr
     const two = [await start('two-a', ['--database-url', twoDb]), await start('two-b', ['--database-url', twoDb])];
     await sequencing([one]);
     await sequencing(two);
-    const sides = { sqlite: [] as Array<Awaited<ReturnType<typeof submitOver>>>, one: [] as Array<Awaited<ReturnType<typeof submitOver>>>, two: [] as Array<Awaited<ReturnType<typeof submitOver>>> };
+    const sides = { sqlite: [] as Round[], one: [] as Round[], two: [] as Round[], oneSat: [] as Round[], twoSat: [] as Round[] };
     for (let r = 0; r < ROUNDS; r++) {
-      sides.sqlite.push(await submitOver([sqlite], secs));
-      sides.one.push(await submitOver([one], secs));
-      sides.two.push(await submitOver(two, secs));
+      sides.sqlite.push(await submitOver([sqlite], secs, undefined));
+      sides.one.push(await submitOver([one], secs, pg.pid));
+      sides.two.push(await submitOver(two, secs, pg.pid));
       log(`  cluster round ${r + 1}: sqlite ${round(sides.sqlite[r]!.perSec)}/s, one node ${round(sides.one[r]!.perSec)}/s, two nodes ${round(sides.two[r]!.perSec)}/s`);
     }
+    for (let r = 0; r < ROUNDS; r++) {
+      sides.oneSat.push(await submitOver([one], secs, pg.pid, SATURATING_CONNECTIONS));
+      sides.twoSat.push(await submitOver(two, secs, pg.pid, SATURATING_CONNECTIONS));
+      log(`  cluster round ${r + 1}, ${SATURATING_CONNECTIONS} connections: one node ${round(sides.oneSat[r]!.perSec)}/s, two nodes ${round(sides.twoSat[r]!.perSec)}/s`);
+    }
     const mean = (xs: Array<{ perSec: number }>): number => xs.reduce((s, x) => s + x.perSec, 0) / xs.length;
-    const [s, o, t] = [mean(sides.sqlite), mean(sides.one), mean(sides.two)];
+    const [s, o, t, oSat, tSat] = [mean(sides.sqlite), mean(sides.one), mean(sides.two), mean(sides.oneSat), mean(sides.twoSat)];
+    // CPU per accepted entry, µs: where a side's time went (both nodes together for two; the database apart).
+    const us = (xs: Round[], k: 'nodesCpu' | 'dbCpu'): number => round((xs.reduce((n, x) => n + x[k], 0) * 1e6) / xs.reduce((n, x) => n + x.ok, 0));
     return {
       rounds: ROUNDS,
       sqliteOneNodePerSec: round(s),
@@ -86,7 +152,20 @@ export async function clusterBench(quick: boolean, log: (s: string) => void): Pr
       pgTwoNodesToOneNode: round(t / o, 3),
       pgOneNodeP99Ms: round(Math.max(...sides.one.map((x) => x.p99Ms)), 2),
       pgTwoNodesP99Ms: round(Math.max(...sides.two.map((x) => x.p99Ms)), 2),
-      errors: [...sides.sqlite, ...sides.one, ...sides.two].reduce((n, x) => n + x.errors, 0),
+      sqliteCpuUsPerEntry: us(sides.sqlite, 'nodesCpu'),
+      pgOneNodeCpuUsPerEntry: us(sides.one, 'nodesCpu'),
+      pgOneNodeDbCpuUsPerEntry: us(sides.one, 'dbCpu'),
+      pgTwoNodesCpuUsPerEntry: us(sides.two, 'nodesCpu'),
+      pgTwoNodesDbCpuUsPerEntry: us(sides.two, 'dbCpu'),
+      saturatingConnections: SATURATING_CONNECTIONS,
+      pgOneNodeSaturatedPerSec: round(oSat),
+      pgTwoNodesSaturatedPerSec: round(tSat),
+      pgTwoNodesToOneNodeSaturated: round(tSat / oSat, 3),
+      pgOneNodeSaturatedCpuUsPerEntry: us(sides.oneSat, 'nodesCpu'),
+      pgTwoNodesSaturatedCpuUsPerEntry: us(sides.twoSat, 'nodesCpu'),
+      pgOneNodeSaturatedDbCpuUsPerEntry: us(sides.oneSat, 'dbCpu'),
+      pgTwoNodesSaturatedDbCpuUsPerEntry: us(sides.twoSat, 'dbCpu'),
+      errors: Object.values(sides).flat().reduce((n, x) => n + x.errors, 0),
     };
   } finally {
     for (const c of children) await c.stop();
