@@ -21,33 +21,9 @@
 import type pg from 'pg';
 import { LogError } from '../../errors.js';
 import type { SequencerFence } from './lease.js';
-import type { ShardRow } from '../types.js';
 import { SQL, treeTables, type TreeStatements } from './statements.js';
 
-/** A row of SQL.shards. */
-export interface ShardSqlRow {
-  ordinal: number;
-  tree_id: string;
-  first_index: number;
-  public_key: string;
-  note_key: string | null;
-  created_ms: number;
-  frozen_size: number | null;
-  frozen_ms: number | null;
-}
-
-export function toShardRow(r: ShardSqlRow): ShardRow {
-  return {
-    ordinal: r.ordinal,
-    treeId: r.tree_id,
-    firstIndex: r.first_index,
-    publicKeyPem: r.public_key,
-    noteKeyPem: r.note_key ?? undefined,
-    createdMs: r.created_ms,
-    frozenSize: r.frozen_size ?? undefined,
-    frozenMs: r.frozen_ms ?? undefined,
-  };
-}
+export { toShardRow, type ShardSqlRow } from '../shard-row.js';
 
 /** Create tree `ordinal`'s four tables, empty, like tree 0's (columns, checks, keys, storage, identity); inside the caller's transaction. */
 export async function createTreeTables(client: pg.PoolClient, ordinal: number): Promise<void> {

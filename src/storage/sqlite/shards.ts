@@ -15,6 +15,7 @@ import { LEAF_GROUPS_PER_TILE, tileFromJoinedLeafGroups } from '../../merkle/ind
 import type { CheckpointRow, CosignatureRow, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from '../types.js';
 
 type EntryReads = Pick<TreeReads, 'entryByIndex' | 'entriesInRange' | 'entryByLeafHash' | 'indexOfLeafHash' | 'searchKey'>;
+import { toShardRow, type ShardSqlRow } from '../shard-row.js';
 import { toLogError } from './errors.js';
 
 /** The tables that belong to one tree; the active tree's carry these names. */
@@ -26,30 +27,10 @@ export function frozenTableName(ordinal: number, table: (typeof TREE_TABLES)[num
   return `shard_${ordinal}_${table}`;
 }
 
-interface ShardSqlRow {
-  ordinal: number;
-  tree_id: string;
-  first_index: number;
-  public_key: string;
-  note_key: string | null;
-  created_ms: number;
-  frozen_size: number | null;
-  frozen_ms: number | null;
-}
-
 /** Every shard row, oldest first. */
 export function readShards(db: Database): ShardRow[] {
   const rows = db.prepare<[], ShardSqlRow>('SELECT * FROM shards ORDER BY ordinal').all();
-  return rows.map((r) => ({
-    ordinal: r.ordinal,
-    treeId: r.tree_id,
-    firstIndex: r.first_index,
-    publicKeyPem: r.public_key,
-    noteKeyPem: r.note_key ?? undefined,
-    createdMs: r.created_ms,
-    frozenSize: r.frozen_size ?? undefined,
-    frozenMs: r.frozen_ms ?? undefined,
-  }));
+  return rows.map(toShardRow);
 }
 
 type NewShard = Rotation['next'];
