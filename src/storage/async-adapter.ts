@@ -6,8 +6,8 @@
  * run on it unchanged. Nothing else changes: `sync` and `writeBarrier` pass
  * through, durability and atomicity are the inner store's, and an optional
  * operation exists on the adapter exactly when it exists on the store, bar
- * `entryAndLeafGroup`, which the adapter composes of the store's two reads
- * wherever the store has `leafGroup`.
+ * `entryAndLeafGroup`, which exists wherever the store has `leafGroup`: the
+ * store's own one-statement read if it has one, else its two reads in turn.
  */
 
 import type { AsyncLogStore, AsyncTreeReads } from './async-types.js';
@@ -56,8 +56,8 @@ export function toAsyncReads(r: TreeReads): AsyncTreeReads {
   return {
     ...reads,
     leafGroup: (group) => settle(() => leafGroup(group)),
-    // Both reads in one synchronous turn: nothing commits between them.
-    entryAndLeafGroup: (index, group) => settle(() => ({ entry: r.entryByIndex(index), leafGroup: leafGroup(group) })),
+    // One statement where the store has one; else both reads in one synchronous turn: nothing commits between them.
+    entryAndLeafGroup: (index, group) => settle(() => r.entryAndLeafGroup?.(index, group) ?? { entry: r.entryByIndex(index), leafGroup: leafGroup(group) }),
   };
 }
 

@@ -135,6 +135,7 @@ export type TreeReads = Pick<
   | 'searchKey'
   | 'tile'
   | 'leafGroup'
+  | 'entryAndLeafGroup'
 >;
 
 /**
@@ -206,6 +207,12 @@ export interface LogStore {
    * tiles whole may leave it out, and readers then read the whole tile.
    */
   leafGroup?(group: number): Uint8Array | undefined;
+  /**
+   * {@link entryByIndex} and {@link leafGroup} in one read (an entry read
+   * with proof needs both). Optional, with leafGroup: without it the
+   * asynchronous adapter makes the two reads in turn.
+   */
+  entryAndLeafGroup?(index: number, group: number): { entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined };
 
   /**
    * The log's trees, oldest first; the last is active. Empty until the first

@@ -185,6 +185,14 @@ export class SqliteStore implements LogStore {
     }
   }
 
+  /** The entry at `index` and leaf group `group` in one statement (the reads of an entry with its inclusion proof). */
+  entryAndLeafGroup(index: number, group: number): { entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined } {
+    return this.#read(`read entry ${index} and leaf group ${group}`, () => {
+      const { leafGroup, ...row } = this.#s.entryAndLeafGroup.get(group, index) as Nullable<StoredEntry> & { leafGroup: Uint8Array | null };
+      return { entry: row.index === null ? undefined : (row as StoredEntry), leafGroup: leafGroup ?? undefined };
+    });
+  }
+
   shards(): ShardRow[] {
     this.#open('read the shards');
     return [...this.#shards];
@@ -411,3 +419,5 @@ export class SqliteStore implements LogStore {
 function toLimit(n: number): number {
   return n >= 1 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
 }
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
