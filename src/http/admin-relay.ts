@@ -41,6 +41,7 @@ import { LogError } from '../errors.js';
 import type { AdminGate } from './admin.js';
 import type { ClusterHooks } from './cluster.js';
 import { encodeForwardedReplies } from './cluster.js';
+import { parseJsonObject } from './json-object.js';
 import { jsonTextReply, type Reply } from './reply.js';
 
 /** The internal route a follower relays admin operations to. */
@@ -101,14 +102,7 @@ export function encodeAdminRelay(r: RelayedAdmin, stamp: RelayStamp): Buffer {
 
 /** Parse a relay (authenticated already; parsed defensively all the same): BAD_REQUEST for anything but the format above. */
 export function decodeAdminRelay(raw: Uint8Array): { request: RelayedAdmin; stamp: RelayStamp } {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-  } catch {
-    throw bad('not JSON');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('not an object');
-  const o = v as Record<string, unknown>;
+  const o = parseJsonObject(raw, bad);
   const text = (k: string, max: number): string => {
     const s = o[k];
     if (typeof s !== 'string' || s.length > max) throw bad(k);

@@ -35,6 +35,7 @@ import type { PreparedEntry } from '../entry/index.js';
 import { LogError } from '../errors.js';
 import { ADMIN_RECORD_KIND } from '../log/index.js';
 import type { RelayedAdmin } from './admin-relay.js';
+import { parseJsonObject } from './json-object.js';
 import type { Reply } from './reply.js';
 
 /** The internal route a follower forwards admitted entries to. */
@@ -130,14 +131,7 @@ export function forwardedBatch(entries: readonly string[]): Buffer {
  * body over 65,535 bytes, or a leaf hash that is not SHA-256(0x00 ‖ body).
  */
 export function decodeForwardedBatch(raw: Uint8Array): ForwardedEntry[] {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-  } catch {
-    throw bad('not JSON');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('not an object');
-  const entries = (v as Record<string, unknown>)['entries'];
+  const entries = parseJsonObject(raw, bad)['entries'];
   if (!Array.isArray(entries) || entries.length === 0) throw bad('entries must be a non-empty array');
   if (entries.length > MAX_FORWARDED_ENTRIES) throw bad(`more than ${MAX_FORWARDED_ENTRIES} entries`);
   return entries.map((e: unknown, i) => decodeEntry(e, i));
