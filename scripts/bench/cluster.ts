@@ -18,10 +18,11 @@
  * Skipped with a message when PostgreSQL is not installed.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresBinDir, startPostgres } from '../../test/support/postgres.js';
+import { processTree } from '../../test/support/proc-tree.js';
 import { loadgen, startCairn, type Child, type LoadResult } from './procs.js';
 
 type Figures = Record<string, number | string>;
@@ -45,23 +46,6 @@ function cpuSeconds(pids: readonly number[]): number {
   return total;
 }
 
-/** `pid` and its descendants (a PostgreSQL server's postmaster, backends, WAL writer, checkpointer, …, and whatever started it as the postgres user). */
-function withChildren(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parents.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
-  return out;
-}
-
 interface Round {
   perSec: number;
   ok: number;
@@ -79,7 +63,7 @@ async function submitOver(nodes: readonly Child[], secs: number, dbPid: number |
   const nodePids = nodes.map((n) => n.proc.pid ?? -1);
   // Backends come and go (a node's pool closes idle connections): the database's CPU is that of the processes there at
   // the end, less what those of them there at the start had used (one that exited meanwhile is missed).
-  const dbStart = new Map((dbPid === undefined ? [] : withChildren(dbPid)).map((p) => [p, cpuSeconds([p])]));
+  const dbStart = new Map((dbPid === undefined ? [] : processTree(dbPid)).map((p) => [p, cpuSeconds([p])]));
   const n0 = cpuSeconds(nodePids);
   const results: LoadResult[] = await Promise.all(nodes.map((n) => loadgen(['submit', n.url, String(secs), String(per), entries])));
   return {
@@ -88,7 +72,7 @@ async function submitOver(nodes: readonly Child[], secs: number, dbPid: number |
     errors: results.reduce((s, r) => s + r.errors, 0),
     p99Ms: Math.max(...results.map((r) => r.p99Ms)),
     nodesCpu: cpuSeconds(nodePids) - n0,
-    dbCpu: dbPid === undefined ? 0 : withChildren(dbPid).reduce((sum, p) => sum + cpuSeconds([p]) - (dbStart.get(p) ?? 0), 0),
+    dbCpu: dbPid === undefined ? 0 : processTree(dbPid).reduce((sum, p) => sum + cpuSeconds([p]) - (dbStart.get(p) ?? 0), 0),
   };
 }
 

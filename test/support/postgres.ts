@@ -12,11 +12,12 @@
  * skipped loudly without the package unless CAIRN_REQUIRE_PG=1.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { eachLine } from './lines.js';
+import { processTree } from './proc-tree.js';
 import { requirePartOrSkip } from './parts.js';
 import { freePort, stopChild } from './registry.js';
 
@@ -148,24 +149,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     admin = undefined;
     await c?.end().catch(() => undefined);
   };
-  /** The postmaster and its children (backends, checkpointer, WAL writer, …), from /proc. */
-  const serverPids = (): number[] => {
-    const postmaster = child?.pid;
-    if (postmaster === undefined) return [];
-    const children = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after the last ')'.
-          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
-    return [postmaster, ...children];
-  };
+  /** The postmaster and its descendants (backends, checkpointer, WAL writer, …). */
+  const serverPids = (): number[] => (child?.pid === undefined ? [] : processTree(child.pid));
   const url = (database: string): string => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let databases = 0;
   let stopped = false;
