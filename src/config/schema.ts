@@ -243,7 +243,7 @@ export const CONFIG_SCHEMA = {
     noteKeyFile: { type: 'string', minLength: 1 },
     nextKeyFile: { type: 'string', minLength: 1 },
     batchMaxSize: { type: 'integer', minimum: 1, maximum: 100000, default: 1024 },
-    batchMaxAgeMs: { type: 'integer', minimum: 0, maximum: 60000, default: 5 },
+    batchMaxAgeMs: { type: 'integer', minimum: 0, maximum: 60000, default: 2 },
     poolMaxSize: { type: 'integer', minimum: 1, maximum: 10000000, default: 20000 },
     maxRequestBytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 262144 },
     maxEntryBytes: { type: 'integer', minimum: 256, maximum: 65535, default: 65535 },
