@@ -67,6 +67,8 @@ export async function startCluster(config: Config, databaseUrl: string, members:
     throw err;
   }
   let standing = false;
+  /** The followers' adoption of the latest checkpoint under way (never alongside a take-over: both rebuild the edge). */
+  let following: Promise<unknown> | undefined;
   const standBy = async (reason: string): Promise<void> => {
     await Promise.all(members.map((m) => m.log.standBy(reason)));
     standing = true;
@@ -80,6 +82,7 @@ export async function startCluster(config: Config, databaseUrl: string, members:
     sequencing: {
       lead: async () => {
         standing = false;
+        await following;
         for (const m of members) await m.log.takeOver();
       },
       follow: standBy,
@@ -91,7 +94,6 @@ export async function startCluster(config: Config, databaseUrl: string, members:
   });
   const forwarder = new Forwarder({ secret, timeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : 60_000 });
   const node = new ClusterNode(coordinator, forwarder, secret);
-  let following: Promise<unknown> | undefined;
   let lastFailure = '';
   const follow = setInterval(() => {
     if (!standing || following !== undefined) return;

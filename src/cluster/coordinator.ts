@@ -62,6 +62,8 @@ export interface ClusterStatus {
   readonly takeovers: number;
   /** Whether the last lease operation reached the database. */
   readonly databaseReachable: boolean;
+  /** Why it did not (the URL's password masked), while it did not. */
+  readonly databaseError: string | undefined;
 }
 
 export interface CoordinatorOptions {
@@ -89,6 +91,7 @@ export class ClusterCoordinator {
   #role: ClusterRole = 'follower';
   #seen: { holder: string | undefined; url: string | undefined; epoch: number } = { holder: undefined, url: undefined, epoch: 0 };
   #reachable = true;
+  #unreachableWhy: string | undefined;
   #takeovers = 0;
   /** Role changes, in order. */
   #changes: Promise<void> = Promise.resolve();
@@ -124,6 +127,7 @@ export class ClusterCoordinator {
       epoch: held?.grant.epoch ?? this.#seen.epoch,
       takeovers: this.#takeovers,
       databaseReachable: this.#reachable,
+      databaseError: this.#reachable ? undefined : this.#unreachableWhy,
     };
   }
 
@@ -186,7 +190,8 @@ export class ClusterCoordinator {
       this.#reachable = true;
     } catch (err) {
       this.#reachable = false;
-      this.#event('lease: the database could not be reached', { err: describeError(err) });
+      this.#unreachableWhy = describeError(err);
+      this.#event('lease: the database could not be reached', { err: this.#unreachableWhy });
       const held = this.#held;
       if (held !== undefined && this.#now() >= held.validUntil) this.#depose(`the lease could not be renewed before it expired: ${describeError(err)}`);
     }

@@ -56,6 +56,8 @@ export interface ClusterView {
   readonly epoch: number;
   readonly takeovers: number;
   readonly databaseReachable: boolean;
+  /** Why the last lease operation failed (no password), while it did. */
+  readonly databaseError?: string | undefined;
   /** Forwarding to the sequencing node since start: requests sent and entries they carried (their ratio is the mean batch). */
   readonly forwarding?: { readonly requests: number; readonly entries: number };
 }

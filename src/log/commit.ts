@@ -103,8 +103,17 @@ export class Committer {
   #uncertain: { readonly from: number; readonly batch: Batch } | undefined;
   /** Why the store cannot be reached, while a rebuild waits to be tried again (STORE_FAILED); undefined otherwise. */
   #unreachable: string | undefined;
-  /** The next rebuild attempt while the store cannot be reached, and the wait before the one after it (ms). */
-  #retry: { timer: NodeJS.Timeout; waitMs: number } | undefined;
+  /** The next rebuild attempt while the store cannot be reached. */
+  #retry: NodeJS.Timeout | undefined;
+  /** The wait before that attempt (ms): doubled at each attempt that fails, forgotten once one succeeds. */
+  #retryWaitMs: number | undefined;
+  /**
+   * Counts {@link standDown} and {@link resync} calls: a rebuild started
+   * before the latest of them is superseded and changes nothing when it
+   * finishes (the published checkpoint it compared the store with may have
+   * been replaced by one another node published meanwhile).
+   */
+  #generation = 0;
   #idle: Array<() => void> = [];
 
   constructor(
@@ -178,11 +187,37 @@ export class Committer {
    * (which the caller moved to a checkpoint another writer published). MUST
    * be called while idle (no batch in flight); batches wait until it is done.
    * Rejects with the store's error when it cannot be read; no batch is then
-   * taken until a resync succeeds (it also ends a fence: see #fenced).
+   * taken until a resync succeeds (it also ends a fence: see #fenced). A
+   * rebuild after a failed batch, pending or under way, is superseded: it
+   * would compare the store with the checkpoint published before.
    */
-  resync(): Promise<void> {
-    if (this.#inFlight > 0) return Promise.reject(new LogError('INTERNAL', "couldn't resync the committer: batches are in flight"));
+  async resync(): Promise<void> {
+    if (this.#inFlight > 0) throw new LogError('INTERNAL', "couldn't resync the committer: batches are in flight");
+    this.#generation++;
+    this.#cancelRetry();
+    // A rebuild still running (after a failed batch) is superseded: it changes nothing once it finishes.
+    while (this.#rebuilding !== undefined) await this.#rebuilding.catch(() => undefined);
     return this.#startRebuild(false);
+  }
+
+  /**
+   * Another process sequences now (this log stands by, the batches it had in
+   * flight settled): a rebuild after a failed batch, pending or under way, is
+   * abandoned rather than compared with a store that another node moves on,
+   * and the store is no longer reported unreachable on its account. Nothing
+   * is taken until {@link resync}, which rebuilds the edge at the checkpoint
+   * this log then publishes.
+   */
+  standDown(): void {
+    this.#generation++;
+    this.#cancelRetry();
+    this.#retryWaitMs = undefined;
+    this.#unreachable = undefined;
+  }
+
+  #cancelRetry(): void {
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
   }
 
   /**
@@ -359,25 +394,37 @@ export class Committer {
     for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  /** Rebuild the edge; meanwhile no batch is taken; once done, idle() waiters and progress listeners hear of it. */
+  /**
+   * Rebuild the edge (any retry pending is dropped: this is it); meanwhile no
+   * batch is taken; once done, idle() waiters and progress listeners hear of
+   * it. A rebuild superseded meanwhile (#generation) leaves everything as it
+   * found it.
+   */
   #startRebuild(afterFailure: boolean): Promise<void> {
-    const settle = (unreachable: string | undefined): void => {
+    this.#cancelRetry();
+    const generation = this.#generation;
+    const settle = (outcome: Rebuilt): void => {
       this.#rebuilding = undefined;
-      this.#unreachable = unreachable;
-      if (unreachable === undefined) {
-        this.#retry = undefined;
+      if (outcome === undefined) {
+        this.#unreachable = undefined;
+        this.#retryWaitMs = undefined;
         this.#broken = false;
-      } else {
+      } else if (outcome !== SUPERSEDED) {
         // The store cannot be reached: try again, every 0.25 s at first, then at most every 4 s, until it answers.
-        const waitMs = Math.min(4_000, (this.#retry?.waitMs ?? 125) * 2);
-        const timer = setTimeout(() => void this.#startRebuild(afterFailure), waitMs);
+        this.#unreachable = outcome.unreachable;
+        const waitMs = Math.min(4_000, (this.#retryWaitMs ?? 125) * 2);
+        this.#retryWaitMs = waitMs;
+        const timer = setTimeout(() => {
+          this.#retry = undefined;
+          void this.#startRebuild(afterFailure);
+        }, waitMs);
         timer.unref();
-        this.#retry = { timer, waitMs };
-      }
+        this.#retry = timer;
+      } // superseded: nothing learnt, the flags wait for the rebuild that superseded it
       for (const resolve of this.#idle.splice(0)) resolve();
       for (const l of this.#listeners) l();
     };
-    this.#rebuilding ??= this.#rebuild(afterFailure).then(settle, (err: unknown) => {
+    this.#rebuilding ??= this.#rebuild(afterFailure, generation).then(settle, (err: unknown) => {
       settle(undefined); // a resync that could not read the store: fenced until the next one (see #rebuild)
       throw err;
     });
@@ -392,30 +439,34 @@ export class Committer {
    * a checkpoint was persisted). `afterFailure` false (resync): the published
    * checkpoint was read from the store, and the edge is rebuilt at it.
    */
-  async #rebuild(afterFailure: boolean): Promise<string | undefined> {
+  async #rebuild(afterFailure: boolean, generation: number): Promise<Rebuilt> {
     let published = this.#state.published;
-    const uncertainBefore = this.#uncertain;
+    const superseded = (): boolean => generation !== this.#generation;
     try {
       const latest = afterFailure ? await this.#store.latestCheckpoint() : published;
+      if (superseded()) return SUPERSEDED;
       const uncertain = this.#uncertain;
-      this.#uncertain = undefined;
       if (uncertain !== undefined && uncertain.from === published.size && latest !== undefined && sameCheckpoint(latest, uncertain.batch.checkpoint)) {
         // Its commit did take effect, durably (a store without sync() is durable once committed): publish it in its
         // place, after the tree it follows. Its submitters were told to retry; a retry finds it (DUPLICATE).
         this.#state.publish({ checkpoint: uncertain.batch.checkpoint, entries: uncertain.batch.entries, batch: uncertain.batch });
         published = uncertain.batch.checkpoint;
       }
+      this.#uncertain = undefined;
       const stored = latest?.size;
       if (stored !== published.size) {
         this.#state.stopWriting(`a failed commit left the store at size ${stored}, not the published ${published.size}; restart to re-verify it`);
         return undefined;
       }
-      this.#edge = await readEdge(this.#store, published.size);
+      const edge = await readEdge(this.#store, published.size);
+      if (superseded()) return SUPERSEDED;
+      this.#edge = edge;
       this.#tip = { size: published.size, time: published.time };
       this.#last = settledTurn();
       if (!afterFailure) this.#fenced = false;
       return undefined;
     } catch (err) {
+      if (superseded()) return SUPERSEDED;
       // A resync that could not read the store leaves nothing taken until the next one succeeds (the store may be
       // unreachable for now): not damage, so the log does not stop writing for it.
       if (!afterFailure) {
@@ -423,16 +474,21 @@ export class Committer {
         throw err;
       }
       // After a failed batch, a store that cannot be reached (a database restarting, a network cut) has told nothing
-      // about the tree: the rebuild is tried again. Anything else is a store that disagrees with the log.
-      if (isLogError(err, 'STORE_FAILED') && this.#state.readOnly === undefined) {
-        this.#uncertain ??= uncertainBefore;
-        return describeError(err);
-      }
+      // about the tree: the rebuild is tried again (an uncertain batch stays uncertain until then). Anything else is a
+      // store that disagrees with the log.
+      if (isLogError(err, 'STORE_FAILED') && this.#state.readOnly === undefined) return { unreachable: describeError(err) };
       this.#state.stopWriting(`couldn't rebuild the tree after a failed commit: ${describeError(err)}`);
       return undefined;
     }
   }
+
 }
+
+/** A rebuild superseded by a later standDown() or resync(): it changed nothing. */
+const SUPERSEDED = Symbol('superseded');
+
+/** How a rebuild ended: done (undefined), the store could not be reached (retried), or superseded. */
+type Rebuilt = undefined | { readonly unreachable: string } | typeof SUPERSEDED;
 
 /** The same checkpoint: size, root and signed note. */
 function sameCheckpoint(a: CheckpointRow, b: CheckpointRow): boolean {

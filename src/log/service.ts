@@ -187,11 +187,15 @@ export class LogService {
    * From now on no batch is taken, submissions and what is pooled fail with
    * NOT_SEQUENCER (503, retryable); resolves once no batch is in flight (a
    * batch in flight whose node lost the lease is refused by the store's
-   * fence). Reads go on; {@link adoptLatest} follows the sequencing node.
+   * fence). A rebuild of the right edge after a failed batch is abandoned
+   * (Committer.standDown): the sequencing node moves the store on, and
+   * {@link takeOver} rebuilds from it. Reads go on; {@link adoptLatest}
+   * follows the sequencing node.
    */
   async standBy(reason: string): Promise<void> {
     this.#standingBy = reason;
     await this.#sequencer.pause();
+    this.#active.committer.standDown();
     this.#sequencer.rejectPool(notSequencer(reason));
   }
 

@@ -241,6 +241,15 @@ describe('the cluster forwarding route', () => {
       assert.match(metrics, /^cairn_cluster_role\{role="follower"\} 1$/m);
       assert.match(metrics, /^cairn_cluster_lease_epoch 3$/m);
     });
+
+    it('answers /readyz 503 database unreachable with why the last lease operation failed', async () => {
+      const base = hooks(() => false);
+      const why = "couldn't read the sequencer lease of postgres://cairn:***@db.test/cairn: connect ECONNREFUSED";
+      const { app } = await testApp({ cluster: { ...base, status: () => ({ ...base.status(), databaseReachable: false, databaseError: why }) } });
+      const ready = (await request(app).get('/readyz').expect(503)).body as { ready: boolean; reason: string; detail: string };
+      assert.deepEqual([ready.ready, ready.reason, ready.detail], [false, 'database unreachable', why]);
+      assert.match(((await request(app).get('/metrics').expect(200)).text), /^cairn_cluster_database_reachable 0$/m);
+    });
   });
 
   describe('when the sequencing node cannot be reached', () => {

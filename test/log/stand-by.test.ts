@@ -9,9 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.js';
-import { isLogError } from '../../src/errors.js';
+import { LogError, isLogError } from '../../src/errors.js';
 import { LogService } from '../../src/log/index.js';
 import { openPostgresLease, openPostgresStore, type PostgresLease, type PostgresStore } from '../../src/storage/index.js';
+import { StoreFaults } from '../support/faulty-store.js';
 import { usePostgres } from '../support/postgres.js';
 import { FAST_OPTIONS, rawEntry, testIdentity } from '../support/test-log.js';
 import { ReferenceTree } from '../support/reference-tree.js';
@@ -34,10 +35,10 @@ describe('LogService on several nodes', () => {
     }
   });
 
-  async function node(url: string, id: string, clock: ManualClock): Promise<Node> {
+  async function node(url: string, id: string, clock: ManualClock, faults?: StoreFaults): Promise<Node> {
     const store = await openPostgresStore({ url });
     const lease = openPostgresLease({ url });
-    const log = await LogService.open(store, testIdentity(), clock, FAST_OPTIONS);
+    const log = await LogService.open(faults?.wrap(store) ?? store, testIdentity(), clock, FAST_OPTIONS);
     const n = { id, store, lease, log };
     nodes.push(n);
     return n;
@@ -100,6 +101,48 @@ describe('LogService on several nodes', () => {
     const latest = await a.store.latestCheckpoint();
     assert.equal(latest?.size, 5);
     assert.deepEqual(Buffer.from(latest!.root), Buffer.from(reference.root(5)));
+    for (const cp of await a.store.listCheckpoints(0, 100)) assert.deepEqual(Buffer.from(cp.root), Buffer.from(reference.root(cp.size)), `checkpoint ${cp.size}`);
+  });
+
+  it('abandons the rebuild after a failed batch on standing by: the store moved on by another node neither stops its writes nor resets its tree once it takes over again', async function () {
+    this.timeout(60_000);
+    const url = await pg().createDatabase();
+    const clock = new ManualClock();
+    const faults = new StoreFaults();
+    const a = await node(url, 'a', clock, faults);
+    const b = await node(url, 'b', clock);
+    await b.log.standBy('a sequences');
+    await lead(a, 600);
+    await a.log.submit(rawEntry('a0'));
+
+    // The database goes away from a: its batch fails, and every rebuild of its tree after it (retried every 0.25 s, then
+    // less often) cannot read the store.
+    const unreachable = (): Error => new LogError('STORE_FAILED', "couldn't read the latest checkpoint: connect ECONNREFUSED");
+    faults.fail(['appendBatch', 'latestCheckpoint', 'entriesInRange', 'tile'], unreachable);
+    await assert.rejects(a.log.submit(rawEntry('a, lost')), (err: unknown) => isLogError(err, 'STORE_FAILED'));
+    // Its lease lapses meanwhile: it stands by, and no longer waits for the store on its own account.
+    await a.log.standBy('the lease expired');
+    assert.equal(a.log.status().storeUnreachable, undefined);
+    assert.equal(a.log.status().readOnly, undefined);
+
+    // b takes over and moves the log on while a still cannot reach the database; then a can again.
+    await expired(b.lease);
+    await lead(b, 60_000);
+    for (const t of ['b1', 'b2']) await b.log.submit(rawEntry(t));
+    faults.heal();
+    assert.equal((await a.log.adoptLatest()).size, 3);
+    assert.equal(a.log.status().readOnly, undefined, 'a store moved on by another node is no failed commit of a');
+
+    // b hands over; a takes over and sequences batch after batch from where b left the tree.
+    await b.log.standBy('b stops');
+    await b.lease.release('b', (await b.lease.read()).epoch);
+    await lead(a, 60_000);
+    for (let round = 0; round < 4; round++) await Promise.all([0, 1, 2].map((i) => a.log.submit(rawEntry(`a${round}.${i}`))));
+    assert.equal(a.log.status().readOnly, undefined);
+    const entries = await a.store.entriesInRange(0, 100);
+    assert.deepEqual(entries.map((e) => e.index), Array.from({ length: 15 }, (_, i) => i));
+    assert.deepEqual(entries.slice(0, 3).map((e) => e.body.toString()), ['a0', 'b1', 'b2'], 'nothing of the failed batch');
+    const reference = new ReferenceTree(entries.map((e) => Buffer.from(e.body)));
     for (const cp of await a.store.listCheckpoints(0, 100)) assert.deepEqual(Buffer.from(cp.root), Buffer.from(reference.root(cp.size)), `checkpoint ${cp.size}`);
   });
 });

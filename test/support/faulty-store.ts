@@ -6,6 +6,7 @@
 
 import { LogError } from '../../src/errors.js';
 import { toLogError } from '../../src/storage/index.js';
+import type { AsyncLogStore } from '../../src/storage/index.js';
 import type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from '../../src/storage/types.js';
 
 /** SQLite failures a commit can meet in production, by their SQLite code. */
@@ -170,4 +171,41 @@ export class FaultyStore implements LogStore {
   close(): void {
     this.inner.close();
   }
+}
+
+/**
+ * Failures on demand for any asynchronous store (a PostgresStore, say):
+ * {@link wrap} gives a view of it (and of its trees' views, `tree(k)`) whose
+ * methods named by {@link fail} reject with the error made there (before
+ * reaching the store, so nothing is written), until {@link heal}. Everything
+ * else passes through.
+ */
+export class StoreFaults {
+  #failing = new Map<string, () => Error>();
+
+  /** Make every call of `methods` reject with `make()`. */
+  fail(methods: readonly (keyof AsyncLogStore)[], make: () => Error): this {
+    for (const m of methods) this.#failing.set(m, make);
+    return this;
+  }
+
+  heal(): this {
+    this.#failing.clear();
+    return this;
+  }
+
+  /** `store`, failing as armed. */
+  wrap = <S extends object>(store: S): S =>
+    new Proxy(store, {
+      get: (target, prop, receiver) => {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const make = typeof prop === 'string' ? this.#failing.get(prop) : undefined;
+          if (make !== undefined) return Promise.reject(make());
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return prop === 'tree' && typeof result === 'object' && result !== null ? this.wrap(result) : result; // a tree's view fails alike
+        };
+      },
+    });
 }

@@ -16,7 +16,7 @@
  * `database unreachable` (with `detail`, the last failure, when the log knows
  * it): a batch failed because the store could not be reached and the log
  * waits for it (LogStatus.storeUnreachable), or, on PostgreSQL, the last
- * lease operation failed. Writes then fail at once with 503 and reads are
+ * lease operation failed (detail: why, the URL's password masked). Writes then fail at once with 503 and reads are
  * served from what the node holds; /readyz turns 200 again by itself once
  * the store answers (the log's retried rebuild, the next lease operation:
  * within a third of --lease-ttl-ms). /healthz stays 200 all along: the
@@ -57,8 +57,10 @@ export function healthRoutes(log: LogService, o: HealthOptions = {}): Route[] {
       const s = log.status();
       if (stopping()) return jsonReply({ ready: false, reason: 'shutting down', treeSize: s.size, ...cluster() }, NO_STORE, 503);
       if (s.readOnly !== undefined) return jsonReply({ ready: false, reason: s.frozen ? 'frozen' : 'read-only', detail: s.readOnly, treeSize: s.size, ...cluster() }, NO_STORE, 503);
-      if (s.storeUnreachable !== undefined || (o.cluster !== undefined && !o.cluster.status().databaseReachable)) {
-        const detail = s.storeUnreachable === undefined ? {} : { detail: s.storeUnreachable };
+      const lease = o.cluster?.status();
+      if (s.storeUnreachable !== undefined || (lease !== undefined && !lease.databaseReachable)) {
+        const why = s.storeUnreachable ?? lease?.databaseError;
+        const detail = why === undefined ? {} : { detail: why };
         return jsonReply({ ready: false, reason: 'database unreachable', ...detail, treeSize: s.size, ...cluster() }, NO_STORE, 503);
       }
       return jsonReply({ ready: true, treeSize: s.size, ...cluster() }, NO_STORE, 200);
