@@ -9,7 +9,7 @@ import { assertBytes, assertEntry, batch, entry, tile } from './fixtures.js';
 /** Entry reads in flight at once before the others are coalesced (ENTRY_READS_IN_FLIGHT in store.ts). */
 const WINDOW = 2;
 
-describe('PostgresStore coalesced entry reads', () => {
+describe('PostgresStore coalesced entry reads and leaf-hash lookups', () => {
   const server = usePostgres();
   let url: string;
   let database: string;
@@ -73,6 +73,22 @@ describe('PostgresStore coalesced entry reads', () => {
       if (r.entryOnly || r.group >= groups.length) assert.equal(got.leafGroup, undefined, `leaf group ${r.group}`);
       else assertBytes(got.leafGroup, groups[r.group]!, `leaf group ${r.group}`);
     }
+  });
+
+  it('answers many concurrent leaf-hash lookups, found and not, sharing statements', async () => {
+    const lookups = Array.from({ length: 300 }, (_, k) => (k * 7919) % 700); // entries 600…699 are not stored
+    lookups.push(lookups[3]!, lookups[4]!); // the same hash asked twice
+    const results = await withEntriesLocked(async () => {
+      const all = Promise.all(lookups.map((i) => store.indexOfLeafHash(entry(i).leafHash)));
+      await waitForLockWaiters(server(), database, WINDOW);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await lockWaiters(server(), database)).length, WINDOW, 'statements sent while the window was full');
+      return { pending: all };
+    });
+    assert.deepEqual(
+      results,
+      lookups.map((i) => (i < SIZE ? i : undefined)),
+    );
   });
 
   it('sends a lone read at once', async () => {

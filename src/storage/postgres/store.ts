@@ -36,6 +36,15 @@ const ENTRY_READS_IN_FLIGHT = 2;
 /** Most distinct (entry, leaf group) pairs in one coalesced statement: bounds its result (entries up to the body limit each). */
 const ENTRY_READS_PER_STATEMENT = 64;
 
+/**
+ * Leaf-hash lookups (indexOfLeafHash: the sequencer's check of every
+ * submission for a twin already in the log) in flight at once; more wait and
+ * leave together, as entry reads do. Each lookup answers at most an index, so
+ * one statement carries many.
+ */
+const LEAF_LOOKUPS_IN_FLIGHT = 2;
+const LEAF_LOOKUPS_PER_STATEMENT = 512;
+
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
   /** Directory of `NNNN_*.sql` migrations (default: the repository's `migrations/postgres/`). */
@@ -122,6 +131,8 @@ export class PostgresStore implements AsyncLogStore {
   readonly #fixed: boolean;
   /** entryByIndex and entryAndLeafGroup, coalesced while others are in flight (a null group: the entry alone). */
   readonly #entryReads = new Coalescer<EntryKey, EntryAndLeafGroup>(ENTRY_READS_IN_FLIGHT, ENTRY_READS_PER_STATEMENT, (k) => `${k.index}/${k.group ?? ''}`, (keys) => this.#readEntries(keys));
+  /** indexOfLeafHash, coalesced while others are in flight. */
+  readonly #leafLookups = new Coalescer<Uint8Array, number | undefined>(LEAF_LOOKUPS_IN_FLIGHT, LEAF_LOOKUPS_PER_STATEMENT, hexOf, (hashes) => this.#indicesOf(hashes));
 
   /** `tree`: the active tree's ordinal (the head's); `shared`: for a view of one tree (tree()). */
   constructor(pool: pg.Pool, label: string, tree = 0, shared?: Shared) {
@@ -239,8 +250,24 @@ export class PostgresStore implements AsyncLogStore {
     return this.#one('read entry by leaf hash', SQL.entryByLeafHash([leafHash]));
   }
 
+  /** Coalesced with other lookups in flight (one statement for many: LEAF_LOOKUPS_IN_FLIGHT). */
   async indexOfLeafHash(leafHash: Uint8Array): Promise<number | undefined> {
-    return (await this.#one<{ idx: number }>('look up leaf hash', SQL.indexOfLeafHash([leafHash])))?.idx;
+    const what = 'look up leaf hash';
+    this.#open(what);
+    try {
+      return await this.#leafLookups.read(leafHash);
+    } catch (err) {
+      throw toLogError(what, err, 'INTERNAL');
+    }
+  }
+
+  /** One statement for distinct leaf hashes (the single-hash statement for one): their indices, in order. */
+  async #indicesOf(hashes: readonly Uint8Array[]): Promise<Array<number | undefined>> {
+    const [only] = hashes;
+    if (hashes.length === 1 && only !== undefined) return [(await this.#pool.query<{ idx: number }>(SQL.indexOfLeafHash([only]))).rows[0]?.idx];
+    const res = await this.#pool.query<{ idx: number; leaf_hash: Buffer }>(SQL.indicesOfLeafHashes([hashes]));
+    const found = new Map(res.rows.map((r) => [r.leaf_hash.toString('hex'), r.idx]));
+    return hashes.map((h) => found.get(hexOf(h)));
   }
 
   async searchKey(key: string, limit: number): Promise<number[]> {
@@ -660,4 +687,9 @@ function ignore(): void {}
 /** A SQL LIMIT from a caller's count: 0 for anything not positive, else a safe integer. */
 function toLimit(n: number): number {
   return n >= 1 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
+}
+
+/** Lowercase hex of `b` (a leaf hash as a key). */
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
