@@ -5,6 +5,19 @@
  *
  * - A follower reads the lease every `ttlMs / 5` (whom to forward to) and
  *   takes it once it has expired by the database's clock.
+ * - A reclaim at start: until its first look at the lease has reached the
+ *   database (and the attempt to take it that follows), a node also takes a
+ *   live lease held by its own previous process — the same node URL and the
+ *   same hostname part of the holder ID (isPreviousProcess in
+ *   src/storage/postgres/lease.ts), a process of this host serving this
+ *   address, restarted after a crash (SIGKILL, OOM) by its supervisor. It
+ *   sequences at once instead of answering writes 503 for up to the TTL.
+ *   The reclaim is a takeover (same FOR UPDATE lock, epoch bumped, same
+ *   {@link Sequencing.lead} rebuild from the store), so a previous process
+ *   still somehow alive commits nothing afterwards: its batches carry the
+ *   old epoch and are refused by the database, its renewal fails and it
+ *   follows. Later attempts never reclaim, and a lease held by another host
+ *   or another URL is only taken once expired.
  * - On taking it, the store is fenced with the new epoch (so nothing this
  *   node commits lands once the lease is gone, whatever happens to the
  *   process) and {@link Sequencing.lead} rebuilds the node's state from the
@@ -23,12 +36,12 @@
  * not matter).
  */
 import { describeError, LogError } from '../errors.js';
-import type { LeaseGrant, LeaseView, SequencerFence } from '../storage/index.js';
+import { isPreviousProcess, type AcquireOptions, type LeaseGrant, type LeaseView, type SequencerFence } from '../storage/index.js';
 
 /** The lease operations the coordinator uses (PostgresLease). */
 export interface Lease {
   read(): Promise<LeaseView>;
-  tryAcquire(holder: string, nodeUrl: string, ttlMs: number): Promise<LeaseGrant | undefined>;
+  tryAcquire(holder: string, nodeUrl: string, ttlMs: number, options?: AcquireOptions): Promise<LeaseGrant | undefined>;
   renew(holder: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined>;
   release(holder: string, epoch: number): Promise<void>;
 }
@@ -100,6 +113,8 @@ export class ClusterCoordinator {
   #running = false;
   #ticking: Promise<void> | undefined;
   #firstTick: Promise<void> | undefined;
+  /** Whether this node may still reclaim its previous process's live lease: until its first attempt to take the lease reached the database. */
+  #mayReclaim = true;
 
   constructor(o: CoordinatorOptions) {
     if (!(o.ttlMs >= 300)) throw new LogError('CONFIG_INVALID', `the lease TTL must be at least 300 ms, not ${o.ttlMs}`);
@@ -211,16 +226,27 @@ export class ClusterCoordinator {
   async #lookAndTake(): Promise<void> {
     const view = await this.#o.lease.read();
     this.#seen = { holder: view.holder, url: view.live && view.nodeUrl !== '' ? view.nodeUrl : undefined, epoch: view.epoch };
-    if (view.live || !this.#running) return;
+    const reclaim = this.#mayReclaim && view.live && isPreviousProcess(view.holder, view.nodeUrl, this.#o.nodeId, this.#o.nodeUrl);
+    if (!reclaim) this.#mayReclaim = false;
+    if ((view.live && !reclaim) || !this.#running) return;
     const sent = this.#now();
-    const grant = await this.#o.lease.tryAcquire(this.#o.nodeId, this.#o.nodeUrl, this.#o.ttlMs);
+    const grant = await this.#o.lease.tryAcquire(this.#o.nodeId, this.#o.nodeUrl, this.#o.ttlMs, reclaim ? { reclaim: true } : undefined);
+    this.#mayReclaim = false;
     if (grant === undefined) return; // another node was quicker
     this.#takeovers++;
     this.#o.fence({ holder: grant.holder, epoch: grant.epoch });
     this.#hold(grant, sent);
     this.#seen = { holder: grant.holder, url: grant.nodeUrl, epoch: grant.epoch };
     this.#role = 'taking over';
-    this.#event('lease taken: rebuilding from the store before sequencing', { epoch: grant.epoch, previousHolder: view.holder ?? null });
+    if (grant.reclaimedFrom !== undefined) {
+      this.#event("lease reclaimed from this node's previous process (same host, same node URL) without waiting for its expiry: its epoch is fenced off; rebuilding from the store before sequencing", {
+        epoch: grant.epoch,
+        previousHolder: grant.reclaimedFrom,
+        leaseRemainingMs: Math.round(view.remainingMs),
+      });
+    } else {
+      this.#event('lease taken: rebuilding from the store before sequencing', { epoch: grant.epoch, previousHolder: view.holder ?? null });
+    }
     this.#change(async () => {
       if (this.#held?.grant !== grant) return; // lost before it could lead
       try {

@@ -17,7 +17,7 @@ export { SqliteSnapshot, openSnapshot } from './sqlite/snapshot.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 export { redact as redactDatabaseUrl } from './postgres/connect.js';
-export { PostgresLease, openPostgresLease, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';
+export { PostgresLease, isPreviousProcess, nodeHost, openPostgresLease, type AcquireOptions, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';
 export { ImportChunk, PostgresImport, openPostgresImport, type ChunkEnd, type ImportCounts, type ImportStatus } from './postgres/import.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';
 export {

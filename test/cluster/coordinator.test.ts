@@ -2,7 +2,8 @@
  * The coordinator's lease loop on a real PostgreSQL server: one node of
  * several sequences, a node that cannot renew is deposed by its own clock
  * before the database lets another take over, a released lease is taken at
- * once, and role changes reach the node in order.
+ * once, a restarted node reclaims its previous process's live lease at start
+ * (and only then), and role changes reach the node in order.
  */
 import assert from 'node:assert/strict';
 import { ClusterCoordinator, type Sequencing } from '../../src/cluster/index.js';
@@ -136,6 +137,55 @@ describe('ClusterCoordinator', () => {
       assert.equal(a.c.sequencing, false);
       const view = await a.lease.read();
       assert.equal(view.live, false, 'released, not held until it expires');
+    });
+  });
+
+  describe("when a node restarts while its previous process's lease is live", () => {
+    const nodeUrl = 'http://node.test:3000';
+    function restarted(url: string, id: string, events: string[]): { c: ClusterCoordinator; role: RecordedRole } {
+      const l = openPostgresLease({ url });
+      const role = new RecordedRole();
+      const c = new ClusterCoordinator({ lease: l, fence: (f) => (role.fence = f), sequencing: role, nodeId: id, nodeUrl, ttlMs: 60_000, onEvent: (msg) => events.push(msg) });
+      stops.push(async () => {
+        await c.stop();
+        await l.close();
+      });
+      return { c, role };
+    }
+
+    it('reclaims it at start, fenced with the next epoch, and logs it', async () => {
+      const url = await database();
+      const previous = openPostgresLease({ url });
+      stops.push(() => previous.close());
+      const held = await previous.tryAcquire('node-host-41-aaaaaa', nodeUrl, 60_000);
+      assert.ok(held !== undefined);
+      const events: string[] = [];
+      const n = restarted(url, 'node-host-42-bbbbbb', events);
+      await n.c.start();
+      await n.role.changes(1);
+      assert.equal(n.role.events[0], `lead ${held.epoch + 1}`);
+      assert.deepEqual(n.role.fence, { holder: 'node-host-42-bbbbbb', epoch: held.epoch + 1 });
+      assert.ok(events.some((e) => e.startsWith('lease reclaimed')), events.join('; '));
+      assert.equal(await previous.renew('node-host-41-aaaaaa', held.epoch, 60_000), undefined);
+    });
+
+    it('never reclaims later: a previous process that took the lease after this node started is waited for', async () => {
+      const url = await database();
+      const other = openPostgresLease({ url });
+      stops.push(() => other.close());
+      const elsewhere = await other.tryAcquire('other-host-7-cccccc', 'http://other.test', 60_000);
+      assert.ok(elsewhere !== undefined);
+      const events: string[] = [];
+      const n = restarted(url, 'node-host-42-bbbbbb', events);
+      await n.c.start();
+      assert.equal(n.c.status().role, 'follower', 'another host’s lease is not reclaimed');
+      await other.release('other-host-7-cccccc', elsewhere.epoch);
+      const previous = await other.tryAcquire('node-host-41-aaaaaa', nodeUrl, 60_000);
+      assert.ok(previous !== undefined);
+      await n.c.recheck();
+      assert.equal(n.c.status().role, 'follower');
+      assert.deepEqual(n.role.events, []);
+      assert.equal((await other.read()).holder, 'node-host-41-aaaaaa');
     });
   });
 });

@@ -3,7 +3,9 @@
  * on a real PostgreSQL server: one holder at a time, expiry judged by the
  * database's clock, and a deposed holder's batches refused by the database
  * itself, including a holder whose process was paused past its TTL; a
- * rotation and a freeze are fenced the same way.
+ * rotation and a freeze are fenced the same way; a restarted node reclaims
+ * its previous process's live lease (same host, same node URL) and nobody
+ * else's, and the previous process's batches are refused from then on.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +13,7 @@ import pg from 'pg';
 import type { LogError } from '../../src/errors.js';
 import { EMPTY_ROOT } from '../../src/merkle/index.js';
 import type { Rotation } from '../../src/storage/types.js';
-import { openPostgresLease, openPostgresStore, type PostgresLease, type PostgresStore } from '../../src/storage/index.js';
+import { isPreviousProcess, nodeHost, openPostgresLease, openPostgresStore, type PostgresLease, type PostgresStore } from '../../src/storage/index.js';
 import { SQL } from '../../src/storage/postgres/statements.js';
 import { eachLine } from '../support/lines.js';
 import { usePostgres } from '../support/postgres.js';
@@ -102,6 +104,88 @@ describe('PostgresLease', () => {
       assert.ok(held !== undefined);
       await a.release('a', held.epoch);
       assert.equal((await b.tryAcquire('b', 'http://b.test', 60_000))?.epoch, held.epoch + 1);
+    });
+  });
+
+  describe("when a restarted node reclaims its previous process's live lease", () => {
+    const url0 = 'http://node.test:3000';
+    it('takes it at once only for the same node URL and hostname part, one epoch later; another URL, another host, or no reclaim asked wait for the expiry', async () => {
+      const url = await database();
+      const [old, next] = [lease(url), lease(url)];
+      const held = await old.tryAcquire('db-1.example-41-a1b2c3', url0, 60_000);
+      assert.ok(held !== undefined);
+      assert.equal(await next.tryAcquire('db-1.example-42-d4e5f6', url0, 60_000), undefined, 'no reclaim asked');
+      assert.equal(await next.tryAcquire('db-1.example-42-d4e5f6', 'http://node.test:3001', 60_000, { reclaim: true }), undefined, 'another URL');
+      assert.equal(await next.tryAcquire('db-2.example-42-d4e5f6', url0, 60_000, { reclaim: true }), undefined, 'another host');
+      assert.equal(await next.tryAcquire('db-1-42-d4e5f6', url0, 60_000, { reclaim: true }), undefined, 'a hostname that is only a prefix');
+      assert.equal(await next.tryAcquire('example-41-a1b2c3', url0, 60_000, { reclaim: true }), undefined, 'another host whose ID ends like the holder’s');
+      assert.equal(await old.tryAcquire('db-1.example-41-a1b2c3', url0, 60_000, { reclaim: true }), undefined, 'not by its holder itself');
+      const view = await next.read();
+      assert.deepEqual({ holder: view.holder, epoch: view.epoch, live: view.live }, { holder: 'db-1.example-41-a1b2c3', epoch: held.epoch, live: true });
+      const grant = await next.tryAcquire('db-1.example-42-d4e5f6', url0, 60_000, { reclaim: true });
+      assert.deepEqual(grant, { holder: 'db-1.example-42-d4e5f6', nodeUrl: url0, epoch: held.epoch + 1, ttlMs: 60_000, reclaimedFrom: 'db-1.example-41-a1b2c3' });
+      assert.equal(await old.renew('db-1.example-41-a1b2c3', held.epoch, 60_000), undefined, 'the previous process can no longer renew');
+      await old.release('db-1.example-41-a1b2c3', held.epoch);
+      const after = await old.read();
+      assert.deepEqual({ holder: after.holder, epoch: after.epoch, live: after.live }, { holder: 'db-1.example-42-d4e5f6', epoch: held.epoch + 1, live: true });
+    });
+
+    it('takes an expired lease without calling it a reclaim', async function () {
+      this.timeout(30_000);
+      const url = await database();
+      const l = lease(url);
+      const held = await l.tryAcquire('h-41-aaaaaa', url0, 300);
+      assert.ok(held !== undefined);
+      await expired(l);
+      assert.deepEqual(await l.tryAcquire('h-42-bbbbbb', url0, 60_000, { reclaim: true }), { holder: 'h-42-bbbbbb', nodeUrl: url0, epoch: held.epoch + 1, ttlMs: 60_000 });
+    });
+
+    it("refuses the previous process's batches from the reclaim on, and waits for its commit in progress", async function () {
+      this.timeout(30_000);
+      const url = await database();
+      const databaseName = new URL(url).pathname.slice(1);
+      const [lOld, lNew] = [lease(url), lease(url)];
+      const [sOld, sNew] = [await store(url), await store(url)];
+      const held = await lOld.tryAcquire('h-41-aaaaaa', url0, 60_000);
+      assert.ok(held !== undefined);
+      sOld.fence(held);
+      await sOld.appendBatch(0, batch(0, 2));
+      // A commit of the previous process in progress: its compare-and-swap done, its COMMIT not yet sent.
+      const open = new pg.Client({ connectionString: url });
+      await open.connect();
+      closers.push(() => open.end());
+      await open.query('BEGIN');
+      assert.equal((await open.query(SQL.casHeadFenced([2, 3, 'h-41-aaaaaa', held.epoch]))).rowCount, 1);
+      const reclaim = lNew.tryAcquire('h-42-bbbbbb', url0, 60_000, { reclaim: true });
+      await waitForLockWaiter(server().query.bind(server()), databaseName);
+      await open.query('COMMIT');
+      const grant = await reclaim;
+      assert.equal(grant?.epoch, held.epoch + 1);
+      assert.equal(grant.reclaimedFrom, 'h-41-aaaaaa');
+      const stale = batch(3, 1, { salt: 'previous process' });
+      const err = (await assertRejected(sOld.appendBatch(3, stale), 'NOT_SEQUENCER')) as LogError;
+      assert.equal(err.details?.['fenced'], true);
+      assert.equal(await sOld.indexOfLeafHash(stale.entries[0]!.leafHash), undefined);
+      sNew.fence(grant);
+      const mine = batch(3, 2, { salt: 'restarted' });
+      await sNew.appendBatch(3, mine);
+      assertCheckpoint(await sNew.latestCheckpoint(), mine.checkpoint);
+    });
+  });
+
+  describe('nodeHost and isPreviousProcess', () => {
+    it('take the hostname part as what precedes the last two dash-separated parts', () => {
+      assert.equal(nodeHost('ip-10-0-0-7.ec2.internal-812-0a1b2c'), 'ip-10-0-0-7.ec2.internal');
+      assert.equal(nodeHost('host-1-ab'), 'host');
+      assert.equal(nodeHost('a'), undefined);
+      assert.equal(nodeHost('1-ab'), undefined);
+      assert.equal(nodeHost('-1-ab'), undefined);
+      assert.equal(isPreviousProcess('h-1-aa', 'http://x', 'h-2-bb', 'http://x'), true);
+      assert.equal(isPreviousProcess('h-1-aa', 'http://x', 'h-1-aa', 'http://x'), false);
+      assert.equal(isPreviousProcess('h-1-aa', 'http://x', 'h-2-bb', 'http://y'), false);
+      assert.equal(isPreviousProcess('h-1-aa', '', 'h-2-bb', ''), false);
+      assert.equal(isPreviousProcess(undefined, 'http://x', 'h-2-bb', 'http://x'), false);
+      assert.equal(isPreviousProcess('a', 'http://x', 'a-2-bb', 'http://x'), false);
     });
   });
 

@@ -5,11 +5,30 @@
  * database's clock (clock_timestamp()), never a node's.
  *
  * Contract:
- * - At most one node holds a live lease at any instant of the database's
- *   clock: {@link PostgresLease.tryAcquire} succeeds only on an expired
- *   lease, and bumps the epoch.
+ * - At most one node holds the lease at any instant of the database's clock:
+ *   the row names one holder and one epoch. {@link PostgresLease.tryAcquire}
+ *   succeeds only on an expired lease, and bumps the epoch — with one
+ *   exception, a reclaim (`tryAcquire(…, { reclaim: true })`): a live lease
+ *   whose node URL is the caller's and whose holder's hostname part is the
+ *   caller's ({@link isPreviousProcess}) is taken at once. Such a holder is
+ *   the caller's previous process (a process on the same host serving the
+ *   same address, since restarted after a crash), which would otherwise keep
+ *   the restarted node waiting out the TTL. A reclaim is a takeover in every
+ *   other respect: under the same FOR UPDATE lock, bumping the epoch. The
+ *   previous holder's lease so ends before its expiry while its process, if
+ *   it somehow still runs, may believe it holds it until then. The log
+ *   still cannot fork: belief commits nothing, only a batch whose
+ *   compare-and-swap names the live (holder, epoch) does (the fencing
+ *   below), so from the reclaim on the old epoch commits nothing, its
+ *   renewal fails and it is deposed; a batch of its in flight either
+ *   committed before the reclaim took the row lock (and the new holder
+ *   rebuilds from the store after it) or is refused. This holds whatever
+ *   the holder really is: were it not a dead process but a live one sharing
+ *   the host and URL (a misconfiguration), the reclaim would only depose it,
+ *   as a takeover does. A lease held by another host or another URL is
+ *   never taken before it expires.
  * - A holder keeps it by {@link PostgresLease.renew} before it expires; a
- *   renewal of a lease that expired or was taken over fails (undefined), and
+ *   renewal of a lease that expired or was taken over (or reclaimed) fails (undefined), and
  *   the epoch it held never becomes valid again.
  * - Fencing: a store fenced with (holder, epoch) (PostgresStore.fence)
  *   commits a batch only while that lease is live, checked by the database
@@ -44,6 +63,41 @@ export interface LeaseGrant {
   readonly nodeUrl: string;
   readonly epoch: number;
   readonly ttlMs: number;
+  /** The previous process's holder ID, when this grant reclaimed its live lease; undefined for a lease taken once expired, and for a renewal. */
+  readonly reclaimedFrom?: string;
+}
+
+/** How {@link PostgresLease.tryAcquire} may take the lease. */
+export interface AcquireOptions {
+  /**
+   * Also take a live lease held by the caller's previous process
+   * ({@link isPreviousProcess}: same node URL, same hostname part of the
+   * holder ID). A node asks this only of its first attempts after start.
+   */
+  readonly reclaim?: boolean;
+}
+
+/**
+ * The hostname part of a node ID `<hostname>-<pid>-<random>` (what precedes
+ * its last two dash-separated parts; a hostname may itself hold dashes), or
+ * undefined when the ID has fewer than three parts.
+ */
+export function nodeHost(nodeId: string): string | undefined {
+  const parts = nodeId.split('-');
+  if (parts.length < 3) return undefined;
+  const host = parts.slice(0, -2).join('-');
+  return host === '' ? undefined : host;
+}
+
+/**
+ * Whether the lease holder `holder`, advertising `holderUrl`, is a previous
+ * process of the node `nodeId` at `nodeUrl`: another ID (not the node
+ * itself), the same node URL and the same hostname part ({@link nodeHost}).
+ */
+export function isPreviousProcess(holder: string | undefined, holderUrl: string, nodeId: string, nodeUrl: string): boolean {
+  if (holder === undefined || holder === nodeId || holderUrl === '' || holderUrl !== nodeUrl) return false;
+  const host = nodeHost(nodeId);
+  return host !== undefined && nodeHost(holder) === host;
 }
 
 /** What a fenced store commits under: the holder and the epoch it acquired. */
@@ -102,26 +156,39 @@ export class PostgresLease {
 
   /**
    * Take the lease for `holder` (advertising `nodeUrl`) for `ttlMs`, if it
-   * has expired; undefined if another node holds it (or `holder` itself:
-   * renew that). Waits for a fenced commit in progress to end (its KEY SHARE
-   * lock), then judges expiry. The new epoch is one more than the last.
+   * has expired — or, with `reclaim`, if it is held by `holder`'s previous
+   * process ({@link isPreviousProcess}); undefined if another node holds it
+   * (or `holder` itself: renew that). Waits for a fenced commit in progress
+   * to end (its KEY SHARE lock), then judges, under the row's FOR UPDATE
+   * lock, expiry and the previous holder. The new epoch is one more than
+   * the last, so the previous holder's batches are fenced off.
    */
-  async tryAcquire(holder: string, nodeUrl: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+  async tryAcquire(holder: string, nodeUrl: string, ttlMs: number, options: AcquireOptions = {}): Promise<LeaseGrant | undefined> {
     checkHolder(holder);
     const client = await this.#connect('take the sequencer lease');
     let failed = false;
     try {
       await client.query('BEGIN');
-      await client.query('SELECT 1 FROM sequencer_lease FOR UPDATE');
+      // The row is locked until COMMIT: what is judged here cannot change before the UPDATE.
+      const locked = await client.query<{ holder: string; nodeUrl: string; live: boolean }>(
+        'SELECT holder, node_url AS "nodeUrl", expires_at > clock_timestamp() AS live FROM sequencer_lease FOR UPDATE',
+      );
+      const row = locked.rows[0];
+      const reclaimed = row !== undefined && row.live && options.reclaim === true && isPreviousProcess(row.holder, row.nodeUrl, holder, nodeUrl);
+      if (row === undefined || (row.live && !reclaimed)) {
+        await client.query('COMMIT');
+        return undefined;
+      }
       const res = await client.query<{ epoch: number }>(
         `UPDATE sequencer_lease SET holder = $1, node_url = $2, epoch = epoch + 1,
            acquired_at = clock_timestamp(), expires_at = clock_timestamp() + $3 * interval '1 millisecond'
-         WHERE expires_at <= clock_timestamp() RETURNING epoch`,
+         RETURNING epoch`,
         [holder, nodeUrl, ttlMs],
       );
       await client.query('COMMIT');
       const epoch = res.rows[0]?.epoch;
-      return epoch === undefined ? undefined : { holder, nodeUrl, epoch, ttlMs };
+      if (epoch === undefined) return undefined;
+      return reclaimed ? { holder, nodeUrl, epoch, ttlMs, reclaimedFrom: row.holder } : { holder, nodeUrl, epoch, ttlMs };
     } catch (err) {
       failed = true;
       throw toLogError(`take the sequencer lease of ${this.#label}`, err, 'STORE_FAILED');
