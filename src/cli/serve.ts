@@ -73,7 +73,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   }
   const tokensFile = config.tokensFile;
   let tokens = tokensFile === undefined ? undefined : readTokensFile(tokensFile);
-  const otp = config.adminTotpSecretFile === undefined ? undefined : new OneTimeCodes(readTotpSecretFile(config.adminTotpSecretFile));
+  const otpSecret = config.adminTotpSecretFile === undefined ? undefined : readTotpSecretFile(config.adminTotpSecretFile);
   const reloadTokens =
     tokensFile === undefined
       ? undefined
@@ -188,6 +188,10 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       return abandonStart(err, adminLog);
     }
   }
+
+  // On PostgreSQL a spent one-time code is spent for every node on the database, and across restarts.
+  const sharedOtp = opened.postgres;
+  const otp = otpSecret === undefined ? undefined : new OneTimeCodes(otpSecret, sharedOtp === undefined ? undefined : { spend: (token, step) => sharedOtp.spendOtpStep(token, step) });
 
   // On a follower the admin audit log's records go to the sequencing node, which alone appends to it.
   const adminAudit = cluster === undefined ? adminLog.audit : clusterAdminAudit(adminLog.audit, cluster.hooks);

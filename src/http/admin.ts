@@ -14,6 +14,9 @@
  *    401 OTP_INVALID, one already spent → 401 OTP_REUSED (all with
  *    `WWW-Authenticate: Bearer realm="cairn", error="insufficient_user_authentication"`,
  *    RFC 9470 §3), after 5 wrong codes in a row → 429 OTP_LOCKED for a while.
+ *    On PostgreSQL a code is spent for every node on the database (totp.ts
+ *    SharedOtpSteps): one another node accepted is OTP_REUSED here; when the
+ *    database cannot be reached to tell, 503 STORE_FAILED.
  *
  * Every admin request is recorded in the admin audit log ({@link AdminAudit})
  * before it is answered: a refused one as one `refused` record; an allowed
@@ -91,8 +94,13 @@ export class AdminGate {
     this.#o = options;
   }
 
-  /** The refusal of an admin request by role and one-time code (steps 2 and 3 of the module comment), or undefined. */
-  refusal(req: GuardRequest): Reply | undefined {
+  /**
+   * The refusal of an admin request by role and one-time code (steps 2 and 3
+   * of the module comment), or undefined. A one-time code that cannot be
+   * checked against the other nodes' (the database is away) is 503
+   * STORE_FAILED.
+   */
+  async refusal(req: GuardRequest): Promise<Reply | undefined> {
     if (!this.#o.tokens) {
       return refuse('FORBIDDEN', REALM, 'admin operations are disabled: the server runs without --tokens-file, so no token has role admin');
     }
@@ -100,7 +108,12 @@ export class AdminGate {
     if (denied !== undefined || this.#o.otp === undefined) return denied;
     const who = req.principal() as NonNullable<ReturnType<GuardRequest['principal']>>;
     const header = req.headers[OTP_HEADER.toLowerCase()];
-    const why = this.#o.otp.check(who.name, Array.isArray(header) ? header.join(',') : header, this.#o.clock.now());
+    let why: OtpRefusal | undefined;
+    try {
+      why = await this.#o.otp.verify(who.name, Array.isArray(header) ? header.join(',') : header, this.#o.clock.now());
+    } catch (err) {
+      return errorReply(new LogError('STORE_FAILED', `couldn't check the one-time code against the other nodes': ${describeError(err)}; retry with the next code`));
+    }
     if (why === undefined) return undefined;
     const r = refuse(why, STEP_UP, OTP_MESSAGES[why]);
     return why === 'OTP_LOCKED' ? { ...r, headers: { ...r.headers, 'Retry-After': '30' } } : r;
@@ -117,7 +130,7 @@ export class AdminGate {
    * answer (never a rejection) is the answer.
    */
   async serve(req: GuardRequest, requestId: string, guardRefusal: Reply | undefined, run: () => Promise<Reply>, relay?: (allowed: AdminVerdict) => Promise<Reply>): Promise<Reply> {
-    const refused = guardRefusal ?? this.refusal(req);
+    const refused = guardRefusal ?? (await this.refusal(req));
     const who = req.principal();
     const base = {
       who: who === undefined || who === null ? null : who.name,

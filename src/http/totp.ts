@@ -99,28 +99,63 @@ const OTP_LOCK_MS = 30_000;
 const OTP_MAX_LOCK_MS = 15 * 60_000;
 
 /**
+ * Where the steps spent are recorded for several nodes on one database
+ * (PostgresStore.spendOtpStep), so that a code one node accepted is refused
+ * by every other.
+ */
+export interface SharedOtpSteps {
+  /** Spend `step` for token `token`: true when no step at or beyond it was spent before, by any node; rejects when it cannot tell. */
+  spend(token: string, step: number): Promise<boolean>;
+}
+
+/**
  * The check of admin one-time codes, with the state that makes each code
  * single-use: per token name, the last step accepted and the wrong codes in
- * a row. State is in memory: after a restart, a code of the current window
- * that was used just before could be used again within its ±1 step.
+ * a row. That state is in this process's memory; with `shared` (several nodes
+ * on one database) each accepted step is also spent there, so a code is
+ * accepted once across the nodes and across restarts. Without it, after a
+ * restart a code of the current window that was used just before could be
+ * used again within its ±1 step. Wrong codes are counted per process.
  */
 export class OneTimeCodes {
   readonly #secret: Uint8Array;
+  readonly #shared: SharedOtpSteps | undefined;
   readonly #lastStep = new Map<string, number>();
   readonly #failures = new Map<string, { count: number; lockedUntil: number }>();
 
   /** `secret`: the shared secret's bytes (at least 16: RFC 4226 §4 R6 asks for 128 bits, recommends 160). */
-  constructor(secret: Uint8Array) {
+  constructor(secret: Uint8Array, shared?: SharedOtpSteps) {
     if (secret.length < 16) throw new LogError('CONFIG_INVALID', `a TOTP secret needs at least 16 bytes (128 bits); this one has ${secret.length}`);
     this.#secret = Uint8Array.from(secret);
+    this.#shared = shared;
   }
 
   /**
    * Checks `code` (the header's value, undefined when absent) for token
-   * `who` at `nowMs`; undefined when accepted (and from then on that step
-   * and the earlier ones are spent for `who`), else why not.
+   * `who` at `nowMs` against this process's state only; undefined when
+   * accepted (and from then on that step and the earlier ones are spent for
+   * `who` here), else why not.
    */
   check(who: string, code: string | undefined, nowMs: number): OtpRefusal | undefined {
+    const r = this.#match(who, code, nowMs);
+    return typeof r === 'number' ? undefined : r;
+  }
+
+  /**
+   * {@link check}, then, with shared steps, spends the accepted step there:
+   * OTP_REUSED when another node (or an earlier process) spent it or a later
+   * one. Rejects with the shared store's error when it cannot be reached
+   * (the code is then spent here, not there: the admin waits for the next).
+   */
+  async verify(who: string, code: string | undefined, nowMs: number): Promise<OtpRefusal | undefined> {
+    const r = this.#match(who, code, nowMs);
+    if (typeof r !== 'number') return r;
+    if (this.#shared !== undefined && !(await this.#shared.spend(who, r))) return 'OTP_REUSED';
+    return undefined;
+  }
+
+  /** The step `code` is accepted for (now spent here), or why it is refused. */
+  #match(who: string, code: string | undefined, nowMs: number): OtpRefusal | number {
     if (code === undefined || code.trim() === '') return 'OTP_REQUIRED';
     const f = this.#failures.get(who);
     if (f !== undefined && f.lockedUntil > nowMs) return 'OTP_LOCKED';
@@ -142,6 +177,6 @@ export class OneTimeCodes {
     if (last !== undefined && matched <= last) return 'OTP_REUSED';
     this.#lastStep.set(who, matched);
     this.#failures.delete(who);
-    return undefined;
+    return matched;
   }
 }

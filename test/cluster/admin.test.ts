@@ -6,8 +6,9 @@
  * itself (rotate) is relayed to the sequencing node, runs there once, and is
  * recorded in the admin audit log as if asked directly plus the relaying
  * node; a node-local one (tokens reload) runs where asked, its records
- * reaching the audit log through the sequencing node. With the sequencing
- * node down, the follower answers a retryable 503 at once.
+ * reaching the audit log through the sequencing node. A code one node
+ * accepted is refused by the other. With the sequencing node down, the
+ * follower answers a retryable 503 at once.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +39,8 @@ describe('admin operations asked of a follower', function () {
   let follower: string;
   let followerId: string;
   let followerIndex: number;
+  /** The one-time code the follower accepted for the tokens reload. */
+  let reloadCode: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cairn-cluster-admin-'));
@@ -104,7 +107,8 @@ describe('admin operations asked of a follower', function () {
 
   it('runs a node-local operation (tokens reload) where it is asked, recorded through the sequencing node', async () => {
     const relays = await relaysAnswered(leader);
-    const a = await adminCall(follower, '/api/v1/admin/tokens/reload', { token: ADMIN_TOKEN, otp: adminCode(), requestId: 'reload-on-follower' });
+    reloadCode = adminCode();
+    const a = await adminCall(follower, '/api/v1/admin/tokens/reload', { token: ADMIN_TOKEN, otp: reloadCode, requestId: 'reload-on-follower' });
     assert.equal(a.status, 200, a.body.toString());
     assert.deepEqual(json(a), { tokens: 2, admins: 1 });
     assert.equal(await relaysAnswered(leader), relays, 'not relayed');
@@ -115,6 +119,17 @@ describe('admin operations asked of a follower', function () {
         ['authorized', null, followerId],
         ['completed', 200, followerId],
       ],
+    );
+  });
+
+  it('refuses at the sequencing node a one-time code the follower accepted (OTP_REUSED), running nothing', async () => {
+    const a = await adminCall(leader, '/api/v1/admin/tokens/reload', { token: ADMIN_TOKEN, otp: reloadCode, requestId: 'reload-replayed-on-leader' });
+    assert.equal(a.status, 401, a.body.toString());
+    assert.equal(errorCode(a), 'OTP_REUSED');
+    const { records } = await readAdminLog(leader);
+    assert.deepEqual(
+      records.filter((x) => x['requestId'] === 'reload-replayed-on-leader').map((x) => [x['event'], x['status'], x['reason']]),
+      [['refused', 401, 'OTP_REUSED']],
     );
   });
 

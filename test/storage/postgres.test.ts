@@ -213,6 +213,27 @@ describe('PostgresStore', () => {
     });
   });
 
+  describe('spending one-time code steps (admin tokens, shared by every node)', () => {
+    it('spends a step once per token across stores on one database, refusing it and every earlier step afterwards, one winner when two race', async () => {
+      const url = await server().createDatabase();
+      const [a, b] = await Promise.all([store(url), store(url)]);
+      assert.equal(await a.spendOtpStep('ops', 100), true);
+      assert.equal(await b.spendOtpStep('ops', 100), false, 'the same step through another node');
+      assert.equal(await b.spendOtpStep('ops', 99), false, 'an earlier step');
+      assert.equal(await b.spendOtpStep('other', 100), true, 'another token');
+      assert.equal(await b.spendOtpStep('ops', 101), true, 'the next step');
+      for (let step = 200; step < 220; step++) {
+        const won = await Promise.all([a.spendOtpStep('race', step), b.spendOtpStep('race', step)]);
+        assert.equal(won.filter(Boolean).length, 1, `step ${step}: ${JSON.stringify(won)}`);
+      }
+      assert.deepEqual(await query(url, 'SELECT token, step::int FROM admin_otp_steps ORDER BY token'), [
+        { token: 'ops', step: 101 },
+        { token: 'other', step: 100 },
+        { token: 'race', step: 219 },
+      ]);
+    });
+  });
+
   describe('when opened', () => {
     it('applies every migration once, also when several processes open a new database at once', async () => {
       const url = await server().createDatabase();

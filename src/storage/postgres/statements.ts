@@ -54,6 +54,11 @@ export const SQL = {
   // meta and housekeeping
   getMeta: named('get_meta', 'SELECT value FROM meta WHERE key = $1'),
   insertMeta: named('insert_meta', 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING'),
+  // one row changed (inserted or moved forward) only when no step at or beyond $2 was spent for the token
+  spendOtpStep: named(
+    'spend_otp_step',
+    'INSERT INTO admin_otp_steps (token, step) VALUES ($1, $2) ON CONFLICT (token) DO UPDATE SET step = EXCLUDED.step WHERE admin_otp_steps.step < EXCLUDED.step',
+  ),
   databaseSize: named('database_size', 'SELECT pg_database_size(current_database()) AS bytes'),
   // a copy cairn migrate has not finished (import.ts)
   unfinishedImport: named('unfinished_import', 'SELECT source FROM import_state'),

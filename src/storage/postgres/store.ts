@@ -315,6 +315,17 @@ export class PostgresStore implements AsyncLogStore {
     return (await this.#one<{ value: string }>(`read meta ${key}`, SQL.getMeta([key])))?.value;
   }
 
+  /**
+   * Spend TOTP time step `step` for admin token `token` (RFC 6238 §5.2), for
+   * every node on the database: true when no step at or beyond it was spent
+   * for the token before (it is recorded, atomically: of two nodes spending
+   * the same step at once, one gets false), false when one was. Rejects with
+   * STORE_FAILED when the database cannot be reached.
+   */
+  async spendOtpStep(token: string, step: number): Promise<boolean> {
+    return (await this.#query(`spend a one-time code of token ${JSON.stringify(token)}`, SQL.spendOtpStep([token, step]), 'STORE_FAILED')).rowCount === 1;
+  }
+
   /** Set `key` once. Setting the same value again is a no-op; a different value rejects with INCONSISTENT, even one set concurrently. */
   async setMeta(key: string, value: string): Promise<void> {
     const inserted = await this.#write1(`set meta ${key}`, SQL.insertMeta([key, value]));
