@@ -112,9 +112,12 @@ export class Forwarder {
 
   /**
    * POST `body` (authenticated by its MAC) to `path` of the node at
-   * `nodeUrl`, alone, on the same connections; resolves with the answer (any
-   * status), rejects with NOT_SEQUENCER, `details.sent` telling whether the
-   * request may have reached the node, when none came.
+   * `nodeUrl`, alone, on a connection of its own (closed after the answer);
+   * resolves with the answer (any status), rejects with NOT_SEQUENCER,
+   * `details.sent` telling whether the request may have reached the node,
+   * when none came. A kept-alive connection is never reused here: the node
+   * may have closed it meanwhile, and a request written to it fails after
+   * being sent, so whether it ran could not be told.
    */
   post(nodeUrl: string, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; text: string }> {
     if (this.#closed) return Promise.reject(new LogError('NOT_SEQUENCER', "couldn't reach the sequencing node: this node is shutting down", { details: { sent: false } }));
@@ -124,7 +127,7 @@ export class Forwarder {
     } catch {
       return Promise.reject(new LogError('NOT_SEQUENCER', `couldn't reach the sequencing node: its URL ${JSON.stringify(nodeUrl)} is not a URL`, { details: { sent: false } }));
     }
-    return this.#request(target, body);
+    return this.#request(target, body, false);
   }
 
   /** Close the kept-alive connections; entries still waiting fail (not sent). */
@@ -191,8 +194,11 @@ export class Forwarder {
     );
   }
 
-  /** POST `body` to `target`; resolves with the answer (any status), rejects with NOT_SEQUENCER when none came. */
-  #request(target: URL, body: Buffer): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  /**
+   * POST `body` to `target` (on the kept-alive connections unless `keepAlive` is false); resolves with the answer
+   * (any status), rejects with NOT_SEQUENCER when none came.
+   */
+  #request(target: URL, body: Buffer, keepAlive = true): Promise<{ status: number; headers: Record<string, string>; text: string }> {
     const secure = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
       let written = false;
@@ -207,7 +213,7 @@ export class Forwarder {
         target,
         {
           method: 'POST',
-          agent: secure ? this.#agents.https : this.#agents.http,
+          agent: keepAlive ? (secure ? this.#agents.https : this.#agents.http) : false,
           timeout: this.#o.timeoutMs,
           headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, [CLUSTER_MAC_HEADER]: clusterMac(this.#o.secret, body) },
         },
