@@ -70,12 +70,30 @@ export class LogReader {
    */
   readonly #recentGroups = new Map<number, Uint8Array>();
 
-  constructor(store: AsyncTreeReads, tiles: TileCache, published: () => CheckpointRow, firstIndex = 0) {
+  /** Asked when a read goes beyond the published tree: resolves true once the published checkpoint may have moved on. */
+  readonly #catchUp: () => Promise<boolean>;
+
+  /**
+   * `catchUp`: on a node that does not sequence, reads beyond the published
+   * tree ask it to adopt the store's latest checkpoint first (catch-up.ts),
+   * so that an entry another node just answered for can be read back here.
+   */
+  constructor(store: AsyncTreeReads, tiles: TileCache, published: () => CheckpointRow, firstIndex = 0, catchUp?: () => Promise<boolean>) {
     this.firstIndex = firstIndex;
     this.#store = store;
     this.#tiles = tiles;
     this.#published = published;
     this.#grouped = store.leafGroup !== undefined;
+    this.#catchUp = catchUp ?? (() => Promise.resolve(false));
+  }
+
+  /**
+   * Whether the published tree holds at least `size` leaves, after catching up
+   * once when it does not (a node that does not sequence: see the constructor).
+   */
+  async reach(size: number): Promise<boolean> {
+    if (size <= this.latest().size) return true;
+    return (await this.#catchUp()) && size <= this.latest().size;
   }
 
   /** The latest published checkpoint. */
@@ -85,8 +103,8 @@ export class LogReader {
 
   /** A published checkpoint by size, if the log published one at exactly that size. */
   async checkpointAt(size: number): Promise<CheckpointRow | undefined> {
+    if (size > this.latest().size && !(await this.reach(size))) return undefined;
     const latest = this.latest();
-    if (size > latest.size) return undefined;
     if (size === latest.size) return latest;
     return this.#store.checkpointAt(size);
   }
@@ -124,7 +142,7 @@ export class LogReader {
 
   /** The entry at global index `index` if it is a published leaf of this tree. */
   async entryByIndex(index: number): Promise<StoredEntry | undefined> {
-    if (!this.holds(index)) return undefined;
+    if (!this.holds(index) && !(Number.isSafeInteger(index) && index >= this.firstIndex && (await this.reach(index - this.firstIndex + 1)))) return undefined;
     const leaf = index - this.firstIndex;
     if (this.#store.entryAndLeafGroup === undefined || leaf >= this.#groupedLeaves()) return this.#store.entryByIndex(index);
     // One store read for the entry and the leaf group its inclusion proof will need.
@@ -140,7 +158,8 @@ export class LogReader {
   /** The published entry of this tree with this leaf hash. */
   async entryByLeafHash(leafHash: Uint8Array): Promise<StoredEntry | undefined> {
     const e = await this.#store.entryByLeafHash(leafHash);
-    return e !== undefined && this.holds(e.index) ? e : undefined;
+    if (e === undefined || e.index < this.firstIndex) return undefined;
+    return this.holds(e.index) || (await this.reach(e.index - this.firstIndex + 1)) ? e : undefined;
   }
 
   /**
@@ -148,12 +167,16 @@ export class LogReader {
    * every earlier tree's (search keys are the log's, not one tree's).
    */
   async search(key: string, limit: number): Promise<number[]> {
+    const found = await this.#store.searchKey(key, limit);
+    const beyond = found.reduce((m, i) => Math.max(m, i + 1), 0) - this.firstIndex;
+    if (beyond > this.latest().size) await this.reach(beyond);
     const max = this.firstIndex + this.latest().size;
-    return (await this.#store.searchKey(key, limit)).filter((i) => i < max);
+    return found.filter((i) => i < max);
   }
 
   /** RFC 6962 inclusion proof of `index` in the tree of published size `size` (≤ latest): one store read. */
   async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
+    if (size > this.latest().size) await this.reach(size);
     this.#checkSize(size);
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LogError('SIZE_OUT_OF_RANGE', `index ${index} is not in a tree of size ${size}`);
@@ -164,6 +187,7 @@ export class LogReader {
 
   /** RFC 6962 consistency proof from `oldSize` to `newSize` (0 ≤ old ≤ new ≤ latest). */
   async consistencyProof(oldSize: number, newSize: number): Promise<Uint8Array[]> {
+    if (newSize > this.latest().size) await this.reach(newSize);
     this.#checkSize(newSize);
     if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > newSize) {
       throw new LogError('SIZE_OUT_OF_RANGE', `first size ${oldSize} must be between 0 and last size ${newSize}`);
@@ -174,6 +198,7 @@ export class LogReader {
 
   /** Root hash of the tree at a size ≤ latest, recomputed from tiles. */
   async rootAt(size: number): Promise<Uint8Array> {
+    if (size > this.latest().size) await this.reach(size);
     this.#checkSize(size);
     return this.#compute(size, Math.max(0, size - 1), (nodes) => rootAt(size, nodes));
   }

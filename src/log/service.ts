@@ -19,6 +19,7 @@ import { EMPTY_ROOT, RightEdge } from '../merkle/index.js';
 import { formatCheckpoint, parseNote, type NoteVerifier } from '../note/index.js';
 import type { AsyncLogStore } from '../storage/index.js';
 import type { CheckpointRow, ShardRow, StoredEntry } from '../storage/types.js';
+import { CatchUp } from './catch-up.js';
 import { checkpointNote, signCheckpointNow } from './checkpoint-note.js';
 import { Committer } from './commit.js';
 import { makeIdentity, type LogIdentity } from './identity.js';
@@ -90,6 +91,8 @@ export class LogService {
   #standingBy: string | undefined;
   /** The last {@link followTrees} (or the rotation, freeze or take-over it is chained with): one at a time. */
   #treeChange: Promise<unknown> = Promise.resolve();
+  /** Reads beyond the published tree while standing by adopt the store's latest checkpoint first (catch-up.ts). */
+  readonly #catchUp = new CatchUp(() => this.adoptLatest());
 
   private constructor(store: AsyncLogStore, clock: Clock, opts: LogServiceOptions, signer: LogSigner, active: ActiveTree, frozen: Shard[], listeners: PublishListener[]) {
     this.#store = store;
@@ -117,11 +120,18 @@ export class LogService {
     const frozen = await Promise.all(rows.slice(0, -1).map((row) => frozenShard(store, row, identity.publicUrl)));
     const signer = opts.signer ?? defaultSigner(identity);
     const listeners: PublishListener[] = [];
-    const active = await activeTree(store, clock, opts, identity, latest, activeRow, signer, (published) => {
+    let service: LogService | undefined;
+    const catchUp = (): Promise<boolean> => (service === undefined ? Promise.resolve(false) : service.#catchUpRead());
+    const active = await activeTree(store, clock, opts, identity, latest, activeRow, signer, catchUp, (published) => {
       for (const l of listeners) l(published);
     });
-    const service = new LogService(store, clock, opts, signer, active, frozen, listeners);
+    service = new LogService(store, clock, opts, signer, active, frozen, listeners);
     return service;
+  }
+
+  /** A read beyond the published tree: while standing by, adopt the store's latest checkpoint first (shared rounds). */
+  #catchUpRead(): Promise<boolean> {
+    return this.#standingBy === undefined ? Promise.resolve(false) : this.#catchUp.request();
   }
 
   /** The active tree's identity: the tree new entries go into. */
@@ -161,7 +171,9 @@ export class LogService {
 
   /** The published entry at global index `index` and its tree. */
   async entryByIndex(index: number): Promise<{ entry: StoredEntry; shard: Shard } | undefined> {
-    const shard = this.shardOfIndex(index);
+    let shard = this.shardOfIndex(index);
+    const active = this.reader;
+    if (shard === undefined && Number.isSafeInteger(index) && index >= active.firstIndex && (await active.reach(index - active.firstIndex + 1))) shard = this.shardOfIndex(index);
     const entry = await shard?.reader.entryByIndex(index);
     return shard === undefined || entry === undefined ? undefined : { entry, shard };
   }
@@ -251,7 +263,7 @@ export class LogService {
     return this.#exclusive(() =>
       rotateTree(this.#rotationContext(), async (next) => {
         if (next.signer !== undefined) this.#signer = next.signer;
-        const active = await activeTree(this.#store, this.#clock, this.#opts, next.identity, next.checkpoint, next.row, this.#signer, (p) => {
+        const active = await activeTree(this.#store, this.#clock, this.#opts, next.identity, next.checkpoint, next.row, this.#signer, () => this.#catchUpRead(), (p) => {
           for (const l of this.#listeners) l(p);
         });
         this.#frozen = [...this.#frozen, next.frozen];
@@ -297,10 +309,12 @@ export class LogService {
    * Follow the store: when its latest checkpoint is beyond the published one
    * (batches another writer on the same data committed), check its signature
    * and origin (this tree's keys) and publish it, so reads serve it; the tile
-   * cache drops its partial tiles, and the committer rebuilds its edge at it
-   * before this process writes again. Resolves with the published checkpoint.
-   * MUST NOT be called while this process has batches in flight (a follower
-   * does not write). Rejects with CORRUPT when the stored checkpoint does not
+   * cache drops its partial tiles. The committer's edge is not touched: it is
+   * rebuilt from the store by {@link takeOver} before this process writes
+   * again. Resolves with the published checkpoint. MUST NOT be called while
+   * this process sequences (a follower does not write); may run alongside
+   * itself, and alongside a take-over (the store does not move under the
+   * lease holder, so both adopt the same checkpoint). Rejects with CORRUPT when the stored checkpoint does not
    * check out (nothing changes), or with the store's STORE_FAILED.
    */
   async adoptLatest(): Promise<CheckpointRow> {
@@ -311,7 +325,6 @@ export class LogService {
     checkSignature(a.shard.identity, stored);
     a.state.adopt(stored);
     a.tiles.dropPartial();
-    await a.committer.resync();
     return stored;
   }
 
@@ -377,6 +390,7 @@ export class LogService {
       latest,
       last,
       keys.signer,
+      () => this.#catchUpRead(),
       (p) => {
         for (const l of this.#listeners) l(p);
       },
@@ -493,6 +507,7 @@ async function activeTree(
   latest: CheckpointRow,
   row: ShardRow,
   signer: LogSigner,
+  catchUp: () => Promise<boolean>,
   onPublish: PublishListener,
   othersWrite = false,
 ): Promise<ActiveTree> {
@@ -511,7 +526,7 @@ async function activeTree(
   const tiles = new TileCache(store, opts.tileCacheSize);
   state.onPublish((published) => tiles.put(published.batch.tiles));
   state.onPublish(onPublish);
-  const reader = new LogReader(store, tiles, () => state.published, row.firstIndex);
+  const reader = new LogReader(store, tiles, () => state.published, row.firstIndex, catchUp);
   const shard: Shard = { ordinal: row.ordinal, identity, firstIndex: row.firstIndex, reader, createdMs: row.createdMs, frozenSize: row.frozenSize, frozenMs: row.frozenMs };
   const committer = new Committer(store, identity, clock, state, edge, signer, opts.signEntryTimestamps, row.firstIndex);
   return { shard, store, state, committer, tiles };

@@ -5,13 +5,14 @@
  * gap-free log exactly once; every checkpoint any node served is consistent
  * with the final tree; every node serves the same log; Go's x/mod
  * recomputes the tree from the tiles (crash/verify.ts does all of it).
+ * An entry one node answered 201 for is served at once by every node.
  */
 import assert from 'node:assert/strict';
 import { TestCluster } from '../support/cluster.js';
 import { Ledger } from '../support/crash/ledger.js';
 import { pollCheckpoints, runLoad } from '../support/crash/load.js';
 import { verifyRestartedLog } from '../support/crash/verify.js';
-import { getBytes, getJson, keepAliveAgent } from '../support/http-client.js';
+import { getBytes, getJson, httpRequest, keepAliveAgent } from '../support/http-client.js';
 import { prng } from '../support/prng.js';
 import { SignedEntryFactory } from '../support/signed-entries.js';
 import { usePostgres } from '../support/postgres.js';
@@ -80,4 +81,29 @@ describe('several nodes on one PostgreSQL database', function () {
       });
     });
   }
+
+  it('serves an entry from every node as soon as any node answered 201 for it (by index, by UUID, with the proof)', async () => {
+    const cluster = await TestCluster.start({ databaseUrl: await server().createDatabase(), nodes: 2, leaseTtlMs: 5_000 });
+    try {
+      const leader = await cluster.sequencer();
+      assert.ok(leader !== undefined);
+      const urls = cluster.urls.map((u) => u!);
+      const factory = new SignedEntryFactory('read back');
+      for (let i = 0; i < 20; i++) {
+        const via = urls[i % 2]!;
+        const other = urls[(i + 1) % 2]!;
+        const created = await httpRequest(via, 'POST', '/api/v1/log/entries', { body: factory.next().json });
+        assert.equal(created.status, 201, created.body.toString('utf8'));
+        const [[uuid, entry]] = Object.entries(JSON.parse(created.body.toString('utf8')) as Record<string, { logIndex: number }>) as [[string, { logIndex: number }]];
+        for (const u of [via, other]) {
+          const byIndex = await httpRequest(u, 'GET', `/api/v1/log/entries?logIndex=${entry.logIndex}`);
+          assert.equal(byIndex.status, 200, `round ${i}, ${u === urls[leader] ? 'sequencer' : 'follower'} by index: ${byIndex.body.toString('utf8')}`);
+          const byUuid = await httpRequest(u, 'GET', `/api/v1/log/entries/${uuid}`);
+          assert.equal(byUuid.status, 200, `round ${i} by UUID: ${byUuid.body.toString('utf8')}`);
+        }
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
 });

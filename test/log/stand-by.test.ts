@@ -104,6 +104,38 @@ describe('LogService on several nodes', () => {
     for (const cp of await a.store.listCheckpoints(0, 100)) assert.deepEqual(Buffer.from(cp.root), Buffer.from(reference.root(cp.size)), `checkpoint ${cp.size}`);
   });
 
+  it('reads back on a node standing by what the sequencing node just published, without waiting for its next adoption', async function () {
+    this.timeout(60_000);
+    const url = await pg().createDatabase();
+    const clock = new ManualClock();
+    const a = await node(url, 'a', clock);
+    const b = await node(url, 'b', clock);
+    await b.log.standBy('a sequences');
+    await lead(a, 60_000);
+    for (const t of ['a0', 'a1', 'a2']) await a.log.submit(rawEntry(t));
+    assert.equal((await b.log.adoptLatest()).size, 3);
+
+    // a answers for a3; a client reads it back from b at once, by index, by leaf hash, with proofs at the new size.
+    const done = await a.log.submit(rawEntry('a3'));
+    assert.equal(b.log.status().size, 3, 'b has not adopted it yet');
+    const byIndex = await b.log.entryByIndex(done.index);
+    assert.equal(byIndex?.entry.body.toString(), 'a3');
+    assert.equal(b.log.status().size, 4);
+    const a4 = rawEntry('a4');
+    await a.log.submit(a4);
+    const byHash = await b.log.entryByLeafHash(a4.leafHash);
+    assert.equal(byHash?.entry.index, 4);
+    await a.log.submit(rawEntry('a5'));
+    assert.equal((await b.log.reader.inclusionProof(5, 6)).length > 0, true);
+    assert.equal((await b.log.reader.checkpointAt(6))?.size, 6);
+    // Beyond the log: not found, after one shared round of catching up.
+    const beyond = await Promise.all(Array.from({ length: 20 }, () => b.log.entryByIndex(1_000)));
+    assert.deepEqual(beyond, new Array(20).fill(undefined));
+    await assert.rejects(b.log.reader.consistencyProof(1, 1_000), (err: unknown) => isLogError(err, 'SIZE_OUT_OF_RANGE'));
+    // The sequencing node never catches up (it publishes): beyond its tree is not found at once.
+    assert.equal(await a.log.entryByIndex(1_000), undefined);
+  });
+
   it('abandons the rebuild after a failed batch on standing by: the store moved on by another node neither stops its writes nor resets its tree once it takes over again', async function () {
     this.timeout(60_000);
     const url = await pg().createDatabase();
