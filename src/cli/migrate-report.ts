@@ -23,8 +23,13 @@ export interface LogSummary {
   /** The target as messages name it (URL without password, and schema). */
   readonly to: string;
   readonly alreadyFinished: boolean;
+  /** The active (last) tree's size, and its root. */
   readonly size: number;
   readonly root: string;
+  /** The log's trees: more than 1 after a rotation. */
+  readonly trees: number;
+  /** Every tree's entries. */
+  readonly entries: number;
   readonly resumedAt: number | undefined;
   readonly entriesCopied: number;
   readonly chunks: number;
@@ -64,7 +69,7 @@ export function describeSummary(s: Summary, servedBy: string | undefined): strin
     if (i > 0) lines.push(`  and ${l.file} (${l.title}) to ${l.to}: tree size ${l.size}, root ${l.root}`);
     lines.push(
       `${indent}copied ${l.entriesCopied} entries in ${l.chunks} transactions${l.resumedAt === undefined ? '' : ` (resumed at size ${l.resumedAt})`}${l.alreadyFinished ? ' (its finished copy was there already)' : ''}`,
-      `${indent}proved: ${l.checkpoints} checkpoints (signed notes byte for byte, signed by the pinned note key, each root recomputed from the copy's leaf hashes), ${l.cosignatures} cosignatures, ${l.size} entries, ${l.tiles} tiles, ${l.searchKeys} search keys, ${l.meta} meta rows`,
+      `${indent}proved: ${l.checkpoints} checkpoints (signed notes byte for byte, signed by the pinned note key, each root recomputed from the copy's leaf hashes), ${l.cosignatures} cosignatures, ${l.entries} entries${l.trees > 1 ? ` in ${l.trees} trees` : ''}, ${l.tiles} tiles, ${l.searchKeys} search keys, ${l.meta} meta rows`,
     );
   });
   if (s.absent.length > 0) lines.push(`  not in the data dir, skipped: ${s.absent.join(', ')}`);

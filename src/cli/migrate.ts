@@ -36,7 +36,7 @@
  * 1 a copy does not prove out, or its source does not (what, where and which
  * log: the targets stay unfinished); 2 bad usage or configuration: missing
  * flags, a target schema that holds another log (or another log's unfinished
- * copy) or is not a Cairn database, a rotated or frozen source; 3 PostgreSQL
+ * copy) or is not a Cairn database; 3 PostgreSQL
  * could not be reached (each target stays at its last committed chunk: run
  * again); 4 no log in DIR; 5 copied and proved up to the snapshots, not
  * finished, because a server runs on DIR (or another migrate copies into the
@@ -158,7 +158,7 @@ async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out
     // The v1 log last: until its copy is finished no server opens the database, so none finds another log unfinished.
     if (finished) {
       for (const l of [...logs].reverse()) {
-        if (l.copy?.alreadyFinished !== true) await as(l.name, () => l.target.finish((l.proof as CopyProofSummary).size));
+        if (l.copy?.alreadyFinished !== true) await as(l.name, () => l.target.finish((l.proof as CopyProofSummary).size, (l.proof as CopyProofSummary).tree));
       }
     }
     const summary = summarize(resolve(from), finished, logs.map(logSummary), absent, notes, performance.now() - t0);
@@ -183,6 +183,8 @@ function logSummary(l: Migrating): LogSummary {
     alreadyFinished: copy.alreadyFinished,
     size: proof.size,
     root: proof.root,
+    trees: proof.trees,
+    entries: proof.entries,
     resumedAt: copy.resumedAt,
     entriesCopied: copy.entriesCopied,
     chunks: copy.chunks,

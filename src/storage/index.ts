@@ -18,7 +18,8 @@ export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 export { redact as redactDatabaseUrl } from './postgres/connect.js';
 export { PostgresLease, isPreviousProcess, nodeHost, openPostgresLease, type AcquireOptions, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';
-export { ImportChunk, PostgresImport, openPostgresImport, type ChunkEnd, type ImportCounts, type ImportStatus } from './postgres/import.js';
+export { PostgresImport, openPostgresImport, type ImportCounts, type ImportStatus } from './postgres/import.js';
+export { ImportChunk, type ChunkEnd } from './postgres/import-chunk.js';
 export type { AdvanceResult, WitnessExpectation, WitnessStore, WitnessedCheckpoint } from './witness-types.js';
 export {
   SqliteWitnessStore,

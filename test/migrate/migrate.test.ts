@@ -5,8 +5,8 @@
  * contract's reads then answer the same on both, and the log opened on the
  * copy serves proofs of the source's signed roots and appends; every kind of
  * row changed in the copy makes the proof fail naming it; a copy stopped
- * between chunks resumes where it stopped, including after the source grew;
- * a rotated or frozen log is refused.
+ * between chunks resumes where it stopped, including after the source grew.
+ * Logs of several trees: test/migrate/migrate-trees.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { isLogError } from '../../src/errors.js';
 import { copyLog, nextBoundary, proveCopy } from '../../src/migrate/index.js';
-import { EMPTY_ROOT, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
+import { verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { ManualClock } from '../../src/clock.js';
 import { LogService } from '../../src/log/index.js';
 import {
@@ -211,28 +211,6 @@ describe('cairn migrate: copyLog and proveCopy', function () {
     other.close();
     const { source, target } = await open(url);
     await assert.rejects(copyLog(source, target, { sourceLabel: dir, nowMs: 3 }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && /unfinished copy of another log .*whose (origin|logId|vkey) differs/.test(e.message));
-  });
-
-  it('refuses a rotated log and a frozen one (cairn migrate copies one active tree), writing nothing', async () => {
-    for (const change of ['rotate', 'freeze'] as const) {
-      rmSync(file, { force: true });
-      const store = openSqliteStore({ path: file });
-      const t = await openTestLog(store);
-      pin(t);
-      await grow(t, 20);
-      await t.log.close();
-      if (change === 'rotate') {
-        store.rotate({ frozenSize: 20, frozenMs: 2000, next: { treeId: '42', publicKeyPem: 'PEM', noteKeyPem: undefined, createdMs: 2000 }, checkpoint: { size: 0, root: EMPTY_ROOT, time: 2000, note: 'tree 42\n' } });
-      } else {
-        store.freeze(20, 2000);
-      }
-      store.close();
-      const url = await server().createDatabase();
-      const { source, target } = await open(url);
-      await assert.rejects(copyLog(source, target, { sourceLabel: dir, nowMs: 1 }), (e: unknown) => isLogError(e, 'CONFIG_INVALID') && (change === 'rotate' ? /has 2 trees \(it was rotated\)/ : /is frozen/).test(e.message) && /copies one active tree only/.test(e.message));
-      assert.deepEqual(await target.status(), { state: 'empty' });
-      for (const c of toClose.splice(0).reverse()) await c.close();
-    }
   });
 
   it('nextBoundary: the largest checkpoint size within the chunk, else the next one', () => {

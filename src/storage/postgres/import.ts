@@ -8,7 +8,8 @@
  *
  * - **Empty target.** {@link PostgresImport.begin} starts an import only on a
  *   database that holds no log (Cairn's migrations applied, no checkpoint,
- *   entry, tile, search key, cosignature or meta row, head at 0), and records
+ *   entry, tile, search key, cosignature, meta or shards row, head at 0 of
+ *   tree 0), and records
  *   it in `import_state` (migrations/postgres/0003_import.sql) with the
  *   source's meta rows, in one transaction. A database holding a log is never
  *   written.
@@ -16,15 +17,23 @@
  *   the `import_state` row exists, and {@link openPostgresStore} refuses the
  *   database (CONFIG_INVALID): nothing serves or appends to a copy that is not
  *   proved whole.
+ * - **Trees first.** A log of several trees (rotated, or frozen) has its
+ *   `shards` rows recorded as the source stores them, with each tree's
+ *   tables (migrations/postgres/0004_shards.sql), before that tree's entries
+ *   ({@link PostgresImport.addShards}); the head's `frozen` follows the last
+ *   row, as a freeze sets it.
  * - **A valid log at a published size after every commit.** Entries go in
- *   {@link ImportChunk}s: one transaction each, from the stored head (a
- *   compare-and-swap on `log_head`, as `appendBatch`) to the size of one of
- *   the source's checkpoints, with the entries dense in between, the leaf
- *   groups of the level-0 tiles that became full, the other tiles at the new
- *   size (a stored tile is only widened, keeping its level-0 hashes, as the
- *   store's upsert) and the checkpoints up to that size. A failure or a crash
- *   leaves the database at the last committed chunk's size; a later import
- *   resumes there ({@link PostgresImport.status}).
+ *   {@link ImportChunk}s (import-chunk.ts): one transaction each, into one
+ *   tree's tables, from the stored head (a compare-and-swap on `log_head`,
+ *   as `appendBatch`; a tree's first chunk from the previous tree's final
+ *   size, moving the head into it, as a rotation does) to the size of one of
+ *   that tree's checkpoints in the source, with the entries dense in between
+ *   at their global indices, the leaf groups of the level-0 tiles that became
+ *   full, the other tiles at the new size (a stored tile is only widened,
+ *   keeping its level-0 hashes, as the store's upsert) and the checkpoints up
+ *   to that size. A failure or a crash leaves the database at the last
+ *   committed chunk's size of its tree; a later import resumes there
+ *   ({@link PostgresImport.status}).
  * - **Additive afterwards.** Search keys, cosignatures and meta rows are added
  *   with `ON CONFLICT DO NOTHING` (an existing meta key with another value is
  *   INCONSISTENT), so adding the same rows again is harmless. Cosignatures are
@@ -44,15 +53,16 @@
 
 import type pg from 'pg';
 import { LogError } from '../../errors.js';
-import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile } from '../../merkle/index.js';
 import type { AsyncLogStore } from '../async-types.js';
-import { validateEntries, validateTile } from '../batch.js';
-import type { CheckpointRow, CosignatureRow, SearchKey, StoredEntry, TileRow } from '../types.js';
+import type { CosignatureRow, SearchKey, ShardRow, TileRow } from '../types.js';
 import { loadMigrations } from '../sqlite/migrations.js';
 import { checkServer, createPool, redact } from './connect.js';
 import { toLogError } from './errors.js';
 import { migrate, postgresMigrationsDir } from './migrations.js';
-import { SQL } from './statements.js';
+import { ImportChunk } from './import-chunk.js';
+import { Q, importTreeStatements } from './import-statements.js';
+import { createTreeTables, toShardRow, type ShardSqlRow } from './shards.js';
+import { SQL, treeStatements } from './statements.js';
 import { PostgresStore, createSchema, type PostgresStoreOptions } from './store.js';
 
 /** Advisory lock key held by an import ('CAIM' as an integer), paired with a hash of the schema's name. */
@@ -61,82 +71,22 @@ const IMPORT_LOCK = 0x4341494d;
 /** What a database holds, as far as an import is concerned. */
 export type ImportStatus =
   | { readonly state: 'empty' }
-  | { readonly state: 'importing'; readonly source: string; readonly startedMs: number; readonly size: number; readonly hasCheckpoint: boolean }
-  | { readonly state: 'log'; readonly size: number };
+  | { readonly state: 'importing'; readonly source: string; readonly startedMs: number; readonly tree: number; readonly size: number; readonly hasCheckpoint: boolean }
+  | { readonly state: 'log'; readonly tree: number; readonly size: number };
 
-/** Row counts of the copy, for the proof's "nothing more" checks. */
+/** Row counts of the copy, for the proof's "nothing more" checks: the log's, and one tree's. */
 export interface ImportCounts {
   readonly entries: number;
   /** 1 + the largest entry index (0 with no entry). */
   readonly entryEnd: number;
   readonly searchKeys: number;
+  /** The tree's leaf-group rows. */
   readonly leafGroups: number;
-  /** Rows of the tiles table (every tile but the full level-0 ones). */
+  /** Rows of the tree's tiles table (every tile but the full level-0 ones). */
   readonly tiles: number;
   readonly checkpoints: number;
   readonly cosignatures: number;
 }
-
-const sql = (name: string, text: string) => (values: unknown[] = []): pg.QueryConfig => ({ name: `cairn_import_${name}`, text, values });
-
-const Q = {
-  lock: sql('lock', 'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok'),
-  unlock: sql('unlock', 'SELECT pg_advisory_unlock($1, hashtext(current_schema()))'),
-  status: sql(
-    'status',
-    `SELECT (SELECT size FROM log_head) AS size,
-            (SELECT source FROM import_state) AS source,
-            (SELECT started_ms FROM import_state) AS "startedMs",
-            EXISTS (SELECT 1 FROM checkpoints) OR EXISTS (SELECT 1 FROM entries) OR EXISTS (SELECT 1 FROM meta)
-              OR EXISTS (SELECT 1 FROM tiles) OR EXISTS (SELECT 1 FROM leaf_groups) OR EXISTS (SELECT 1 FROM search_keys)
-              OR EXISTS (SELECT 1 FROM cosignatures) AS "hasRows",
-            EXISTS (SELECT 1 FROM checkpoints WHERE size = (SELECT size FROM log_head)) AS "hasCheckpoint"`,
-  ),
-  lockHead: sql('lock_head', 'SELECT size FROM log_head FOR UPDATE'),
-  lockImport: sql('lock_import', 'SELECT source FROM import_state FOR UPDATE'),
-  shareImport: sql('share_import', 'SELECT source FROM import_state FOR SHARE'),
-  startImport: sql('start_import', 'INSERT INTO import_state (source, started_ms) VALUES ($1, $2)'),
-  endImport: sql('end_import', 'DELETE FROM import_state WHERE EXISTS (SELECT 1 FROM log_head WHERE size = $1)'),
-  setHead: sql('set_head', 'UPDATE log_head SET size = $1'),
-  insertMeta: sql('insert_meta', 'INSERT INTO meta (key, value) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (key) DO NOTHING'),
-  metaOf: sql('meta_of', 'SELECT key, value FROM meta WHERE key = ANY($1::text[])'),
-  allMeta: sql('all_meta', 'SELECT key, value FROM meta'),
-  deletePartialLevel0: sql('delete_partial_level0', 'DELETE FROM tiles WHERE level = 0 AND idx = ANY($1::bigint[])'),
-  insertLeafGroups: sql('insert_leaf_groups', 'INSERT INTO leaf_groups (grp, hashes) SELECT * FROM unnest($1::bigint[], $2::bytea[])'),
-  insertCheckpoints: sql(
-    'insert_checkpoints',
-    'INSERT INTO checkpoints (size, root, time_ms, note) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[])',
-  ),
-  insertSearchKeys: sql(
-    'insert_search_keys',
-    'INSERT INTO search_keys (key, idx) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING',
-  ),
-  // Cosignatures of stored checkpoints only, in the order given (the identity column numbers them as inserted).
-  insertCosignatures: sql(
-    'insert_cosignatures',
-    `INSERT INTO cosignatures (size, witness, line)
-     SELECT c.size, c.witness, c.line
-     FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS c (size, witness, line, n)
-     WHERE EXISTS (SELECT 1 FROM checkpoints k WHERE k.size = c.size)
-     ORDER BY c.n
-     ON CONFLICT DO NOTHING`,
-  ),
-  countCosignable: sql('count_cosignable', 'SELECT count(*)::integer AS n FROM checkpoints WHERE size = ANY($1::bigint[])'),
-  allCosignatures: sql('all_cosignatures', 'SELECT size, witness, line FROM cosignatures ORDER BY size, seq'),
-  missingSearchKeys: sql(
-    'missing_search_keys',
-    `SELECT s.key, s.idx AS "index" FROM unnest($1::text[], $2::bigint[]) AS s (key, idx)
-     WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.key = s.key AND k.idx = s.idx)`,
-  ),
-  tilesAtLevel: sql('tiles_at_level', 'SELECT level, idx AS "index", width, hashes FROM tiles WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx'),
-  counts: sql(
-    'counts',
-    `SELECT (SELECT count(*) FROM entries) AS entries, (SELECT coalesce(max(idx) + 1, 0) FROM entries) AS "entryEnd",
-            (SELECT count(*) FROM search_keys) AS "searchKeys", (SELECT count(*) FROM leaf_groups) AS "leafGroups",
-            (SELECT count(*) FROM tiles) AS tiles, (SELECT count(*) FROM checkpoints) AS checkpoints,
-            (SELECT count(*) FROM cosignatures) AS cosignatures`,
-  ),
-};
 
 /**
  * Open an import into the database at `options.url`, in `options.schema`
@@ -176,15 +126,24 @@ export class PostgresImport {
   readonly #pool: pg.Pool;
   readonly #label: string;
   readonly #lockHolder: pg.PoolClient;
-  /** The store's contract reads on the same connections (closed with the import: do not close it). */
-  readonly reads: AsyncLogStore;
+  readonly #store: PostgresStore;
   #closed = false;
 
   constructor(pool: pg.Pool, label: string, lockHolder: pg.PoolClient) {
     this.#pool = pool;
     this.#label = label;
     this.#lockHolder = lockHolder;
-    this.reads = new PostgresStore(pool, label);
+    this.#store = new PostgresStore(pool, label);
+  }
+
+  /** The store's contract reads of tree 0 (and the log's entries) on the same connections (closed with the import: do not close it). */
+  get reads(): AsyncLogStore {
+    return this.#store.tree(0);
+  }
+
+  /** The store's contract reads of tree `ordinal` (its checkpoints, cosignatures and tiles; the log's entries), as {@link reads}. */
+  treeReads(ordinal: number): AsyncLogStore {
+    return this.#store.tree(ordinal);
   }
 
   /** The database's label (its URL without the password). */
@@ -203,10 +162,13 @@ export class PostgresImport {
   }
 
   async #status(on: pg.Pool | pg.PoolClient): Promise<ImportStatus> {
-    const row = (await on.query<{ size: number; source: string | null; startedMs: number | null; hasRows: boolean; hasCheckpoint: boolean }>(Q.status())).rows[0];
+    const row = (await on.query<{ size: number; tree: number; source: string | null; startedMs: number | null; hasRows: boolean }>(Q.status())).rows[0];
     if (row === undefined) throw new LogError('INTERNAL', `couldn't read the import status of ${this.#label}: no head row`);
-    if (row.source !== null) return { state: 'importing', source: row.source, startedMs: row.startedMs ?? 0, size: row.size, hasCheckpoint: row.hasCheckpoint };
-    return row.hasRows || row.size !== 0 ? { state: 'log', size: row.size } : { state: 'empty' };
+    if (row.source !== null) {
+      const hasCheckpoint = (await on.query<{ found: boolean }>(importTreeStatements(row.tree).hasCheckpoint([row.size]))).rows[0]?.found === true;
+      return { state: 'importing', source: row.source, startedMs: row.startedMs ?? 0, tree: row.tree, size: row.size, hasCheckpoint };
+    }
+    return row.hasRows || row.size !== 0 || row.tree !== 0 ? { state: 'log', tree: row.tree, size: row.size } : { state: 'empty' };
   }
 
   /**
@@ -229,26 +191,76 @@ export class PostgresImport {
   }
 
   /**
-   * Open the next chunk: a transaction holding the import row and the head,
-   * which MUST be at `previousSize` (INCONSISTENT otherwise: another writer,
-   * or a caller that lost track). Nothing is visible until its commit.
+   * Open the next chunk of tree `tree` (default 0, recorded by
+   * {@link addShards} when not 0): a transaction holding the import row and
+   * the head, which MUST be at `previousSize` of that tree, or, for the
+   * first chunk of tree k > 0 (`previousSize` 0), at the final size of tree
+   * k − 1 as its row records it (INCONSISTENT otherwise: another writer, or a
+   * caller that lost track). Nothing is visible until its commit, which
+   * moves the head into the tree.
    */
-  async chunk(previousSize: number): Promise<ImportChunk> {
+  async chunk(previousSize: number, tree = 0): Promise<ImportChunk> {
     this.#open('open an import chunk');
+    if (!Number.isSafeInteger(tree) || tree < 0) throw new LogError('INTERNAL', `bad tree ordinal ${tree}`);
     const client = await this.#connect('open an import chunk');
+    let firstIndex = 0;
     try {
       await client.query('BEGIN');
       await this.#requireImport(client, Q.lockImport());
-      const head = (await client.query<{ size: number }>(Q.lockHead())).rows[0]?.size;
-      if (head !== previousSize) {
-        throw new LogError('INCONSISTENT', `couldn't import: the copy has size ${head}, not ${previousSize}`, { details: { storedSize: head, previousSize } });
+      const head = (await client.query<{ size: number; tree: number }>(Q.lockHead())).rows[0];
+      const rows = (await client.query<ShardSqlRow>(SQL.shards())).rows.map(toShardRow);
+      const before = rows[tree - 1];
+      const entering = previousSize === 0 && before !== undefined && head?.tree === before.ordinal && head.size === before.frozenSize;
+      if (head === undefined || !(entering || (head.tree === tree && head.size === previousSize))) {
+        const where = head?.tree === tree ? `has size ${head.size}, not ${previousSize}${tree === 0 ? '' : ` (tree ${tree})`}` : `is at size ${head?.size} of tree ${head?.tree}, not at size ${previousSize} of tree ${tree}`;
+        throw new LogError('INCONSISTENT', `couldn't import: the copy ${where}`, {
+          details: { storedSize: head?.size, storedTree: head?.tree, previousSize, tree },
+        });
       }
+      if (tree > 0 && rows[tree] === undefined) throw new LogError('INCONSISTENT', `couldn't import into tree ${tree}: it is not recorded in the copy`);
+      firstIndex = rows[tree]?.firstIndex ?? 0;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release(true);
       throw toLogError('open an import chunk', err, 'STORE_FAILED');
     }
-    return new ImportChunk(client, previousSize);
+    return new ImportChunk(client, previousSize, tree, firstIndex);
+  }
+
+  /**
+   * Record the source's trees (its `shards` rows, oldest first, as stored),
+   * in one transaction: each row the copy lacks is added, with its tables
+   * (created as a rotation creates them); a row the copy holds MUST be the
+   * same (INCONSISTENT otherwise, nothing written), except that one the
+   * source has frozen since is frozen here too; the copy MUST hold no row the
+   * source lacks. The head's `frozen` then follows the rows (shards.ts).
+   * Idempotent.
+   */
+  async addShards(rows: readonly ShardRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#transaction('record the trees', async (client) => {
+      await this.#requireImport(client, Q.lockImport());
+      const stored = (await client.query<ShardSqlRow>(SQL.shards())).rows.map(toShardRow);
+      if (stored.length > rows.length) throw new LogError('INCONSISTENT', `couldn't record the trees: the copy holds ${stored.length} trees, the source ${rows.length}`);
+      for (const [i, r] of rows.entries()) {
+        const s = stored[i];
+        if (s === undefined) {
+          await client.query(Q.insertShard([r.ordinal, r.treeId, r.firstIndex, r.publicKeyPem, r.noteKeyPem ?? null, r.createdMs, r.frozenSize ?? null, r.frozenMs ?? null]));
+          if (r.ordinal > 0) await createTreeTables(client, r.ordinal);
+          continue;
+        }
+        const same = s.ordinal === r.ordinal && s.treeId === r.treeId && s.firstIndex === r.firstIndex && s.publicKeyPem === r.publicKeyPem && s.noteKeyPem === r.noteKeyPem && s.createdMs === r.createdMs;
+        const frozenSame = s.frozenSize === r.frozenSize && s.frozenMs === r.frozenMs;
+        if (!same || (!frozenSame && s.frozenSize !== undefined)) throw new LogError('INCONSISTENT', `couldn't record the trees: the copy's tree ${s.ordinal} (${s.treeId}) is not the source's`);
+        if (!frozenSame) await client.query(Q.freezeShard([r.ordinal, r.frozenSize ?? null, r.frozenMs ?? null]));
+      }
+      await client.query(Q.refreezeHead());
+    });
+  }
+
+  /** The copy's `shards` rows, oldest first. */
+  async shards(): Promise<ShardRow[]> {
+    return (await this.#query<ShardSqlRow>('read the trees', SQL.shards())).rows.map(toShardRow);
   }
 
   /** Add meta rows; a key already set to another value rejects with INCONSISTENT (nothing added). */
@@ -265,41 +277,44 @@ export class PostgresImport {
     });
   }
 
-  /** Add search keys (existing ones are kept); each MUST point below the copy's size (INCONSISTENT otherwise). */
+  /** Add search keys (existing ones are kept); each MUST point below the copy's last entry's global index + 1 (INCONSISTENT otherwise). */
   async addSearchKeys(keys: readonly SearchKey[]): Promise<void> {
     if (keys.length === 0) return;
     await this.#transaction('add search keys', async (client) => {
       await this.#requireImport(client, Q.shareImport());
-      const size = (await client.query<{ size: number }>(SQL.headSize())).rows[0]?.size ?? 0;
+      const size = (await client.query<{ end: number }>(Q.entryEnd())).rows[0]?.end ?? 0;
       const beyond = keys.find((k) => !Number.isSafeInteger(k.index) || k.index < 0 || k.index >= size);
-      if (beyond !== undefined) throw new LogError('INCONSISTENT', `couldn't import search key ${JSON.stringify(beyond.key)}: index ${beyond.index} is not below the copy's size ${size}`);
+      if (beyond !== undefined) throw new LogError('INCONSISTENT', `couldn't import search key ${JSON.stringify(beyond.key)}: index ${beyond.index} is not below the copy's size ${size} (its entries' end)`);
       await client.query(Q.insertSearchKeys([keys.map((k) => k.key), keys.map((k) => k.index)]));
     });
   }
 
   /**
-   * Add cosignatures in the order given (one already stored for its size and
-   * witness is kept); each MUST be of a stored checkpoint (INCONSISTENT
+   * Add cosignatures of tree `tree`'s checkpoints (default 0, a recorded
+   * tree) in the order given (one already stored for its size and witness is
+   * kept); each MUST be of a stored checkpoint of that tree (INCONSISTENT
    * otherwise, nothing added).
    */
-  async addCosignatures(rows: readonly CosignatureRow[]): Promise<void> {
+  async addCosignatures(rows: readonly CosignatureRow[], tree = 0): Promise<void> {
     if (rows.length === 0) return;
+    const q = importTreeStatements(tree);
     await this.#transaction('add cosignatures', async (client) => {
       await this.#requireImport(client, Q.shareImport());
       const sizes = [...new Set(rows.map((r) => r.size))];
-      const found = (await client.query<{ n: number }>(Q.countCosignable([sizes]))).rows[0]?.n ?? 0;
-      if (found !== sizes.length) throw new LogError('INCONSISTENT', `couldn't import cosignatures: ${sizes.length - found} of their checkpoints are not in the copy`);
-      await client.query(Q.insertCosignatures([rows.map((r) => r.size), rows.map((r) => r.witness), rows.map((r) => r.line)]));
+      const found = (await client.query<{ n: number }>(q.countCosignable([sizes]))).rows[0]?.n ?? 0;
+      if (found !== sizes.length) throw new LogError('INCONSISTENT', `couldn't import cosignatures: ${sizes.length - found} of their checkpoints are not in the copy's tree ${tree}`);
+      await client.query(q.insertCosignatures([rows.map((r) => r.size), rows.map((r) => r.witness), rows.map((r) => r.line)]));
     });
   }
 
   /**
-   * End the import: the copy (at `size`: INCONSISTENT if the head moved) is a
-   * log the store serves from now on. Call once the copy is proved.
+   * End the import: the copy (at `size` of tree `tree`, default 0:
+   * INCONSISTENT if the head is elsewhere) is a log the store serves from now
+   * on. Call once the copy is proved.
    */
-  async finish(size: number): Promise<void> {
-    const res = await this.#query('finish the import', Q.endImport([size]));
-    if (res.rowCount !== 1) throw new LogError('INCONSISTENT', `couldn't finish the import into ${this.#label}: no import at size ${size} is in progress`);
+  async finish(size: number, tree = 0): Promise<void> {
+    const res = await this.#query('finish the import', Q.endImport([size, tree]));
+    if (res.rowCount !== 1) throw new LogError('INCONSISTENT', `couldn't finish the import into ${this.#label}: no import at size ${size} of tree ${tree} is in progress`);
   }
 
   /** Every meta row of the copy. */
@@ -307,9 +322,9 @@ export class PostgresImport {
     return new Map((await this.#query<{ key: string; value: string }>('read meta', Q.allMeta())).rows.map((r) => [r.key, r.value]));
   }
 
-  /** Every cosignature of the copy, by size, each size's in insertion order. */
-  async allCosignatures(): Promise<CosignatureRow[]> {
-    return (await this.#query<CosignatureRow>('read cosignatures', Q.allCosignatures())).rows;
+  /** Every cosignature of the copy's tree `tree` (default 0), by size, each size's in insertion order. */
+  async allCosignatures(tree = 0): Promise<CosignatureRow[]> {
+    return (await this.#query<CosignatureRow>('read cosignatures', importTreeStatements(tree).allCosignatures())).rows;
   }
 
   /** The index stored for each of these leaf hashes (hex), as the leaf-hash index finds them. */
@@ -324,20 +339,22 @@ export class PostgresImport {
     return (await this.#query<SearchKey>('look up search keys', Q.missingSearchKeys([keys.map((k) => k.key), keys.map((k) => k.index)]))).rows;
   }
 
-  /** Leaf-group rows `first` ≤ group < `end`, in order, with their group numbers. */
-  async leafGroupsInRange(first: number, end: number): Promise<{ grp: number; hashes: Uint8Array }[]> {
-    return (await this.#query<{ grp: number; hashes: Uint8Array }>('read leaf groups', SQL.leafGroupsInRange([first, end]))).rows;
+  /** Leaf-group rows of tree `tree` (default 0) with `first` ≤ group < `end`, in order, with their group numbers. */
+  async leafGroupsInRange(first: number, end: number, tree = 0): Promise<{ grp: number; hashes: Uint8Array }[]> {
+    return (await this.#query<{ grp: number; hashes: Uint8Array }>('read leaf groups', treeStatements(tree).leafGroupsInRange([first, end]))).rows;
   }
 
-  /** Rows of the tiles table at `level` with `first` ≤ index < `end`, in order. */
-  async tilesAtLevel(level: number, first: number, end: number): Promise<TileRow[]> {
-    return (await this.#query<TileRow>(`read tiles of level ${level}`, Q.tilesAtLevel([level, first, end]))).rows;
+  /** Rows of tree `tree`'s (default 0) tiles table at `level` with `first` ≤ index < `end`, in order. */
+  async tilesAtLevel(level: number, first: number, end: number, tree = 0): Promise<TileRow[]> {
+    return (await this.#query<TileRow>(`read tiles of level ${level}`, importTreeStatements(tree).tilesAtLevel([level, first, end]))).rows;
   }
 
-  async counts(): Promise<ImportCounts> {
-    const row = (await this.#query<ImportCounts>('count rows', Q.counts())).rows[0];
-    if (row === undefined) throw new LogError('INTERNAL', `couldn't count the rows of ${this.#label}`);
-    return row;
+  /** The log's row counts, and tree `tree`'s (default 0). */
+  async counts(tree = 0): Promise<ImportCounts> {
+    const log = (await this.#query<Pick<ImportCounts, 'entries' | 'entryEnd' | 'searchKeys'>>('count rows', Q.counts())).rows[0];
+    const rows = (await this.#query<Omit<ImportCounts, 'entries' | 'entryEnd' | 'searchKeys'>>(`count the rows of tree ${tree}`, importTreeStatements(tree).counts())).rows[0];
+    if (log === undefined || rows === undefined) throw new LogError('INTERNAL', `couldn't count the rows of ${this.#label}`);
+    return { ...log, ...rows };
   }
 
   /** Release the import lock and close every connection. Idempotent. */
@@ -397,134 +414,5 @@ export class PostgresImport {
   }
 }
 
-/** What the commit of a chunk writes besides its entries. */
-export interface ChunkEnd {
-  /** The copy's size after the chunk: previous size + entries added. */
-  readonly size: number;
-  /**
-   * The source's checkpoints with previous size ≤ size ≤ `size`, ascending,
-   * the last at `size`. One at the previous size replaces the stored one's
-   * note and time (same root required; a changed note drops its
-   * cosignatures), as a re-signed checkpoint does in the store.
-   */
-  readonly checkpoints: readonly CheckpointRow[];
-  /** The tiles of the tree at `size` changed since the previous size, except full level-0 ones (given to addEntries). */
-  readonly tiles: readonly TileRow[];
-}
-
-/** One transaction of an import (see {@link PostgresImport.chunk}). Commit or abort it exactly once. */
-export class ImportChunk {
-  readonly #client: pg.PoolClient;
-  readonly #previousSize: number;
-  #next: number;
-  #done = false;
-
-  constructor(client: pg.PoolClient, previousSize: number) {
-    this.#client = client;
-    this.#previousSize = previousSize;
-    this.#next = previousSize;
-  }
-
-  /**
-   * Write entries (dense, continuing the chunk: INCONSISTENT otherwise) and
-   * the full level-0 tiles they complete (as 16 leaf-group rows each,
-   * replacing the tile's partial row). The rows are checked at once, so the
-   * next call may be made before this one resolved (its statements queue
-   * behind this one's on the chunk's connection): a caller prepares the
-   * next rows while the server writes these.
-   */
-  addEntries(entries: readonly StoredEntry[], fullLevel0: readonly TileRow[]): Promise<void> {
-    this.#open();
-    const first = this.#next;
-    this.#next += entries.length;
-    return this.#run('import entries', async (c) => {
-      validateEntries(first, entries);
-      for (const t of fullLevel0) {
-        validateTile(t);
-        if (t.level !== 0 || t.width !== TILE_WIDTH) throw new LogError('INCONSISTENT', `couldn't import tile ${t.level}/${t.index} as leaf groups: not a full level-0 tile`);
-        if ((t.index + 1) * TILE_WIDTH > this.#next) throw new LogError('INCONSISTENT', `couldn't import full tile 0/${t.index}: its entries are not all in the copy`);
-      }
-      if (entries.length > 0) {
-        await c.query(SQL.insertEntries([entries.map((e) => e.index), entries.map((e) => e.leafHash), entries.map((e) => e.body), entries.map((e) => e.kind), entries.map((e) => e.integratedTime), entries.map((e) => e.set)]));
-      }
-      if (fullLevel0.length > 0) {
-        await c.query(Q.deletePartialLevel0([fullLevel0.map((t) => t.index)]));
-        const groups = fullLevel0.flatMap((t) => leafGroupsOfTile({ level: 0, index: t.index, width: t.width, hashes: t.hashes }).map((hashes, k) => [t.index * LEAF_GROUPS_PER_TILE + k, hashes] as const));
-        await c.query(Q.insertLeafGroups([groups.map((g) => g[0]), groups.map((g) => g[1])]));
-      }
-    });
-  }
-
-  /** Move the head to `end.size`, write its tiles and checkpoints, and commit. */
-  async commit(end: ChunkEnd): Promise<void> {
-    this.#open();
-    const cps = end.checkpoints;
-    await this.#run('commit an import chunk', async (c) => {
-      if (end.size !== this.#next) throw refuse(`couldn't commit an import chunk at size ${end.size}: its entries end at ${this.#next}`);
-      if (cps[cps.length - 1]?.size !== end.size) throw refuse(`couldn't commit an import chunk at size ${end.size}: no checkpoint at that size`);
-      cps.forEach((cp, i) => {
-        if (cp.size < this.#previousSize || (i > 0 && cp.size <= (cps[i - 1] as CheckpointRow).size) || cp.root.length !== 32 || !Number.isSafeInteger(cp.time)) {
-          throw refuse(`couldn't commit an import chunk: checkpoint ${cp.size} is malformed, out of order or below the previous size ${this.#previousSize}`);
-        }
-      });
-      for (const t of end.tiles) {
-        validateTile(t);
-        if (t.level === 0 && t.width === TILE_WIDTH) throw refuse(`couldn't commit an import chunk: full tile 0/${t.index} goes with its entries`);
-      }
-      await c.query(Q.setHead([end.size]));
-      const first = cps[0] as CheckpointRow;
-      const rest = first.size === this.#previousSize ? cps.slice(1) : cps;
-      if (first.size === this.#previousSize) await this.#replaceCheckpoint(c, first);
-      if (rest.length > 0) await c.query(Q.insertCheckpoints([rest.map((r) => r.size), rest.map((r) => r.root), rest.map((r) => r.time), rest.map((r) => r.note)]));
-      if (end.tiles.length > 0) {
-        const ts = end.tiles;
-        const res = await c.query(SQL.upsertTiles([ts.map((t) => t.level), ts.map((t) => t.index), ts.map((t) => t.width), ts.map((t) => t.hashes)]));
-        if (res.rowCount !== ts.length) throw new LogError('INCONSISTENT', "couldn't commit an import chunk: a tile would narrow or change a stored tile's hashes");
-      }
-      await c.query('COMMIT');
-    });
-    this.#done = true;
-    this.#client.release();
-  }
-
-  /** Roll the chunk back. Idempotent; a no-op after commit. */
-  async abort(): Promise<void> {
-    if (this.#done) return;
-    this.#done = true;
-    await this.#client.query('ROLLBACK').catch(() => undefined);
-    this.#client.release(true);
-  }
-
-  /** The checkpoint at the previous size: inserted when absent, else same root required and the note replaced. */
-  async #replaceCheckpoint(c: pg.PoolClient, cp: CheckpointRow): Promise<void> {
-    const stored = (await c.query<CheckpointRow>(SQL.checkpointAt([cp.size]))).rows[0];
-    if (stored === undefined) {
-      await c.query(Q.insertCheckpoints([[cp.size], [cp.root], [cp.time], [cp.note]]));
-      return;
-    }
-    if (Buffer.compare(stored.root, cp.root) !== 0) throw new LogError('INCONSISTENT', `couldn't import: the copy's checkpoint at size ${cp.size} has another root than the source's`);
-    if (stored.note === cp.note && stored.time === cp.time) return;
-    await c.query(SQL.resignCheckpoint([cp.time, cp.note, cp.size]));
-    if (stored.note !== cp.note) await c.query(SQL.deleteCosignatures([cp.size]));
-  }
-
-  /** Runs `body` in the chunk's transaction; any failure (a refusal of the rows given too) rolls the chunk back and ends it. */
-  async #run(what: string, body: (c: pg.PoolClient) => Promise<void>): Promise<void> {
-    try {
-      await body(this.#client);
-    } catch (err) {
-      await this.abort();
-      throw toLogError(what, err, 'STORE_FAILED');
-    }
-  }
-
-  #open(): void {
-    if (this.#done) throw new LogError('INCONSISTENT', "couldn't use an import chunk: it was committed or aborted");
-  }
-}
-
 function ignore(): void {}
 
-function refuse(message: string): LogError {
-  return new LogError('INCONSISTENT', message);
-}

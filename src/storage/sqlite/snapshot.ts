@@ -14,6 +14,7 @@ import { LogError } from '../../errors.js';
 import type { CosignatureRow, SearchKey } from '../types.js';
 import { openReadOnly } from './backup.js';
 import { toLogError } from './errors.js';
+import { frozenTableName } from './shards.js';
 import { SqliteStore } from './store.js';
 
 /**
@@ -69,9 +70,15 @@ export class SqliteSnapshot {
     return this.#read('count search keys', () => this.#searchKeyCount.get() ?? 0);
   }
 
-  /** Every cosignature, by checkpoint size, each size's in insertion order. */
-  cosignatures(): CosignatureRow[] {
-    return this.#read('read cosignatures', () => this.#db.prepare<[], CosignatureRow>('SELECT size, witness, line FROM cosignatures ORDER BY size, rowid').all());
+  /**
+   * Every cosignature of tree `ordinal`'s checkpoints (default: the active
+   * tree's), by checkpoint size, each size's in insertion order. A tree
+   * before the last keeps them in its renamed table (shards.ts).
+   */
+  cosignatures(ordinal?: number): CosignatureRow[] {
+    const last = this.store.shards().length - 1;
+    const table = ordinal === undefined || ordinal === Math.max(last, 0) ? 'cosignatures' : frozenTableName(ordinal, 'cosignatures');
+    return this.#read('read cosignatures', () => this.#db.prepare<[], CosignatureRow>(`SELECT size, witness, line FROM ${table} ORDER BY size, rowid`).all());
   }
 
   /** End the read transaction and close the connection. Idempotent. */
