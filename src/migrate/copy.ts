@@ -142,9 +142,10 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
   await target.addMeta(meta);
   const searchKeys = await copySearchKeys(source, target, options.onProgress);
   let cosignatures = 0;
-  const allCosignatures = trees.reduce((n, t) => n + t.cosignatures().length, 0);
-  for (const tree of trees) {
-    const rows = tree.cosignatures();
+  const byTree = trees.map((t) => t.cosignatures());
+  const allCosignatures = byTree.reduce((n, rows) => n + rows.length, 0);
+  for (const [k, tree] of trees.entries()) {
+    const rows = byTree[k] ?? [];
     for (let i = 0; i < rows.length; i += PAGE) {
       await target.addCosignatures(rows.slice(i, i + PAGE), tree.ordinal);
       cosignatures += Math.min(PAGE, rows.length - i);

@@ -63,7 +63,7 @@ export const SQL = {
   // a copy cairn migrate has not finished (import.ts)
   unfinishedImport: named('unfinished_import', 'SELECT source FROM import_state'),
 
-  // tree 0's (a log that never rotated, and what cairn migrate copies into)
+  // tree 0's (a log that never rotated, and a rotated log's first tree)
   ...treeStatements(0),
 } as const;
 
