@@ -20,7 +20,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { LogError, describeError } from '../errors.js';
+import { LogError, describeError, isLogError } from '../errors.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import { formatCheckpoint } from '../note/index.js';
 import type { AsyncLogStore } from '../storage/index.js';
@@ -90,7 +90,9 @@ export interface NextTree {
  * Rotate (the header's steps); `install` makes the new tree active and
  * resumes the sequencer into it. READ_ONLY when the log refuses writes
  * (nothing changed); a failed transaction changes nothing and the active
- * tree goes on; a failed sync after it stops writing (restart to re-verify).
+ * tree goes on (one whose COMMIT's outcome is unknown counts as done when
+ * the store records the new tree); a failed sync after it stops writing
+ * (restart to re-verify).
  */
 export async function rotateTree(ctx: RotationContext, install: (next: NextTree) => Promise<void>): Promise<RotationResult> {
   const rotate = ctx.store.rotate?.bind(ctx.store);
@@ -123,8 +125,16 @@ export async function rotateTree(ctx: RotationContext, install: (next: NextTree)
     const now = Math.max(ctx.clock.now(), final.time);
     const checkpoint: CheckpointRow = { size: 0, root: EMPTY_ROOT, time: now, note };
 
-    // 3. One transaction: old tree frozen at its published size, new tree recorded with its first checkpoint.
-    await rotate({ frozenSize: final.size, frozenMs: now, next: { ...shardKeys(identity), createdMs: now }, checkpoint });
+    // 3. One transaction: old tree frozen at its published size, new tree recorded with its first checkpoint. A
+    //    connection lost during its COMMIT leaves it done or not: the store's trees tell which (when they can be read;
+    //    otherwise the active tree goes on, and its next batch's compare-and-swap, which names the tree, tells).
+    try {
+      await rotate({ frozenSize: final.size, frozenMs: now, next: { ...shardKeys(identity), createdMs: now }, checkpoint });
+    } catch (err) {
+      if (!isLogError(err, 'STORE_FAILED') || err.details?.['outcome'] !== 'unknown') throw err;
+      const took = await shards().then((rows) => rows[rows.length - 1]?.treeId === treeId, () => false);
+      if (!took) throw err;
+    }
 
     // 4. Durable before anyone sees the new tree; then install it and resume into it.
     try {

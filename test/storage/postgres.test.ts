@@ -11,7 +11,7 @@ import { loadMigrations } from '../../src/storage/sqlite/migrations.js';
 import type { Batch } from '../../src/storage/types.js';
 import { eachLine } from '../support/lines.js';
 import { freePort } from '../support/registry.js';
-import { usePostgres, type TestPostgres } from '../support/postgres.js';
+import { pollActivity, usePostgres, waitForSession, type TestPostgres } from '../support/postgres.js';
 import { assertCheckpoint, assertEntry, assertTile, batch, tile } from './fixtures.js';
 import { assertRejected, runStoreContract } from './store.contract.js';
 
@@ -333,21 +333,6 @@ async function query(url: string, sql: string): Promise<unknown[]> {
  */
 async function waitForLockWaiters(pgServer: TestPostgres, database: string, count: number): Promise<void> {
   await pollActivity(pgServer, database, "wait_event_type = 'Lock'", (pids) => pids.length === count);
-}
-
-/** The PID of the one session of `database` matching `where` on pg_stat_activity, once there is one. */
-async function waitForSession(pgServer: TestPostgres, database: string, where: string): Promise<number> {
-  return (await pollActivity(pgServer, database, where, (pids) => pids.length === 1))[0]!;
-}
-
-async function pollActivity(pgServer: TestPostgres, database: string, where: string, done: (pids: number[]) => boolean): Promise<number[]> {
-  for (let i = 0; i < 2000; i++) {
-    const res = await pgServer.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND ${where}`, [database]);
-    const pids = res.rows.map((r) => r.pid);
-    if (done(pids)) return pids;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no sessions of ${database} where ${where}`);
 }
 
 /** The store holds `winner` and nothing of `loser`. */

@@ -284,3 +284,18 @@ function spawnServer(cmd: string, args: string[], logs: string[]): Promise<Child
     });
   });
 }
+
+/** The PID of the one session of `database` matching `where` on pg_stat_activity, once there is one. */
+export async function waitForSession(pgServer: TestPostgres, database: string, where: string): Promise<number> {
+  return (await pollActivity(pgServer, database, where, (pids) => pids.length === 1))[0]!;
+}
+
+export async function pollActivity(pgServer: TestPostgres, database: string, where: string, done: (pids: number[]) => boolean): Promise<number[]> {
+  for (let i = 0; i < 2000; i++) {
+    const res = await pgServer.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND ${where}`, [database]);
+    const pids = res.rows.map((r) => r.pid);
+    if (done(pids)) return pids;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no sessions of ${database} where ${where}`);
+}

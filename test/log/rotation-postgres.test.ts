@@ -1,0 +1,58 @@
+/**
+ * Rotation on PostgreSQL (src/log/rotation.ts over PostgresStore.rotate)
+ * when the connection dies during the rotation's COMMIT, whose outcome the
+ * log then cannot know from the error: the store's trees tell it. A
+ * rotation that took effect is installed and the log writes into the new
+ * tree (it used to go on with the old one, whose next batch the database
+ * refused, and stop writing until a restart).
+ */
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/clock.js';
+import { LogService } from '../../src/log/index.js';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
+import { usePostgres, waitForSession } from '../support/postgres.js';
+import { FAST_OPTIONS, rawEntry, testIdentity } from '../support/test-log.js';
+
+describe('rotating a log on PostgreSQL', () => {
+  const server = usePostgres();
+  let store: PostgresStore | undefined;
+  let log: LogService | undefined;
+  afterEach(async () => {
+    await log?.close();
+    await store?.close();
+    log = undefined;
+    store = undefined;
+  });
+
+  it('installs a rotation whose COMMIT the connection died in but which took effect, and writes into the new tree', async function () {
+    this.timeout(60_000);
+    const pg = server();
+    const url = await pg.createDatabase();
+    store = await openPostgresStore({ url });
+    log = await LogService.open(store, testIdentity(), new ManualClock(), FAST_OPTIONS);
+    for (const t of ['a', 'b', 'c']) await log.submit(rawEntry(t));
+    const oldTree = log.identity.treeId;
+
+    // A synchronous standby that never connects: the COMMIT is written locally, then waits; its session is ended there.
+    await pg.configure({ synchronous_standby_names: 'cairn_absent_standby' });
+    let rotated: Awaited<ReturnType<LogService['rotate']>>;
+    try {
+      const pending = log.rotate();
+      const pid = await waitForSession(pg, new URL(url).pathname.slice(1), "wait_event = 'SyncRep'");
+      await pg.query('SELECT pg_terminate_backend($1)', [pid]);
+      rotated = await pending;
+    } finally {
+      await pg.configure({ synchronous_standby_names: undefined });
+    }
+    assert.equal(rotated.frozen.treeID, oldTree);
+    assert.equal(rotated.frozen.treeSize, 3);
+    assert.equal(log.identity.treeId, rotated.active.treeID, 'the new tree is active');
+    assert.equal(log.status().readOnly, undefined);
+    const next = await log.submit(rawEntry('d'));
+    assert.deepEqual([next.index, next.treeId], [3, rotated.active.treeID], 'the next entry goes into the new tree');
+    assert.deepEqual((await store.shards()).map((s) => [s.treeId, s.frozenSize ?? null]), [
+      [oldTree, 3],
+      [rotated.active.treeID, null],
+    ]);
+  });
+});
