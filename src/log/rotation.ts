@@ -164,6 +164,8 @@ export async function rotateTree(ctx: RotationContext, install: (next: NextTree)
 /**
  * Freeze the active tree for good at its published size (LogStore.freeze):
  * pooled submissions are sequenced first. The caller then refuses writes.
+ * A freeze whose COMMIT's outcome is unknown counts as done when the store
+ * records the tree frozen at that size.
  */
 export async function freezeTree(ctx: RotationContext): Promise<FreezeResult> {
   const freeze = ctx.store.freeze?.bind(ctx.store);
@@ -174,7 +176,14 @@ export async function freezeTree(ctx: RotationContext): Promise<FreezeResult> {
   try {
     refuseIfReadOnly(ctx.state, 'freeze');
     const final = ctx.state.published;
-    await freeze(final.size, Math.max(ctx.clock.now(), final.time));
+    try {
+      await freeze(final.size, Math.max(ctx.clock.now(), final.time));
+    } catch (err) {
+      // A COMMIT whose outcome is unknown: done when the store records the tree frozen (as rotateTree decides).
+      if (!isLogError(err, 'STORE_FAILED') || err.details?.['outcome'] !== 'unknown' || ctx.store.shards === undefined) throw err;
+      const rows = await ctx.store.shards().catch(() => []);
+      if (rows[rows.length - 1]?.frozenSize !== final.size) throw err;
+    }
     await ctx.store.sync?.();
     return frozenInfo(ctx.active.identity.treeId, final);
   } catch (err) {

@@ -4,10 +4,11 @@
  * log then cannot know from the error: the store's trees tell it. A
  * rotation that took effect is installed and the log writes into the new
  * tree (it used to go on with the old one, whose next batch the database
- * refused, and stop writing until a restart).
+ * refused, and stop writing until a restart). A freeze likewise.
  */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.js';
+import { isLogError } from '../../src/errors.js';
 import { LogService } from '../../src/log/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
 import { usePostgres, waitForSession } from '../support/postgres.js';
@@ -54,5 +55,27 @@ describe('rotating a log on PostgreSQL', () => {
       [oldTree, 3],
       [rotated.active.treeID, null],
     ]);
+  });
+
+  it('answers a freeze whose COMMIT the connection died in but which took effect as done, the log frozen', async function () {
+    this.timeout(60_000);
+    const pg = server();
+    const url = await pg.createDatabase();
+    store = await openPostgresStore({ url });
+    log = await LogService.open(store, testIdentity(), new ManualClock(), FAST_OPTIONS);
+    for (const t of ['a', 'b']) await log.submit(rawEntry(t));
+    await pg.configure({ synchronous_standby_names: 'cairn_absent_standby' });
+    let frozen: Awaited<ReturnType<LogService['freeze']>>;
+    try {
+      const pending = log.freeze();
+      const pid = await waitForSession(pg, new URL(url).pathname.slice(1), "wait_event = 'SyncRep'");
+      await pg.query('SELECT pg_terminate_backend($1)', [pid]);
+      frozen = await pending;
+    } finally {
+      await pg.configure({ synchronous_standby_names: undefined });
+    }
+    assert.equal(frozen.treeSize, 2);
+    assert.equal(log.status().frozen, true);
+    await assert.rejects(log.submit(rawEntry('c')), (err: unknown) => isLogError(err, 'READ_ONLY'));
   });
 });
