@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
 import { describeError } from '../errors.js';
-import { ClusterCoordinator, ClusterNode, Forwarder, clusterSecret } from '../cluster/index.js';
+import { ClusterCoordinator, ClusterNode, ClusterReloads, Forwarder, clusterSecret, type ClusterReloadsOptions, type ReloadKind } from '../cluster/index.js';
 import type { ClusterHooks } from '../http/index.js';
 import { openPostgresLease, type PostgresStore } from '../storage/index.js';
 import type { Logger } from './logger.js';
@@ -36,6 +36,11 @@ export interface ClusterMember {
 
 export interface RunningCluster {
   readonly hooks: ClusterHooks;
+  /**
+   * Follow the reloads asked of any node with this node's own `run` (src/cluster/reloads.ts); resolves with what
+   * tells the other nodes of a reload run here for an admin request.
+   */
+  followReloads(run: ClusterReloadsOptions['run']): Promise<(what: ReloadKind) => Promise<void>>;
   /** Stop the lease loop and release the lease if held: call once the log stopped sequencing (closed). */
   stop(): Promise<void>;
 }
@@ -115,11 +120,19 @@ export async function startCluster(config: Config, databaseUrl: string, members:
     throw err;
   }
   logger.info('joined the nodes on the database', { nodeId, nodeUrl, leaseTtlMs: ttlMs, role: coordinator.status().role, holder: coordinator.status().holder ?? null });
+  let reloads: ClusterReloads | undefined;
   return {
     hooks: node,
+    followReloads: async (run) => {
+      const r = new ClusterReloads({ store: first.store, nodeId, run, onEvent: (level, msg, fields) => logger[level](msg, fields) });
+      reloads = r;
+      await r.start();
+      return (what) => r.announce(what);
+    },
     stop: async () => {
       clearInterval(follow);
       await following;
+      await reloads?.stop();
       await coordinator.stop();
       forwarder.close();
       await lease.close();

@@ -6,7 +6,7 @@
 import type { RequestListener, Server } from 'node:http';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/index.js';
-import { LogError } from '../errors.js';
+import { LogError, describeError } from '../errors.js';
 import { prehashedEcdsaFallbackReason, requireNativeEcdsa } from '../entry/index.js';
 import { inlineAdmission } from '../admission/index.js';
 import { FullTileCache, OneTimeCodes, createApp, type TokenRecord } from '../http/index.js';
@@ -28,7 +28,7 @@ import { startWitnessing, witnessEndpoints } from './witnessing.js';
 import { startIntegrityAudit } from './integrity-audit.js';
 import { startCluster, type ClusterMember, type RunningCluster } from './cluster.js';
 import { PostgresStore } from '../storage/index.js';
-import { clusterAdminAudit } from '../cluster/index.js';
+import { clusterAdminAudit, type ReloadKind } from '../cluster/index.js';
 
 export interface Running {
   readonly server: Server;
@@ -216,6 +216,24 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
           witnessReload = run.catch(() => undefined);
           return run;
         };
+  // On PostgreSQL an admin reload runs on the node asked, then on every other node (src/cluster/reloads.ts).
+  let announceReload: ((what: ReloadKind) => Promise<void>) | undefined;
+  if (cluster !== undefined) {
+    announceReload = await cluster.followReloads({
+      ...(reloadTokens === undefined ? {} : { tokens: async () => reloadTokens() }),
+      ...(reloadWitnesses === undefined ? {} : { witnesses: () => reloadWitnesses() }),
+    });
+  }
+  const announced = <T>(what: ReloadKind, result: T): T => {
+    announceReload?.(what).catch((err: unknown) =>
+      logger.warn(`couldn't ask the other nodes to reload ${what}; reload them one by one`, { err: describeError(err) }),
+    );
+    return result;
+  };
+  const adminOperations = {
+    ...(reloadTokens === undefined ? {} : { reloadTokens: () => announced('tokens', reloadTokens()) }),
+    ...(reloadWitnesses === undefined ? {} : { reloadWitnesses: async () => announced('witnesses', await reloadWitnesses()) }),
+  };
   const pool = config.verifyWorkers > 0 ? createWorkerPool({ size: config.verifyWorkers, signingKeys: poolKeys(keys) }) : undefined;
   if (pool !== undefined) {
     log.useSigner(signerFor(keys, pool)); // the threads also sign: the event loop keeps HTTP, sequencing and the commit
@@ -237,7 +255,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     onServed: accessLog(logger),
     witnessStatus: () => witnessing?.status() ?? [],
     ...(tokens === undefined ? {} : { access: { tokens: () => tokens ?? [], readAuth: config.readAuth } }),
-    admin: { ...(otp === undefined ? {} : { otp }), operations: { ...(reloadTokens === undefined ? {} : { reloadTokens }), ...(reloadWitnesses === undefined ? {} : { reloadWitnesses }) }, audit: adminAudit, log: adminLog.log },
+    admin: { ...(otp === undefined ? {} : { otp }), operations: adminOperations, audit: adminAudit, log: adminLog.log },
     clock,
     integrityAudit: () => audit.status(),
     ...(config.rateLimit > 0 ? { rateLimit: { ratePerSecond: config.rateLimit, burst: config.rateLimitBurst } } : {}),

@@ -2,10 +2,12 @@
  * Several Cairn nodes on one PostgreSQL database: the lease loop and the
  * node's role (coordinator.ts), forwarding admitted entries to the
  * sequencing node (forward.ts, node.ts), the cluster secret that
- * authenticates them (secret.ts). Built by the composition root (src/cli).
+ * authenticates them (secret.ts), admin reloads followed by every node
+ * (reloads.ts). Built by the composition root (src/cli).
  */
 export { ClusterCoordinator, type ClusterRole, type ClusterStatus, type CoordinatorOptions, type Lease, type Sequencing } from './coordinator.js';
 export { Forwarder, type ForwarderOptions } from './forward.js';
 export { ClusterNode } from './node.js';
 export { clusterAdminAudit } from './admin-audit.js';
 export { CLUSTER_SECRET_META, checkClusterMac, clusterMac, clusterSecret } from './secret.js';
+export { ClusterReloads, RELOAD_POLL_MS, type ClusterReloadsOptions, type ReloadKind, type ReloadRequests } from './reloads.js';

@@ -5,17 +5,18 @@
  * nothing reaches the sequencing node; allowed, an operation on the log
  * itself (rotate) is relayed to the sequencing node, runs there once, and is
  * recorded in the admin audit log as if asked directly plus the relaying
- * node; a node-local one (tokens reload) runs where asked, its records
- * reaching the audit log through the sequencing node. A code one node
+ * node; a tokens reload runs where asked, its records reaching the audit
+ * log through the sequencing node, and then on the other node. A code one node
  * accepted is refused by the other. With the sequencing node down, the
  * follower answers a retryable 503 at once.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_RELAY_PATH } from '../../src/http/index.js';
 import { ADMIN_TOKEN, SUBMIT_TOKEN, adminCall, adminCode, adminServeArgs, errorCode, readAdminLog } from '../support/admin-server.js';
+import { tokenSha256Hex } from '../../src/http/index.js';
 import { TestCluster } from '../support/cluster.js';
 import { getJson, httpRequest, type HttpAnswer } from '../support/http-client.js';
 import { usePostgres } from '../support/postgres.js';
@@ -27,6 +28,9 @@ async function relaysAnswered(url: string): Promise<number> {
   for (const line of text.split('\n')) if (line.startsWith('cairn_http_requests_total{') && line.includes(`route="${ADMIN_RELAY_PATH}"`)) n += Number(line.split(' ').pop());
   return n;
 }
+
+/** An admin token added to the tokens file before the reload. */
+const NEW_ADMIN_TOKEN = 'cairn-test-second-admin-token';
 
 const json = (a: HttpAnswer): Record<string, unknown> => JSON.parse(a.body.toString('utf8')) as Record<string, unknown>;
 
@@ -105,13 +109,27 @@ describe('admin operations asked of a follower', function () {
     assert.match(String(mine[0]!['client']), /^(::ffff:)?127\.0\.0\.1$/, "the client's address as the follower saw it");
   });
 
-  it('runs a node-local operation (tokens reload) where it is asked, recorded through the sequencing node', async () => {
+  it('runs a tokens reload where it is asked, recorded through the sequencing node, and on every other node within moments', async () => {
     const relays = await relaysAnswered(leader);
+    // One more admin token in the tokens file both nodes read.
+    const tokensFile = join(dir, 'tokens.json');
+    const file = JSON.parse(readFileSync(tokensFile, 'utf8')) as { tokens: unknown[] };
+    writeFileSync(tokensFile, JSON.stringify({ tokens: [...file.tokens, { name: 'ops2', sha256: tokenSha256Hex(NEW_ADMIN_TOKEN), roles: ['admin'] }] }), { mode: 0o600 });
+    const metricsWith = async (url: string): Promise<number> => (await httpRequest(url, 'GET', '/metrics', { headers: { authorization: `Bearer ${NEW_ADMIN_TOKEN}` } })).status;
+    assert.equal(await metricsWith(leader), 401, 'not in force before the reload');
+
     reloadCode = adminCode();
     const a = await adminCall(follower, '/api/v1/admin/tokens/reload', { token: ADMIN_TOKEN, otp: reloadCode, requestId: 'reload-on-follower' });
     assert.equal(a.status, 200, a.body.toString());
-    assert.deepEqual(json(a), { tokens: 2, admins: 1 });
+    assert.deepEqual(json(a), { tokens: 3, admins: 2 });
+    assert.equal(await metricsWith(follower), 200, 'in force on the node asked at once');
     assert.equal(await relaysAnswered(leader), relays, 'not relayed');
+    const t0 = performance.now();
+    while ((await metricsWith(leader)) !== 200) {
+      assert.ok(performance.now() - t0 < 10_000, 'the other node reloads within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.log(`      the other node had the reloaded tokens in force ${Math.round(performance.now() - t0)} ms after the answer`);
     const { records } = await readAdminLog(leader);
     assert.deepEqual(
       records.filter((x) => x['requestId'] === 'reload-on-follower').map((x) => [x['event'], x['status'], x['relayedBy']]),

@@ -54,6 +54,14 @@ export const SQL = {
   // meta and housekeeping
   getMeta: named('get_meta', 'SELECT value FROM meta WHERE key = $1'),
   insertMeta: named('insert_meta', 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING'),
+  // the next generation of reload $1, asked by node $2 (cluster_reloads)
+  requestReload: named(
+    'request_reload',
+    'INSERT INTO cluster_reloads (what, generation, requested_by, requested_at) VALUES ($1, 1, $2, clock_timestamp()) ' +
+      'ON CONFLICT (what) DO UPDATE SET generation = cluster_reloads.generation + 1, requested_by = EXCLUDED.requested_by, requested_at = EXCLUDED.requested_at ' +
+      'RETURNING generation::text AS generation',
+  ),
+  reloads: named('reloads', 'SELECT what, generation::text AS generation, requested_by FROM cluster_reloads'),
   // one row changed (inserted or moved forward) only when no step at or beyond $2 was spent for the token
   spendOtpStep: named(
     'spend_otp_step',

@@ -326,6 +326,22 @@ export class PostgresStore implements AsyncLogStore {
     return (await this.#query(`spend a one-time code of token ${JSON.stringify(token)}`, SQL.spendOtpStep([token, step]), 'STORE_FAILED')).rowCount === 1;
   }
 
+  /**
+   * Ask every node on the database for reload `what` (cluster_reloads): its
+   * generation moves on by one, naming `nodeId`; resolves with the new
+   * generation. Rejects with STORE_FAILED when the database cannot be reached.
+   */
+  async requestReload(what: 'tokens' | 'witnesses', nodeId: string): Promise<number> {
+    const row = await this.#one<{ generation: string }>(`ask the nodes to reload ${what}`, SQL.requestReload([what, nodeId]));
+    return Number(row?.generation);
+  }
+
+  /** The reloads asked so far: generation and asking node by operation (cluster_reloads). */
+  async reloads(): Promise<Map<string, { readonly generation: number; readonly requestedBy: string }>> {
+    const rows = await this.#all<{ what: string; generation: string; requested_by: string }>('read the reloads asked', SQL.reloads());
+    return new Map(rows.map((r) => [r.what, { generation: Number(r.generation), requestedBy: r.requested_by }]));
+  }
+
   /** Set `key` once. Setting the same value again is a no-op; a different value rejects with INCONSISTENT, even one set concurrently. */
   async setMeta(key: string, value: string): Promise<void> {
     const inserted = await this.#write1(`set meta ${key}`, SQL.insertMeta([key, value]));
