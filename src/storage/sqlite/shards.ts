@@ -17,6 +17,7 @@ import type { CheckpointRow, CosignatureRow, Rotation, ShardRow, StoredEntry, Ti
 type EntryReads = Pick<TreeReads, 'entryByIndex' | 'entriesInRange' | 'entryByLeafHash' | 'indexOfLeafHash' | 'searchKey'>;
 import { toShardRow, type ShardSqlRow } from '../shard-row.js';
 import { toLogError } from './errors.js';
+import { ENTRY_OF, entryAndLeafGroupOf, type EntryAndLeafGroupRow } from './entry-row.js';
 
 /** The tables that belong to one tree; the active tree's carry these names. */
 export const TREE_TABLES = ['tiles', 'leaf_groups', 'checkpoints', 'cosignatures'] as const;
@@ -136,6 +137,10 @@ export class FrozenTree implements TreeReads {
       cosignatures: db.prepare<[number], CosignatureRow>(`SELECT size, witness, line FROM ${t('cosignatures')} WHERE size = ? ORDER BY rowid`),
       tile: db.prepare<[number, number], TileRow>(`SELECT level, idx AS "index", width, hashes FROM ${t('tiles')} WHERE level = ? AND idx = ?`),
       leafGroup: db.prepare<[number], Uint8Array>(`SELECT hashes FROM ${t('leaf_groups')} WHERE grp = ?`).pluck(),
+      // One row whether or not the entry is stored (the statement of statements.ts over this tree's leaf groups).
+      entryAndLeafGroup: db.prepare<[number, number], EntryAndLeafGroupRow>(
+        `SELECT ${ENTRY_OF('e')}, (SELECT hashes FROM ${t('leaf_groups')} WHERE grp = ?) AS leafGroup FROM (SELECT 1) LEFT JOIN entries e ON e.idx = ?`,
+      ),
       joinedLeafGroups: db.prepare<[number, number], Uint8Array | null>(joinedLeafGroupsSql(t('leaf_groups'))).pluck(),
     };
   }
@@ -159,6 +164,11 @@ export class FrozenTree implements TreeReads {
 
   entryByIndex(index: number): StoredEntry | undefined {
     return this.#entries.entryByIndex(index);
+  }
+
+  /** The entry at global `index` and this tree's leaf group `group` in one statement (an entry read with its proof). */
+  entryAndLeafGroup(index: number, group: number): { entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined } {
+    return this.#read(`read entry ${index} and leaf group ${group}`, () => entryAndLeafGroupOf(this.#q.entryAndLeafGroup.get(group, index) as EntryAndLeafGroupRow));
   }
 
   entriesInRange(start: number, count: number): StoredEntry[] {

@@ -6,14 +6,11 @@
 
 import type { Database } from 'better-sqlite3';
 import type { CheckpointRow, CosignatureRow, StoredEntry, TileRow } from '../types.js';
+import { ENTRY, ENTRY_OF, type EntryAndLeafGroupRow } from './entry-row.js';
 import { joinedLeafGroupsSql } from './shards.js';
 
 type Bytes = Uint8Array;
 
-const ENTRY = `idx AS "index", leaf_hash AS leafHash, body, kind, integrated_time AS integratedTime, set_sig AS "set"`;
-/** ENTRY's columns of the table aliased `t`. */
-const ENTRY_OF = (t: string): string => `${t}.idx AS "index", ${t}.leaf_hash AS leafHash, ${t}.body, ${t}.kind, ${t}.integrated_time AS integratedTime, ${t}.set_sig AS "set"`;
-type Nullable<T> = { [K in keyof T]: T[K] | null };
 const CHECKPOINT = 'size, root, time_ms AS time, note';
 
 /** Prepare every statement the store uses. */
@@ -25,7 +22,7 @@ export function prepareStatements(db: Database) {
     ),
     entryByIndex: db.prepare<[number], StoredEntry>(`SELECT ${ENTRY} FROM entries WHERE idx = ?`),
     // One row whether or not the entry is stored: its columns (NULL when it is not) and the leaf group's hashes (NULL when absent).
-    entryAndLeafGroup: db.prepare<[number, number], Nullable<StoredEntry> & { leafGroup: Bytes | null }>(
+    entryAndLeafGroup: db.prepare<[number, number], EntryAndLeafGroupRow>(
       `SELECT ${ENTRY_OF('e')}, (SELECT hashes FROM leaf_groups WHERE grp = ?) AS leafGroup FROM (SELECT 1) LEFT JOIN entries e ON e.idx = ?`,
     ),
     entriesInRange: db.prepare<[number, number], StoredEntry>(`SELECT ${ENTRY} FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx`),

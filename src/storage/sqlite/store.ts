@@ -14,6 +14,7 @@ import { openDatabase, type OpenDatabaseOptions } from './db.js';
 import { WalDurability } from './durability.js';
 import { sqliteCode, toLogError } from './errors.js';
 import { FrozenTree, freezeShard, insertShard, readShards, readTile, rotateTables } from './shards.js';
+import { entryAndLeafGroupOf, type EntryAndLeafGroupRow } from './entry-row.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** Options for {@link openSqliteStore}: a path (or `':memory:'`) plus {@link openDatabase}'s options. */
@@ -187,10 +188,7 @@ export class SqliteStore implements LogStore {
 
   /** The entry at `index` and leaf group `group` in one statement (the reads of an entry with its inclusion proof). */
   entryAndLeafGroup(index: number, group: number): { entry: StoredEntry | undefined; leafGroup: Uint8Array | undefined } {
-    return this.#read(`read entry ${index} and leaf group ${group}`, () => {
-      const { leafGroup, ...row } = this.#s.entryAndLeafGroup.get(group, index) as Nullable<StoredEntry> & { leafGroup: Uint8Array | null };
-      return { entry: row.index === null ? undefined : (row as StoredEntry), leafGroup: leafGroup ?? undefined };
-    });
+    return this.#read(`read entry ${index} and leaf group ${group}`, () => entryAndLeafGroupOf(this.#s.entryAndLeafGroup.get(group, index) as EntryAndLeafGroupRow));
   }
 
   shards(): ShardRow[] {
@@ -420,4 +418,3 @@ function toLimit(n: number): number {
   return n >= 1 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
 }
 
-type Nullable<T> = { [K in keyof T]: T[K] | null };

@@ -66,6 +66,12 @@ describe('SqliteStore trees', () => {
         assert.deepEqual(frozen.latestCheckpoint(), latest);
         assert.deepEqual(frozen.tile(0, 0), tile, 'a full level-0 tile rebuilt from its leaf groups');
         assert.ok(frozen.leafGroup?.(0) !== undefined);
+        // An entry and the frozen tree's leaf group in one statement, as the reader asks for an entry with its proof.
+        const both = frozen.entryAndLeafGroup!(200, 0);
+        assert.equal(both.entry?.index, 200);
+        assert.deepEqual(both.leafGroup, frozen.leafGroup!(0));
+        assert.deepEqual(frozen.entryAndLeafGroup!(299, 16), { entry: frozen.entryByIndex(299), leafGroup: undefined }, 'a group beyond the full tiles');
+        assert.deepEqual(frozen.entryAndLeafGroup!(5_000, 0).entry, undefined);
         assert.equal(s.latestCheckpoint()!.size, 0, 'the new tree has its size-0 checkpoint only');
         assert.equal(s.tile(0, 0), undefined, 'and no tiles');
         assert.equal(s.entryByIndex(299)!.index, 299, 'entries keep their global indices');
