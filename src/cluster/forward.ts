@@ -196,12 +196,16 @@ export class Forwarder {
 
   /**
    * POST `body` to `target` (on the kept-alive connections unless `keepAlive` is false); resolves with the answer
-   * (any status), rejects with NOT_SEQUENCER when none came.
+   * (any status), rejects with NOT_SEQUENCER when none came. A forwarded batch whose kept-alive connection the node
+   * had closed (reset, or ended before any answer, on a reused socket: Node's documented sign of that race) is sent
+   * once more on a connection of its own. Were it in fact received the first time, the node answers each entry
+   * again with its existing index (409), as a client's own retry would get.
    */
   #request(target: URL, body: Buffer, keepAlive = true): Promise<{ status: number; headers: Record<string, string>; text: string }> {
     const secure = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
       let written = false;
+      let answered = false;
       const fail = (err: unknown): void =>
         reject(
           new LogError('NOT_SEQUENCER', `couldn't forward the entry to the sequencing node ${target.origin}: ${describeError(err)}; retry`, {
@@ -218,6 +222,7 @@ export class Forwarder {
           headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, [CLUSTER_MAC_HEADER]: clusterMac(this.#o.secret, body) },
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', fail);
@@ -232,7 +237,10 @@ export class Forwarder {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#o.timeoutMs} ms`)));
-      req.on('error', fail);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (keepAlive && req.reusedSocket && !answered && err.code === 'ECONNRESET' && !this.#closed) this.#request(target, body, false).then(resolve, reject);
+        else fail(err);
+      });
       req.end(body, () => (written = true));
     });
   }
