@@ -30,7 +30,14 @@
  * (it opens the v1 log first) while any of its logs is incomplete.
  *
  * Run again on a database holding a log's finished copy at the snapshot's
- * latest checkpoint, migrate writes nothing to it and proves it again.
+ * latest checkpoint, migrate writes nothing to it and proves it again. On
+ * one holding its finished copy at an earlier published size (the SQLite
+ * server kept serving during the copy: the usual cutover is copy while it
+ * serves, stop it, run again, start `cairn serve --database-url`), migrate
+ * marks that copy unfinished again and copies only what was added since,
+ * then proves and finishes it as above (src/migrate/extend.ts). A copy a
+ * PostgreSQL server has sequenced into has diverged from the source: it is
+ * refused (exit 2), as is every other log, before anything is written.
  *
  * Exit status (the table in exit-codes.ts): 0 copied, proved and finished;
  * 1 a copy does not prove out, or its source does not (what, where and which
@@ -140,6 +147,7 @@ async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out
     const options = { sourceLabel: resolve(from), nowMs: Date.now() };
     // Every target checked before any is written; then every new one marked unfinished before any entry is copied.
     for (const l of logs) l.plan = await as(l.name, () => planCopy(l.source, l.target));
+    const extending = new Set(logs.filter((l) => l.plan?.state === 'extend').map((l) => l.name));
     for (const l of logs) l.plan = await as(l.name, () => beginCopy(l.source, l.target, l.plan as CopyPlan, options));
 
     const progress = progressPrinter(err, t0);
@@ -147,7 +155,7 @@ async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out
       const tStart = performance.now();
       err(`cairn migrate: copying ${l.source.path} into ${l.target.label}${servedBy === undefined ? '' : ' (a server runs on it: copying its snapshot)'}\n`);
       const copy = await as(l.name, () => copyLog(l.source, l.target, { ...options, ...(chunkEntries === undefined ? {} : { chunkEntries }), onProgress: (p) => progress(l.file, p) }, l.plan));
-      if (copy.resumedAt !== undefined) err(`cairn migrate: ${l.file}: resumed an unfinished copy at size ${copy.resumedAt}\n`);
+      if (copy.resumedAt !== undefined) err(`cairn migrate: ${l.file}: ${extending.has(l.name) ? 'extended its finished copy' : 'resumed an unfinished copy'} at size ${copy.resumedAt}\n`);
       if (copy.alreadyFinished) err(`cairn migrate: ${l.file}: ${l.target.label} holds this log's finished copy already; proving it again\n`);
       const tCopied = performance.now();
       l.proof = await as(l.name, () => proveCopy(l.source, l.target, { onProgress: (done, total) => progress(l.file, { phase: 'proved', done, total }) }));

@@ -21,11 +21,17 @@
  * (CORRUPT otherwise: the source does not prove out). After the entries,
  * meta rows, search keys and every tree's cosignatures are added
  * (idempotent, so a resumed copy adds them again).
+ *
+ * A finished copy whose source has grown since (its server kept serving
+ * during the copy) is extended the same way: reopened as unfinished at its
+ * head and resumed from there (extend.ts says when it may be).
  */
 import { LogError } from '../errors.js';
 import { hashesEqual } from '../merkle/index.js';
 import type { ImportStatus, PostgresImport, ShardRow, SqliteSnapshot } from '../storage/index.js';
 import { copyTree } from './copy-tree.js';
+import { checkExtendable } from './extend.js';
+import { metaDifference } from './server-meta.js';
 import { allCheckpoints, entryEnd, sourceTrees, type SourceTree } from './source-trees.js';
 
 export { nextBoundary } from './copy-tree.js';
@@ -51,7 +57,7 @@ export interface CopyProgress {
 }
 
 export interface CopyResult {
-  /** The number of entries the target held (every tree's) when this run began, when it resumed an unfinished copy. */
+  /** The number of entries the target held (every tree's) when this run began, when it resumed an unfinished copy or extended a finished one. */
   readonly resumedAt: number | undefined;
   /** The target held this log already, finished, at the snapshot's latest checkpoint: nothing was written. */
   readonly alreadyFinished: boolean;
@@ -75,16 +81,20 @@ const PAGE = 10_000;
  * before anything is written: `new`, an empty target to begin; `begun`, one
  * {@link beginCopy} began (nothing copied yet); `resume`, this log's
  * unfinished copy at `size` of tree `tree`; `finished`, this log's finished
- * copy at the snapshot's latest checkpoint (nothing to write).
+ * copy at the snapshot's latest checkpoint (nothing to write); `extend`,
+ * this log's finished copy at an earlier size `size` of tree `tree` that the
+ * source published (extend.ts), to reopen and resume there.
  */
 export type CopyPlan =
   | { readonly state: 'new' | 'begun' | 'finished' }
-  | { readonly state: 'resume'; readonly tree: number; readonly size: number };
+  | { readonly state: 'resume' | 'extend'; readonly tree: number; readonly size: number };
 
 /**
  * Decide what copying the snapshot's log into `target` takes, writing
  * nothing. Rejects as {@link copyLog} does before it writes: CONFIG_INVALID
- * (`details.notEmpty`) for a target holding a log or another log's copy,
+ * (`details.notEmpty`) for a target holding a log or another log's copy
+ * (`details.diverged` too for this log's copy that a server has sequenced
+ * into),
  * NOT_FOUND for a source without a checkpoint, CORRUPT for a source whose
  * trees do not chain, and as the target does.
  */
@@ -93,27 +103,37 @@ export async function planCopy(source: SqliteSnapshot, target: PostgresImport): 
   const meta = source.meta();
   const status = await target.status();
   if (status.state === 'empty') return { state: 'new' };
-  if (status.state === 'log' && (await finishedCopyOf(target, meta, trees, status))) return { state: 'finished' };
+  if (status.state === 'log') {
+    if (await finishedCopyOf(target, meta, trees, status)) return { state: 'finished' };
+    await checkExtendable(status, meta, trees, target, (stored) => sameShards(stored, trees, false));
+    return { state: 'extend', tree: status.tree, size: status.size };
+  }
   await checkResumable(status, meta, trees, target);
-  const at = status as Extract<ImportStatus, { state: 'importing' }>;
-  return { state: 'resume', tree: at.tree, size: at.size };
+  return { state: 'resume', tree: status.tree, size: status.size };
 }
 
 /**
  * Begin the copy planned as `new` (the target's `import_state` row and the
- * source's meta rows, one transaction), so that the target is marked
- * unfinished before any log's entries are copied; any other plan is
- * returned as it is.
+ * source's meta rows, one transaction), or reopen the one planned as
+ * `extend` (the `import_state` row again, the head still where planned:
+ * CONFIG_INVALID otherwise, nothing written), so that the target is marked unfinished before
+ * any log's entries are copied; resolves with the plan that continues it
+ * (`begun`, or `resume` at the head). Any other plan is returned as it is.
  */
 export async function beginCopy(source: SqliteSnapshot, target: PostgresImport, plan: CopyPlan, options: Pick<CopyOptions, 'sourceLabel' | 'nowMs'>): Promise<CopyPlan> {
+  if (plan.state === 'extend') {
+    await target.reopen(options.sourceLabel, options.nowMs, plan.size, plan.tree);
+    return { state: 'resume', tree: plan.tree, size: plan.size };
+  }
   if (plan.state !== 'new') return plan;
   await target.begin(options.sourceLabel, source.meta(), options.nowMs);
   return { state: 'begun' };
 }
 
 /**
- * Copy the snapshot's log, every tree of it, into `target` (empty, or
- * holding an unfinished copy of the same log; a target holding this log's
+ * Copy the snapshot's log, every tree of it, into `target` (empty, holding
+ * an unfinished copy of the same log, or its finished copy at a size the
+ * source published before, which is extended; a target holding this log's
  * finished copy at the snapshot's latest checkpoint is left as it is,
  * `alreadyFinished`), as `plan` says (default: {@link planCopy}'s, made now;
  * one made earlier MUST be of this source and target, with nothing else
@@ -122,7 +142,7 @@ export async function beginCopy(source: SqliteSnapshot, target: PostgresImport, 
  * target does (STORE_FAILED: the target is left at its last chunk's size).
  */
 export async function copyLog(source: SqliteSnapshot, target: PostgresImport, options: CopyOptions, plan?: CopyPlan): Promise<CopyResult> {
-  const planned = plan ?? (await planCopy(source, target));
+  const planned = await beginCopy(source, target, plan ?? (await planCopy(source, target)), options);
   const trees = sourceTrees(source);
   const active = trees[trees.length - 1] as SourceTree;
   const total = entryEnd(trees);
@@ -132,7 +152,6 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
     const cosignatures = trees.reduce((n, t) => n + t.cosignatures().length, 0);
     return { resumedAt: undefined, alreadyFinished: true, size: active.latest.size, trees: trees.length, entriesCopied: 0, chunks: 0, checkpoints, searchKeys: source.searchKeyCount(), cosignatures };
   }
-  if (planned.state === 'new') await target.begin(options.sourceLabel, meta, options.nowMs);
   await target.addShards(trees.flatMap((t) => (t.row === undefined ? [] : [t.row])));
   const [first, from] = planned.state === 'resume' ? [planned.tree, planned.size] : [0, 0];
   const start = (trees[first]?.firstIndex ?? 0) + from;
@@ -162,8 +181,7 @@ export async function copyLog(source: SqliteSnapshot, target: PostgresImport, op
  * checks the rest).
  */
 async function finishedCopyOf(target: PostgresImport, meta: readonly [string, string][], trees: readonly SourceTree[], status: Extract<ImportStatus, { state: 'log' }>): Promise<boolean> {
-  const stored = await target.meta();
-  if (stored.size !== meta.length || !meta.every(([k, v]) => stored.get(k) === v)) return false;
+  if (metaDifference(await target.meta(), meta, true) !== undefined) return false;
   const active = trees[trees.length - 1] as SourceTree;
   // A source whose trees are not recorded: a server on the copy records tree 0 at its first start.
   if (active.row !== undefined && !sameShards(await target.shards(), trees, true)) return false;
@@ -189,22 +207,15 @@ function sameShards(stored: readonly ShardRow[], trees: readonly SourceTree[], e
 
 /**
  * An unfinished copy may be resumed only from the same log: every meta row
- * the same, its trees the source's (sameShards), its head at a size the
- * source's tree published.
+ * the same (but those a server adds: server-meta.ts), its trees the
+ * source's (sameShards), its head at a size the source's tree published.
  */
-async function checkResumable(status: Exclude<ImportStatus, { state: 'empty' }>, meta: readonly [string, string][], trees: readonly SourceTree[], target: PostgresImport): Promise<void> {
-  if (status.state === 'log') {
-    throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: it holds a log (size ${status.size}${status.tree === 0 ? '' : ` of tree ${status.tree}`}) that is not this log's finished copy; cairn migrate copies only into an empty database (or schema), or finishes its own unfinished copy`, {
-      details: { notEmpty: true },
-    });
-  }
-  const source = new Map(meta);
-  const stored = await target.meta();
-  const other = [...stored].find(([k, v]) => source.get(k) !== v);
+async function checkResumable(status: Extract<ImportStatus, { state: 'importing' }>, meta: readonly [string, string][], trees: readonly SourceTree[], target: PostgresImport): Promise<void> {
+  const differs = metaDifference(await target.meta(), meta, false);
   const tree = trees[status.tree];
   const cp = tree?.reads.checkpointAt(status.size);
   const why =
-    other !== undefined ? `, whose ${other[0]} differs`
+    differs !== undefined ? `, whose ${differs} differs`
     : !sameShards(await target.shards(), trees, false) ? ', whose trees differ'
     : tree === undefined || (status.hasCheckpoint && cp === undefined) ? `, at a size ${status.size} of tree ${status.tree} this log never published`
     : undefined;

@@ -4,7 +4,8 @@
  * of a rotated or frozen log.
  *
  * Against the source snapshot:
- * - the same meta rows (origin, tree ID, pinned keys…), the same `shards`
+ * - the same meta rows (origin, tree ID, pinned keys…; the copy may hold
+ *   those a server adds at its start too: server-meta.ts), the same `shards`
  *   rows (every field), the copy's head at the active tree's latest size,
  *   and for every tree the same checkpoints (size, root, time and the signed
  *   note, byte for byte), the same cosignatures of each in the same order;
@@ -29,6 +30,7 @@
  */
 import { LEAF_GROUPS_PER_TILE, TILE_WIDTH } from '../merkle/index.js';
 import type { PostgresImport, SearchKey, ShardRow, SqliteSnapshot } from '../storage/index.js';
+import { SERVER_META_KEYS } from './server-meta.js';
 import { corrupt, sameCheckpoints, sameCosignatures, sameTree } from './prove-tree.js';
 import { entryEnd, sourceTrees, type SourceTree } from './source-trees.js';
 
@@ -125,7 +127,7 @@ async function sameMeta(source: SqliteSnapshot, target: PostgresImport): Promise
   for (const [k, v] of want) {
     if (found.get(k) !== v) throw corrupt(`meta ${k} is ${JSON.stringify(found.get(k))} in the copy, ${JSON.stringify(v)} in the source`);
   }
-  const extra = [...found.keys()].find((k) => !want.has(k));
+  const extra = [...found.keys()].find((k) => !want.has(k) && !SERVER_META_KEYS.has(k));
   if (extra !== undefined) throw corrupt(`meta ${extra} is in the copy, not in the source`);
   return found;
 }

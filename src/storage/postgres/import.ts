@@ -12,7 +12,9 @@
  *   tree 0), and records
  *   it in `import_state` (migrations/postgres/0003_import.sql) with the
  *   source's meta rows, in one transaction. A database holding a log is never
- *   written.
+ *   written, except to extend a log copied so ({@link PostgresImport.reopen}:
+ *   marked as an import in progress again, at its head, before anything
+ *   more is copied).
  * - **Recognisably incomplete.** From `begin` until {@link PostgresImport.finish}
  *   the `import_state` row exists, and {@link openPostgresStore} refuses the
  *   database (CONFIG_INVALID): nothing serves or appends to a copy that is not
@@ -187,6 +189,27 @@ export class PostgresImport {
       }
       await client.query(Q.startImport([source, atMs]));
       await client.query(Q.insertMeta([meta.map((m) => m[0]), meta.map((m) => m[1])]));
+    });
+  }
+
+  /**
+   * Reopen a finished copy to extend it (its source grew since): the
+   * `import_state` row again, as {@link begin} records it, in one
+   * transaction, when the database holds a log whose head is at `size` of
+   * tree `tree` (default 0) and no import (CONFIG_INVALID with
+   * `details.notEmpty` otherwise: nothing written). From then on it is an
+   * import in progress (the store refuses it) until {@link finish}; its
+   * rows are kept, and the next chunk goes on from the head.
+   */
+  async reopen(source: string, atMs: number, size: number, tree = 0): Promise<void> {
+    await this.#transaction('reopen the import', async (client) => {
+      await client.query(Q.lockHead());
+      const status = await this.#status(client);
+      if (status.state !== 'log' || status.size !== size || status.tree !== tree) {
+        const holds = status.state === 'log' ? `a log at size ${status.size} of tree ${status.tree}` : status.state === 'empty' ? 'no log' : `an unfinished import from ${status.source}`;
+        throw new LogError('CONFIG_INVALID', `couldn't reopen the import into ${this.#label}: it holds ${holds}, not a log at size ${size} of tree ${tree}`, { details: { notEmpty: true } });
+      }
+      await client.query(Q.startImport([source, atMs]));
     });
   }
 
