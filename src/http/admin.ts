@@ -110,7 +110,7 @@ export class AdminGate {
     const header = req.headers[OTP_HEADER.toLowerCase()];
     let why: OtpRefusal | undefined;
     try {
-      why = await this.#o.otp.verify(who.name, Array.isArray(header) ? header.join(',') : header, this.#o.clock.now());
+      why = await this.#o.otp.check(who.name, Array.isArray(header) ? header.join(',') : header, this.#o.clock.now());
     } catch (err) {
       return errorReply(new LogError('STORE_FAILED', `couldn't check the one-time code against the other nodes': ${describeError(err)}; retry with the next code`));
     }

@@ -132,22 +132,14 @@ export class OneTimeCodes {
 
   /**
    * Checks `code` (the header's value, undefined when absent) for token
-   * `who` at `nowMs` against this process's state only; undefined when
-   * accepted (and from then on that step and the earlier ones are spent for
-   * `who` here), else why not.
+   * `who` at `nowMs`; undefined when accepted (from then on that step and
+   * the earlier ones are spent for `who`: here, and with shared steps for
+   * every node), else why not: OTP_REUSED also when another node (or an
+   * earlier process) spent that step or a later one. Rejects with the shared
+   * store's error when it cannot be reached (the code is then spent here,
+   * not there: the admin waits for the next).
    */
-  check(who: string, code: string | undefined, nowMs: number): OtpRefusal | undefined {
-    const r = this.#match(who, code, nowMs);
-    return typeof r === 'number' ? undefined : r;
-  }
-
-  /**
-   * {@link check}, then, with shared steps, spends the accepted step there:
-   * OTP_REUSED when another node (or an earlier process) spent it or a later
-   * one. Rejects with the shared store's error when it cannot be reached
-   * (the code is then spent here, not there: the admin waits for the next).
-   */
-  async verify(who: string, code: string | undefined, nowMs: number): Promise<OtpRefusal | undefined> {
+  async check(who: string, code: string | undefined, nowMs: number): Promise<OtpRefusal | undefined> {
     const r = this.#match(who, code, nowMs);
     if (typeof r !== 'number') return r;
     if (this.#shared !== undefined && !(await this.#shared.spend(who, r))) return 'OTP_REUSED';

@@ -42,43 +42,43 @@ describe('one-time codes', () => {
     const T = 1_700_000_000_000; // a step boundary is at every 30 s
     const code = (ms: number): string => totp(RFC_SECRET, ms);
 
-    it('accepts the current code and the ones a step either side, each once', () => {
+    it('accepts the current code and the ones a step either side, each once', async () => {
       const codes = new OneTimeCodes(RFC_SECRET);
-      assert.equal(codes.check('ops', code(T - 30_000), T), undefined);
-      assert.equal(codes.check('ops', code(T - 30_000), T), 'OTP_REUSED');
-      assert.equal(codes.check('ops', code(T), T + 1_000), undefined);
-      assert.equal(codes.check('ops', code(T), T + 2_000), 'OTP_REUSED'); // even within its window
-      assert.equal(codes.check('ops', code(T + 30_000), T), undefined);
-      assert.equal(codes.check('ops', code(T), T), 'OTP_REUSED'); // an earlier step after a later one
-      assert.equal(codes.check('ops', code(T + 60_000), T), 'OTP_INVALID'); // two steps ahead
-      assert.equal(codes.check('ops', code(T - 60_000), T), 'OTP_INVALID'); // two steps behind
+      assert.equal(await codes.check('ops', code(T - 30_000), T), undefined);
+      assert.equal(await codes.check('ops', code(T - 30_000), T), 'OTP_REUSED');
+      assert.equal(await codes.check('ops', code(T), T + 1_000), undefined);
+      assert.equal(await codes.check('ops', code(T), T + 2_000), 'OTP_REUSED'); // even within its window
+      assert.equal(await codes.check('ops', code(T + 30_000), T), undefined);
+      assert.equal(await codes.check('ops', code(T), T), 'OTP_REUSED'); // an earlier step after a later one
+      assert.equal(await codes.check('ops', code(T + 60_000), T), 'OTP_INVALID'); // two steps ahead
+      assert.equal(await codes.check('ops', code(T - 60_000), T), 'OTP_INVALID'); // two steps behind
     });
 
-    it('keeps spent steps per token', () => {
+    it('keeps spent steps per token', async () => {
       const codes = new OneTimeCodes(RFC_SECRET);
-      assert.equal(codes.check('a', code(T), T), undefined);
-      assert.equal(codes.check('b', code(T), T), undefined);
-      assert.equal(codes.check('a', code(T), T), 'OTP_REUSED');
+      assert.equal(await codes.check('a', code(T), T), undefined);
+      assert.equal(await codes.check('b', code(T), T), undefined);
+      assert.equal(await codes.check('a', code(T), T), 'OTP_REUSED');
     });
 
-    it('refuses missing and malformed codes', () => {
+    it('refuses missing and malformed codes', async () => {
       const codes = new OneTimeCodes(RFC_SECRET);
-      assert.equal(codes.check('ops', undefined, T), 'OTP_REQUIRED');
-      assert.equal(codes.check('ops', ' ', T), 'OTP_REQUIRED');
-      for (const bad of ['12345', '1234567', 'abcdef', `${code(T)}0`, code(T).slice(1)]) assert.equal(codes.check('ops', bad, T), 'OTP_INVALID', bad);
+      assert.equal(await codes.check('ops', undefined, T), 'OTP_REQUIRED');
+      assert.equal(await codes.check('ops', ' ', T), 'OTP_REQUIRED');
+      for (const bad of ['12345', '1234567', 'abcdef', `${code(T)}0`, code(T).slice(1)]) assert.equal(await codes.check('ops', bad, T), 'OTP_INVALID', bad);
     });
 
-    it('locks a token out after 5 wrong codes in a row, for 30 s then longer', () => {
+    it('locks a token out after 5 wrong codes in a row, for 30 s then longer', async () => {
       const codes = new OneTimeCodes(RFC_SECRET);
       const wrong = String((Number(code(T)) + 1) % 1_000_000).padStart(6, '0');
-      for (let i = 0; i < 5; i++) assert.equal(codes.check('ops', wrong, T), 'OTP_INVALID');
-      assert.equal(codes.check('ops', code(T), T + 1_000), 'OTP_LOCKED'); // even the right code
-      assert.equal(codes.check('other', code(T), T + 1_000), undefined); // other tokens are not locked
-      assert.equal(codes.check('ops', code(T + 30_000), T + 30_000), undefined); // the lock has passed
-      for (let i = 0; i < 5; i++) assert.equal(codes.check('ops', wrong, T + 60_000), 'OTP_INVALID');
-      assert.equal(codes.check('ops', wrong, T + 90_000), 'OTP_INVALID'); // the 6th in a row, once the lock has passed…
-      assert.equal(codes.check('ops', code(T + 120_000), T + 120_000), 'OTP_LOCKED'); // …locks for 60 s
-      assert.equal(codes.check('ops', code(T + 150_000), T + 150_000), undefined);
+      for (let i = 0; i < 5; i++) assert.equal(await codes.check('ops', wrong, T), 'OTP_INVALID');
+      assert.equal(await codes.check('ops', code(T), T + 1_000), 'OTP_LOCKED'); // even the right code
+      assert.equal(await codes.check('other', code(T), T + 1_000), undefined); // other tokens are not locked
+      assert.equal(await codes.check('ops', code(T + 30_000), T + 30_000), undefined); // the lock has passed
+      for (let i = 0; i < 5; i++) assert.equal(await codes.check('ops', wrong, T + 60_000), 'OTP_INVALID');
+      assert.equal(await codes.check('ops', wrong, T + 90_000), 'OTP_INVALID'); // the 6th in a row, once the lock has passed…
+      assert.equal(await codes.check('ops', code(T + 120_000), T + 120_000), 'OTP_LOCKED'); // …locks for 60 s
+      assert.equal(await codes.check('ops', code(T + 150_000), T + 150_000), undefined);
     });
 
     it('refuses a secret shorter than 128 bits', () => {
