@@ -103,8 +103,8 @@ export class ClusterCoordinator {
   #held: { grant: LeaseGrant; validUntil: number } | undefined;
   #role: ClusterRole = 'follower';
   #seen: { holder: string | undefined; url: string | undefined; epoch: number } = { holder: undefined, url: undefined, epoch: 0 };
-  #reachable = true;
-  #unreachableWhy: string | undefined;
+  /** Why the last lease operation did not reach the database; undefined when it did. */
+  #unreachable: string | undefined;
   #takeovers = 0;
   /** Role changes, in order. */
   #changes: Promise<void> = Promise.resolve();
@@ -141,8 +141,8 @@ export class ClusterCoordinator {
       holderUrl: held !== undefined ? this.#o.nodeUrl : this.#seen.url,
       epoch: held?.grant.epoch ?? this.#seen.epoch,
       takeovers: this.#takeovers,
-      databaseReachable: this.#reachable,
-      databaseError: this.#reachable ? undefined : this.#unreachableWhy,
+      databaseReachable: this.#unreachable === undefined,
+      databaseError: this.#unreachable,
     };
   }
 
@@ -202,13 +202,13 @@ export class ClusterCoordinator {
     try {
       if (this.#held !== undefined) await this.#renew(this.#held.grant);
       else await this.#lookAndTake();
-      this.#reachable = true;
+      this.#unreachable = undefined;
     } catch (err) {
-      this.#reachable = false;
-      this.#unreachableWhy = describeError(err);
-      this.#event('lease: the database could not be reached', { err: this.#unreachableWhy });
+      const why = describeError(err);
+      this.#unreachable = why;
+      this.#event('lease: the database could not be reached', { err: why });
       const held = this.#held;
-      if (held !== undefined && this.#now() >= held.validUntil) this.#depose(`the lease could not be renewed before it expired: ${describeError(err)}`);
+      if (held !== undefined && this.#now() >= held.validUntil) this.#depose(`the lease could not be renewed before it expired: ${why}`);
     }
   }
 
