@@ -21,4 +21,5 @@ export { verifyDigestSignature, verifyMessageSignature } from './verify/signatur
 export { decodePem, encodePem } from './pem.js';
 export type { PemBlock } from './pem.js';
 export { digest, sha256Hex } from './digest.js';
+export { toHex } from './encoding.js';
 export type { HashAlgorithm } from './digest.js';

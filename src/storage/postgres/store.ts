@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { describeError, isLogError, LogError } from '../../errors.js';
 import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile, tileFromLeafGroups } from '../../merkle/index.js';
+import { toHex } from '../../entry/index.js';
 import type { AsyncLogStore } from '../async-types.js';
 import { duplicateLeafError, validateBatch } from '../batch.js';
 import type { Batch, CheckpointRow, CosignatureRow, Rotation, ShardRow, StoredEntry, TileRow } from '../types.js';
@@ -132,7 +133,7 @@ export class PostgresStore implements AsyncLogStore {
   /** entryByIndex and entryAndLeafGroup, coalesced while others are in flight (a null group: the entry alone). */
   readonly #entryReads = new Coalescer<EntryKey, EntryAndLeafGroup>(ENTRY_READS_IN_FLIGHT, ENTRY_READS_PER_STATEMENT, (k) => `${k.index}/${k.group ?? ''}`, (keys) => this.#readEntries(keys));
   /** indexOfLeafHash, coalesced while others are in flight. */
-  readonly #leafLookups = new Coalescer<Uint8Array, number | undefined>(LEAF_LOOKUPS_IN_FLIGHT, LEAF_LOOKUPS_PER_STATEMENT, hexOf, (hashes) => this.#indicesOf(hashes));
+  readonly #leafLookups = new Coalescer<Uint8Array, number | undefined>(LEAF_LOOKUPS_IN_FLIGHT, LEAF_LOOKUPS_PER_STATEMENT, toHex, (hashes) => this.#indicesOf(hashes));
 
   /** `tree`: the active tree's ordinal (the head's); `shared`: for a view of one tree (tree()). */
   constructor(pool: pg.Pool, label: string, tree = 0, shared?: Shared) {
@@ -267,7 +268,7 @@ export class PostgresStore implements AsyncLogStore {
     if (hashes.length === 1 && only !== undefined) return [(await this.#pool.query<{ idx: number }>(SQL.indexOfLeafHash([only]))).rows[0]?.idx];
     const res = await this.#pool.query<{ idx: number; leaf_hash: Buffer }>(SQL.indicesOfLeafHashes([hashes]));
     const found = new Map(res.rows.map((r) => [r.leaf_hash.toString('hex'), r.idx]));
-    return hashes.map((h) => found.get(hexOf(h)));
+    return hashes.map((h) => found.get(toHex(h)));
   }
 
   async searchKey(key: string, limit: number): Promise<number[]> {
@@ -714,9 +715,4 @@ function ignore(): void {}
 /** A SQL LIMIT from a caller's count: 0 for anything not positive, else a safe integer. */
 function toLimit(n: number): number {
   return n >= 1 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
-}
-
-/** Lowercase hex of `b` (a leaf hash as a key). */
-function hexOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
