@@ -131,9 +131,7 @@ export async function rotateTree(ctx: RotationContext, install: (next: NextTree)
     try {
       await rotate({ frozenSize: final.size, frozenMs: now, next: { ...shardKeys(identity), createdMs: now }, checkpoint });
     } catch (err) {
-      if (!isLogError(err, 'STORE_FAILED') || err.details?.['outcome'] !== 'unknown') throw err;
-      const took = await shards().then((rows) => rows[rows.length - 1]?.treeId === treeId, () => false);
-      if (!took) throw err;
+      await unlessItTookEffect(err, shards, (rows) => rows[rows.length - 1]?.treeId === treeId);
     }
 
     // 4. Durable before anyone sees the new tree; then install it and resume into it.
@@ -179,10 +177,7 @@ export async function freezeTree(ctx: RotationContext): Promise<FreezeResult> {
     try {
       await freeze(final.size, Math.max(ctx.clock.now(), final.time));
     } catch (err) {
-      // A COMMIT whose outcome is unknown: done when the store records the tree frozen (as rotateTree decides).
-      if (!isLogError(err, 'STORE_FAILED') || err.details?.['outcome'] !== 'unknown' || ctx.store.shards === undefined) throw err;
-      const rows = await ctx.store.shards().catch(() => []);
-      if (rows[rows.length - 1]?.frozenSize !== final.size) throw err;
+      await unlessItTookEffect(err, ctx.store.shards?.bind(ctx.store), (rows) => rows[rows.length - 1]?.frozenSize === final.size);
     }
     await ctx.store.sync?.();
     return frozenInfo(ctx.active.identity.treeId, final);
@@ -212,4 +207,15 @@ function refuseIfReadOnly(state: LogState, what: string): void {
 
 function frozenInfo(treeId: string, final: CheckpointRow): FrozenTreeInfo {
   return { treeID: treeId, treeSize: final.size, rootHash: Buffer.from(final.root).toString('hex'), signedTreeHead: final.note };
+}
+
+/**
+ * Rethrows `err` unless it is a COMMIT whose outcome is unknown (STORE_FAILED
+ * with `details.outcome = 'unknown'`: the connection died during it) and the
+ * store's trees, read now, show that it took effect (`took`). Trees that
+ * cannot be read tell nothing: `err` stands.
+ */
+async function unlessItTookEffect(err: unknown, shards: (() => Promise<ShardRow[]>) | undefined, took: (rows: readonly ShardRow[]) => boolean): Promise<void> {
+  if (!isLogError(err, 'STORE_FAILED') || err.details?.['outcome'] !== 'unknown' || shards === undefined) throw err;
+  if (!took(await shards().catch((): ShardRow[] => []))) throw err;
 }
