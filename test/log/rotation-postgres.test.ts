@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/clock.js';
 import { isLogError } from '../../src/errors.js';
 import { LogService } from '../../src/log/index.js';
 import { openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
-import { usePostgres, waitForSession } from '../support/postgres.js';
+import { usePostgres, withCommitCut } from '../support/postgres.js';
 import { FAST_OPTIONS, rawEntry, testIdentity } from '../support/test-log.js';
 
 describe('rotating a log on PostgreSQL', () => {
@@ -34,17 +34,9 @@ describe('rotating a log on PostgreSQL', () => {
     for (const t of ['a', 'b', 'c']) await log.submit(rawEntry(t));
     const oldTree = log.identity.treeId;
 
-    // A synchronous standby that never connects: the COMMIT is written locally, then waits; its session is ended there.
-    await pg.configure({ synchronous_standby_names: 'cairn_absent_standby' });
-    let rotated: Awaited<ReturnType<LogService['rotate']>>;
-    try {
-      const pending = log.rotate();
-      const pid = await waitForSession(pg, new URL(url).pathname.slice(1), "wait_event = 'SyncRep'");
-      await pg.query('SELECT pg_terminate_backend($1)', [pid]);
-      rotated = await pending;
-    } finally {
-      await pg.configure({ synchronous_standby_names: undefined });
-    }
+    // The COMMIT is written locally, then its session is ended while it waits for a synchronous standby.
+    const l = log;
+    const rotated = await withCommitCut(pg, url, () => l.rotate());
     assert.equal(rotated.frozen.treeID, oldTree);
     assert.equal(rotated.frozen.treeSize, 3);
     assert.equal(log.identity.treeId, rotated.active.treeID, 'the new tree is active');
@@ -64,16 +56,8 @@ describe('rotating a log on PostgreSQL', () => {
     store = await openPostgresStore({ url });
     log = await LogService.open(store, testIdentity(), new ManualClock(), FAST_OPTIONS);
     for (const t of ['a', 'b']) await log.submit(rawEntry(t));
-    await pg.configure({ synchronous_standby_names: 'cairn_absent_standby' });
-    let frozen: Awaited<ReturnType<LogService['freeze']>>;
-    try {
-      const pending = log.freeze();
-      const pid = await waitForSession(pg, new URL(url).pathname.slice(1), "wait_event = 'SyncRep'");
-      await pg.query('SELECT pg_terminate_backend($1)', [pid]);
-      frozen = await pending;
-    } finally {
-      await pg.configure({ synchronous_standby_names: undefined });
-    }
+    const l = log;
+    const frozen = await withCommitCut(pg, url, () => l.freeze());
     assert.equal(frozen.treeSize, 2);
     assert.equal(log.status().frozen, true);
     await assert.rejects(log.submit(rawEntry('c')), (err: unknown) => isLogError(err, 'READ_ONLY'));

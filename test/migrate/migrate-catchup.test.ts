@@ -22,11 +22,7 @@ import { openPostgresImport, openPostgresStore, openSnapshot, openSqliteStore, t
 import { usePostgres } from '../support/postgres.js';
 import { stagedKeys } from '../support/shards.js';
 import { sameAnswers } from '../support/store-answers.js';
-import { FAST_OPTIONS, TEST_URL, openTestLog, rawEntry, testKey, type TestLog } from '../support/test-log.js';
-
-async function submit(t: TestLog, n: number, tag: string): Promise<void> {
-  await Promise.all(Array.from({ length: n }, (_, i) => t.log.submit(rawEntry(`${tag} ${i}`, [`sha256:${tag}${i}`, `email:${i % 5}@example.com`]))));
-}
+import { FAST_OPTIONS, TEST_URL, openTestLog, pinIdentity, rawEntry, submitTagged, testKey, type TestLog } from '../support/test-log.js';
 
 describe('cairn migrate: extending a finished copy whose source has grown', function () {
   this.timeout(120_000);
@@ -40,9 +36,7 @@ describe('cairn migrate: extending a finished copy whose source has grown', func
     file = join(dir, 'cairn.db');
     // A pinned log, as cairn serve pins it (open-log.ts), able to rotate to a staged key; it serves on while copied.
     t = await openTestLog(openSqliteStore({ path: file }), { nextKeys: stagedKeys(testKey(11)) });
-    t.store.setMeta('origin', t.identity.origin);
-    t.store.setMeta('vkey', t.identity.vkey);
-    t.store.setMeta('logId', t.identity.logId);
+    pinIdentity(t);
   });
   afterEach(async () => {
     for (const c of toClose.splice(0).reverse()) await c.close();
@@ -82,10 +76,10 @@ describe('cairn migrate: extending a finished copy whose source has grown', func
   }
 
   it('copies only the entries added since, proves and finishes; the copy answers as the source does', async () => {
-    await submit(t, 120, 'first');
+    await submitTagged(t, 120, 'first');
     const url = await server().createDatabase();
     assert.equal((await migrate(url, 1)).entriesCopied, 120);
-    await submit(t, 50, 'second');
+    await submitTagged(t, 50, 'second');
     const { source, target } = await open(url);
     assert.deepEqual(await planCopy(source, target), { state: 'extend', tree: 0, size: 120 });
     for (const c of toClose.splice(0).reverse()) await c.close();
@@ -97,12 +91,12 @@ describe('cairn migrate: extending a finished copy whose source has grown', func
   });
 
   it('moves on to the trees the source rotated into since, and proves every tree', async () => {
-    await submit(t, 90, 'zero');
+    await submitTagged(t, 90, 'zero');
     const url = await server().createDatabase();
     await migrate(url, 1);
-    await submit(t, 10, 'more zero');
+    await submitTagged(t, 10, 'more zero');
     await t.log.rotate();
-    await submit(t, 30, 'one');
+    await submitTagged(t, 30, 'one');
     const copy = await migrate(url, 2);
     assert.deepEqual([copy.resumedAt, copy.entriesCopied, copy.trees, copy.size], [90, 40, 2, 30]);
     await sameAsSource(url);
@@ -113,7 +107,7 @@ describe('cairn migrate: extending a finished copy whose source has grown', func
 
   it('extends a copy a PostgreSQL server opened without writing (its cluster secret in meta)', async () => {
     assert.ok(SERVER_META_KEYS.has(CLUSTER_SECRET_META));
-    await submit(t, 60, 'first');
+    await submitTagged(t, 60, 'first');
     const url = await server().createDatabase();
     await migrate(url, 1);
     // What cairn serve --database-url writes at its start without any entry: the cluster secret (src/cli/cluster.ts).
@@ -121,14 +115,14 @@ describe('cairn migrate: extending a finished copy whose source has grown', func
     await clusterSecret(store);
     await store.close();
     assert.equal((await migrate(url, 2)).alreadyFinished, true, 'the same size: finished, proved again');
-    await submit(t, 25, 'second');
+    await submitTagged(t, 25, 'second');
     const copy = await migrate(url, 3);
     assert.deepEqual([copy.resumedAt, copy.entriesCopied], [60, 25]);
     await sameAsSource(url);
   });
 
   it('refuses a copy a log service on PostgreSQL sequenced into, as diverged, writing nothing', async () => {
-    await submit(t, 60, 'first');
+    await submitTagged(t, 60, 'first');
     const url = await server().createDatabase();
     await migrate(url, 1);
     const store = await openPostgresStore({ url });
@@ -136,7 +130,7 @@ describe('cairn migrate: extending a finished copy whose source has grown', func
     await served.submit(rawEntry('written on PostgreSQL'));
     await served.close();
     await store.close();
-    await submit(t, 25, 'second');
+    await submitTagged(t, 25, 'second');
 
     const { source, target } = await open(url);
     const before = [await target.status(), await target.meta(), await target.shards()];

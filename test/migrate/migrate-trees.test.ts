@@ -24,12 +24,7 @@ import { TILE_WIDTH } from '../../src/merkle/index.js';
 import { openPostgresImport, openPostgresStore, openSnapshot, openSqliteStore, type PostgresImport, type PostgresStore, type SqliteSnapshot, type TreeReads } from '../../src/storage/index.js';
 import { usePostgres } from '../support/postgres.js';
 import { checkShards, stagedKeys } from '../support/shards.js';
-import { FAST_OPTIONS, TEST_URL, openTestLog, rawEntry, testKey, type TestLog } from '../support/test-log.js';
-
-/** `n` more entries tagged `tag`, each with two search keys (one shared across trees). */
-async function submit(t: TestLog, n: number, tag: string): Promise<void> {
-  await Promise.all(Array.from({ length: n }, (_, i) => t.log.submit(rawEntry(`${tag} ${i}`, [`sha256:${tag}${i}`, `email:${i % 5}@example.com`]))));
-}
+import { FAST_OPTIONS, TEST_URL, openTestLog, pinIdentity, rawEntry, submitTagged, testKey, type TestLog } from '../support/test-log.js';
 
 /** A witness's line on the active tree's latest checkpoint (the store keeps lines as given). */
 function cosign(t: TestLog, witness: string): void {
@@ -77,9 +72,7 @@ describe('cairn migrate: a log of several trees (rotated, frozen)', function () 
   async function sourceLog(nextKey?: KeyObject): Promise<TestLog> {
     const store = openSqliteStore({ path: file });
     const t = await openTestLog(store, nextKey === undefined ? {} : { nextKeys: stagedKeys(nextKey) });
-    t.store.setMeta('origin', t.identity.origin);
-    t.store.setMeta('vkey', t.identity.vkey);
-    t.store.setMeta('logId', t.identity.logId);
+    pinIdentity(t);
     return t;
   }
 
@@ -106,14 +99,14 @@ describe('cairn migrate: a log of several trees (rotated, frozen)', function () 
   it('copies a log rotated twice, every tree, proves it, and the log on the copy serves every tree as the source did, then appends', async () => {
     const next = testKey(11);
     const t = await sourceLog(next);
-    await submit(t, 300, 'zero');
+    await submitTagged(t, 300, 'zero');
     cosign(t, 'w1.example');
     await t.log.rotate();
-    await submit(t, 150, 'one');
+    await submitTagged(t, 150, 'one');
     cosign(t, 'w1.example');
     cosign(t, 'w2.example');
     await t.log.rotate();
-    await submit(t, 20, 'two');
+    await submitTagged(t, 20, 'two');
     await t.log.close();
     t.store.close();
 
@@ -141,9 +134,9 @@ describe('cairn migrate: a log of several trees (rotated, frozen)', function () 
 
   it('resumes a copy stopped in the first tree and again in the second, while the source grew and froze; the frozen log stays frozen', async () => {
     const t = await sourceLog();
-    await submit(t, 200, 'zero');
+    await submitTagged(t, 200, 'zero');
     await t.log.rotate();
-    await submit(t, 60, 'one');
+    await submitTagged(t, 60, 'one');
     const url = await server().createDatabase();
     const stopAt = async (when: (done: number) => boolean): Promise<void> => {
       const { source, target } = await open(url);
@@ -162,7 +155,7 @@ describe('cairn migrate: a log of several trees (rotated, frozen)', function () 
     assert.ok(first.size >= 100 && first.size < 200, `stopped in tree 0 (${JSON.stringify(first)})`);
 
     // The source grows in its active tree and is frozen meanwhile (an admin freeze while the copy waits).
-    await submit(t, 40, 'more');
+    await submitTagged(t, 40, 'more');
     await t.log.freeze();
     await stopAt((done) => done > 220);
     const second = (await status()) as { state: string; tree: number; size: number };
@@ -198,10 +191,10 @@ describe('cairn migrate: a log of several trees (rotated, frozen)', function () 
     for (const c of cases) {
       it(c.name, async () => {
         const t = await sourceLog();
-        await submit(t, 40, 'zero');
+        await submitTagged(t, 40, 'zero');
         cosign(t, 'w1.example');
         await t.log.rotate();
-        await submit(t, 30, 'one');
+        await submitTagged(t, 30, 'one');
         await t.log.close();
         t.store.close();
         const url = await server().createDatabase();

@@ -28,7 +28,7 @@ import {
 } from '../../src/storage/index.js';
 import { usePostgres } from '../support/postgres.js';
 import { sameAnswers } from '../support/store-answers.js';
-import { FAST_OPTIONS, openTestLog, rawEntry, testIdentity, type TestLog } from '../support/test-log.js';
+import { FAST_OPTIONS, openTestLog, pinIdentity, rawEntry, testIdentity, type TestLog } from '../support/test-log.js';
 
 /** Grow the log at `file` to `size` entries (batches of at most 64: a checkpoint each), with two search keys per entry. */
 async function grow(t: TestLog, size: number, tag = 'entry'): Promise<void> {
@@ -40,9 +40,7 @@ async function grow(t: TestLog, size: number, tag = 'entry'): Promise<void> {
 
 /** Pin the identity as `cairn serve` does (open-log.ts): the proof requires the pinned origin and note key. */
 function pin(t: TestLog): void {
-  t.store.setMeta('origin', t.identity.origin);
-  t.store.setMeta('vkey', t.identity.vkey);
-  t.store.setMeta('logId', t.identity.logId);
+  pinIdentity(t);
   t.store.setMeta('treeId', '1234567890123456789');
 }
 

@@ -11,7 +11,7 @@ import { loadMigrations } from '../../src/storage/sqlite/migrations.js';
 import type { Batch } from '../../src/storage/types.js';
 import { eachLine } from '../support/lines.js';
 import { freePort } from '../support/registry.js';
-import { pollActivity, usePostgres, waitForSession, type TestPostgres } from '../support/postgres.js';
+import { pollActivity, usePostgres, waitForSession, withCommitCut, type TestPostgres } from '../support/postgres.js';
 import { assertCheckpoint, assertEntry, assertTile, batch, tile } from './fixtures.js';
 import { assertRejected, runStoreContract } from './store.contract.js';
 
@@ -133,18 +133,9 @@ describe('PostgresStore', () => {
       const url = await pgServer.createDatabase();
       const s = await store(url);
       await s.appendBatch(0, batch(0, 2));
-      // A synchronous standby that never connects: COMMIT is written locally, then waits for it forever.
-      await pgServer.configure({ synchronous_standby_names: 'cairn_absent_standby' });
-      try {
-        const pending = s.appendBatch(2, batch(2, 3));
-        const database = new URL(url).pathname.slice(1);
-        const pid = await waitForSession(pgServer, database, "wait_event = 'SyncRep'");
-        await pgServer.query('SELECT pg_terminate_backend($1)', [pid]);
-        const err = await assertRejected(pending, 'STORE_FAILED');
-        assert.equal((err as { details?: Record<string, unknown> }).details?.['outcome'], 'unknown');
-      } finally {
-        await pgServer.configure({ synchronous_standby_names: undefined });
-      }
+      // The COMMIT is written locally, then its session is ended while it waits for a synchronous standby.
+      const err = await assertRejected(withCommitCut(pgServer, url, () => s.appendBatch(2, batch(2, 3))), 'STORE_FAILED');
+      assert.equal((err as { details?: Record<string, unknown> }).details?.['outcome'], 'unknown');
       assert.equal((await s.latestCheckpoint())?.size, 5, 'this commit did take effect (locally): only a read tells');
     });
   });

@@ -299,3 +299,23 @@ export async function pollActivity(pgServer: TestPostgres, database: string, whe
   }
   throw new Error(`no sessions of ${database} where ${where}`);
 }
+
+/**
+ * Run `op` on database `url` with its COMMIT cut off: a synchronous standby
+ * that never connects holds the COMMIT (written locally, then waiting), and
+ * the session is ended while it waits, so the connection dies during a COMMIT
+ * that took effect locally. Resolves or rejects as `op` does; the server's
+ * setting is restored either way.
+ */
+export async function withCommitCut<T>(pgServer: TestPostgres, url: string, op: () => Promise<T>): Promise<T> {
+  await pgServer.configure({ synchronous_standby_names: 'cairn_absent_standby' });
+  try {
+    const pending = op();
+    pending.catch(() => undefined); // awaited below, once its session is ended
+    const pid = await waitForSession(pgServer, new URL(url).pathname.slice(1), "wait_event = 'SyncRep'");
+    await pgServer.query('SELECT pg_terminate_backend($1)', [pid]);
+    return await pending;
+  } finally {
+    await pgServer.configure({ synchronous_standby_names: undefined });
+  }
+}

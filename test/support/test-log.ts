@@ -80,6 +80,18 @@ export function rawEntry(text: string, searchKeys: string[] = []): Submission {
   return { kind: 'raw', body, leafHash: leafHash(body), searchKeys };
 }
 
+/** `n` more entries tagged `tag`, submitted at once, each with two search keys (`sha256:<tag><i>`, one of 5 emails). */
+export async function submitTagged(t: TestLog, n: number, tag: string): Promise<void> {
+  await Promise.all(Array.from({ length: n }, (_, i) => t.log.submit(rawEntry(`${tag} ${i}`, [`sha256:${tag}${i}`, `email:${i % 5}@example.com`]))));
+}
+
+/** Pin the log's identity as `cairn serve` does (open-log.ts): its origin, note key and log ID in the store's meta rows. */
+export function pinIdentity(t: TestLog): void {
+  t.store.setMeta('origin', t.identity.origin);
+  t.store.setMeta('vkey', t.identity.vkey);
+  t.store.setMeta('logId', t.identity.logId);
+}
+
 /** Re-verify the whole log; throws an AssertionError describing the first broken invariant. */
 export async function checkLog(t: TestLog): Promise<void> {
   const latest = t.store.latestCheckpoint();
