@@ -4,14 +4,16 @@
  * (verifyEcdsaPrehashedJs) and, for comparison, node's own
  * `crypto.verify(hash, message, key, sig)` (which hashes the message itself
  * and gets an already parsed KeyObject), all in one run over the same
- * signatures. Every signature has its own key, as in keyless signing, so no
- * key cache can help. Also reports the native call's fixed cost: the binding
- * with s = 0 builds the key and context and is rejected before any scalar
- * multiplication.
+ * signatures. By default every signature has its own key, as in keyless
+ * signing, so no key cache can help; `--keys K` signs with K keys in turn, as
+ * signers whose keys live in a KMS or HSM do, so the native addon's key cache
+ * hits. Also reports the native call's fixed cost: the binding with s = 0
+ * gets the key and context (built, or from the cache) and is rejected before
+ * any scalar multiplication.
  *
- * Usage: node dist/scripts/bench-verify.js [--count N] [--rounds N] [--curve P-256|P-384|P-521]
+ * Usage: node dist/scripts/bench-verify.js [--count N] [--rounds N] [--curve P-256|P-384|P-521] [--keys K]
  */
-import { createECDH, createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, type ECDH, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { cpus } from 'node:os';
 import { bigIntToBytes, bytesToBigInt } from '../src/entry/verify/bigint.js';
 import { CURVES, type CurveName } from '../src/entry/verify/curves.js';
@@ -26,6 +28,8 @@ function arg(name: string, def: string): string {
 const COUNT = Number(arg('--count', '20000'));
 const ROUNDS = Number(arg('--rounds', '3'));
 const CURVE = arg('--curve', 'P-256') as CurveName;
+/** Keys signing in turn; 0: one per signature. */
+const KEYS = Number(arg('--keys', '0'));
 if (!(CURVE in CURVES)) throw new Error(`unknown curve ${CURVE}`);
 const HASH = { 'P-256': 'sha256', 'P-384': 'sha384', 'P-521': 'sha512' }[CURVE];
 
@@ -42,10 +46,16 @@ interface Sample {
 function samples(): Sample[] {
   const { nodeName, bytes } = CURVES[CURVE];
   const b64 = (b: Buffer): string => b.toString('base64url');
-  return Array.from({ length: COUNT }, () => {
+  const newKey = (): ECDH => {
     // createECDH keys: a loop of generateKeyPairSync + JWK export can hang on Node 20.20.2.
     const ecdh = createECDH(nodeName);
-    const point = ecdh.generateKeys();
+    ecdh.generateKeys();
+    return ecdh;
+  };
+  const keys = Array.from({ length: KEYS }, newKey);
+  return Array.from({ length: COUNT }, (_, i) => {
+    const ecdh = keys[i % KEYS] ?? newKey();
+    const point = ecdh.getPublicKey();
     const jwk = { kty: 'EC', crv: CURVE, x: b64(point.subarray(1, 1 + bytes)), y: b64(point.subarray(1 + bytes)) };
     const privateKey = createPrivateKey({ key: { ...jwk, d: b64(ecdh.getPrivateKey()) }, format: 'jwk' });
     const message = randomBytes(100);
@@ -89,7 +99,7 @@ if (binding !== undefined) {
   runs.push(['native fixed cost (binding, s = 0: key + context, no scalar mults)', false, (x) => binding.verify(CURVE, x.point, x.digest, x.rsZeroS)]);
 }
 
-process.stdout.write(`${CURVE}/${HASH}, ${COUNT} signatures (one key each), ${ROUNDS} rounds, median shown; node ${process.version}, ` +
+process.stdout.write(`${CURVE}/${HASH}, ${COUNT} signatures (${KEYS > 0 ? `${KEYS} keys in turn` : 'one key each'}), ${ROUNDS} rounds, median shown; node ${process.version}, ` +
   `OpenSSL ${process.versions.openssl}, ${cpus().length}× ${cpus()[0]?.model ?? '?'}\n`);
 process.stdout.write(`active implementation: ${prehashedEcdsaImplementation()}${binding === undefined ? ` (${prehashedEcdsaFallbackReason()})` : ''}\n`);
 const all = samples();

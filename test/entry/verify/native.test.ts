@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createECDH } from 'node:crypto';
+import { createECDH, createHash, generateKeyPairSync, sign as signMessage } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { bigIntToBytes } from '../../../src/entry/verify/bigint.js';
 import { CURVES, type CurveName } from '../../../src/entry/verify/curves.js';
@@ -145,6 +145,57 @@ describe('the native binding', () => {
       const view = (b: Buffer): Uint8Array => Buffer.concat([Buffer.alloc(3, 0xff), b, Buffer.alloc(5, 0xff)]).subarray(3, 3 + b.length);
       const rs = Buffer.concat([bigIntToBytes(c.sig.r, bytes), bigIntToBytes(c.sig.s, bytes)]);
       assert.equal(binding.verify('P-384', view(c.point), view(c.digest), view(rs)), true);
+    });
+  });
+});
+
+describe('the native binding\'s key cache', () => {
+  /** `count` P-256 keys as uncompressed points, each with a signer of messages: their SHA-256 digest and r ‖ s. */
+  function p256Keys(count: number): { point: Uint8Array; sign: (message: string) => { digest: Buffer; rs: Buffer } }[] {
+    return Array.from({ length: count }, () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const jwk = publicKey.export({ format: 'jwk' });
+      const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
+      return {
+        point,
+        sign: (message) => ({
+          digest: createHash('sha256').update(message).digest(),
+          rs: signMessage('sha256', Buffer.from(message), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+        }),
+      };
+    });
+  }
+
+  describe('when keys repeat, more keys than it holds, valid and forged signatures interleaved', () => {
+    it('answers every call as a fresh key would', function () {
+      this.timeout(20_000);
+      const binding = bindingOrSkip(this);
+      const keys = p256Keys(300); // the cache holds 256: later rounds evict and rebuild
+      for (let round = 0; round < 3; round++) {
+        keys.forEach((k, i) => {
+          const { digest, rs } = k.sign(`round ${round} key ${i}`);
+          assert.equal(binding.verify('P-256', k.point, digest, rs), true, `valid signature, key ${i}, round ${round}`);
+          const forged = Buffer.from(digest);
+          forged[i % 32] = (forged[i % 32] as number) ^ 1;
+          assert.equal(binding.verify('P-256', k.point, forged, rs), false, `forged digest, key ${i}, round ${round}`);
+          const other = keys[(i + 1) % keys.length] as (typeof keys)[number];
+          assert.equal(binding.verify('P-256', other.point, digest, rs), false, `another key, key ${i}, round ${round}`);
+        });
+      }
+    });
+  });
+
+  describe('when a cached key\'s point is altered off the curve', () => {
+    it('refuses the altered point and still accepts the cached one', function () {
+      const binding = bindingOrSkip(this);
+      const [k] = p256Keys(1);
+      assert.ok(k);
+      const { digest, rs } = k.sign('cached');
+      assert.equal(binding.verify('P-256', k.point, digest, rs), true);
+      const altered = Buffer.from(k.point);
+      altered[64] = (altered[64] as number) ^ 1;
+      assert.equal(binding.verify('P-256', altered, digest, rs), false);
+      assert.equal(binding.verify('P-256', k.point, digest, rs), true);
     });
   });
 });
