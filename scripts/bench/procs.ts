@@ -86,11 +86,38 @@ export function loadgen(args: string[]): Promise<LoadResult> {
   });
 }
 
-/** CPU seconds by thread class: the main thread (event loop), Cairn's worker threads (named `cairn-worker`), and the rest (libuv's pool, V8's GC and compiler threads). */
+/**
+ * CPU seconds by thread class: the main thread (event loop), Cairn's worker
+ * threads (named `cairn-worker`), SQLite's checkpoint thread (`cairn-ckpt`),
+ * and the rest (libuv's pool, V8's GC and
+ * compiler threads).
+ */
 export interface ThreadCpu {
   main: number;
   workers: number;
+  storage: number;
   other: number;
+}
+
+const THREAD_CLASSES = ['main', 'workers', 'storage', 'other'] as const;
+
+/** `after` − `before`, class by class. */
+export function cpuDelta(before: ThreadCpu, after: ThreadCpu): ThreadCpu {
+  const d: ThreadCpu = { main: 0, workers: 0, storage: 0, other: 0 };
+  for (const k of THREAD_CLASSES) d[k] = after[k] - before[k];
+  return d;
+}
+
+/** `a` + `b`, class by class. */
+export function cpuSum(a: ThreadCpu, b: ThreadCpu): ThreadCpu {
+  const d: ThreadCpu = { main: 0, workers: 0, storage: 0, other: 0 };
+  for (const k of THREAD_CLASSES) d[k] = a[k] + b[k];
+  return d;
+}
+
+/** Every class together. */
+export function cpuTotal(c: ThreadCpu): number {
+  return c.main + c.workers + c.storage + c.other;
 }
 
 /**
@@ -100,7 +127,7 @@ export interface ThreadCpu {
  */
 export async function threadCpuSeconds(pid: number): Promise<ThreadCpu> {
   const { readFile, readdir } = await import('node:fs/promises');
-  const out: ThreadCpu = { main: 0, workers: 0, other: 0 };
+  const out: ThreadCpu = { main: 0, workers: 0, storage: 0, other: 0 };
   for (const tid of await readdir(`/proc/${pid}/task`)) {
     let stat: string;
     let comm: string;
@@ -113,6 +140,7 @@ export async function threadCpuSeconds(pid: number): Promise<ThreadCpu> {
     const secs = (Number(rest[11]) + Number(rest[12])) / 100;
     if (Number(tid) === pid) out.main += secs;
     else if (comm.trim() === 'cairn-worker') out.workers += secs;
+    else if (comm.trim() === 'cairn-ckpt') out.storage += secs;
     else out.other += secs;
   }
   return out;

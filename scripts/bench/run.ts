@@ -49,7 +49,7 @@ import { migrateBench } from './migrate.js';
 import { storageBench } from './storage.js';
 import { postgresBench } from './postgres.js';
 import { clusterBench } from './cluster.js';
-import { loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
+import { cpuDelta, cpuSum, cpuTotal, loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -79,15 +79,14 @@ async function submitRound(child: Child, secs: number, entries: string, mode: 's
   const before = await threadCpuSeconds(pid);
   const r = await loadgen([mode, child.url, String(secs), '64', entries]);
   const after = await threadCpuSeconds(pid);
-  return { r, cpu: { main: after.main - before.main, workers: after.workers - before.workers, other: after.other - before.other } };
+  return { r, cpu: cpuDelta(before, after) };
 }
 
 /** The rounds of one side summed: entries/s over all rounds, the worst p99, CPU summed. */
 function sumRounds(rounds: Array<{ r: LoadResult; cpu: ThreadCpu }>): { ok: number; errors: number; perSec: number; p50Ms: number; p99Ms: number; cpu: ThreadCpu; clientCpuUsPerReq: number } {
   const ok = rounds.reduce((n, x) => n + x.r.ok, 0);
   const secs = rounds.reduce((n, x) => n + x.r.seconds, 0);
-  const cpu = { main: 0, workers: 0, other: 0 };
-  for (const x of rounds) for (const k of ['main', 'workers', 'other'] as const) cpu[k] += x.cpu[k];
+  const cpu = rounds.reduce((sum, x) => cpuSum(sum, x.cpu), { main: 0, workers: 0, storage: 0, other: 0 });
   return {
     ok,
     errors: rounds.reduce((n, x) => n + x.r.errors, 0),
@@ -132,11 +131,12 @@ async function submit(): Promise<void> {
       p99Ms: round(c2.p99Ms, 2),
       errors: c2.errors,
       accepted: c2.ok,
-      serverCpuUsPerEntry: us(c2.cpu.main + c2.cpu.workers + c2.cpu.other, c2.ok),
+      serverCpuUsPerEntry: us(cpuTotal(c2.cpu), c2.ok),
       serverMainCpuUsPerEntry: us(c2.cpu.main, c2.ok),
       serverWorkersCpuUsPerEntry: us(c2.cpu.workers, c2.ok),
+      serverStorageCpuUsPerEntry: us(c2.cpu.storage, c2.ok),
       serverOtherCpuUsPerEntry: us(c2.cpu.other, c2.ok),
-      baselineServerCpuUsPerReq: us(b2.cpu.main + b2.cpu.workers + b2.cpu.other, b2.ok),
+      baselineServerCpuUsPerReq: us(cpuTotal(b2.cpu), b2.ok),
     };
     results['submit'] = {
       rounds: SUBMIT_ROUNDS,
@@ -149,18 +149,20 @@ async function submit(): Promise<void> {
       accepted: c.ok,
       // Where the time and the CPU went: mean ms per accepted entry in each server stage
       // (from /metrics), server CPU (all threads, then by thread: the event loop, the worker
-      // pool's threads, the rest: libuv's pool, V8's GC and compiler threads) and load-generator CPU per request.
+      // pool's threads, SQLite's checkpoint thread, the rest: libuv's pool, V8's GC
+      // and compiler threads) and load-generator CPU per request.
       admissionMs: round(stages['admission'] ?? NaN, 2),
       sequencingMs: round(stages['sequencing'] ?? NaN, 2),
       // The v1 log's batches (/metrics feeds them from the v1 log only): mean entries per batch, mean ms per batch in each commit step.
       meanBatchEntries: round(stages['batchEntries'] ?? NaN, 1),
       batchStepsMs: BATCH_STEPS.map((s) => `${s} ${round(stages[`step:${s}`] ?? NaN, 2)}`).join(', '),
-      serverCpuUsPerEntry: us(c.cpu.main + c.cpu.workers + c.cpu.other, c.ok),
+      serverCpuUsPerEntry: us(cpuTotal(c.cpu), c.ok),
       serverMainCpuUsPerEntry: us(c.cpu.main, c.ok),
       serverWorkersCpuUsPerEntry: us(c.cpu.workers, c.ok),
+      serverStorageCpuUsPerEntry: us(c.cpu.storage, c.ok),
       serverOtherCpuUsPerEntry: us(c.cpu.other, c.ok),
       clientCpuUsPerReq: round(c.clientCpuUsPerReq),
-      baselineServerCpuUsPerReq: us(b.cpu.main + b.cpu.workers + b.cpu.other, b.ok),
+      baselineServerCpuUsPerReq: us(cpuTotal(b.cpu), b.ok),
       baselineClientCpuUsPerReq: round(b.clientCpuUsPerReq),
     };
     results['submitV2'] = v2Figures;

@@ -28,7 +28,7 @@ import { loadConfig } from '../../src/config/index.js';
 import type { AsyncLogStore } from '../../src/storage/index.js';
 import { startPostgres } from '../../test/support/postgres.js';
 import { growTo } from './grow.js';
-import { loadgen, threadCpuSeconds } from './procs.js';
+import { cpuTotal, loadgen, threadCpuSeconds } from './procs.js';
 
 interface Server {
   readonly pid: number;
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         sum.errors += res.errors;
         sum.p99Ms = Math.max(sum.p99Ms, res.p99Ms);
         sum.pgCpu += pg1 - pg0;
-        sum.cpu += cpu1.main + cpu1.workers + cpu1.other - (cpu0.main + cpu0.workers + cpu0.other);
+        sum.cpu += cpuTotal(cpu1) - cpuTotal(cpu0);
         loads.push(loadavg()[0] as number);
       }
     }

@@ -5,14 +5,14 @@
  */
 
 import { statSync } from 'node:fs';
-import type { Database, Transaction } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { batchCommit, type BatchCommit } from './batch-commit.js';
 import { LogError } from '../../errors.js';
-import { LEAF_GROUPS_PER_TILE, TILE_WIDTH, leafGroupsOfTile } from '../../merkle/index.js';
-import { duplicateLeafError, validateBatch } from '../batch.js';
+import { validateBatch } from '../batch.js';
 import type { Batch, CheckpointRow, CosignatureRow, LogStore, Rotation, ShardRow, StoredEntry, TileRow, TreeReads } from '../types.js';
 import { openDatabase, type OpenDatabaseOptions } from './db.js';
 import { WalDurability } from './durability.js';
-import { sqliteCode, toLogError } from './errors.js';
+import { toLogError } from './errors.js';
 import { FrozenTree, freezeShard, insertShard, readShards, readTile, rotateTables } from './shards.js';
 import { entryAndLeafGroupOf, type EntryAndLeafGroupRow } from './entry-row.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -45,7 +45,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 export class SqliteStore implements LogStore {
   readonly #db: Database;
   readonly #s: Statements;
-  readonly #commit: Transaction<(previousSize: number, batch: Batch) => void>;
+  readonly #commit: BatchCommit;
   #closed = false;
   /** The WAL durability policy (durability.ts), in deferred-sync mode. */
   readonly #durability: WalDurability | undefined;
@@ -61,7 +61,7 @@ export class SqliteStore implements LogStore {
     this.#db = db;
     this.#durability = options.deferredSync === true && !db.memory ? new WalDurability(db) : undefined;
     this.#s = prepareStatements(db);
-    this.#commit = db.transaction((previousSize: number, batch: Batch) => this.#write(previousSize, batch));
+    this.#commit = batchCommit(db, this.#s);
     this.#shards = readShards(db);
   }
 
@@ -92,25 +92,16 @@ export class SqliteStore implements LogStore {
   }
 
   /**
-   * Commit `batch` in one IMMEDIATE transaction: the compare-and-swap on the
-   * latest checkpoint size, entries, search keys, tiles, checkpoint. Committed
-   * on return, durable on return with synchronous=FULL or once sync() resolves
-   * in deferred-sync mode; on a throw nothing of it is visible.
-   *
-   * A batch with no entries re-publishes the checkpoint at the current size
-   * (a fresh signature and time): its root MUST equal the stored one
-   * (INCONSISTENT otherwise); if its note differs, the stored note is replaced
-   * and the cosignatures of the old note are dropped, as they no longer
-   * verify against what is served.
+   * Commit `batch` in one IMMEDIATE transaction (batch-commit.ts: the
+   * compare-and-swap on the latest checkpoint size, entries, search keys,
+   * tiles, checkpoint; a batch with no entries re-publishes the checkpoint).
+   * Committed on return, durable on return with synchronous=FULL or once
+   * sync() resolves in deferred-sync mode; on a throw nothing of it is visible.
    */
   appendBatch(previousSize: number, batch: Batch): void {
     this.#open('commit batch');
     validateBatch(previousSize, batch, this.#firstIndex);
-    try {
-      this.#commit.immediate(previousSize, batch);
-    } catch (err) {
-      throw this.#commitError(err, batch);
-    }
+    this.#commit(previousSize, batch);
     this.#durability?.committed(batch.entries.length);
   }
 
@@ -317,86 +308,6 @@ export class SqliteStore implements LogStore {
     } finally {
       this.#db.close();
     }
-  }
-
-  /** The transaction body; runs inside `#commit`. Throwing rolls everything back. */
-  #write(previousSize: number, batch: Batch): void {
-    const s = this.#s;
-    const stored = s.latestSize.get() ?? 0;
-    if (stored !== previousSize) {
-      throw new LogError('INCONSISTENT', `couldn't commit batch: the stored log has size ${stored}, not ${previousSize}`, {
-        details: { storedSize: stored, previousSize },
-      });
-    }
-    for (const e of batch.entries) s.insertEntry.run(e.index, e.leafHash, e.body, e.kind, e.integratedTime, e.set);
-    for (const k of batch.searchKeys) s.insertSearchKey.run(k.key, k.index);
-    for (const t of batch.tiles) this.#writeTile(t);
-    this.#writeCheckpoint(batch);
-  }
-
-  /**
-   * Upsert a tile; the statement refuses (changes nothing) a narrower row or
-   * changed level-0 hashes. A full level-0 tile goes to leaf groups instead.
-   */
-  #writeTile(t: TileRow): void {
-    if (t.level === 0 && t.width === TILE_WIDTH) return this.#writeFullLevel0(t);
-    if (t.level === 0 && this.#s.leafGroup.get(t.index * LEAF_GROUPS_PER_TILE) !== undefined) this.#refuseTile(t, TILE_WIDTH);
-    if (this.#s.upsertTile.run(t.level, t.index, t.width, t.hashes).changes > 0) return;
-    this.#refuseTile(t, this.#s.tile.get(t.level, t.index)?.width);
-  }
-
-  /**
-   * A level-0 tile became full: its 16 leaf-group rows replace its partial
-   * row, under the same rule as the upsert (the stored level-0 hashes are
-   * kept; the same full tile again is a no-op; other hashes are refused).
-   */
-  #writeFullLevel0(t: TileRow): void {
-    const s = this.#s;
-    const partial = s.tile.get(0, t.index);
-    if (partial !== undefined) {
-      const n = partial.width * 32;
-      if (Buffer.compare(partial.hashes.subarray(0, n), t.hashes.subarray(0, n)) !== 0) this.#refuseTile(t, partial.width);
-      s.deleteTile.run(0, t.index);
-    }
-    const first = t.index * LEAF_GROUPS_PER_TILE;
-    leafGroupsOfTile(t).forEach((row, k) => {
-      if (s.insertLeafGroup.run(first + k, row).changes > 0) return;
-      const stored = s.leafGroup.get(first + k);
-      if (stored === undefined || Buffer.compare(stored, row) !== 0) this.#refuseTile(t, TILE_WIDTH);
-    });
-  }
-
-  #refuseTile(t: TileRow, storedWidth: number | undefined): never {
-    throw new LogError(
-      'INCONSISTENT',
-      `couldn't commit batch: tile ${t.level}/${t.index} of width ${storedWidth} would be rewritten with width ${t.width} or other hashes`,
-      { details: { level: t.level, index: t.index, storedWidth, width: t.width } },
-    );
-  }
-
-  #writeCheckpoint(batch: Batch): void {
-    const cp = batch.checkpoint;
-    const stored = batch.entries.length === 0 ? this.#s.checkpointAt.get(cp.size) : undefined;
-    if (stored === undefined) {
-      this.#s.insertCheckpoint.run(cp.size, cp.root, cp.time, cp.note);
-      return;
-    }
-    if (Buffer.compare(stored.root, cp.root) !== 0) {
-      throw new LogError('INCONSISTENT', `couldn't commit batch: checkpoint at size ${cp.size} has a different root than the stored one`, {
-        details: { size: cp.size },
-      });
-    }
-    this.#s.resignCheckpoint.run(cp.time, cp.note, cp.size);
-    if (stored.note !== cp.note) this.#s.deleteCosignatures.run(cp.size);
-  }
-
-  /** Turn a failed commit into the contract's error, naming a duplicate entry when that was the cause. */
-  #commitError(err: unknown, batch: Batch): LogError {
-    const code = sqliteCode(err);
-    if (code === undefined || !code.startsWith('SQLITE_CONSTRAINT')) return toLogError('commit batch', err, 'STORE_FAILED');
-    const duplicate = duplicateLeafError(batch, (h) => this.#s.indexOfLeafHash.get(h), err);
-    if (duplicate !== undefined) return duplicate;
-    return toLogError('commit batch', err, 'INCONSISTENT');
   }
 
   #open(what: string): void {
