@@ -189,9 +189,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     }
   }
 
-  // On PostgreSQL a spent one-time code is spent for every node on the database, and across restarts.
-  const sharedOtp = opened.postgres;
-  const otp = otpSecret === undefined ? undefined : new OneTimeCodes(otpSecret, sharedOtp === undefined ? undefined : { spend: (token, step) => sharedOtp.spendOtpStep(token, step) });
+  // On PostgreSQL a spent one-time code is spent for every node on the database, and across restarts; wrong codes and lockouts are counted there too.
+  const otp = otpSecret === undefined ? undefined : new OneTimeCodes(otpSecret, opened.postgres?.adminOtp());
 
   // On a follower the admin audit log's records go to the sequencing node, which alone appends to it.
   const adminAudit = cluster === undefined ? adminLog.audit : clusterAdminAudit(adminLog.audit, cluster.hooks);

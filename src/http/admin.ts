@@ -13,10 +13,12 @@
  *    `X-Cairn-OTP` header (totp.ts): none → 401 OTP_REQUIRED, a wrong one →
  *    401 OTP_INVALID, one already spent → 401 OTP_REUSED (all with
  *    `WWW-Authenticate: Bearer realm="cairn", error="insufficient_user_authentication"`,
- *    RFC 9470 §3), after 5 wrong codes in a row → 429 OTP_LOCKED for a while.
- *    On PostgreSQL a code is spent for every node on the database (totp.ts
- *    SharedOtpSteps): one another node accepted is OTP_REUSED here; when the
- *    database cannot be reached to tell, 503 STORE_FAILED.
+ *    RFC 9470 §3), after 5 wrong codes in a row → 429 OTP_LOCKED for a while
+ *    (totp.ts OTP_LOCKOUT). On PostgreSQL a code is spent for every node on
+ *    the database, and wrong codes and lockouts are counted there for all the
+ *    nodes together (totp.ts SharedOtpState): a code another node accepted is
+ *    OTP_REUSED here, a token locked out through other nodes is OTP_LOCKED
+ *    here; when the database cannot be reached to tell, 503 STORE_FAILED.
  *
  * Every admin request is recorded in the admin audit log ({@link AdminAudit})
  * before it is answered: a refused one as one `refused` record; an allowed

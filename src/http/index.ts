@@ -38,4 +38,4 @@ export { formatMetrics, metricsListener, type Family, type Sample } from './rout
 export { Metrics, counterFrom, gaugeFrom, type BuildInfo } from './metrics.js';
 export { AdminGate, OTP_HEADER, isAdminPath, type AdminAudit, type AdminRecord } from './admin.js';
 export type { AdminOperations } from './routes/admin.js';
-export { OneTimeCodes, base32Decode, base32Encode, hotp, totp, totpStep, TOTP_DIGITS, TOTP_STEP_SECONDS } from './totp.js';
+export { OneTimeCodes, OTP_LOCKOUT, base32Decode, base32Encode, hotp, totp, totpStep, TOTP_DIGITS, TOTP_STEP_SECONDS, type SharedOtpState } from './totp.js';

@@ -94,37 +94,59 @@ export type OtpRefusal = 'OTP_REQUIRED' | 'OTP_INVALID' | 'OTP_REUSED' | 'OTP_LO
 
 /** Wrong codes in a row, per token, before further codes are refused for a while. */
 export const OTP_MAX_FAILURES = 5;
-/** First lockout after OTP_MAX_FAILURES wrong codes, ms; it doubles with each further wrong code, up to OTP_MAX_LOCK_MS. */
-const OTP_LOCK_MS = 30_000;
-const OTP_MAX_LOCK_MS = 15 * 60_000;
 
 /**
- * Where the steps spent are recorded for several nodes on one database
- * (PostgresStore.spendOtpStep), so that a code one node accepted is refused
- * by every other.
+ * The throttle of guessing (RFC 4226 §7.3): after OTP_MAX_FAILURES wrong
+ * codes in a row for a token, its codes are refused (OTP_LOCKED, unchecked)
+ * for 30 s; each further wrong code once that has passed locks it out again
+ * for twice as long as the one before, up to 15 min. An accepted code resets
+ * the count.
  */
-export interface SharedOtpSteps {
-  /** Spend `step` for token `token`: true when no step at or beyond it was spent before, by any node; rejects when it cannot tell. */
-  spend(token: string, step: number): Promise<boolean>;
+export const OTP_LOCKOUT = { maxFailures: OTP_MAX_FAILURES, lockMs: 30_000, maxLockMs: 15 * 60_000 } as const;
+
+/** The lockout that `count` wrong codes in a row earn, ms (0: none). */
+function lockoutMs(count: number): number {
+  return count < OTP_LOCKOUT.maxFailures ? 0 : Math.min(OTP_LOCKOUT.maxLockMs, OTP_LOCKOUT.lockMs * 2 ** (count - OTP_LOCKOUT.maxFailures));
+}
+
+/**
+ * The one-time-code state of several nodes on one database
+ * (PostgresStore.adminOtp, src/storage/postgres/admin-otp.ts): the steps
+ * spent, so that a code one node accepted is refused by every other, and the
+ * wrong codes in a row and the lockout, counted for all the nodes together.
+ * Lockouts are timed by the store's clock. Each call is atomic whatever the
+ * other nodes do at the same time, and rejects when the store cannot answer.
+ */
+export interface SharedOtpState {
+  /** Whether `token` is locked out now. */
+  locked(token: string): Promise<boolean>;
+  /** Counts a wrong code for `token` and locks it out as `rule` says: true when counted, false when it was already locked out. */
+  fail(token: string, rule: typeof OTP_LOCKOUT): Promise<boolean>;
+  /** Spends `step` for `token` and resets its count, unless it is locked out ('locked') or a step at or beyond it was spent by any node ('reused'). */
+  spend(token: string, step: number): Promise<'spent' | 'reused' | 'locked'>;
 }
 
 /**
  * The check of admin one-time codes, with the state that makes each code
- * single-use: per token name, the last step accepted and the wrong codes in
- * a row. That state is in this process's memory; with `shared` (several nodes
- * on one database) each accepted step is also spent there, so a code is
- * accepted once across the nodes and across restarts. Without it, after a
- * restart a code of the current window that was used just before could be
- * used again within its ±1 step. Wrong codes are counted per process.
+ * single-use and throttles guessing: per token name, the last step accepted
+ * and the wrong codes in a row (OTP_LOCKOUT).
+ *
+ * Alone (one node), that state is in this process's memory: after a restart
+ * a code of the current window that was used just before could be used again
+ * within its ±1 step. With `shared` (several nodes on one database) each
+ * accepted step is also spent there, so a code is accepted once across the
+ * nodes and across restarts, and the wrong codes and the lockout are only
+ * there: guessing through several nodes gets no more tries than through one.
+ * A store that cannot answer is never replaced by the count in memory.
  */
 export class OneTimeCodes {
   readonly #secret: Uint8Array;
-  readonly #shared: SharedOtpSteps | undefined;
+  readonly #shared: SharedOtpState | undefined;
   readonly #lastStep = new Map<string, number>();
   readonly #failures = new Map<string, { count: number; lockedUntil: number }>();
 
   /** `secret`: the shared secret's bytes (at least 16: RFC 4226 §4 R6 asks for 128 bits, recommends 160). */
-  constructor(secret: Uint8Array, shared?: SharedOtpSteps) {
+  constructor(secret: Uint8Array, shared?: SharedOtpState) {
     if (secret.length < 16) throw new LogError('CONFIG_INVALID', `a TOTP secret needs at least 16 bytes (128 bits); this one has ${secret.length}`);
     this.#secret = Uint8Array.from(secret);
     this.#shared = shared;
@@ -133,24 +155,45 @@ export class OneTimeCodes {
   /**
    * Checks `code` (the header's value, undefined when absent) for token
    * `who` at `nowMs`; undefined when accepted (from then on that step and
-   * the earlier ones are spent for `who`: here, and with shared steps for
-   * every node), else why not: OTP_REUSED also when another node (or an
-   * earlier process) spent that step or a later one. Rejects with the shared
-   * store's error when it cannot be reached (the code is then spent here,
-   * not there: the admin waits for the next).
+   * the earlier ones are spent for `who`: here, and with shared state for
+   * every node), else why not, in this order: OTP_REQUIRED (no code),
+   * OTP_LOCKED (the token is locked out: the code is not even compared),
+   * OTP_INVALID (wrong: counted), OTP_REUSED (that step or a later one was
+   * spent, also by another node or an earlier process). With shared state, a
+   * wrong code or an accepted one that finds the token locked out by another
+   * node meanwhile is OTP_LOCKED too. Rejects with the shared store's error
+   * when it cannot be reached (a right code is then spent here, not there,
+   * as is one refused because of a lockout: the admin waits for the next).
    */
   async check(who: string, code: string | undefined, nowMs: number): Promise<OtpRefusal | undefined> {
-    const r = this.#match(who, code, nowMs);
-    if (typeof r !== 'number') return r;
-    if (this.#shared !== undefined && !(await this.#shared.spend(who, r))) return 'OTP_REUSED';
+    if (code === undefined || code.trim() === '') return 'OTP_REQUIRED';
+    const shared = this.#shared;
+    if (shared === undefined) return this.#checkHere(who, code, nowMs);
+    if (await shared.locked(who)) return 'OTP_LOCKED';
+    const step = this.#match(code, nowMs);
+    if (step === undefined) return (await shared.fail(who, OTP_LOCKOUT)) ? 'OTP_INVALID' : 'OTP_LOCKED';
+    if (!this.#spendHere(who, step)) return 'OTP_REUSED';
+    const spent = await shared.spend(who, step);
+    return spent === 'spent' ? undefined : spent === 'reused' ? 'OTP_REUSED' : 'OTP_LOCKED';
+  }
+
+  /** check() with the wrong codes counted in this process. */
+  #checkHere(who: string, code: string, nowMs: number): OtpRefusal | undefined {
+    const f = this.#failures.get(who);
+    if (f !== undefined && f.lockedUntil > nowMs) return 'OTP_LOCKED';
+    const step = this.#match(code, nowMs);
+    if (step === undefined) {
+      const count = (f?.count ?? 0) + 1;
+      this.#failures.set(who, { count, lockedUntil: nowMs + lockoutMs(count) });
+      return 'OTP_INVALID';
+    }
+    if (!this.#spendHere(who, step)) return 'OTP_REUSED';
+    this.#failures.delete(who);
     return undefined;
   }
 
-  /** The step `code` is accepted for (now spent here), or why it is refused. */
-  #match(who: string, code: string | undefined, nowMs: number): OtpRefusal | number {
-    if (code === undefined || code.trim() === '') return 'OTP_REQUIRED';
-    const f = this.#failures.get(who);
-    if (f !== undefined && f.lockedUntil > nowMs) return 'OTP_LOCKED';
+  /** The step within ±TOTP_SKEW_STEPS of `nowMs` whose code `code` is, if any. */
+  #match(code: string, nowMs: number): number | undefined {
     const presented = Buffer.from(code.trim());
     const now = totpStep(nowMs);
     let matched: number | undefined;
@@ -159,16 +202,14 @@ export class OneTimeCodes {
       const expected = Buffer.from(hotp(this.#secret, step));
       if (presented.length === expected.length && timingSafeEqual(presented, expected) && matched === undefined) matched = step;
     }
-    if (matched === undefined) {
-      const count = (f?.count ?? 0) + 1;
-      const lockMs = count < OTP_MAX_FAILURES ? 0 : Math.min(OTP_MAX_LOCK_MS, OTP_LOCK_MS * 2 ** (count - OTP_MAX_FAILURES));
-      this.#failures.set(who, { count, lockedUntil: nowMs + lockMs });
-      return 'OTP_INVALID';
-    }
-    const last = this.#lastStep.get(who);
-    if (last !== undefined && matched <= last) return 'OTP_REUSED';
-    this.#lastStep.set(who, matched);
-    this.#failures.delete(who);
     return matched;
+  }
+
+  /** Spends `step` for `who` in this process: false when it or a later step was spent here before. */
+  #spendHere(who: string, step: number): boolean {
+    const last = this.#lastStep.get(who);
+    if (last !== undefined && step <= last) return false;
+    this.#lastStep.set(who, step);
+    return true;
   }
 }

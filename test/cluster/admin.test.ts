@@ -7,7 +7,8 @@
  * recorded in the admin audit log as if asked directly plus the relaying
  * node; a tokens reload runs where asked, its records reaching the audit
  * log through the sequencing node, and then on the other node. A code one node
- * accepted is refused by the other. With the sequencing node down, the
+ * accepted is refused by the other; wrong codes sent to both count together,
+ * and the lockout they earn holds on both. With the sequencing node down, the
  * follower answers a retryable 503 at once.
  */
 import assert from 'node:assert/strict';
@@ -148,6 +149,31 @@ describe('admin operations asked of a follower', function () {
     assert.deepEqual(
       records.filter((x) => x['requestId'] === 'reload-replayed-on-leader').map((x) => [x['event'], x['status'], x['reason']]),
       [['refused', 401, 'OTP_REUSED']],
+    );
+  });
+
+  it('locks a token out on both nodes after 5 wrong codes sent to them in turn (429 OTP_LOCKED), its right code included', async () => {
+    const call = (url: string, otp: string, requestId: string) => adminCall(url, '/api/v1/admin/tokens/reload', { token: NEW_ADMIN_TOKEN, otp, requestId });
+    const right = new Set([adminCode(-30_000), adminCode(), adminCode(30_000)]);
+    const wrong = ['000000', '000001', '000002', '000003'].find((c) => !right.has(c))!;
+    for (let i = 0; i < 5; i++) {
+      const a = await call(i % 2 === 0 ? follower : leader, wrong, `guess-${i}`);
+      assert.equal(a.status, 401, a.body.toString());
+      assert.equal(errorCode(a), 'OTP_INVALID', `wrong code ${i + 1}`);
+    }
+    for (const [url, requestId] of [[leader, 'locked-on-leader'], [follower, 'locked-on-follower']] as const) {
+      const a = await call(url, adminCode(), requestId);
+      assert.equal(a.status, 429, a.body.toString());
+      assert.equal(errorCode(a), 'OTP_LOCKED');
+      assert.equal(a.headers['retry-after'], '30');
+    }
+    const { records } = await readAdminLog(leader);
+    assert.deepEqual(
+      records.filter((x) => String(x['requestId']).startsWith('locked-on-')).map((x) => [x['requestId'], x['who'], x['event'], x['status'], x['reason']]),
+      [
+        ['locked-on-leader', 'ops2', 'refused', 429, 'OTP_LOCKED'],
+        ['locked-on-follower', 'ops2', 'refused', 429, 'OTP_LOCKED'],
+      ],
     );
   });
 

@@ -62,11 +62,6 @@ export const SQL = {
       'RETURNING generation::text AS generation',
   ),
   reloads: named('reloads', 'SELECT what, generation::text AS generation, requested_by FROM cluster_reloads'),
-  // one row changed (inserted or moved forward) only when no step at or beyond $2 was spent for the token
-  spendOtpStep: named(
-    'spend_otp_step',
-    'INSERT INTO admin_otp_steps (token, step) VALUES ($1, $2) ON CONFLICT (token) DO UPDATE SET step = EXCLUDED.step WHERE admin_otp_steps.step < EXCLUDED.step',
-  ),
   databaseSize: named('database_size', 'SELECT pg_database_size(current_database()) AS bytes'),
   // a copy cairn migrate has not finished (import.ts)
   unfinishedImport: named('unfinished_import', 'SELECT source FROM import_state'),

@@ -19,6 +19,7 @@ import { checkServer, createPool, redact, type PostgresConnectionOptions } from 
 import { isUnavailable, sqlState, toLogError } from './errors.js';
 import { migrate, postgresMigrationsDir } from './migrations.js';
 import type { SequencerFence } from './lease.js';
+import { PostgresAdminOtp } from './admin-otp.js';
 import { Coalescer } from './coalesce.js';
 import { createTreeTables, headMismatch, swapHead, toShardRow, type Head, type ShardSqlRow } from './shards.js';
 import { SQL, treeStatements, type TreeStatements } from './statements.js';
@@ -317,14 +318,12 @@ export class PostgresStore implements AsyncLogStore {
   }
 
   /**
-   * Spend TOTP time step `step` for admin token `token` (RFC 6238 §5.2), for
-   * every node on the database: true when no step at or beyond it was spent
-   * for the token before (it is recorded, atomically: of two nodes spending
-   * the same step at once, one gets false), false when one was. Rejects with
+   * The admin one-time-code state every node on the database shares: spent
+   * steps, wrong codes and lockouts (admin-otp.ts). Its calls reject with
    * STORE_FAILED when the database cannot be reached.
    */
-  async spendOtpStep(token: string, step: number): Promise<boolean> {
-    return (await this.#query(`spend a one-time code of token ${JSON.stringify(token)}`, SQL.spendOtpStep([token, step]), 'STORE_FAILED')).rowCount === 1;
+  adminOtp(): PostgresAdminOtp {
+    return new PostgresAdminOtp((what, query) => this.#query(what, query, 'STORE_FAILED'));
   }
 
   /**
