@@ -24,7 +24,7 @@ import { ecKey, hashedRekord } from '../support/http.js';
 import { httpRequest } from '../support/http-client.js';
 import { eachLine } from '../support/lines.js';
 import { usePostgres } from '../support/postgres.js';
-import { MAIN_JS, startCommand, startServer, type ServerProcess } from '../support/server-process.js';
+import { MAIN_JS, servingVkey, startCommand, startServer, type ServerProcess } from '../support/server-process.js';
 import { SignedEntryFactory } from '../support/signed-entries.js';
 import { sameAnswers } from '../support/store-answers.js';
 import { openTestLog, rawEntry } from '../support/test-log.js';
@@ -47,12 +47,6 @@ interface Summary {
 /** The fields of a summary that say what the copy is (not how long it took). */
 function pick(s: Summary): Partial<Summary> {
   return { ok: s.ok, finished: s.finished, alreadyFinished: s.alreadyFinished, size: s.size, root: s.root, entriesCopied: s.entriesCopied, checkpoints: s.checkpoints, cosignatures: s.cosignatures, searchKeys: s.searchKeys };
-}
-
-function servingVkey(p: ServerProcess): string {
-  const line = p.logs.find((l) => l.includes('"msg":"serving"'));
-  assert.ok(line, 'a serving line');
-  return (JSON.parse(line) as { vkey: string }).vkey;
 }
 
 describe('cairn migrate', function () {

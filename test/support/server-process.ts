@@ -19,6 +19,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The vkey a started server (`cairn witness`'s cosigning key, `cairn serve`'s note key) names in its "serving" line. */
+export function servingVkey(p: ServerProcess): string {
+  const line = p.logs.find((l) => l.includes('"msg":"serving"'));
+  if (line === undefined) throw new Error('no "serving" line');
+  return (JSON.parse(line) as { vkey: string }).vkey;
+}
+
 export function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   return startCommand('serve', args, env);
 }
