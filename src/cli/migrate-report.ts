@@ -34,7 +34,12 @@ export interface LogSummary {
   readonly entriesCopied: number;
   readonly chunks: number;
   readonly checkpoints: number;
+  /** The copy's, kept ones included. */
   readonly cosignatures: number;
+  /** Of them, those a server on the copy collected from witnesses, which the source does not hold (src/migrate/kept-cosignatures.ts). */
+  readonly keptCosignatures: number;
+  /** The source's not copied: the copy holds the same witness's cosignature of that checkpoint in place of each. */
+  readonly cosignaturesInPlaceOfSource: number;
   readonly searchKeys: number;
   readonly tiles: number;
   readonly meta: number;
@@ -71,6 +76,10 @@ export function describeSummary(s: Summary, servedBy: string | undefined): strin
       `${indent}copied ${l.entriesCopied} entries in ${l.chunks} transactions${l.resumedAt === undefined ? '' : ` (resumed at size ${l.resumedAt})`}${l.alreadyFinished ? ' (its finished copy was there already)' : ''}`,
       `${indent}proved: ${l.checkpoints} checkpoints (signed notes byte for byte, signed by the pinned note key, each root recomputed from the copy's leaf hashes), ${l.cosignatures} cosignatures, ${l.entries} entries${l.trees > 1 ? ` in ${l.trees} trees` : ''}, ${l.tiles} tiles, ${l.searchKeys} search keys, ${l.meta} meta rows`,
     );
+    if (l.keptCosignatures > 0) {
+      const inPlace = l.cosignaturesInPlaceOfSource === 0 ? '' : `, ${l.cosignaturesInPlaceOfSource} of them in place of the same witness's cosignature of the same checkpoint in the source`;
+      lines.push(`${indent}kept ${l.keptCosignatures} cosignatures a server on the copy collected from witnesses for checkpoints the source published${inPlace}`);
+    }
   });
   if (s.absent.length > 0) lines.push(`  not in the data dir, skipped: ${s.absent.join(', ')}`);
   for (const note of s.notes) lines.push(`  note: ${note}`);

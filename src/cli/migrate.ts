@@ -36,8 +36,11 @@
  * serves, stop it, run again, start `cairn serve --database-url`), migrate
  * marks that copy unfinished again and copies only what was added since,
  * then proves and finishes it as above (src/migrate/extend.ts). A copy a
- * PostgreSQL server has sequenced into has diverged from the source: it is
- * refused (exit 2), as is every other log, before anything is written.
+ * PostgreSQL server has written to (sequenced into, or added a meta row)
+ * has diverged from the source: it is refused (exit 2), as is every other
+ * log, before anything is written; the cosignatures its witnesses made of
+ * checkpoints the source published are kept
+ * (src/migrate/kept-cosignatures.ts).
  *
  * Exit status (the table in exit-codes.ts): 0 copied, proved and finished;
  * 1 a copy does not prove out, or its source does not (what, where and which
@@ -198,6 +201,8 @@ function logSummary(l: Migrating): LogSummary {
     chunks: copy.chunks,
     checkpoints: proof.checkpoints,
     cosignatures: proof.cosignatures,
+    keptCosignatures: proof.keptCosignatures,
+    cosignaturesInPlaceOfSource: proof.cosignaturesInPlaceOfSource,
     searchKeys: proof.searchKeys,
     tiles: proof.tiles,
     meta: proof.meta,

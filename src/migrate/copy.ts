@@ -20,7 +20,9 @@
  * chunk's root must be the root of the source's checkpoint at its end
  * (CORRUPT otherwise: the source does not prove out). After the entries,
  * meta rows, search keys and every tree's cosignatures are added
- * (idempotent, so a resumed copy adds them again).
+ * (idempotent, so a resumed copy adds them again; a checkpoint's
+ * cosignature by a witness the copy holds one of already keeps the copy's:
+ * kept-cosignatures.ts).
  *
  * A finished copy whose source has grown since (its server kept serving
  * during the copy) is extended the same way: reopened as unfinished at its
@@ -30,7 +32,7 @@ import { LogError } from '../errors.js';
 import { hashesEqual } from '../merkle/index.js';
 import type { ImportStatus, PostgresImport, ShardRow, SqliteSnapshot } from '../storage/index.js';
 import { copyTree } from './copy-tree.js';
-import { checkExtendable } from './extend.js';
+import { checkCosignatures, checkExtendable } from './extend.js';
 import { metaDifference } from './server-meta.js';
 import { allCheckpoints, entryEnd, sourceTrees, type SourceTree } from './source-trees.js';
 
@@ -93,9 +95,8 @@ export type CopyPlan =
  * Decide what copying the snapshot's log into `target` takes, writing
  * nothing. Rejects as {@link copyLog} does before it writes: CONFIG_INVALID
  * (`details.notEmpty`) for a target holding a log or another log's copy
- * (`details.diverged` too for this log's copy that a server has sequenced
- * into),
- * NOT_FOUND for a source without a checkpoint, CORRUPT for a source whose
+ * (`details.diverged` too for this log's copy that a server has written to:
+ * extend.ts), NOT_FOUND for a source without a checkpoint, CORRUPT for a source whose
  * trees do not chain, and as the target does.
  */
 export async function planCopy(source: SqliteSnapshot, target: PostgresImport): Promise<CopyPlan> {
@@ -104,7 +105,10 @@ export async function planCopy(source: SqliteSnapshot, target: PostgresImport): 
   const status = await target.status();
   if (status.state === 'empty') return { state: 'new' };
   if (status.state === 'log') {
-    if (await finishedCopyOf(target, meta, trees, status)) return { state: 'finished' };
+    if (await finishedCopyOf(target, meta, trees, status)) {
+      await checkCosignatures(status, trees, target);
+      return { state: 'finished' };
+    }
     await checkExtendable(status, meta, trees, target, (stored) => sameShards(stored, trees, false));
     return { state: 'extend', tree: status.tree, size: status.size };
   }

@@ -11,25 +11,35 @@
  * - the source's trees (its `shards` rows as the copy recorded them; the
  *   source may have frozen the copy's last tree and rotated since);
  * - the copy's head checkpoint (size, root, note) one the source published
- *   in that tree, and no entry at or past the head.
+ *   in that tree, and no entry at or past the head;
+ * - the source's cosignatures, and beside them only those a server on the
+ *   copy collected from witnesses for checkpoints the source published
+ *   (kept-cosignatures.ts: they are kept).
  *
- * A copy a PostgreSQL server has sequenced into fails the last check: its
- * copy of the log has diverged from the source (a fork under the same keys
- * once either is served on), and is refused.
+ * A copy that lacks one of the source's meta rows, holds another value for
+ * one that makes a log what it is (server-meta.ts's IDENTITY_META_KEYS), or
+ * whose trees differ is another log's. A copy of this log that a PostgreSQL
+ * server has written to otherwise (sequenced into it, added a meta row the
+ * source lacks, or a cosignature that is not kept) has diverged from the
+ * source (a fork under the same keys once either is served on), and is
+ * refused.
  */
 import { LogError } from '../errors.js';
 import { hashesEqual } from '../merkle/index.js';
 import type { ImportStatus, PostgresImport, ShardRow } from '../storage/index.js';
-import { metaDifference } from './server-meta.js';
+import { compareCosignatures } from './kept-cosignatures.js';
+import { metaDivergence } from './server-meta.js';
 import type { SourceTree } from './source-trees.js';
 
 /**
  * Throw CONFIG_INVALID (`details.notEmpty`) unless the finished copy in
  * `target` (at `status`) is this log's at a size the source published, with
  * nothing the source lacks (see the module's contract): `details.diverged`
- * when its head checkpoint is not the source's or it holds entries past it.
- * `sameTrees` says whether the copy's `shards` rows are the source's
- * (copy.ts). Writes nothing.
+ * when it is this log's copy (the source's meta rows, the same trees) and
+ * its head checkpoint is not the source's, it holds entries past it, a meta
+ * row the source does not (or with another value), or cosignatures that are
+ * not kept ({@link checkCosignatures}). `sameTrees` says whether the copy's
+ * `shards` rows are the source's (copy.ts). Writes nothing.
  */
 export async function checkExtendable(
   status: Extract<ImportStatus, { state: 'log' }>,
@@ -39,7 +49,8 @@ export async function checkExtendable(
   sameTrees: (stored: readonly ShardRow[]) => boolean,
 ): Promise<void> {
   const at = `size ${status.size}${status.tree === 0 ? '' : ` of tree ${status.tree}`}`;
-  const other = metaDifference(await target.meta(), meta, true);
+  const stored = metaDivergence(await target.meta(), meta);
+  const other = stored.another;
   const active = trees[trees.length - 1] as SourceTree;
   // A source whose trees are not recorded: a server on the copy records tree 0 at its first start.
   const why = other !== undefined ? `its meta ${other} differs` : active.row !== undefined && !sameTrees(await target.shards()) ? 'its trees differ' : undefined;
@@ -48,12 +59,40 @@ export async function checkExtendable(
       details: { notEmpty: true },
     });
   }
-  const diverged = await divergence(status, trees, target);
-  if (diverged !== undefined) {
-    throw new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: its copy of this log (${at}) has diverged from the source: ${diverged}; a PostgreSQL server has sequenced into it, so it cannot be extended (copy into an empty database, or serve it as it is)`, {
-      details: { notEmpty: true, diverged: true },
-    });
+  const diverged =
+    (await divergence(status, trees, target)) ??
+    (stored.diverged === undefined ? undefined : `it holds meta ${stored.diverged}, which the source ${new Map(meta).has(stored.diverged) ? 'holds with another value' : 'does not'}`);
+  if (diverged !== undefined) throw divergedError(target, at, diverged);
+  await checkCosignatures(status, trees, target);
+}
+
+/**
+ * Throw CONFIG_INVALID (`details.diverged`) unless the cosignatures of this
+ * log's finished copy in `target` (at `status`) are the source's and those
+ * it keeps (kept-cosignatures.ts), each kept one of a checkpoint the copy
+ * holds as the source published it. Writes nothing.
+ */
+export async function checkCosignatures(status: Extract<ImportStatus, { state: 'log' }>, trees: readonly SourceTree[], target: PostgresImport): Promise<void> {
+  const at = `size ${status.size}${status.tree === 0 ? '' : ` of tree ${status.tree}`}`;
+  for (const tree of trees.slice(0, status.tree + 1)) {
+    const of = tree.ordinal === 0 ? '' : ` of tree ${tree.ordinal}`;
+    const reads = target.treeReads(tree.ordinal);
+    const compared = compareCosignatures(tree.cosignatures(), await target.allCosignatures(tree.ordinal), false, of);
+    if (compared.why !== undefined) throw divergedError(target, at, compared.why);
+    for (const size of new Set(compared.kept.map((r) => r.size))) {
+      const mine = await reads.checkpointAt(size);
+      const published = tree.reads.checkpointAt(size);
+      if (mine === undefined || published === undefined || !hashesEqual(mine.root, published.root) || mine.note !== published.note) {
+        throw divergedError(target, at, `it holds cosignatures of its checkpoint at size ${size}${of}, which is not one the source published`);
+      }
+    }
   }
+}
+
+function divergedError(target: PostgresImport, at: string, why: string): LogError {
+  return new LogError('CONFIG_INVALID', `couldn't copy into ${target.label}: its copy of this log (${at}) has diverged from the source: ${why}; a PostgreSQL server has written to it, so it cannot be extended (copy into an empty database, or serve it as it is)`, {
+    details: { notEmpty: true, diverged: true },
+  });
 }
 
 /** Why the copy is not the source's log at its head, if it is not. */

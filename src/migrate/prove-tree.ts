@@ -7,7 +7,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { LogError, describeError } from '../errors.js';
 import { LEAF_GROUPS_PER_TILE, RightEdge, TILE_WIDTH, hashesEqual, leafGroupsOfTile, leafHash, type Tile } from '../merkle/index.js';
 import { ed25519NoteVerifier, openNote, parseCheckpoint, parseVkey, type NoteVerifier } from '../note/index.js';
-import type { CheckpointRow, CosignatureRow, PostgresImport, StoredEntry, TileRow } from '../storage/index.js';
+import type { CheckpointRow, PostgresImport, StoredEntry, TileRow } from '../storage/index.js';
+import { compareCosignatures } from './kept-cosignatures.js';
 import type { ProveOptions } from './prove.js';
 import type { SourceTree } from './source-trees.js';
 
@@ -74,18 +75,23 @@ function pinnedVerifiers(meta: Map<string, string>): NoteVerifier[] {
   return vkeys.map((v) => parseVkey(v));
 }
 
-/** Tree `tree`'s cosignatures equal to the source's, in the same order. */
-export async function sameCosignatures(tree: SourceTree, target: PostgresImport): Promise<number> {
-  const want = tree.cosignatures();
+/**
+ * Tree `tree`'s cosignatures: the source's, in the same order, and beside
+ * them those the copy keeps (kept-cosignatures.ts), each of one of the
+ * tree's `checkpoints` (the copy's, equal to the source's: {@link
+ * sameCheckpoints}). Resolves with the
+ * copy's rows, those it keeps, and the source's it holds the same
+ * witness's in place of.
+ */
+export async function sameCosignatures(tree: SourceTree, target: PostgresImport, checkpoints: readonly CheckpointRow[]): Promise<{ rows: number; kept: number; inPlaceOfSource: number }> {
   const found = await target.allCosignatures(tree.ordinal);
-  const key = (c: CosignatureRow | undefined): string => (c === undefined ? '(none)' : `${c.size} ${c.witness} ${c.line}`);
-  for (let i = 0; i < Math.max(want.length, found.length); i++) {
-    if (key(want[i]) !== key(found[i])) {
-      const at = want[i] ?? found[i];
-      throw corrupt(`the cosignatures of the checkpoint at size ${at?.size}${tree.ordinal === 0 ? '' : ` of tree ${tree.ordinal}`} differ from the source's (by ${at?.witness}, or their order)`);
-    }
-  }
-  return want.length;
+  const of = tree.ordinal === 0 ? '' : ` of tree ${tree.ordinal}`;
+  const compared = compareCosignatures(tree.cosignatures(), found, true, of);
+  if (compared.why !== undefined) throw corrupt(compared.why);
+  const sizes = new Set(checkpoints.map((c) => c.size));
+  const stray = compared.kept.find((r) => !sizes.has(r.size));
+  if (stray !== undefined) throw corrupt(`the copy holds a cosignature by ${stray.witness} at size ${stray.size}${of}, where it holds no checkpoint`);
+  return { rows: found.length, kept: compared.kept.length, inPlaceOfSource: compared.inPlaceOfSource };
 }
 
 /**

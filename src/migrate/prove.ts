@@ -8,7 +8,9 @@
  *   those a server adds at its start too: server-meta.ts), the same `shards`
  *   rows (every field), the copy's head at the active tree's latest size,
  *   and for every tree the same checkpoints (size, root, time and the signed
- *   note, byte for byte), the same cosignatures of each in the same order;
+ *   note, byte for byte), the same cosignatures of each in the same order
+ *   (beside them, those a server on the copy collected from witnesses for
+ *   these checkpoints, kept: kept-cosignatures.ts);
  *   the same entries (every field) and search keys, and no row more (counts).
  * From the copy's own rows:
  * - every checkpoint's note is signed by its tree's note key (tree 0's: one
@@ -46,7 +48,12 @@ export interface CopyProofSummary {
   /** Every tree's. */
   readonly entries: number;
   readonly checkpoints: number;
+  /** The copy's (every tree's), kept ones included. */
   readonly cosignatures: number;
+  /** Of them, those the source does not hold, kept (kept-cosignatures.ts). */
+  readonly keptCosignatures: number;
+  /** The source's not in the copy, which holds the same witness's cosignature of that checkpoint in place of each. */
+  readonly cosignaturesInPlaceOfSource: number;
   readonly searchKeys: number;
   /** Stored tile rows checked: tiles, and leaf groups counted as their tiles. */
   readonly tiles: number;
@@ -90,6 +97,8 @@ export async function proveCopy(source: SqliteSnapshot, target: PostgresImport, 
     entries: n,
     checkpoints: proved.value.checkpoints,
     cosignatures: proved.value.cosignatures,
+    keptCosignatures: proved.value.kept,
+    cosignaturesInPlaceOfSource: proved.value.inPlaceOfSource,
     searchKeys,
     tiles: proved.value.tiles,
     meta: meta.size,
@@ -97,21 +106,23 @@ export async function proveCopy(source: SqliteSnapshot, target: PostgresImport, 
 }
 
 /** Every tree proved in turn (prove-tree.ts), and no row more in its tables than the source's; sums. */
-async function sameTrees(trees: readonly SourceTree[], target: PostgresImport, meta: Map<string, string>, options: ProveOptions, total: number): Promise<{ checkpoints: number; cosignatures: number; tiles: number }> {
-  const sum = { checkpoints: 0, cosignatures: 0, tiles: 0 };
+async function sameTrees(trees: readonly SourceTree[], target: PostgresImport, meta: Map<string, string>, options: ProveOptions, total: number): Promise<{ checkpoints: number; cosignatures: number; kept: number; inPlaceOfSource: number; tiles: number }> {
+  const sum = { checkpoints: 0, cosignatures: 0, kept: 0, inPlaceOfSource: 0, tiles: 0 };
   for (const tree of trees) {
     const checkpoints = await sameCheckpoints(tree, target, meta);
-    const cosignatures = await sameCosignatures(tree, target);
+    const cosignatures = await sameCosignatures(tree, target, checkpoints);
     const tiles = await sameTree(tree, target, checkpoints, options, total);
     const size = tree.latest.size;
     const counts = await target.counts(tree.ordinal);
     const of = tree.ordinal === 0 ? '' : ` of tree ${tree.ordinal}`;
     expect(`checkpoints${of}`, counts.checkpoints, checkpoints.length);
-    expect(`cosignatures${of}`, counts.cosignatures, cosignatures);
+    expect(`cosignatures${of}`, counts.cosignatures, cosignatures.rows);
     expect(`leaf-group rows${of}`, counts.leafGroups, Math.floor(size / TILE_WIDTH) * LEAF_GROUPS_PER_TILE);
     expect(`tile rows${of}`, counts.tiles, tiles.rows);
     sum.checkpoints += checkpoints.length;
-    sum.cosignatures += cosignatures;
+    sum.cosignatures += cosignatures.rows;
+    sum.kept += cosignatures.kept;
+    sum.inPlaceOfSource += cosignatures.inPlaceOfSource;
     sum.tiles += tiles.rows + Math.floor(size / TILE_WIDTH);
   }
   return sum;
