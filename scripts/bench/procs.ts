@@ -53,6 +53,34 @@ export async function startCairn(dataDir: string, extra: string[] = []): Promise
   return { proc, url, startupMs: performance.now() - t0, stop: stopper(proc) };
 }
 
+/** A `cairn serve` of some build (a dist directory's src/cli/main.js), for A/B scripts. */
+export interface BuildServer {
+  readonly pid: number;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `node <nodeFlags> <mainJs> serve` on a loopback port with
+ * `dataDir` and `extra` arguments. Resolves when it logs "serving".
+ */
+export function startBuild(mainJs: string, dataDir: string, extra: readonly string[], nodeFlags: readonly string[] = []): Promise<BuildServer> {
+  const proc = spawn(process.execPath, [...nodeFlags, mainJs, 'serve', '--port', '0', '--data-dir', dataDir, '--public-url', 'http://127.0.0.1', ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return waitForLine(proc, 'stderr', (l) => {
+    try {
+      const rec = JSON.parse(l) as { msg?: string; url?: string };
+      return rec.msg === 'serving' ? rec.url : undefined;
+    } catch {
+      return undefined;
+    }
+  }).then((url) => {
+    proc.stderr?.resume();
+    return { pid: proc.pid as number, url, stop: stopper(proc) };
+  });
+}
+
 /** Start the express baseline server. */
 export async function startBaseline(entryJsonBytes: number): Promise<Child> {
   const proc = spawn(process.execPath, [join(HERE, 'baseline-server.js'), String(entryJsonBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });

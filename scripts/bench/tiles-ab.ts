@@ -19,7 +19,6 @@
  * (`loadgen read … entries`) instead of tiles; `--connections N` loads
  * with N client connections instead of 64.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,43 +27,7 @@ import { loadConfig } from '../../src/config/index.js';
 import type { AsyncLogStore } from '../../src/storage/index.js';
 import { startPostgres } from '../../test/support/postgres.js';
 import { growTo } from './grow.js';
-import { cpuTotal, loadgen, threadCpuSeconds } from './procs.js';
-
-interface Server {
-  readonly pid: number;
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-function serve(mainJs: string, dataDir: string, extra: string[], profileDir: string | undefined): Promise<Server> {
-  const flags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-  const proc = spawn(process.execPath, [...flags, mainJs, 'serve', '--port', '0', '--data-dir', dataDir, '--public-url', 'http://127.0.0.1', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((ready, fail) => {
-    let buf = '';
-    const onData = (b: Buffer): void => {
-      buf += b.toString();
-      for (const line of buf.split('\n')) {
-        try {
-          const rec = JSON.parse(line) as { msg?: string; url?: string };
-          if (rec.msg === 'serving' && rec.url !== undefined) {
-            proc.stderr?.off('data', onData);
-            proc.stderr?.resume();
-            ready({
-              pid: proc.pid as number,
-              url: rec.url,
-              stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', () => r()), proc.kill('SIGTERM')))),
-            });
-            return;
-          }
-        } catch {
-          // not a JSON line yet
-        }
-      }
-    };
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => fail(new Error(`cairn serve exited ${code}: ${buf.slice(-2000)}`)));
-  });
-}
+import { cpuTotal, loadgen, startBuild, threadCpuSeconds, type BuildServer } from './procs.js';
 
 /** CPU seconds of the PostgreSQL server: the postmaster `pid` and every process it started (Linux /proc). */
 async function postgresCpuSeconds(pid: number): Promise<number> {
@@ -103,6 +66,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const p = args.indexOf('--profile');
   const profileDir = p < 0 ? undefined : resolve(args.splice(p, 2)[1] as string);
+  const profFlags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const m = args.indexOf('--mode');
   const mode = m < 0 ? 'tiles' : (args.splice(m, 2)[1] as string);
   if (mode !== 'tiles' && mode !== 'entries') throw new Error(`--mode ${mode}: tiles or entries`);
@@ -133,13 +97,13 @@ async function main(): Promise<void> {
       await opened.log.close();
       await opened.store.close();
     }
-    const sides: Array<{ name: string; server: Server }> = [];
+    const sides: Array<{ name: string; server: BuildServer }> = [];
     for (const [k, { mainJs, args: extra }] of builds.entries()) {
       cpSync(join(dir, 'sqlite'), join(dir, `sqlite-${k}`), { recursive: true });
       cpSync(join(dir, 'pg'), join(dir, `pg-${k}`), { recursive: true });
       await pgServer.query(`CREATE DATABASE copy_${k} TEMPLATE ${grownDb}`);
-      sides.push({ name: `build${k}-sqlite`, server: await serve(mainJs, join(dir, `sqlite-${k}`), extra, profileDir) });
-      sides.push({ name: `build${k}-pg`, server: await serve(mainJs, join(dir, `pg-${k}`), ['--database-url', pgServer.url(`copy_${k}`), ...extra], profileDir) });
+      sides.push({ name: `build${k}-sqlite`, server: await startBuild(mainJs, join(dir, `sqlite-${k}`), extra, profFlags) });
+      sides.push({ name: `build${k}-pg`, server: await startBuild(mainJs, join(dir, `pg-${k}`), ['--database-url', pgServer.url(`copy_${k}`), ...extra], profFlags) });
     }
     const sums = new Map(sides.map((s) => [s.name, { ok: 0, secs: 0, cpu: 0, pgCpu: 0, errors: 0, p99Ms: 0 }]));
     const loads: number[] = [];
