@@ -155,7 +155,7 @@ describe('PostgresLease', () => {
       await open.connect();
       closers.push(() => open.end());
       await open.query('BEGIN');
-      assert.equal((await open.query(SQL.casHeadFenced([2, 3, 'h-41-aaaaaa', held.epoch]))).rowCount, 1);
+      assert.equal((await open.query(SQL.casHeadFenced([2, 3, 'h-41-aaaaaa', held.epoch, null]))).rowCount, 1);
       const reclaim = lNew.tryAcquire('h-42-bbbbbb', url0, 60_000, { reclaim: true });
       await waitForLockWaiter(server().query.bind(server()), databaseName);
       await open.query('COMMIT');
@@ -268,7 +268,7 @@ describe('PostgresLease', () => {
       await open.connect();
       closers.push(() => open.end());
       await open.query('BEGIN');
-      const swapped = await open.query(SQL.casHeadFenced([2, 3, 'a', ga.epoch]));
+      const swapped = await open.query(SQL.casHeadFenced([2, 3, 'a', ga.epoch, null]));
       assert.equal(swapped.rowCount, 1);
       assert.ok(await la.renew('a', ga.epoch, 500), 'the holder renews while its commit holds the lease row');
       await expired(lb);

@@ -62,6 +62,10 @@ export const SQL = {
       'RETURNING generation::text AS generation',
   ),
   reloads: named('reloads', 'SELECT what, generation::text AS generation, requested_by FROM cluster_reloads'),
+  // the schema of the head row this connection's search path finds (the log's own: its checkpoint channel, notify.ts)
+  headSchema: named('head_schema', "SELECT n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = 'log_head'::regclass"),
+  // announce size $2 on checkpoint channel $1 at commit (notify.ts): a rotation's or a freeze's (a batch's is in its swap)
+  announce: named('announce', 'SELECT pg_notify($1, $2)'),
   databaseSize: named('database_size', 'SELECT pg_database_size(current_database()) AS bytes'),
   // a copy cairn migrate has not finished (import.ts)
   unfinishedImport: named('unfinished_import', 'SELECT source FROM import_state'),
@@ -92,16 +96,18 @@ export function treeTables(ordinal: number): TreeTables {
 export function treeStatements(ordinal: number) {
   const t = treeTables(ordinal);
   const tree = (name: string, text: string): ((values?: unknown[]) => QueryConfig) => named(ordinal === 0 ? name : `${name}_t${ordinal}`, text);
-  // the compare-and-swap: updates the one head row only if it holds previousSize of this tree, not frozen; its lock serialises writers
+  // the compare-and-swap: updates the one head row only if it holds previousSize of this tree, not frozen; its lock serialises
+  // writers. When it swaps, it also queues the new size on the log's checkpoint channel (the last parameter; null: none),
+  // which the server delivers at COMMIT (notify.ts): no round trip of its own.
   const cas = `UPDATE log_head SET size = $2 WHERE size = $1 AND tree = ${ordinal} AND NOT frozen`;
   return {
-    casHead: tree('cas_head', cas),
+    casHead: tree('cas_head', `${cas} RETURNING ${announce(3)}`),
     // The same compare-and-swap for a store fenced by the sequencer lease (lease.ts): only while the lease row names this
     // holder and epoch and has not expired by the database's clock, and with a KEY SHARE lock on that row until the
     // transaction ends, so that a takeover (which locks the row FOR UPDATE) waits for this commit.
-    casHeadFenced: tree('cas_head_fenced', `${cas} AND EXISTS (${leaseHeld('sequencer_lease')})`),
+    casHeadFenced: tree('cas_head_fenced', `${cas} AND EXISTS (${leaseHeld('sequencer_lease')}) RETURNING ${announce(5)}`),
     // The same, with the lease row in another schema (SequencerFence.leaseSchema, a checked plain identifier).
-    casHeadFencedIn: (schema: string) => tree(`cas_head_fenced_in_${schema}`, `${cas} AND EXISTS (${leaseHeld(`${schema}.sequencer_lease`)})`),
+    casHeadFencedIn: (schema: string) => tree(`cas_head_fenced_in_${schema}`, `${cas} AND EXISTS (${leaseHeld(`${schema}.sequencer_lease`)}) RETURNING ${announce(5)}`),
     // A rotation's and a freeze's compare-and-swap ($1 the tree's final size; fenced: $2 holder, $3 epoch).
     rotateHead: tree('rotate_head', `UPDATE log_head SET size = 0, tree = ${ordinal + 1} WHERE size = $1 AND tree = ${ordinal} AND NOT frozen`),
     rotateHeadFenced: (schema: string | undefined) =>
@@ -188,6 +194,11 @@ export type TreeStatements = ReturnType<typeof treeStatements>;
 /** The lease table, in `schema` or the search path's. */
 function lease(schema: string | undefined): string {
   return schema === undefined ? 'sequencer_lease' : `${schema}.sequencer_lease`;
+}
+
+/** The NOTIFY of a compare-and-swap that swapped: the new size on channel $k, unless $k is null. */
+function announce(k: number): string {
+  return `CASE WHEN $${k}::text IS NULL THEN NULL ELSE pg_notify($${k}::text, size::text) END AS announced`;
 }
 
 /** The fence's sub-select: the lease row names holder $k, epoch $k+1 and is live; KEY SHARE-locked until the transaction ends. */

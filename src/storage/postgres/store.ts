@@ -23,6 +23,7 @@ import { PostgresAdminOtp } from './admin-otp.js';
 import { Coalescer } from './coalesce.js';
 import { createTreeTables, headMismatch, swapHead, toShardRow, type Head, type ShardSqlRow } from './shards.js';
 import { SQL, treeStatements, type TreeStatements } from './statements.js';
+import { checkpointChannel } from './notify.js';
 
 /**
  * Most coalesced entry-read statements in flight at once. Two keep the
@@ -63,17 +64,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = createPool(options);
   const label = options.schema === undefined ? redact(options.url) : `${redact(options.url)} (schema ${options.schema})`;
   let tree: number;
+  let channel: string;
   try {
     await checkServer(pool, options.url);
     if (options.schema !== undefined) await createSchema(pool, options.schema, label);
     await migrate(pool, loadMigrations(options.migrationsDir ?? postgresMigrationsDir()), label);
     await refuseUnfinishedImport(pool, label);
     tree = (await pool.query<Head>(SQL.head())).rows[0]?.tree ?? 0;
+    channel = checkpointChannel((await pool.query<{ schema: string }>(SQL.headSchema())).rows[0]?.schema ?? 'public');
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw toLogError(`open ${label}`, err, 'STORE_FAILED');
   }
-  return new PostgresStore(pool, label, tree);
+  return new PostgresStore(pool, label, tree, undefined, channel);
 }
 
 /** Create `schema` (a checked plain identifier: connect.ts) if it does not exist; the connections' search_path names it. */
@@ -136,9 +139,12 @@ export class PostgresStore implements AsyncLogStore {
   /** indexOfLeafHash, coalesced while others are in flight. */
   readonly #leafLookups = new Coalescer<Uint8Array, number | undefined>(LEAF_LOOKUPS_IN_FLIGHT, LEAF_LOOKUPS_PER_STATEMENT, toHex, (hashes) => this.#indicesOf(hashes));
 
-  /** `tree`: the active tree's ordinal (the head's); `shared`: for a view of one tree (tree()). */
-  constructor(pool: pg.Pool, label: string, tree = 0, shared?: Shared) {
-    this.#shared = shared ?? { pool, label, closed: false, fence: undefined, views: new Map(), firstIndex: new Map([[0, 0]]) };
+  /**
+   * `tree`: the active tree's ordinal (the head's); `shared`: for a view of one tree (tree()); `channel`: where
+   * committed batches announce their checkpoints (notify.ts; undefined: nowhere).
+   */
+  constructor(pool: pg.Pool, label: string, tree = 0, shared?: Shared, channel?: string) {
+    this.#shared = shared ?? { pool, label, closed: false, fence: undefined, views: new Map(), firstIndex: new Map([[0, 0]]), channel };
     this.#pool = pool;
     this.#label = label;
     this.#tree = tree;
@@ -155,6 +161,16 @@ export class PostgresStore implements AsyncLogStore {
   }
 
   /**
+   * The channel on which every batch, rotation and freeze this store commits
+   * announces its size (notify.ts: `cairn_checkpoint.<schema>`), delivered
+   * by the server when, and only if, it commits; undefined for a store that
+   * announces nothing (a copy being imported).
+   */
+  get checkpointChannel(): string | undefined {
+    return this.#shared.channel;
+  }
+
+  /**
    * Commit `batch` in one transaction: the compare-and-swap on the head row,
    * entries, search keys, tiles, checkpoint. Durable when it resolves. The
    * head row's lock is taken first, so a second writer on the same previous
@@ -163,6 +179,11 @@ export class PostgresStore implements AsyncLogStore {
    * A batch with no entries re-publishes the checkpoint at the current size,
    * as SqliteStore.appendBatch does (same root required; a changed note drops
    * the old note's cosignatures).
+   *
+   * The transaction also sends the checkpoint's size on
+   * {@link checkpointChannel} (NOTIFY, in the compare-and-swap's statement:
+   * no round trip of its own): the server delivers it to the listening
+   * nodes at commit, and drops it when the batch rolls back.
    */
   async appendBatch(previousSize: number, batch: Batch): Promise<void> {
     this.#open('commit batch');
@@ -389,7 +410,7 @@ export class PostgresStore implements AsyncLogStore {
    * compare-and-swap from (frozenSize, this tree) to (0, the next tree),
    * fenced as a batch is (shards.ts), this tree's row frozen, the next tree's
    * row, its four tables and its size-0 checkpoint. A store (not a view)
-   * addresses the new tree once it commits.
+   * addresses the new tree once it commits. Announced as a batch is (size 0).
    */
   async rotate(rotation: Rotation): Promise<void> {
     this.#open('rotate');
@@ -399,6 +420,7 @@ export class PostgresStore implements AsyncLogStore {
     const next = rotation.next;
     await this.#transaction('rotate', async (client) => {
       await swapHead(client, this.#q, 'rotate', k, rotation.frozenSize, this.#fence, refuseIfFenced);
+      await this.#announce(client, 0);
       const frozen = await client.query<{ first_index: number }>(SQL.freezeShard([k, rotation.frozenSize, rotation.frozenMs]));
       const first = frozen.rows[0]?.first_index;
       if (first === undefined) throw new LogError('INCONSISTENT', `couldn't rotate: tree ${k} is not recorded as the active tree`);
@@ -412,12 +434,16 @@ export class PostgresStore implements AsyncLogStore {
     if (!this.#fixed) this.#use(k + 1);
   }
 
-  /** LogStore.freeze for this store's tree: the head's compare-and-swap (fenced) setting `frozen`, and this tree's row frozen, in one transaction. */
+  /**
+   * LogStore.freeze for this store's tree: the head's compare-and-swap (fenced) setting `frozen`, and this tree's row
+   * frozen, in one transaction. Announced as a batch is (the frozen size).
+   */
   async freeze(size: number, atMs: number): Promise<void> {
     this.#open('freeze');
     const k = this.#tree;
     await this.#transaction('freeze', async (client) => {
       await swapHead(client, this.#q, 'freeze', k, size, this.#fence, refuseIfFenced);
+      await this.#announce(client, size);
       const frozen = await client.query(SQL.freezeShard([k, size, atMs]));
       if (frozen.rowCount !== 1) throw new LogError('INCONSISTENT', `couldn't freeze: tree ${k} is not recorded as the active tree`);
     });
@@ -496,15 +522,23 @@ export class PostgresStore implements AsyncLogStore {
     }
   }
 
+  /** Queue `size` on the checkpoint channel in `client`'s transaction (delivered at its COMMIT; notify.ts). */
+  async #announce(client: pg.PoolClient, size: number): Promise<void> {
+    const channel = this.#shared.channel;
+    if (channel !== undefined) await client.query(SQL.announce([channel, String(size)]));
+  }
+
   /** The transaction body. Any rejection rolls everything back. */
   async #write(client: pg.PoolClient, previousSize: number, batch: Batch): Promise<void> {
     const fence = this.#fence;
     const size = batch.checkpoint.size;
     const q = this.#q;
+    // The swap also queues the checkpoint's notification: delivered at COMMIT, discarded if anything below rolls the batch back.
+    const channel = this.#shared.channel ?? null;
     const swapped = await client.query(
       fence === undefined
-        ? q.casHead([previousSize, size])
-        : (fence.leaseSchema === undefined ? q.casHeadFenced : q.casHeadFencedIn(fence.leaseSchema))([previousSize, size, fence.holder, fence.epoch]),
+        ? q.casHead([previousSize, size, channel])
+        : (fence.leaseSchema === undefined ? q.casHeadFenced : q.casHeadFencedIn(fence.leaseSchema))([previousSize, size, fence.holder, fence.epoch, channel]),
     );
     if (swapped.rowCount !== 1) {
       if (fence !== undefined) await refuseIfFenced(client, fence);
@@ -671,6 +705,8 @@ interface Shared {
   readonly views: Map<number, PostgresStore>;
   /** Global index of each tree's first entry, by ordinal (immutable once recorded). */
   readonly firstIndex: Map<number, number>;
+  /** Where committed batches announce their checkpoints (notify.ts); undefined: nowhere. */
+  readonly channel: string | undefined;
 }
 
 /** A row of SQL.entryAndLeafGroup: the entry's columns are all null when it is not stored. */
