@@ -11,3 +11,4 @@ export { ClusterNode } from './node.js';
 export { clusterAdminAudit } from './admin-audit.js';
 export { CLUSTER_SECRET_META, checkClusterMac, clusterMac, clusterSecret } from './secret.js';
 export { ClusterReloads, RELOAD_POLL_MS, type ClusterReloadsOptions, type ReloadKind, type ReloadRequests } from './reloads.js';
+export { CheckpointListener, LISTENER_APPLICATION_NAME, type CheckpointListenerOptions, type ListenerChange } from './checkpoint-listener.js';
