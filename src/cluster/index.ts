@@ -3,7 +3,8 @@
  * node's role (coordinator.ts), forwarding admitted entries to the
  * sequencing node (forward.ts, node.ts), the cluster secret that
  * authenticates them (secret.ts), admin reloads followed by every node
- * (reloads.ts). Built by the composition root (src/cli).
+ * (reloads.ts), the listener that tells followers of new checkpoints
+ * (checkpoint-listener.ts). Built by the composition root (src/cli).
  */
 export { ClusterCoordinator, type ClusterRole, type ClusterStatus, type CoordinatorOptions, type Lease, type Sequencing } from './coordinator.js';
 export { Forwarder, type ForwarderOptions } from './forward.js';

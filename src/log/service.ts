@@ -334,8 +334,8 @@ export class LogService {
    * freeze (several nodes on one PostgreSQL database). The sequencing node
    * changes the trees only in one store transaction whose compare-and-swap
    * names the tree and its size (AsyncLogStore.rotate, freeze); every other
-   * node calls this before it adopts a checkpoint ({@link adoptLatest}, every
-   * FOLLOW_INTERVAL_MS) and before it takes over ({@link takeOver}), so:
+   * node calls this before it adopts a checkpoint ({@link adoptLatest}, when
+   * told of a commit and by its poll: src/cli/cluster.ts) and before it takes over ({@link takeOver}), so:
    *
    * - until it has followed, it serves the tree it knew, at its last
    *   published checkpoint, read through that tree's own view of the store
