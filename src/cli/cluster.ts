@@ -3,7 +3,7 @@
  * (docs/ARCHITECTURE.md "Several nodes on one database"): the cluster secret
  * from the database, the sequencer lease loop, the forwarding client, and
  * how a follower adopts the checkpoints the sequencing node publishes: told
- * of each commit by a notification (src/cluster/checkpoint-listener.ts) and
+ * of each commit by a notification (src/storage/postgres/checkpoint-listener.ts) and
  * reading the store's latest checkpoint every {@link FOLLOW_INTERVAL_MS}
  * in case one was missed ({@link FOLLOW_POLL_MS} while it cannot listen).
  * Every node on PostgreSQL runs it; a node alone on its database
@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
 import { describeError } from '../errors.js';
-import { CheckpointListener, ClusterCoordinator, ClusterNode, ClusterReloads, Forwarder, clusterSecret, type ClusterReloadsOptions, type ReloadKind } from '../cluster/index.js';
+import { ClusterCoordinator, ClusterNode, ClusterReloads, Forwarder, clusterSecret, type ClusterReloadsOptions, type ReloadKind } from '../cluster/index.js';
 import type { ClusterHooks } from '../http/index.js';
-import { openPostgresLease, type PostgresStore } from '../storage/index.js';
+import { CheckpointListener, openPostgresLease, type PostgresStore } from '../storage/index.js';
 import type { Logger } from './logger.js';
 
 /** What the cluster needs of the log (LogService). */

@@ -17,6 +17,7 @@ export { SqliteSnapshot, openSnapshot } from './sqlite/snapshot.js';
 export { isCorruption, sqliteCode, toLogError } from './sqlite/errors.js';
 export { PostgresStore, openPostgresStore, type PostgresStoreOptions } from './postgres/store.js';
 export { checkpointChannel } from './postgres/notify.js';
+export { CheckpointListener, LISTENER_APPLICATION_NAME, type CheckpointListenerOptions, type ListenerChange } from './postgres/checkpoint-listener.js';
 export { PostgresAdminOtp, type OtpLockoutRule, type OtpSpend } from './postgres/admin-otp.js';
 export { redact as redactDatabaseUrl } from './postgres/connect.js';
 export { PostgresLease, isPreviousProcess, nodeHost, openPostgresLease, type AcquireOptions, type LeaseGrant, type LeaseOptions, type LeaseView, type SequencerFence } from './postgres/lease.js';

@@ -1,6 +1,6 @@
 /**
  * How a follower learns of new checkpoints (src/cli/cluster.ts with
- * src/cluster/checkpoint-listener.ts): two nodes in this process, each its
+ * src/storage/postgres/checkpoint-listener.ts): two nodes in this process, each its
  * own log and store on one real PostgreSQL database, joined by startCluster.
  * The polls are set long (a minute while listening), so what reaches the
  * follower at once was the committing node's notification:
@@ -18,11 +18,10 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { startCluster, type RunningCluster } from '../../src/cli/cluster.js';
 import type { Logger } from '../../src/cli/logger.js';
-import { LISTENER_APPLICATION_NAME } from '../../src/cluster/index.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/index.js';
 import { LogService } from '../../src/log/index.js';
-import { openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
+import { LISTENER_APPLICATION_NAME, openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
 import { usePostgres, type TestPostgres } from '../support/postgres.js';
 import { FAST_OPTIONS, rawEntry, testIdentity } from '../support/test-log.js';
 

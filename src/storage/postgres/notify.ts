@@ -1,7 +1,7 @@
 /**
  * The channel on which a PostgreSQL store announces its new checkpoints
  * (PostgresStore.appendBatch sends `NOTIFY <channel>, '<size>'` inside the
- * batch's transaction; src/cluster/checkpoint-listener.ts LISTENs).
+ * batch's transaction; src/storage/postgres/checkpoint-listener.ts LISTENs).
  *
  * What PostgreSQL promises (https://www.postgresql.org/docs/current/sql-notify.html):
  * - a notification sent inside a transaction is delivered only if and when

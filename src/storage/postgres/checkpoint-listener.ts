@@ -23,7 +23,7 @@
  * {@link CheckpointListener.stop} ends it and leaves no timer.
  */
 import pg from 'pg';
-import { describeError } from '../errors.js';
+import { describeError } from '../../errors.js';
 
 /** First pause before opening the connection again, ms; it doubles up to {@link MAX_RETRY_MS}. */
 export const FIRST_RETRY_MS = 250;
