@@ -13,8 +13,8 @@
  *    `X-Cairn-OTP` header (totp.ts): none → 401 OTP_REQUIRED, a wrong one →
  *    401 OTP_INVALID, one already spent → 401 OTP_REUSED (all with
  *    `WWW-Authenticate: Bearer realm="cairn", error="insufficient_user_authentication"`,
- *    RFC 9470 §3), after 5 wrong codes in a row → 429 OTP_LOCKED for a while
- *    (totp.ts OTP_LOCKOUT). On PostgreSQL a code is spent for every node on
+ *    RFC 9470 §3), after 5 wrong codes in a row → 429 OTP_LOCKED, with
+ *    `Retry-After` the seconds until the lockout ends (totp.ts OTP_LOCKOUT). On PostgreSQL a code is spent for every node on
  *    the database, and wrong codes and lockouts are counted there for all the
  *    nodes together (totp.ts SharedOtpState): a code another node accepted is
  *    OTP_REUSED here, a token locked out through other nodes is OTP_LOCKED
@@ -41,7 +41,7 @@ import { ADMIN_PATH_PREFIX, REALM, checkAccess, refuse } from './auth.js';
 import { errorReply } from './errors.js';
 import type { GuardRequest } from './guards.js';
 import type { Reply } from './reply.js';
-import type { OneTimeCodes, OtpRefusal } from './totp.js';
+import { OTP_LOCKOUT, type OneTimeCodes, type OtpRefusal } from './totp.js';
 
 /** The header carrying an admin request's one-time code. */
 export const OTP_HEADER = 'X-Cairn-OTP';
@@ -118,7 +118,10 @@ export class AdminGate {
     }
     if (why === undefined) return undefined;
     const r = refuse(why, STEP_UP, OTP_MESSAGES[why]);
-    return why === 'OTP_LOCKED' ? { ...r, headers: { ...r.headers, 'Retry-After': '30' } } : r;
+    if (why !== 'OTP_LOCKED') return r;
+    // RFC 9110 §10.2.3: the seconds until the lockout ends (at least 1); the first lockout's length if the store cannot say.
+    const ms = await this.#o.otp.lockedForMs(who.name, this.#o.clock.now()).catch(() => OTP_LOCKOUT.lockMs);
+    return { ...r, headers: { ...r.headers, 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) } };
   }
 
   /**

@@ -118,8 +118,8 @@ function lockoutMs(count: number): number {
  * other nodes do at the same time, and rejects when the store cannot answer.
  */
 export interface SharedOtpState {
-  /** Whether `token` is locked out now. */
-  locked(token: string): Promise<boolean>;
+  /** How long `token` stays locked out, ms from now (0: it is not). */
+  lockedForMs(token: string): Promise<number>;
   /** Counts a wrong code for `token` and locks it out as `rule` says: true when counted, false when it was already locked out. */
   fail(token: string, rule: typeof OTP_LOCKOUT): Promise<boolean>;
   /** Spends `step` for `token` and resets its count, unless it is locked out ('locked') or a step at or beyond it was spent by any node ('reused'). */
@@ -169,12 +169,22 @@ export class OneTimeCodes {
     if (code === undefined || code.trim() === '') return 'OTP_REQUIRED';
     const shared = this.#shared;
     if (shared === undefined) return this.#checkHere(who, code, nowMs);
-    if (await shared.locked(who)) return 'OTP_LOCKED';
+    if ((await shared.lockedForMs(who)) > 0) return 'OTP_LOCKED';
     const step = this.#match(code, nowMs);
     if (step === undefined) return (await shared.fail(who, OTP_LOCKOUT)) ? 'OTP_INVALID' : 'OTP_LOCKED';
     if (!this.#spendHere(who, step)) return 'OTP_REUSED';
     const spent = await shared.spend(who, step);
     return spent === 'spent' ? undefined : spent === 'reused' ? 'OTP_REUSED' : 'OTP_LOCKED';
+  }
+
+  /**
+   * How long `who` stays locked out, ms from `nowMs` (0: it is not): what a
+   * refusal's Retry-After tells the client. With shared state, by the
+   * store's clock; rejects when the store cannot answer.
+   */
+  async lockedForMs(who: string, nowMs: number): Promise<number> {
+    if (this.#shared !== undefined) return this.#shared.lockedForMs(who);
+    return Math.max(0, (this.#failures.get(who)?.lockedUntil ?? 0) - nowMs);
   }
 
   /** check() with the wrong codes counted in this process. */

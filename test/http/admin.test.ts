@@ -157,6 +157,20 @@ describe('admin gate', () => {
       );
     });
 
+    it('locks a token out after 5 wrong codes (429 OTP_LOCKED), Retry-After the seconds left of the lockout', async () => {
+      const w = await world({ otp: true });
+      const wrongCode = String((Number(code(w)) + 1) % 1_000_000).padStart(6, '0');
+      for (let i = 0; i < 5; i++) await reload(w).set('Authorization', bearer(ADMIN)).set(OTP_HEADER, wrongCode).expect(401);
+      const locked = await reload(w).set('Authorization', bearer(ADMIN)).set(OTP_HEADER, code(w)).expect(429);
+      assert.equal(locked.body.error, 'OTP_LOCKED');
+      assert.equal(locked.headers['retry-after'], '30');
+      w.clock.advance(12_500);
+      assert.equal((await reload(w).set('Authorization', bearer(ADMIN)).set(OTP_HEADER, code(w)).expect(429)).headers['retry-after'], '18');
+      w.clock.advance(17_500);
+      await reload(w).set('Authorization', bearer(ADMIN)).set(OTP_HEADER, code(w)).expect(200);
+      assert.equal(w.reloads, 1);
+    });
+
     it('checks the role before the code: a submit token with a valid code is still 403', async () => {
       const w = await world({ otp: true });
       await reload(w).set('Authorization', bearer(SUBMIT)).set(OTP_HEADER, code(w)).expect(403);

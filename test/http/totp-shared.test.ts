@@ -51,6 +51,8 @@ describe('one-time codes shared by the nodes on one PostgreSQL database', functi
     assert.equal(await a.check('ops', code(now), now), 'OTP_LOCKED');
     assert.equal(await b.check('ops', code(now), now), 'OTP_LOCKED');
     assert.equal(await b.check('ops', wrongAt(now), now), 'OTP_LOCKED', 'not counted while locked out');
+    const left = await b.lockedForMs('ops', now);
+    assert.ok(left > 25_000 && left <= 30_000, `${left} ms left of the first lockout, by the database's clock`);
     assert.equal(await a.check('other', code(now), now), undefined, 'another token is not locked out');
     const row = await query(url, 'ops');
     assert.equal(row?.failures, 5);

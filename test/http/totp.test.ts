@@ -73,11 +73,14 @@ describe('one-time codes', () => {
       const wrong = String((Number(code(T)) + 1) % 1_000_000).padStart(6, '0');
       for (let i = 0; i < 5; i++) assert.equal(await codes.check('ops', wrong, T), 'OTP_INVALID');
       assert.equal(await codes.check('ops', code(T), T + 1_000), 'OTP_LOCKED'); // even the right code
+      assert.equal(await codes.lockedForMs('ops', T + 1_000), 29_000);
+      assert.equal(await codes.lockedForMs('other', T + 1_000), 0);
       assert.equal(await codes.check('other', code(T), T + 1_000), undefined); // other tokens are not locked
       assert.equal(await codes.check('ops', code(T + 30_000), T + 30_000), undefined); // the lock has passed
       for (let i = 0; i < 5; i++) assert.equal(await codes.check('ops', wrong, T + 60_000), 'OTP_INVALID');
       assert.equal(await codes.check('ops', wrong, T + 90_000), 'OTP_INVALID'); // the 6th in a row, once the lock has passed…
       assert.equal(await codes.check('ops', code(T + 120_000), T + 120_000), 'OTP_LOCKED'); // …locks for 60 s
+      assert.equal(await codes.lockedForMs('ops', T + 120_000), 30_000);
       assert.equal(await codes.check('ops', code(T + 150_000), T + 150_000), undefined);
     });
 

@@ -57,8 +57,11 @@ const lockedUntil = (n: string): string =>
   `ELSE clock_timestamp() + interval '1 millisecond' * least($4::bigint, $3::bigint * power(2, least(${n} - $2::integer, 32))::bigint) END`;
 
 export const OTP_SQL = {
-  // true when token $1 is locked out now; no row when it has no wrong codes
-  locked: named('otp_locked', `SELECT ${LOCKED} AS locked FROM admin_otp_failures WHERE token = $1`),
+  // the ms token $1 stays locked out (0: not locked out); no row when it has no wrong codes
+  lockedFor: named(
+    'otp_locked_for',
+    `SELECT CASE WHEN ${LOCKED} THEN ceil(extract(epoch FROM locked_until - clock_timestamp()) * 1000)::bigint ELSE 0 END AS ms FROM admin_otp_failures WHERE token = $1`,
+  ),
   // one more wrong code for $1, unless it is locked out (then no row is returned); $2-$4 the rule (lockedUntil)
   fail: named(
     'otp_fail',
@@ -93,10 +96,10 @@ export class PostgresAdminOtp {
     this.#run = run;
   }
 
-  /** Whether `token` is locked out now, by the database's clock. */
-  async locked(token: string): Promise<boolean> {
-    const res = await this.#run<{ locked: boolean | null }>(`read the one-time code lockout of token ${JSON.stringify(token)}`, OTP_SQL.locked([token]));
-    return res.rows[0]?.locked === true;
+  /** How long `token` stays locked out, ms from now by the database's clock (0: it is not). */
+  async lockedForMs(token: string): Promise<number> {
+    const res = await this.#run<{ ms: string | null }>(`read the one-time code lockout of token ${JSON.stringify(token)}`, OTP_SQL.lockedFor([token]));
+    return Math.max(0, Number(res.rows[0]?.ms ?? 0));
   }
 
   /**
