@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openPostgresStore, openSnapshot } from '../../src/storage/index.js';
 import { describeRun, runCairn } from '../support/cairn-cli.js';
 import { httpRequest } from '../support/http-client.js';
-import { usePostgres } from '../support/postgres.js';
+import { usePostgres, withPostgresStore } from '../support/postgres.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { SignedEntryFactory } from '../support/signed-entries.js';
 import { sameAnswers } from '../support/store-answers.js';
@@ -99,11 +99,8 @@ describe('cairn migrate: the cutover (a finished copy caught up)', function () {
     const refused = await migrate(data, url);
     assert.equal(refused.status, 2, refused.run);
     assert.match(refused.stderr, /has diverged from the source: its head checkpoint \(size 23\) is not one the source published/);
-    const after = await openPostgresStore({ url });
-    try {
-      assert.equal((await after.latestCheckpoint())?.size, 23, 'the copy as the server left it, and still opens (not marked unfinished)');
-    } finally {
-      await after.close();
-    }
+    await withPostgresStore(url, async (after) =>
+      assert.equal((await after.latestCheckpoint())?.size, 23, 'the copy as the server left it, and still opens (not marked unfinished)'),
+    );
   });
 });

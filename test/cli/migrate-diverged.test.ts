@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNote } from '../../src/note/index.js';
-import { openPostgresImport, openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
+import { openPostgresImport } from '../../src/storage/index.js';
 import { describeRun, runCairn } from '../support/cairn-cli.js';
 import { httpRequest } from '../support/http-client.js';
-import { usePostgres } from '../support/postgres.js';
+import { usePostgres, withPostgresStore } from '../support/postgres.js';
 import { servingVkey, startCommand, startServer, type ServerProcess } from '../support/server-process.js';
 import { SignedEntryFactory } from '../support/signed-entries.js';
 
@@ -65,15 +65,6 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     return { status: r.status, stderr: r.stderr, run: describeRun(r), ...(r.status === 0 ? { summary: JSON.parse(r.stdout) as Summary } : {}) };
   }
 
-  async function onCopy<T>(url: string, use: (store: PostgresStore) => Promise<T>): Promise<T> {
-    const store = await openPostgresStore({ url });
-    try {
-      return await use(store);
-    } finally {
-      await store.close();
-    }
-  }
-
   /** Exit 2 with `message`; the copy as it was (its import state, meta, head, cosignatures), and it still opens. */
   async function refused(url: string, message: RegExp): Promise<void> {
     const state = async (): Promise<unknown[]> => {
@@ -89,7 +80,7 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     assert.equal(run.status, 2, run.run);
     assert.match(run.stderr, message);
     assert.deepEqual(await state(), before, 'nothing written');
-    await onCopy(url, async (store) => assert.ok(await store.latestCheckpoint(), 'it still opens (not marked unfinished)'));
+    await withPostgresStore(url, async (store) => assert.ok(await store.latestCheckpoint(), 'it still opens (not marked unfinished)'));
   }
 
   it("keeps the cosignature a witness made of the copy's head while cairn serve --database-url served it, and extends", async () => {
@@ -98,20 +89,20 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     const first = await migrate(url);
     assert.equal(first.status, 0, first.run);
 
-    const info = await onCopy(url, async (store) => ({ treeId: (await store.getMeta('treeId')) ?? '', vkey: (await store.getMeta('vkey')) ?? '' }));
+    const info = await withPostgresStore(url, async (store) => ({ treeId: (await store.getMeta('treeId')) ?? '', vkey: (await store.getMeta('vkey')) ?? '' }));
     const w = await startCommand('witness', ['--data-dir', join(dir, 'w1'), '--name', 'w1.example', '--log', `log.example.test - ${info.treeId}=${info.vkey}`]);
     procs.push(w);
     // The server on the copy submits its head to the witness at start, sequencing nothing; poll until it serves the cosignature.
     await serve(['--database-url', url, '--witness-backoff-ms', '20', '--witness-interval-ms', '0', '--witness', `${w.url}=${servingVkey(w)}`], 0, async (s) => {
       for (let i = 0; i < 200 && parseNote(await (await fetch(`${s.url}/checkpoint`)).text()).signatures.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
     });
-    assert.equal((await onCopy(url, (store) => store.cosignatures(5))).filter((c) => c.witness === 'w1.example').length, 1, "the witness's cosignature of the copy's head");
+    assert.equal((await withPostgresStore(url, (store) => store.cosignatures(5))).filter((c) => c.witness === 'w1.example').length, 1, "the witness's cosignature of the copy's head");
 
     await serve([], 3);
     const second = await migrate(url);
     assert.equal(second.status, 0, second.run);
     assert.deepEqual([second.summary?.finished, second.summary?.resumedAt, second.summary?.entriesCopied, second.summary?.size, second.summary?.keptCosignatures], [true, 5, 3, 8, 1]);
-    assert.equal((await onCopy(url, (store) => store.cosignatures(5))).length, 1, 'kept');
+    assert.equal((await withPostgresStore(url, (store) => store.cosignatures(5))).length, 1, 'kept');
     const text = await runCairn(['migrate', '--from', data, '--to', url]);
     assert.equal(text.status, 0, describeRun(text));
     assert.match(text.stdout, /kept 1 cosignatures a server on the copy collected from witnesses for checkpoints the source published/);
@@ -121,8 +112,8 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     await serve([], 4);
     const [metaUrl, cosignedUrl] = [await server().createDatabase(), await server().createDatabase()];
     for (const url of [metaUrl, cosignedUrl]) assert.equal((await migrate(url)).status, 0);
-    await onCopy(metaUrl, (store) => store.setMeta('example.extra', 'written on the copy'));
-    await onCopy(cosignedUrl, (store) => store.addCosignature({ size: 4, witness: 'w1.example', line: '— w2.example AAAAAAAA' }));
+    await withPostgresStore(metaUrl, (store) => store.setMeta('example.extra', 'written on the copy'));
+    await withPostgresStore(cosignedUrl, (store) => store.addCosignature({ size: 4, witness: 'w1.example', line: '— w2.example AAAAAAAA' }));
     for (const grown of [false, true]) {
       if (grown) await serve([], 2);
       await refused(metaUrl, /cairn migrate: couldn't copy into \S+: its copy of this log \(size 4\) has diverged from the source: it holds meta example\.extra, which the source does not;/);

@@ -17,8 +17,8 @@ import { isLogError } from '../../src/errors.js';
 import { LogService, makeIdentity } from '../../src/log/index.js';
 import { copyLog, planCopy, proveCopy, type CopyProofSummary, type CopyResult } from '../../src/migrate/index.js';
 import { cosign, ed25519CosignatureVerifier, ed25519Cosigner, parseNote } from '../../src/note/index.js';
-import { openPostgresImport, openPostgresStore, openSnapshot, openSqliteStore, type PostgresImport, type PostgresStore } from '../../src/storage/index.js';
-import { usePostgres } from '../support/postgres.js';
+import { openPostgresImport, openSnapshot, openSqliteStore, type PostgresImport } from '../../src/storage/index.js';
+import { usePostgres, withPostgresStore } from '../support/postgres.js';
 import { FAST_OPTIONS, TEST_URL, openTestLog, pinIdentity, submitTagged, testKey, type TestLog } from '../support/test-log.js';
 
 /** A witness's cosigner and the verifier a log checks its lines with. */
@@ -63,16 +63,6 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     }
   }
 
-  /** The copy as a server opens it, for `use`, then closed. */
-  async function onCopy<T>(url: string, use: (store: PostgresStore) => Promise<T>): Promise<T> {
-    const store = await openPostgresStore({ url });
-    try {
-      return await use(store);
-    } finally {
-      await store.close();
-    }
-  }
-
   /** planCopy and copyLog refuse the copy as diverged (`message`), and nothing in it changes. */
   async function refused(url: string, message: RegExp): Promise<void> {
     const source = openSnapshot(file);
@@ -94,7 +84,7 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     await submitTagged(t, 40, 'first');
     const url = await server().createDatabase();
     await migrate(url, 1);
-    await onCopy(url, (store) => store.setMeta('rekorV2Tree', '1700000000000'));
+    await withPostgresStore(url, (store) => store.setMeta('rekorV2Tree', '1700000000000'));
     await refused(url, /has diverged from the source: it holds meta rekorV2Tree, which the source does not;/);
     await submitTagged(t, 10, 'second');
     await refused(url, /has diverged from the source: it holds meta rekorV2Tree, which the source does not;/);
@@ -110,7 +100,7 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     assert.ok(head?.size === 40);
     // A server on the copy, its witnesses cosigning its head before it sequences anything (witness-collector.ts).
     const kept = [w1.sign(head.note, 1_000), w2.sign(head.note, 1_001)];
-    await onCopy(url, async (store) => {
+    await withPostgresStore(url, async (store) => {
       const served = await LogService.open(store, makeIdentity(testKey(), t.identity.treeId, TEST_URL), new ManualClock(), FAST_OPTIONS);
       await served.attachCosignature(40, w1.verifier, kept[0] as string);
       await served.attachCosignature(40, w2.verifier, kept[1] as string);
@@ -128,7 +118,7 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
     const { copy, proof } = await migrate(url, 3);
     assert.deepEqual([copy.resumedAt, copy.entriesCopied, proof.size], [40, 20, 60]);
     assert.deepEqual([proof.cosignatures, proof.keptCosignatures, proof.cosignaturesInPlaceOfSource], [3, 2, 1]);
-    await onCopy(url, async (store) => {
+    await withPostgresStore(url, async (store) => {
       assert.deepEqual((await store.cosignatures(40)).map((c) => c.line), kept.map((l) => l.trimEnd()), "the copy's own lines of its head, w1's in place of the source's");
       assert.deepEqual(await store.cosignatures(60), t.store.cosignatures(60), 'the new checkpoint’s, as the source holds them');
     });
@@ -147,7 +137,7 @@ describe('cairn migrate: a finished copy a server wrote to without sequencing', 
       assert.ok(head?.size === 40);
       await t.log.attachCosignature(40, w1.verifier, w1.sign(head.note, 500));
       // The store keeps lines as given; only a server's attachCosignature checks them.
-      await onCopy(url, (store) => store.addCosignature({ size: 40, witness: 'w1.example', line: c.line(head.note) }));
+      await withPostgresStore(url, (store) => store.addCosignature({ size: 40, witness: 'w1.example', line: c.line(head.note) }));
       const differ = new RegExp(`has diverged from the source: the cosignatures of the checkpoint at size 40 differ from the source's: ${c.message.source}`);
       await refused(url, differ);
       await submitTagged(t, 10, 'second');

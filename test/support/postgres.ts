@@ -16,6 +16,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { openPostgresStore, type PostgresStore } from '../../src/storage/index.js';
 import { eachLine } from './lines.js';
 import { processTree } from './proc-tree.js';
 import { requirePartOrSkip } from './parts.js';
@@ -317,5 +318,15 @@ export async function withCommitCut<T>(pgServer: TestPostgres, url: string, op: 
     return await pending;
   } finally {
     await pgServer.configure({ synchronous_standby_names: undefined });
+  }
+}
+
+/** The PostgreSQL store at `url` opened as a server opens it, for `use`, then closed; resolves as `use` does. */
+export async function withPostgresStore<T>(url: string, use: (store: PostgresStore) => Promise<T>): Promise<T> {
+  const store = await openPostgresStore({ url });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
   }
 }
