@@ -129,16 +129,21 @@ export interface ThreadCpu {
 
 const THREAD_CLASSES = ['main', 'workers', 'storage', 'other'] as const;
 
+/** No CPU in any class: where sums start. */
+export function noCpu(): ThreadCpu {
+  return { main: 0, workers: 0, storage: 0, other: 0 };
+}
+
 /** `after` − `before`, class by class. */
 export function cpuDelta(before: ThreadCpu, after: ThreadCpu): ThreadCpu {
-  const d: ThreadCpu = { main: 0, workers: 0, storage: 0, other: 0 };
+  const d = noCpu();
   for (const k of THREAD_CLASSES) d[k] = after[k] - before[k];
   return d;
 }
 
 /** `a` + `b`, class by class. */
 export function cpuSum(a: ThreadCpu, b: ThreadCpu): ThreadCpu {
-  const d: ThreadCpu = { main: 0, workers: 0, storage: 0, other: 0 };
+  const d = noCpu();
   for (const k of THREAD_CLASSES) d[k] = a[k] + b[k];
   return d;
 }
@@ -155,7 +160,7 @@ export function cpuTotal(c: ThreadCpu): number {
  */
 export async function threadCpuSeconds(pid: number): Promise<ThreadCpu> {
   const { readFile, readdir } = await import('node:fs/promises');
-  const out: ThreadCpu = { main: 0, workers: 0, storage: 0, other: 0 };
+  const out = noCpu();
   for (const tid of await readdir(`/proc/${pid}/task`)) {
     let stat: string;
     let comm: string;

@@ -49,7 +49,7 @@ import { migrateBench } from './migrate.js';
 import { storageBench } from './storage.js';
 import { postgresBench } from './postgres.js';
 import { clusterBench } from './cluster.js';
-import { cpuDelta, cpuSum, cpuTotal, loadgen, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
+import { cpuDelta, cpuSum, cpuTotal, loadgen, noCpu, rssMB, startBaseline, startCairn, threadCpuSeconds, type Child, type LoadResult, type ThreadCpu } from './procs.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -86,7 +86,7 @@ async function submitRound(child: Child, secs: number, entries: string, mode: 's
 function sumRounds(rounds: Array<{ r: LoadResult; cpu: ThreadCpu }>): { ok: number; errors: number; perSec: number; p50Ms: number; p99Ms: number; cpu: ThreadCpu; clientCpuUsPerReq: number } {
   const ok = rounds.reduce((n, x) => n + x.r.ok, 0);
   const secs = rounds.reduce((n, x) => n + x.r.seconds, 0);
-  const cpu = rounds.reduce((sum, x) => cpuSum(sum, x.cpu), { main: 0, workers: 0, storage: 0, other: 0 });
+  const cpu = rounds.reduce((sum, x) => cpuSum(sum, x.cpu), noCpu());
   return {
     ok,
     errors: rounds.reduce((n, x) => n + x.r.errors, 0),

@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cpuDelta, cpuSum, cpuTotal, loadgen, startBuild, threadCpuSeconds, type ThreadCpu } from './procs.js';
+import { cpuDelta, cpuSum, cpuTotal, loadgen, noCpu, startBuild, threadCpuSeconds, type ThreadCpu } from './procs.js';
 
 interface Side {
   readonly name: string;
@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-submit-ab-'));
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const us = (secondsCpu: number, n: number): string => ((secondsCpu * 1e6) / Math.max(1, n)).toFixed(0);
-  const sums = new Map<string, Sum>(sides.map((s) => [s.name, { ok: 0, secs: 0, errors: 0, p50Weighted: 0, p99Ms: 0, cpu: { main: 0, workers: 0, storage: 0, other: 0 }, clientUs: 0 }]));
+  const perEntry = (cpu: ThreadCpu, n: number): string =>
+    `µs per entry main ${us(cpu.main, n)}, workers ${us(cpu.workers, n)}, storage ${us(cpu.storage, n)}, other ${us(cpu.other, n)}, total ${us(cpuTotal(cpu), n)}`;
+  const sums = new Map<string, Sum>(sides.map((s) => [s.name, { ok: 0, secs: 0, errors: 0, p50Weighted: 0, p99Ms: 0, cpu: noCpu(), clientUs: 0 }]));
   const loads: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -94,14 +96,14 @@ async function main(): Promise<void> {
         sum.cpu = cpuSum(sum.cpu, x.cpu);
         sum.clientUs += x.clientUs * x.ok;
         loads.push(loadavg()[0] as number);
-        log(`round ${r + 1} ${side.name}: ${(x.ok / x.seconds).toFixed(0)} entries/s, p50 ${x.p50Ms.toFixed(1)} ms; µs per entry main ${us(x.cpu.main, x.ok)}, workers ${us(x.cpu.workers, x.ok)}, storage ${us(x.cpu.storage, x.ok)}, other ${us(x.cpu.other, x.ok)}, total ${us(cpuTotal(x.cpu), x.ok)}; load generator ${x.clientUs.toFixed(0)} µs per request`);
+        log(`round ${r + 1} ${side.name}: ${(x.ok / x.seconds).toFixed(0)} entries/s, p50 ${x.p50Ms.toFixed(1)} ms; ${perEntry(x.cpu, x.ok)}; load generator ${x.clientUs.toFixed(0)} µs per request`);
       }
     }
     for (const side of sides) {
       const s = sums.get(side.name) as Sum;
       log(
         `${side.name}: ${(s.ok / s.secs).toFixed(1)} entries/s, p50 ${(s.p50Weighted / Math.max(1, s.ok)).toFixed(1)} ms, p99 ${s.p99Ms.toFixed(1)} ms (worst round), ${s.errors} errors; ` +
-          `µs per entry main ${us(s.cpu.main, s.ok)}, workers ${us(s.cpu.workers, s.ok)}, storage ${us(s.cpu.storage, s.ok)}, other ${us(s.cpu.other, s.ok)}, total ${us(cpuTotal(s.cpu), s.ok)}; ` +
+          `${perEntry(s.cpu, s.ok)}; ` +
           `load generator ${(s.clientUs / Math.max(1, s.ok)).toFixed(0)} µs per request`,
       );
     }
